@@ -1,0 +1,11 @@
+/**
+ * Every third-party import of mcpwire's runtime code, in one place. `npm:` specifiers let Deno import
+ * `mod.ts` from a URL with no configuration; Bun maps them with `lib/runtime/bun_npm_plugin.ts`.
+ *
+ * @module
+ */
+export { createParser } from "npm:eventsource-parser@^4.1.3";
+export type { EventSourceMessage, ParseError } from "npm:eventsource-parser@^4.1.3";
+export { Hono } from "npm:hono@^4.13.19";
+export type { Context as HonoContext } from "npm:hono@^4.13.19";
+export { cors } from "npm:hono@^4.13.19/cors";
