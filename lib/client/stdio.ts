@@ -1,0 +1,247 @@
+/**
+ * The stdio upstream connector: one child process per connection, newline-delimited JSON-RPC on its
+ * stdin/stdout (MCP "stdio" transport), its stderr handed to the proxy's log.
+ *
+ * @module
+ */
+import type { JsonRpcId, JsonRpcMessage } from "../jsonrpc/types.ts";
+import { ErrorCode, errorResponse, isRequest, isResponse, progressTokenOf } from "../jsonrpc/types.ts";
+import { parseBody } from "../jsonrpc/parse.ts";
+import { splitLines } from "./lines.ts";
+import {
+  type SendContext,
+  type Upstream,
+  type UpstreamConnection,
+  type UpstreamMessage,
+  type UpstreamReply,
+  UpstreamUnavailableError,
+} from "./types.ts";
+
+/** A started child process, as the runtime adapter provides it (see `lib/runtime/process.ts`). */
+export interface StdioChild {
+  stdin: WritableStream<Uint8Array>;
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  exited: Promise<number | null>;
+  kill(signal?: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
+}
+
+/** Options for {@linkcode stdioUpstream}. */
+export interface StdioUpstreamOptions {
+  /** The command and its arguments. */
+  command: string;
+  args?: string[];
+  /** Starts a child (the runtime's `spawn`; injected so this module stays runtime-neutral). */
+  spawn: (command: string, args: string[]) => StdioChild;
+  /** Receives each line the child writes to stderr. @default ignore */
+  onStderr?: (line: string) => void;
+  /** Receives a line the child wrote to stdout that is not JSON-RPC. @default ignore */
+  onInvalidOutput?: (line: string) => void;
+  /** Messages kept for the standalone stream before anyone listens; older ones are dropped. @default 10_000 */
+  maxBufferedMessages?: number;
+  /** Grace period before a child that ignores SIGTERM gets SIGKILL, in ms. @default 2_000 */
+  killGraceMs?: number;
+}
+
+/**
+ * An upstream MCP server started as a child process, one per connection, so that clients never see each
+ * other's messages (users.md item 7).
+ *
+ * @example
+ * ```ts ignore
+ * import { spawn } from "../runtime/process.ts";
+ * const upstream = stdioUpstream({ command: "npx", args: ["mcp-server-everything"], spawn });
+ * ```
+ */
+export function stdioUpstream(options: StdioUpstreamOptions): Upstream {
+  const args = options.args ?? [];
+  return {
+    description: [options.command, ...args].join(" "),
+    connect: () => new StdioConnection(options, args),
+  };
+}
+
+interface PendingReply {
+  ids: Set<JsonRpcId>;
+  tokens: Set<string | number>;
+  controller: ReadableStreamDefaultController<UpstreamMessage>;
+}
+
+class StdioConnection implements UpstreamConnection {
+  #options: StdioUpstreamOptions;
+  #args: string[];
+  #child: StdioChild | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #encoder = new TextEncoder();
+  #replies = new Set<PendingReply>();
+  #standalone: UpstreamMessage[] = [];
+  #standaloneController: ReadableStreamDefaultController<UpstreamMessage> | undefined;
+  #exited = false;
+  #endedResolve!: () => void;
+  readonly ended: Promise<void> = new Promise((resolve) => (this.#endedResolve = resolve));
+
+  constructor(options: StdioUpstreamOptions, args: string[]) {
+    this.#options = options;
+    this.#args = args;
+  }
+
+  #start(): void {
+    if (this.#child) return;
+    let child: StdioChild;
+    try {
+      child = this.#options.spawn(this.#options.command, this.#args);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UpstreamUnavailableError(`Cannot start ${this.#options.command}: ${reason}`);
+    }
+    this.#child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#writer.closed.catch(() => {});
+    void this.#readStdout(child.stdout);
+    void this.#readStderr(child.stderr);
+    void child.exited.then((code) => this.#onExit(code));
+  }
+
+  async #readStdout(stdout: ReadableStream<Uint8Array>): Promise<void> {
+    try {
+      for await (const line of splitLines(stdout)) {
+        const parsed = parseBody(line);
+        if (!parsed.ok) {
+          this.#options.onInvalidOutput?.(line);
+          continue;
+        }
+        for (const message of parsed.messages) this.#route(message);
+      }
+    } catch {
+      // The pipe broke: the exit handler reports it.
+    }
+  }
+
+  async #readStderr(stderr: ReadableStream<Uint8Array>): Promise<void> {
+    try {
+      for await (const line of splitLines(stderr)) this.#options.onStderr?.(line);
+    } catch {
+      // Ignore: stderr is informational only.
+    }
+  }
+
+  #route(message: JsonRpcMessage): void {
+    if (isResponse(message) && "id" in message && message.id !== null && message.id !== undefined) {
+      for (const reply of this.#replies) {
+        if (reply.ids.has(message.id)) {
+          reply.controller.enqueue({ message });
+          reply.ids.delete(message.id);
+          if (reply.ids.size === 0) this.#finish(reply);
+          return;
+        }
+      }
+    } else {
+      const token = progressTokenOf(message);
+      if (token !== undefined && "method" in message && message.method === "notifications/progress") {
+        for (const reply of this.#replies) {
+          if (reply.tokens.has(token)) {
+            reply.controller.enqueue({ message });
+            return;
+          }
+        }
+      }
+    }
+    this.#pushStandalone({ message });
+  }
+
+  #finish(reply: PendingReply): void {
+    this.#replies.delete(reply);
+    try {
+      reply.controller.close();
+    } catch {
+      // Already cancelled by the reader.
+    }
+  }
+
+  #pushStandalone(item: UpstreamMessage): void {
+    if (this.#standaloneController) {
+      this.#standaloneController.enqueue(item);
+      return;
+    }
+    this.#standalone.push(item);
+    const max = this.#options.maxBufferedMessages ?? 10_000;
+    if (this.#standalone.length > max) this.#standalone.shift();
+  }
+
+  #onExit(code: number | null): void {
+    this.#exited = true;
+    const why = `The upstream process exited (${code === null ? "killed by a signal" : `code ${code}`})`;
+    // Requests in flight on a dead child get an error, never a hang (users.md item 15).
+    for (const reply of [...this.#replies]) {
+      for (const id of reply.ids) {
+        reply.controller.enqueue({ message: errorResponse(id, ErrorCode.UpstreamError, why) });
+      }
+      this.#finish(reply);
+    }
+    try {
+      this.#standaloneController?.close();
+    } catch {
+      // Already closed.
+    }
+    this.#endedResolve();
+  }
+
+  async send(messages: JsonRpcMessage[], _context?: SendContext): Promise<UpstreamReply> {
+    if (this.#exited) throw new UpstreamUnavailableError("The upstream process has exited");
+    this.#start();
+    const requests = messages.filter(isRequest);
+    let stream: ReadableStream<UpstreamMessage> | undefined;
+    if (requests.length > 0) {
+      stream = new ReadableStream<UpstreamMessage>({
+        start: (controller) => {
+          const tokens = new Set<string | number>();
+          for (const r of requests) {
+            const t = progressTokenOf(r);
+            if (t !== undefined) tokens.add(t);
+          }
+          this.#replies.add({ ids: new Set(requests.map((r) => r.id)), tokens, controller });
+        },
+      });
+    }
+    const text = messages.map((m) => JSON.stringify(m) + "\n").join("");
+    try {
+      await this.#writer!.write(this.#encoder.encode(text));
+    } catch {
+      throw new UpstreamUnavailableError("The upstream process does not accept input");
+    }
+    return stream ? { type: "messages", format: "sse", messages: stream } : { type: "accepted" };
+  }
+
+  listen(_context?: SendContext): Promise<ReadableStream<UpstreamMessage> | null> {
+    if (this.#exited && this.#standalone.length === 0) return Promise.resolve(null);
+    this.#start();
+    const stream = new ReadableStream<UpstreamMessage>({
+      start: (controller) => {
+        for (const item of this.#standalone) controller.enqueue(item);
+        this.#standalone = [];
+        if (this.#exited) controller.close();
+        else this.#standaloneController = controller;
+      },
+      cancel: () => {
+        this.#standaloneController = undefined;
+      },
+    });
+    return Promise.resolve(stream);
+  }
+
+  async close(): Promise<void> {
+    const child = this.#child;
+    if (!child || this.#exited) return;
+    await this.#writer?.close().catch(() => {});
+    child.kill("SIGTERM");
+    const grace = this.#options.killGraceMs ?? 2_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), grace)));
+    const outcome = await Promise.race([child.exited, timeout]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The HTTP application of the reverse proxy: routes the MCP endpoint (and health), applies the
+ * DNS-rebinding checks and CORS, and turns every failure into a JSON-RPC error response.
+ *
+ * @module
+ */
+import { cors, Hono } from "../deps.ts";
+import { HttpError, jsonResponse, toErrorResponse } from "./errors.ts";
+import { createSecurityCheck, type SecurityOptions } from "./security.ts";
+import type { StreamableHttpEndpoint } from "./streamable_http.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions extends SecurityOptions {
+  /** The Streamable HTTP endpoint. */
+  endpoint: StreamableHttpEndpoint;
+  /** Path of the MCP endpoint. @default "/mcp" */
+  path?: string;
+  /** Extra routes (legacy SSE, metrics), mounted before the fallback. */
+  extraRoutes?: (app: Hono) => void;
+}
+
+/**
+ * CORS for browser clients (users.md item 13): every MCP request header is allowed, and `Mcp-Session-Id`,
+ * `MCP-Protocol-Version` and `WWW-Authenticate` are exposed.
+ */
+export const CORS_ALLOW_HEADERS = [
+  "content-type",
+  "accept",
+  "authorization",
+  "mcp-session-id",
+  "mcp-protocol-version",
+  "last-event-id",
+  "mcp-method",
+  "mcp-name",
+];
+/** Response headers exposed to browser scripts. */
+export const CORS_EXPOSE_HEADERS = ["mcp-session-id", "mcp-protocol-version", "www-authenticate"];
+
+/**
+ * Builds the web application: a Web-standard `(Request) => Promise<Response>`.
+ *
+ * @example
+ * ```ts ignore
+ * const app = createApp({ endpoint });
+ * const server = await serve(app.fetch);
+ * ```
+ */
+export function createApp(options: AppOptions): Hono {
+  const path = options.path ?? "/mcp";
+  const check = createSecurityCheck(options);
+  const allowAll = (options.allowedOrigins ?? []).includes("*");
+  const app = new Hono();
+  app.onError((error) => toErrorResponse(error));
+  app.notFound(() => new HttpError("not_found", "Not Found").toResponse());
+  // DNS-rebinding defence runs first, for every route (T-SEC-01, T-SEC-04, T-LEG-04).
+  app.use("*", async (c, next) => {
+    check(c.req.raw);
+    await next();
+  });
+  app.use(
+    "*",
+    cors({
+      origin: (origin) => (allowAll ? "*" : origin),
+      allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+      allowHeaders: CORS_ALLOW_HEADERS,
+      exposeHeaders: CORS_EXPOSE_HEADERS,
+      maxAge: 600,
+    }),
+  );
+  app.get("/healthz", () => jsonResponse({ status: "ok", ...options.endpoint.stats() }));
+  options.extraRoutes?.(app);
+  app.all(path, (c) => options.endpoint.handle(c.req.raw));
+  return app;
+}

@@ -1,0 +1,225 @@
+/**
+ * A channel is one logical SSE stream of a session: the response stream of a POST, or the standalone GET
+ * stream. Every event goes into the EventStore first (so it can be replayed, T-RES-02) and then to the
+ * HTTP connection attached to the channel, if any. A connection can drop and another can attach later
+ * (resumption); the channel, and the upstream work feeding it, carry on meanwhile (T-POST-09).
+ *
+ * @module
+ */
+import type { JsonRpcMessage } from "../jsonrpc/types.ts";
+import type { EventStore, StoredEvent } from "../stores/event_store.ts";
+import { encodeCommentBytes, encodeEventBytes } from "../sse/encode.ts";
+
+/** Options shared by every channel of an endpoint. */
+export interface ChannelOptions {
+  store: EventStore;
+  /** Sends a priming event (id, empty data) and `retry` first on every connection (T-RES-04). */
+  priming: boolean;
+  /** The `retry` value sent with the priming event, in ms. */
+  retryMs: number;
+  /** The shared keep-alive ticker. */
+  keepAlive: KeepAlive;
+}
+
+/** A connection attached to a channel: the body of one HTTP response. */
+interface Connection {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  lastWriteAt: number;
+  closed: boolean;
+}
+
+/**
+ * One logical SSE stream.
+ *
+ * @example
+ * ```ts ignore
+ * const channel = await Channel.create("session", options);
+ * const body = channel.attach([]);       // Response body
+ * await channel.send({ jsonrpc: "2.0", id: 1, result: {} });
+ * channel.end();
+ * ```
+ */
+export class Channel {
+  readonly sessionId: string;
+  readonly streamId: string;
+  #options: ChannelOptions;
+  #connection: Connection | undefined;
+  /** Events stored while no connection was attached: sent on the next attach. */
+  #undelivered: StoredEvent[] = [];
+  #ended = false;
+  #tail: Promise<void> = Promise.resolve();
+
+  private constructor(sessionId: string, streamId: string, options: ChannelOptions) {
+    this.sessionId = sessionId;
+    this.streamId = streamId;
+    this.#options = options;
+  }
+
+  /** Creates a channel with a new stream in the store. */
+  static async create(sessionId: string, options: ChannelOptions): Promise<Channel> {
+    const streamId = await options.store.createStream(sessionId);
+    return new Channel(sessionId, streamId, options);
+  }
+
+  /** Whether the logical stream has ended (every response sent, or the session ended). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Whether an HTTP connection is attached right now. */
+  get attached(): boolean {
+    return this.#connection !== undefined;
+  }
+
+  /**
+   * Attaches a new HTTP connection and returns its body. An existing connection is closed first (a new
+   * GET replaces the old one, users.md item 8). `replay` events (from the store, after a `Last-Event-ID`)
+   * are written first; without a replay, events that no connection has received yet are written first.
+   * Then a priming event when enabled, then live events. An ended channel closes the body after that.
+   */
+  attach(replay?: StoredEvent[]): ReadableStream<Uint8Array> {
+    this.#detach();
+    const backlog = replay ?? this.#undelivered;
+    this.#undelivered = [];
+    let connection: Connection;
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        connection = { controller, lastWriteAt: Date.now(), closed: false };
+        this.#connection = connection;
+        this.#options.keepAlive.add(connection);
+        for (const event of backlog) write(connection, eventFrame(event));
+        if (this.#ended) this.#closeConnection(connection);
+      },
+      cancel: () => {
+        // The client went away. The channel goes on: events keep flowing into the store (T-POST-09).
+        connection.closed = true;
+        this.#options.keepAlive.delete(connection);
+        if (this.#connection === connection) this.#connection = undefined;
+      },
+    });
+    if (this.#options.priming && !this.#ended) this.#enqueue(null);
+    return body;
+  }
+
+  /** Stores `message` on this stream and writes it to the attached connection, in order. */
+  send(message: JsonRpcMessage): Promise<void> {
+    return this.#enqueue(message);
+  }
+
+  #enqueue(message: JsonRpcMessage | null): Promise<void> {
+    this.#tail = this.#tail.then(async () => {
+      const id = await this.#options.store.append(this.sessionId, this.streamId, message);
+      const event: StoredEvent = { id, message };
+      const connection = this.#connection;
+      if (connection && !connection.closed) {
+        write(connection, message === null ? primingFrame(id, this.#options.retryMs) : eventFrame(event));
+      } else if (message !== null) {
+        this.#undelivered.push(event);
+      }
+    }).catch(() => {});
+    return this.#tail;
+  }
+
+  /**
+   * Ends the logical stream once everything queued is written: the attached connection (if any) is closed.
+   */
+  async end(): Promise<void> {
+    this.#ended = true;
+    await this.#tail;
+    if (this.#connection) this.#closeConnection(this.#connection);
+  }
+
+  /** Closes the attached connection without ending the stream (shutdown, or a replacing GET). */
+  #detach(): void {
+    if (this.#connection) this.#closeConnection(this.#connection);
+  }
+
+  #closeConnection(connection: Connection): void {
+    this.#options.keepAlive.delete(connection);
+    if (this.#connection === connection) this.#connection = undefined;
+    if (connection.closed) return;
+    connection.closed = true;
+    try {
+      connection.controller.close();
+    } catch {
+      // Already closed or errored.
+    }
+  }
+
+  /** Closes the connection now; the stream may be resumed later. */
+  disconnect(): void {
+    this.#detach();
+  }
+}
+
+function write(connection: Connection, bytes: Uint8Array): void {
+  if (connection.closed) return;
+  try {
+    connection.controller.enqueue(bytes);
+    connection.lastWriteAt = Date.now();
+  } catch {
+    connection.closed = true;
+  }
+}
+
+function eventFrame(event: StoredEvent): Uint8Array {
+  return encodeEventBytes({
+    id: event.id,
+    event: "message",
+    data: event.message === null ? "" : JSON.stringify(event.message),
+  });
+}
+
+function primingFrame(id: string, retryMs: number): Uint8Array {
+  return encodeEventBytes({ id, retry: retryMs, data: "" });
+}
+
+/**
+ * One timer for all open connections: every `intervalMs`, a comment is written to each connection that
+ * has been idle that long (users.md item 4: idle streams get cut by load balancers and NAT).
+ */
+export class KeepAlive {
+  #intervalMs: number;
+  #connections = new Set<Connection>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #comment = encodeCommentBytes("keep-alive");
+
+  /** @param intervalMs Idle time before a keep-alive comment, in ms; 0 turns keep-alives off. */
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  /** Number of connections watched (open SSE connections). */
+  get size(): number {
+    return this.#connections.size;
+  }
+
+  add(connection: Connection): void {
+    this.#connections.add(connection);
+    if (this.#timer === undefined && this.#intervalMs > 0) {
+      const tick = Math.max(10, Math.floor(this.#intervalMs / 2));
+      this.#timer = setInterval(() => this.#tick(), tick);
+    }
+  }
+
+  delete(connection: Connection): void {
+    this.#connections.delete(connection);
+    if (this.#connections.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #tick(): void {
+    const due = Date.now() - this.#intervalMs;
+    for (const c of this.#connections) {
+      if (c.lastWriteAt <= due) write(c, this.#comment);
+    }
+  }
+
+  /** Stops the timer (shutdown). */
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The one error path of the downstream endpoints: an {@linkcode HttpError} with a `code` discriminant, one
+ * table from code to HTTP status and JSON-RPC error code, and one function that turns it into a `Response`
+ * whose body is always a JSON-RPC error (never HTML, never a stack trace).
+ *
+ * @module
+ */
+import { ErrorCode, errorResponse } from "../jsonrpc/types.ts";
+
+/** The table: error code → HTTP status and JSON-RPC error code. Rule IDs from `spec-requirements.md`. */
+export const HTTP_ERRORS = {
+  /** T-RPC-01: the body is not JSON. */
+  parse_error: { status: 400, rpc: ErrorCode.ParseError },
+  /** T-RPC-02, T-BATCH-04..06: not a valid JSON-RPC message, or a batch the revision forbids. */
+  invalid_request: { status: 400, rpc: ErrorCode.InvalidRequest },
+  /** T-SESS-05: a non-initialize request without `Mcp-Session-Id`. */
+  session_required: { status: 400, rpc: ErrorCode.ServerError },
+  /** T-SESS-06: unknown, expired or deleted session. */
+  session_not_found: { status: 404, rpc: ErrorCode.SessionNotFound },
+  /** T-PV-02: invalid or unsupported `MCP-Protocol-Version`. */
+  bad_protocol_version: { status: 400, rpc: ErrorCode.ServerError },
+  /** Unknown or evicted `Last-Event-ID` (T-RES-08). */
+  bad_last_event_id: { status: 400, rpc: ErrorCode.ServerError },
+  /** T-SEC-01/02: `Origin` present and not allowed. */
+  forbidden_origin: { status: 403, rpc: ErrorCode.ServerError },
+  /** T-SEC-04: foreign `Host` on a loopback bind (DNS rebinding). */
+  forbidden_host: { status: 403, rpc: ErrorCode.ServerError },
+  /** T-EP-03: method not served (with `Allow`). */
+  method_not_allowed: { status: 405, rpc: ErrorCode.ServerError },
+  /** T-POST-02, T-GET-02: `Accept` lacks a required media type. */
+  not_acceptable: { status: 406, rpc: ErrorCode.ServerError },
+  /** A second `initialize` on a live session (T-SESS-09). */
+  already_initialized: { status: 400, rpc: ErrorCode.InvalidRequest },
+  /** Body over the size limit. */
+  payload_too_large: { status: 413, rpc: ErrorCode.ServerError },
+  /** T-CT-01: request `Content-Type` is not `application/json`. */
+  unsupported_media_type: { status: 415, rpc: ErrorCode.ServerError },
+  /** The upstream cannot be reached or answered nonsense. */
+  bad_gateway: { status: 502, rpc: ErrorCode.UpstreamError },
+  /** No route (not the MCP endpoint). */
+  not_found: { status: 404, rpc: ErrorCode.ServerError },
+  /** A bug in mcpwire; the message is generic, the details go to the log. */
+  internal: { status: 500, rpc: ErrorCode.InternalError },
+} as const;
+
+/** A key of {@linkcode HTTP_ERRORS}. */
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+/**
+ * An error answered with an HTTP status and a JSON-RPC error body.
+ *
+ * @example
+ * ```ts
+ * import { HttpError } from "./errors.ts";
+ * const response = new HttpError("session_not_found", "Session not found").toResponse();
+ * console.assert(response.status === 404);
+ * ```
+ */
+export class HttpError extends Error {
+  override name = "HttpError";
+  /** The discriminant; see {@linkcode HTTP_ERRORS}. */
+  readonly code: HttpErrorCode;
+  /** Extra response headers (e.g. `Allow` for 405). */
+  readonly headers: Record<string, string>;
+
+  constructor(code: HttpErrorCode, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.code = code;
+    this.headers = headers;
+  }
+
+  /** The HTTP status of this error. */
+  get status(): number {
+    return HTTP_ERRORS[this.code].status;
+  }
+
+  /** The response: the status, the extra headers, and a JSON-RPC error body without `id` (T-RPC-06). */
+  toResponse(): Response {
+    return jsonResponse(errorResponse(undefined, HTTP_ERRORS[this.code].rpc, this.message), this.status, this.headers);
+  }
+}
+
+/**
+ * Turns anything thrown inside a handler into a response: an {@linkcode HttpError} as itself, anything else
+ * as a generic 500 (the details belong in the log, not in the body).
+ */
+export function toErrorResponse(error: unknown): Response {
+  if (error instanceof HttpError) return error.toResponse();
+  return new HttpError("internal", "Internal error").toResponse();
+}
+
+/** A JSON response with `Content-Type: application/json`. */
+export function jsonResponse(body: unknown, status = 200, headers: HeadersInit = {}): Response {
+  const h = new Headers(headers);
+  h.set("content-type", "application/json");
+  return new Response(JSON.stringify(body), { status, headers: h });
+}

@@ -1,0 +1,80 @@
+/**
+ * The SessionStore port: the serializable record of each downstream session, so that sessions can expire
+ * and (with a shared implementation) outlive one process.
+ *
+ * @module
+ */
+import type { JsonRpcRequest } from "../jsonrpc/types.ts";
+import type { Revision } from "../protocol/revisions.ts";
+
+/** What is kept about one downstream session. Everything here is plain JSON. */
+export interface SessionRecord {
+  /** The session id minted for the client (T-SESS-02: visible ASCII). */
+  id: string;
+  /** The protocol revision negotiated by `initialize`. */
+  revision: Revision;
+  /** The client's `initialize` request, kept to re-initialize the upstream (users.md item 2). */
+  initialize: JsonRpcRequest;
+  /** Creation time, ms since the epoch. */
+  createdAt: number;
+  /** Last request time, ms since the epoch (idle expiry). */
+  lastSeenAt: number;
+}
+
+/** Stores session records. Implementations must be safe to call concurrently. */
+export interface SessionStore {
+  get(id: string): Promise<SessionRecord | undefined>;
+  set(record: SessionRecord): Promise<void>;
+  /** Updates `lastSeenAt`; does nothing for an unknown id. */
+  touch(id: string, now: number): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Removes and returns the ids of sessions idle since before `cutoff` (ms since the epoch). */
+  expire(cutoff: number): Promise<string[]>;
+  /** Number of sessions kept. */
+  size(): Promise<number>;
+}
+
+/**
+ * The in-memory SessionStore.
+ *
+ * @example
+ * ```ts
+ * import { InMemorySessionStore } from "./session_store.ts";
+ * const store = new InMemorySessionStore();
+ * await store.set({ id: "a", revision: "2025-06-18", initialize: { jsonrpc: "2.0", id: 1, method: "initialize" }, createdAt: 0, lastSeenAt: 0 });
+ * console.assert((await store.expire(1)).includes("a"));
+ * ```
+ */
+export class InMemorySessionStore implements SessionStore {
+  #records = new Map<string, SessionRecord>();
+
+  get(id: string): Promise<SessionRecord | undefined> {
+    return Promise.resolve(this.#records.get(id));
+  }
+  set(record: SessionRecord): Promise<void> {
+    this.#records.set(record.id, { ...record });
+    return Promise.resolve();
+  }
+  touch(id: string, now: number): Promise<void> {
+    const record = this.#records.get(id);
+    if (record) record.lastSeenAt = now;
+    return Promise.resolve();
+  }
+  delete(id: string): Promise<void> {
+    this.#records.delete(id);
+    return Promise.resolve();
+  }
+  expire(cutoff: number): Promise<string[]> {
+    const expired: string[] = [];
+    for (const [id, record] of this.#records) {
+      if (record.lastSeenAt < cutoff) {
+        expired.push(id);
+        this.#records.delete(id);
+      }
+    }
+    return Promise.resolve(expired);
+  }
+  size(): Promise<number> {
+    return Promise.resolve(this.#records.size);
+  }
+}
