@@ -5,7 +5,14 @@
  * @module
  */
 import type { JsonRpcId, JsonRpcMessage } from "../jsonrpc/types.ts";
-import { ErrorCode, errorResponse, isRequest, isResponse, progressTokenOf } from "../jsonrpc/types.ts";
+import {
+  ErrorCode,
+  errorResponse,
+  isRequest,
+  isResponse,
+  progressNotificationToken,
+  progressTokenOf,
+} from "../jsonrpc/types.ts";
 import { parseBody } from "../jsonrpc/parse.ts";
 import { splitLines } from "./lines.ts";
 import {
@@ -136,8 +143,8 @@ class StdioConnection implements UpstreamConnection {
         }
       }
     } else {
-      const token = progressTokenOf(message);
-      if (token !== undefined && "method" in message && message.method === "notifications/progress") {
+      const token = progressNotificationToken(message);
+      if (token !== undefined) {
         for (const reply of this.#replies) {
           if (reply.tokens.has(token)) {
             reply.controller.enqueue({ message });

@@ -25,8 +25,12 @@ export type UpstreamReply =
   /** An HTTP answer to relay as it is (401 with `WWW-Authenticate`, 400, 404, …). */
   | { type: "http"; response: Response };
 
-/** Per-call context: the end-to-end headers of the downstream request to forward. */
+/** Per-call context: the end-to-end headers of the downstream request to forward, and where it came from. */
 export interface SendContext {
+  /** The downstream session id (for interceptors, recorders and logs). */
+  sessionId?: string;
+  /** The protocol revision of the downstream session. */
+  revision?: string;
   /** Headers to forward upstream (already stripped of hop-by-hop headers). */
   headers?: Headers;
   /** Aborts the call (e.g. at shutdown). A client disconnect does NOT abort (T-POST-09). */

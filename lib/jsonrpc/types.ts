@@ -132,3 +132,12 @@ export function progressTokenOf(message: JsonRpcMessage): string | number | unde
   const token = meta?.progressToken;
   return typeof token === "string" || typeof token === "number" ? token : undefined;
 }
+
+/** The `params.progressToken` of a `notifications/progress` message; `undefined` for anything else. */
+export function progressNotificationToken(message: JsonRpcMessage): string | number | undefined {
+  if (!("method" in message) || message.method !== "notifications/progress") return undefined;
+  const params = message.params;
+  if (!params || Array.isArray(params)) return undefined;
+  const token = params.progressToken;
+  return typeof token === "string" || typeof token === "number" ? token : undefined;
+}

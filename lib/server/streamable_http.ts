@@ -194,7 +194,11 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
 
   async function sendUpstream(session: LiveSession, messages: JsonRpcMessage[], headers: Headers): Promise<UpstreamReply> {
     try {
-      return await session.upstream.send(messages, { headers });
+      return await session.upstream.send(messages, {
+        headers,
+        sessionId: session.record.id,
+        revision: session.record.revision,
+      });
     } catch (error) {
       report(error);
       const message = error instanceof UpstreamUnavailableError ? error.message : "The upstream failed";
@@ -219,7 +223,11 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     observe(session, "client-to-server", "post")?.(init);
     let reply: UpstreamReply;
     try {
-      reply = await connection.send([init], { headers: upstreamHeaders(request) });
+      reply = await connection.send([init], {
+        headers: upstreamHeaders(request),
+        sessionId: session.record.id,
+        revision: session.record.revision,
+      });
     } catch (error) {
       report(error);
       await connection.close().catch(() => {});
@@ -333,7 +341,11 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     if (session.standalone) return undefined;
     let listened;
     try {
-      listened = await session.upstream.listen({ headers });
+      listened = await session.upstream.listen({
+        headers,
+        sessionId: session.record.id,
+        revision: session.record.revision,
+      });
     } catch (error) {
       report(error);
       throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");

@@ -1,0 +1,60 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * The mcpwire command line: `deno run -A cli.ts <command> …` or `bun cli.ts <command> …`.
+ *
+ * This file picks the runtime adapter and dispatches to the command modules in `lib/cli/`.
+ *
+ * @module
+ */
+import { runtime } from "./lib/runtime/mod.ts";
+import { reverseCommand } from "./lib/cli/reverse.ts";
+import { demoCommand } from "./lib/cli/demo.ts";
+
+/** The version printed by `mcpwire --version`. */
+export const VERSION = "0.1.0";
+
+const USAGE = `mcpwire ${VERSION}: proxy, shape and check Model Context Protocol traffic over HTTP
+
+Usage: mcpwire <command> [options]
+
+Commands:
+  demo          run a bundled MCP server behind the reverse proxy and watch a scripted session
+  reverse       serve a Streamable HTTP endpoint in front of an MCP server (URL or stdio command)
+
+Run "mcpwire <command> --help" for the options of a command.
+Run with Deno: deno run -A cli.ts <command>    with Bun: bun cli.ts <command>
+`;
+
+type Command = (argv: string[], rt: typeof runtime) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  demo: demoCommand,
+  reverse: reverseCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    await runtime.writeStdout(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    await runtime.writeStdout(`mcpwire ${VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    runtime.writeStderr(`mcpwire: unknown command ${name}\n\n${USAGE}`);
+    return 2;
+  }
+  return await command(rest, runtime);
+}
+
+if (import.meta.main) {
+  try {
+    runtime.exit(await main(runtime.args()));
+  } catch (error) {
+    runtime.writeStderr(`mcpwire: ${error instanceof Error ? error.message : String(error)}\n`);
+    runtime.exit(1);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * mcpwire: proxy, shape and check Model Context Protocol (MCP) traffic over HTTP.
+ *
+ * The library runs on Deno 2 and Bun from the same source and is built on Web-standard `Request`,
+ * `Response` and `ReadableStream`. Import it from a URL in Deno:
+ *
+ * ```ts ignore
+ * import { createReverseProxy, streamableHttpUpstream } from "https://example.com/mcpwire/mod.ts";
+ * const proxy = createReverseProxy({ upstream: streamableHttpUpstream({ url: "http://127.0.0.1:3001/mcp" }) });
+ * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, proxy.fetch);
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/jsonrpc/mod.ts";
+export * from "./lib/protocol/mod.ts";
+export type { Direction, Envelope } from "./lib/protocol/envelope.ts";
+export * from "./lib/sse/mod.ts";
+export * from "./lib/stores/event_store.ts";
+export * from "./lib/stores/session_store.ts";
+export * from "./lib/client/types.ts";
+export { mediaType, streamableHttpUpstream } from "./lib/client/streamable_http.ts";
+export type { StreamableHttpUpstreamOptions } from "./lib/client/streamable_http.ts";
+export { stdioUpstream } from "./lib/client/stdio.ts";
+export type { StdioChild, StdioUpstreamOptions } from "./lib/client/stdio.ts";
+export { splitLines } from "./lib/client/lines.ts";
+export { createStreamableHttpEndpoint } from "./lib/server/streamable_http.ts";
+export type {
+  ExchangeInfo,
+  StreamableHttpEndpoint,
+  StreamableHttpEndpointOptions,
+} from "./lib/server/streamable_http.ts";
+export { HTTP_ERRORS, HttpError } from "./lib/server/errors.ts";
+export type { HttpErrorCode } from "./lib/server/errors.ts";
+export { createSecurityCheck, isLoopbackHost } from "./lib/server/security.ts";
+export type { SecurityOptions } from "./lib/server/security.ts";
+export { createReverseProxy } from "./lib/proxy/reverse.ts";
+export type { ReverseProxy, ReverseProxyOptions } from "./lib/proxy/reverse.ts";
+export { runtime } from "./lib/runtime/mod.ts";
+export type { Runtime, Server, ServeOptions } from "./lib/runtime/mod.ts";
