@@ -1,0 +1,17 @@
+/**
+ * Third-party imports used only by tests: the official MCP SDK (client and server) and msw.
+ *
+ * @module
+ */
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/client/index"
+export { Client } from "npm:@modelcontextprotocol/sdk@^1.32.2/client/index.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/client/streamableHttp"
+export { StreamableHTTPClientTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/client/streamableHttp.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/client/sse"
+export { SSEClientTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/client/sse.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/client/stdio"
+export { StdioClientTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/client/stdio.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/types"
+export { LoggingMessageNotificationSchema, ResourceListChangedNotificationSchema } from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";
+export { http, HttpResponse } from "npm:msw@^2.15.0";
+export { setupServer } from "npm:msw@^2.15.0/node";
