@@ -1,0 +1,171 @@
+/**
+ * Turns the rows of a run into Markdown tables, a target check (met / missed, with why), and an SVG chart
+ * of p50/p99 latency per target.
+ */
+
+const f = (v, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? "–" : Number(v).toFixed(digits));
+const table = (head, rows) =>
+  [`| ${head.join(" | ")} |`, `|${head.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+const problem = (r) => (r.skip ? `skipped: ${r.skip}` : r.error ? `error: ${r.error}` : null);
+
+function overheadTable(rows, kind) {
+  const mine = rows.filter((r) => r.scenario === "overhead" && r.upstream === kind);
+  const out = [];
+  for (const sessions of [...new Set(mine.map((r) => r.sessions))]) {
+    const group = mine.filter((r) => r.sessions === sessions);
+    const base = group[0];
+    for (const r of group) {
+      const p = problem(r);
+      if (p) {
+        out.push([String(sessions), r.target, p, "", "", "", "", "", "", ""]);
+        continue;
+      }
+      const ratio = base?.callsPerSec ? r.callsPerSec / base.callsPerSec : null;
+      const added = r === base || !base?.p99 ? null : r.p99 - base.p99;
+      out.push([
+        String(sessions),
+        r.target,
+        f(r.callsPerSec, 0),
+        r === base ? "1.00" : f(ratio),
+        f(r.p50),
+        f(r.p90),
+        f(r.p99),
+        r === base ? "" : (added >= 0 ? "+" : "") + f(added),
+        f(r.cpuUsPerCall, 0),
+        `${f(r.rssMb, 0)}${r.errors ? ` (${r.errors} errors)` : ""}`,
+      ]);
+    }
+  }
+  return table(["sessions", "target", "calls/s", `× ${kind === "http" ? "direct" : "direct stdio"}`, "p50 ms", "p90 ms", "p99 ms", "p99 added ms", "proxy CPU µs/call", "proxy RSS MB"], out);
+}
+
+function streamingTable(rows) {
+  const mine = rows.filter((r) => r.scenario === "streaming");
+  const base = mine.find((r) => r.target === "direct");
+  return table(
+    ["target", "events", "pass-through p50 ms", "p90 ms", "p99 ms", "p99 added ms", "10 MB in 1 KB events: MB/s, proxy RSS before → peak MB", "10 MB in 64 KB events: MB/s, RSS before → peak MB"],
+    mine.map((r) => {
+      const p = problem(r);
+      if (p) return [r.target, p, "", "", "", "", "", ""];
+      const big = (b) => (b ? `${f(b.mbPerSec, 0)} MB/s${b.result ? "" : " (no result!)"}, ${b.rssBefore === null ? "–" : `${f(b.rssBefore, 0)} → ${f(b.rssPeak, 0)}`}` : "–");
+      return [r.target, String(r.events), f(r.p50), f(r.p90), f(r.p99), r === base || !base?.p99 ? "" : f(r.p99 - base.p99), big(r.small), big(r.large)];
+    }),
+  );
+}
+
+function scaleTable(rows) {
+  return table(
+    ["target", "streams", "opened", "open time s", "proxy RSS idle MB", "RSS with streams MB", "KB per stream", "notifications delivered", "delivery p99 ms"],
+    rows.filter((r) => r.scenario === "scale").map((r) => {
+      const p = problem(r);
+      if (p) return [r.target, String(r.streams), p, "", "", "", "", "", ""];
+      return [r.target, String(r.streams), `${r.opened}${r.failed ? ` (${r.failed} failed)` : ""}`, f(r.openSeconds, 1), f(r.rssIdle, 0), f(r.rssOpen, 0), f(r.kbPerStream, 1), `${r.delivered}/${r.opened}`, f(r.deliverP99, 1)];
+    }),
+  );
+}
+
+function recoveryTable(rows) {
+  return table(
+    ["target", "case", "result", "time to a successful call ms"],
+    rows.filter((r) => r.scenario === "recovery").map((r) => {
+      const p = problem(r);
+      if (p) return [r.target, r.case, p, ""];
+      return [r.target, r.case, r.ok ? "recovered" : `not supported yet (${String(r.failure).slice(0, 90)})`, r.ok ? f(r.ms, 0) : "–"];
+    }),
+  );
+}
+
+/** The target check: one line per target with the measured value and met / missed. */
+export function checkTargets(rows) {
+  const out = [];
+  const ov = (kind, sessions, target) => rows.find((r) => r.scenario === "overhead" && r.upstream === kind && r.sessions === sessions && r.target === target);
+  for (const runtime of ["Deno", "Bun"]) {
+    const target = `mcpwire (${runtime})`;
+    const direct = ov("http", 10, "direct");
+    const mine = ov("http", 10, target);
+    if (direct?.callsPerSec && mine?.callsPerSec) {
+      const ratio = mine.callsPerSec / direct.callsPerSec;
+      out.push({ target: `${target}: calls/s ≥ 0.90 × direct (10 sessions)`, value: `${f(ratio)} ×`, met: ratio >= 0.9 });
+      const added = mine.p99 - direct.p99;
+      out.push({ target: `${target}: p99 added ≤ 2 ms (10 sessions)`, value: `${f(added)} ms`, met: added <= 2 });
+    }
+    const bridges = ["supergateway", "mcp-proxy"].map((t) => ov("stdio", 10, t)).filter((r) => r?.callsPerSec);
+    const stdio = ov("stdio", 10, target);
+    if (stdio?.callsPerSec && bridges.length) {
+      const best = Math.max(...bridges.map((r) => r.callsPerSec));
+      out.push({ target: `${target}: stdio calls/s ≥ best npm bridge (10 sessions)`, value: `${f(stdio.callsPerSec, 0)} vs ${f(best, 0)}`, met: stdio.callsPerSec >= best });
+    }
+    for (const r of rows.filter((r) => r.scenario === "scale" && r.target === target && r.kbPerStream !== undefined)) {
+      out.push({ target: `${target}: ≤ 20 KB per open stream (${r.streams} streams)`, value: `${f(r.kbPerStream, 1)} KB`, met: r.kbPerStream <= 20 && r.opened === r.streams });
+      out.push({ target: `${target}: every stream delivers a notification (${r.streams})`, value: `${r.delivered}/${r.opened}`, met: r.delivered === r.streams });
+    }
+    const s = rows.find((r) => r.scenario === "streaming" && r.target === target);
+    if (s?.p99 !== undefined) out.push({ target: `${target}: event pass-through ≤ 5 ms at p99`, value: `${f(s.p99)} ms`, met: s.p99 <= 5 });
+    for (const r of rows.filter((r) => r.scenario === "recovery" && r.target === target)) {
+      const limit = 1000 + (r.retryMs ?? 0);
+      out.push({ target: `${target}: recovery ≤ ${limit} ms (${r.case})`, value: r.ok ? `${f(r.ms, 0)} ms` : "not supported yet", met: Boolean(r.ok) && r.ms <= limit });
+    }
+  }
+  return out;
+}
+
+/** All tables as Markdown. */
+export function markdown(rows, meta) {
+  const targets = checkTargets(rows);
+  return [
+    `Run ${meta.date} on ${meta.machine}${meta.smoke ? " (SMOKE MODE: tiny counts, not figures)" : ""}; ${meta.seconds.toFixed(0)} s in all.`,
+    "",
+    "### Overhead: HTTP upstream (sequential tools/call per session)",
+    "",
+    overheadTable(rows, "http"),
+    "",
+    "### Overhead: stdio upstream (one child per session)",
+    "",
+    overheadTable(rows, "stdio"),
+    "",
+    "### Streaming",
+    "",
+    streamingTable(rows),
+    "",
+    "### Scale: open GET streams",
+    "",
+    scaleTable(rows),
+    "",
+    "### Recovery",
+    "",
+    recoveryTable(rows),
+    "",
+    "### Targets",
+    "",
+    table(["target", "measured", ""], targets.map((t) => [t.target, t.value, t.met ? "met" : "**missed**"])),
+  ].join("\n");
+}
+
+/** A horizontal bar chart (SVG) of p50 and p99 latency per target, for 10 sessions, HTTP and stdio. */
+export function latencySvg(rows, meta) {
+  const bars = rows.filter((r) => r.scenario === "overhead" && r.p50 != null && r.sessions === Math.min(...rows.filter((x) => x.scenario === "overhead").map((x) => x.sessions)));
+  const width = 760;
+  const left = 250;
+  const rowH = 34;
+  const top = 50;
+  const height = top + bars.length * rowH + 40;
+  const max = Math.max(1, ...bars.map((b) => b.p99));
+  const x = (v) => left + (v / max) * (width - left - 80);
+  const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">tools/call latency at ${bars[0]?.sessions ?? "?"} concurrent sessions (ms, lower is better)</text>`,
+    `<text x="10" y="38" fill="#555">${esc(meta.machine)}, ${esc(meta.date)}. Dark: p50, light: p99.</text>`,
+  ];
+  bars.forEach((b, i) => {
+    const y = top + i * rowH;
+    const mcp = b.target.startsWith("mcpwire");
+    parts.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(`${b.upstream === "stdio" ? "stdio: " : "http: "}${b.target}`)}</text>`);
+    parts.push(`<rect x="${left}" y="${y + 4}" width="${(x(b.p99) - left).toFixed(1)}" height="20" fill="${mcp ? "#9ecae1" : "#d9d9d9"}"/>`);
+    parts.push(`<rect x="${left}" y="${y + 8}" width="${(x(b.p50) - left).toFixed(1)}" height="12" fill="${mcp ? "#3182bd" : "#737373"}"/>`);
+    parts.push(`<text x="${(x(b.p99) + 6).toFixed(1)}" y="${y + 18}">${f(b.p50)} / ${f(b.p99)}</text>`);
+  });
+  parts.push("</svg>");
+  return parts.join("\n") + "\n";
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+/**
+ * The mcpwire benchmark harness: one command starts everything on loopback (the bench upstream, mcpwire on
+ * Deno and on Bun, nginx, the npm bridges), runs the scenarios in the same run, prints the tables with
+ * ratios to direct, and (full runs) updates docs/performance.md and docs/performance-latency.svg.
+ *
+ * Usage:
+ *   node bench/run.mjs                 full run (~6–8 min), writes docs/
+ *   node bench/run.mjs --smoke         a few seconds, tiny counts, writes nothing (CI keeps the harness working)
+ *   node bench/run.mjs --only overhead,streaming,scale,recovery   a subset
+ *   node bench/run.mjs --no-docs       do not touch docs/
+ *   node bench/run.mjs --json FILE     also write the raw rows as JSON
+ *
+ * Exit code: 0 when the harness worked (targets missed do not fail it), 1 when a scenario crashed or
+ * mcpwire itself could not be measured.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import process from "node:process";
+import { killAll, sh } from "./procs.mjs";
+import { latencySvg, markdown } from "./report.mjs";
+import { overhead, recovery, scale, streaming } from "./scenarios.mjs";
+import { BUN, DENO, ensureNginx, ensurePeers, ROOT, Skip } from "./targets.mjs";
+
+const argv = process.argv.slice(2);
+const smoke = argv.includes("--smoke");
+const flag = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const only = flag("--only")?.split(",") ?? ["overhead", "streaming", "scale", "recovery"];
+const writeDocs = !smoke && !argv.includes("--no-docs") && flag("--only") === undefined;
+const log = (line) => process.stderr.write(line + "\n");
+
+const config = smoke
+  ? {
+    sessions: [2],
+    stdioSessions: [2],
+    durationMs: 300,
+    warmupMs: 100,
+    stdioWarmupPerSessionMs: 50,
+    rounds: 1,
+    latencyStream: { count: 20, size: 200, intervalMs: 2 },
+    bigStreams: { small: { count: 100, size: 1024, intervalMs: 0 } },
+    scaleRuntimes: ["deno"],
+    streams: [20],
+    scaleOpenTimeoutMs: 20_000,
+    settleMs: 100,
+    recoveryRuntimes: ["deno"],
+    recoveryDeadlineMs: 1_500,
+    retryMs: 100,
+    install: false,
+  }
+  : {
+    sessions: [10, 100],
+    stdioSessions: [10, 100],
+    durationMs: 3_000,
+    warmupMs: 1_000,
+    stdioWarmupPerSessionMs: 40,
+    rounds: 2,
+    latencyStream: { count: 1_000, size: 256, intervalMs: 2 },
+    bigStreams: {
+      small: { count: 10_240, size: 1_024, intervalMs: 0 },
+      large: { count: 160, size: 65_536, intervalMs: 0 },
+    },
+    scaleRuntimes: ["deno", "bun"],
+    streams: [1_000, 10_000],
+    scaleOpenTimeoutMs: 180_000,
+    settleMs: 1_500,
+    recoveryRuntimes: ["deno", "bun"],
+    recoveryDeadlineMs: 5_000,
+    retryMs: 100,
+    install: true,
+  };
+
+function machine() {
+  const deno = sh(`${DENO} --version`)?.split("\n")[0] ?? "deno ?";
+  const bun = sh(`${BUN} --version`) ?? "?";
+  const nginx = sh("nginx -v 2>&1 || /usr/sbin/nginx -v 2>&1")?.replace("nginx version: ", "") ?? "nginx absent";
+  const cpu = os.cpus()[0]?.model ?? "cpu";
+  return `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.type()} ${os.release()}; ${deno}, bun ${bun}, node ${process.version}, ${nginx}`;
+}
+
+async function main() {
+  const started = performance.now();
+  if (config.install) {
+    try {
+      ensureNginx(log);
+    } catch (error) {
+      if (!(error instanceof Skip)) throw error;
+      log(`nginx: ${error.message}`);
+    }
+    config.peersNote = ensurePeers(log);
+  }
+  config.peers = !config.peersNote && sh(`ls /tmp/mcpwire-bench-peers/node_modules/supergateway/package.json`) !== null;
+  if (!config.peers) config.peersNote ??= "supergateway/mcp-proxy not installed (smoke mode installs nothing)";
+  const meta = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", machine: machine(), smoke, seconds: 0 };
+  log(`mcpwire bench${smoke ? " (smoke)" : ""}: ${meta.machine}`);
+  const rows = [];
+  let crashed = false;
+  const scenarios = { overhead, streaming, scale, recovery };
+  for (const name of only) {
+    const run = scenarios[name];
+    if (!run) throw new Error(`Unknown scenario ${name} (choose from ${Object.keys(scenarios).join(", ")})`);
+    log(`${name}…`);
+    try {
+      rows.push(...await run(config, log));
+    } catch (error) {
+      crashed = true;
+      log(`${name} crashed: ${error instanceof Error ? error.stack : error}`);
+    }
+  }
+  meta.seconds = (performance.now() - started) / 1000;
+  const md = markdown(rows, meta);
+  process.stdout.write(md + "\n");
+  const json = flag("--json");
+  if (json) writeFileSync(json, JSON.stringify({ meta, rows }, null, 2));
+  if (writeDocs) {
+    const path = `${ROOT}docs/performance.md`;
+    const doc = readFileSync(path, "utf8");
+    const begin = "<!-- bench:results:begin -->";
+    const end = "<!-- bench:results:end -->";
+    const a = doc.indexOf(begin);
+    const b = doc.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`${path} lacks the ${begin} … ${end} markers`);
+    writeFileSync(path, doc.slice(0, a + begin.length) + "\n\n" + md + "\n\n" + doc.slice(b));
+    writeFileSync(`${ROOT}docs/performance-latency.svg`, latencySvg(rows, meta));
+    log("wrote docs/performance.md and docs/performance-latency.svg");
+  }
+  // mcpwire rows that errored mean the harness (or mcpwire) is broken; skips and missed targets are not.
+  const broken = rows.filter((r) => r.error && String(r.target).startsWith("mcpwire") || r.error && r.target === "direct");
+  for (const r of broken) log(`error: ${r.scenario} ${r.target}: ${r.error}`);
+  return crashed || broken.length > 0 ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  log(`bench failed: ${error instanceof Error ? error.stack : error}`);
+} finally {
+  killAll();
+}
+process.exit(code);

@@ -1,0 +1,254 @@
+/**
+ * The four scenarios: overhead (HTTP and stdio upstreams), streaming, scale, recovery. Each returns rows
+ * for the report; a target that cannot run gives a row with `skip` (a reason), one that fails gives `error`.
+ */
+import { createInterface } from "node:readline";
+import { cpuMs, rssMb, runJson, sampleRss, sleep, start, waitForPort } from "./procs.mjs";
+import {
+  BUN,
+  NODE,
+  ROOT,
+  Skip,
+  startMcpProxy,
+  startMcpwire,
+  startNginx,
+  startSupergateway,
+  startUpstream,
+  STDIO_SERVER,
+} from "./targets.mjs";
+
+const CLIENT_ENV = { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" };
+const message = (error) => (error instanceof Error ? error.message : String(error)).split("\n")[0].slice(0, 300);
+
+/** Starts targets, keeping a row-ready record of those that could not start. */
+async function startAll(starters, log) {
+  const started = [];
+  for (const [label, startFn] of starters) {
+    try {
+      started.push(await startFn());
+    } catch (error) {
+      if (!(error instanceof Skip)) log(`  ${label}: ${message(error)}`);
+      started.push({ label, failed: error instanceof Skip ? { skip: message(error) } : { error: message(error) } });
+    }
+  }
+  return started;
+}
+
+async function stopAll(targets) {
+  await Promise.all(targets.map((t) => t.stop?.().catch(() => {})));
+}
+
+/** One load run against `url` (or a stdio command) with proxy CPU and RSS measured. */
+async function loadRun(target, load, config) {
+  const before = target.pid ? cpuMs(target.pid) : null;
+  const result = await runJson("load", BUN, [`${ROOT}bench/load.mjs`, JSON.stringify(load)], config.durationMs + 60_000, { env: CLIENT_ENV });
+  const after = target.pid ? cpuMs(target.pid) : null;
+  // CPU over the whole run (warm-up and session set-up included), per measured call.
+  const cpuUsPerCall = before !== null && after !== null && result.calls > 0 ? ((after - before) * 1000) / result.calls : null;
+  return { ...result, cpuUsPerCall, rssMb: target.pid ? rssMb(target.pid) : null };
+}
+
+/**
+ * Overhead: C sessions of sequential tools/call through each target. Rounds alternate targets; the best
+ * round of each target (highest calls/s) is kept, so background load on a shared machine hurts all alike.
+ */
+export async function overhead(config, log) {
+  const rows = [];
+  // (a)–(d): HTTP upstream.
+  const upstream = await startUpstream();
+  const http = await startAll([
+    ["direct", async () => ({ label: "direct", url: upstream.url, pid: null, stop: async () => {} })],
+    ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
+    ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
+    ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
+  ], log);
+  try {
+    for (const sessions of config.sessions) {
+      rows.push(...await rounds(http, sessions, config, (t) => ({ url: t.url }), log, "http"));
+    }
+  } finally {
+    await stopAll(http);
+    await upstream.stop();
+  }
+  // (e): stdio upstream.
+  const stdio = await startAll([
+    ["direct stdio (no HTTP)", async () => ({ label: "direct stdio (no HTTP)", command: STDIO_SERVER, pid: null, stop: async () => {} })],
+    ["mcpwire (Deno)", () => startMcpwire("deno", STDIO_SERVER)],
+    ["mcpwire (Bun)", () => startMcpwire("bun", STDIO_SERVER)],
+    ["supergateway", () => config.peers ? startSupergateway() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
+    ["mcp-proxy", () => config.peers ? startMcpProxy() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
+  ], log);
+  try {
+    for (const sessions of config.stdioSessions) {
+      rows.push(...await rounds(stdio, sessions, config, (t) => (t.command ? { command: t.command } : { url: t.url }), log, "stdio"));
+    }
+  } finally {
+    await stopAll(stdio);
+  }
+  return rows;
+}
+
+async function rounds(targets, sessions, config, where, log, upstreamKind) {
+  const best = new Map();
+  const warmupMs = upstreamKind === "stdio" ? config.warmupMs + sessions * config.stdioWarmupPerSessionMs : config.warmupMs;
+  for (let round = 0; round < config.rounds; round++) {
+    for (const target of targets) {
+      if (target.failed) continue;
+      const load = { ...where(target), sessions, durationMs: config.durationMs, warmupMs };
+      try {
+        const r = await loadRun(target, load, config);
+        log(`  ${upstreamKind} ${sessions} sessions, ${target.label}: ${r.callsPerSec.toFixed(0)} calls/s, p99 ${r.p99?.toFixed(2)} ms${r.errors ? `, ${r.errors} errors (${r.firstError})` : ""}`);
+        const prev = best.get(target.label);
+        if (!prev || !("callsPerSec" in prev) || r.callsPerSec > prev.callsPerSec) best.set(target.label, r);
+      } catch (error) {
+        log(`  ${target.label}: ${message(error)}`);
+        if (!best.has(target.label)) best.set(target.label, { error: message(error) });
+      }
+    }
+  }
+  return targets.map((t) => ({ scenario: "overhead", upstream: upstreamKind, sessions, target: t.label, ...(t.failed ?? best.get(t.label) ?? {}) }));
+}
+
+/** Streaming: per-event pass-through latency, and proxy memory while 10 MB of events stream through. */
+export async function streaming(config, log) {
+  const rows = [];
+  const upstream = await startUpstream();
+  const targets = await startAll([
+    ["direct", async () => ({ label: "direct", url: upstream.url, pid: null, stop: async () => {} })],
+    ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
+    ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
+    ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
+  ], log);
+  try {
+    for (const target of targets) {
+      if (target.failed) {
+        rows.push({ scenario: "streaming", target: target.label, ...target.failed });
+        continue;
+      }
+      const row = { scenario: "streaming", target: target.label };
+      try {
+        const latency = await runJson("stream", BUN, [`${ROOT}bench/stream_client.mjs`, JSON.stringify({ url: target.url, ...config.latencyStream })], 60_000, { env: CLIENT_ENV });
+        Object.assign(row, { events: latency.events, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max });
+        for (const [key, shape] of Object.entries(config.bigStreams)) {
+          const idle = target.pid ? rssMb(target.pid) : null;
+          const sampler = target.pid ? sampleRss(target.pid) : null;
+          const big = await runJson("stream", BUN, [`${ROOT}bench/stream_client.mjs`, JSON.stringify({ url: target.url, ...shape })], 120_000, { env: CLIENT_ENV });
+          const peak = sampler?.stop().peak ?? null;
+          row[key] = { mb: big.bytes / 1048576, events: big.events, result: big.result, mbPerSec: big.mbPerSec, rssBefore: idle, rssPeak: peak };
+        }
+        log(`  ${target.label}: pass-through p99 ${row.p99?.toFixed(2)} ms; ${Object.entries(config.bigStreams).map(([k]) => `${k}: peak RSS ${row[k].rssPeak?.toFixed(0) ?? "-"} MB`).join(", ")}`);
+      } catch (error) {
+        row.error = message(error);
+        log(`  ${target.label}: ${row.error}`);
+      }
+      rows.push(row);
+    }
+  } finally {
+    await stopAll(targets);
+    await upstream.stop();
+  }
+  return rows;
+}
+
+function jsonLines(entry) {
+  const lines = createInterface({ input: entry.child.stdout });
+  const iterator = lines[Symbol.asyncIterator]();
+  return async (timeoutMs) => {
+    let timer;
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from ${entry.name} in ${timeoutMs} ms`)), timeoutMs)));
+    try {
+      while (true) {
+        const { value, done } = await Promise.race([iterator.next(), timeout]);
+        if (done) throw new Error(`${entry.name} ended: ${entry.output().slice(-500)}`);
+        if (value.startsWith("{")) return JSON.parse(value);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** Scale: N open GET streams through the proxy; its memory; every stream gets a server notification. */
+export async function scale(config, log) {
+  const rows = [];
+  for (const runtime of config.scaleRuntimes) {
+    for (const streams of config.streams) {
+      const row = { scenario: "scale", target: `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`, streams };
+      const upstream = await startUpstream();
+      let proxy;
+      let client;
+      try {
+        proxy = await startMcpwire(runtime, upstream.url);
+        await sleep(500);
+        row.rssIdle = rssMb(proxy.pid);
+        client = start("streams", NODE, [`${ROOT}bench/streams.mjs`, JSON.stringify({ url: proxy.url, streams, concurrency: 64 })], { stdin: "pipe", keepStdout: true });
+        const next = jsonLines(client);
+        const opened = await next(config.scaleOpenTimeoutMs);
+        Object.assign(row, { opened: opened.opened, failed: opened.failed, openSeconds: opened.seconds });
+        if (opened.failed) row.note = `${opened.failed} streams failed to open: ${opened.firstError}`;
+        await sleep(config.settleMs);
+        row.rssOpen = rssMb(proxy.pid);
+        row.kbPerStream = opened.opened > 0 ? ((row.rssOpen - row.rssIdle) * 1024) / opened.opened : null;
+        client.child.stdin.write("count\n");
+        const broadcast = await fetch(`${upstream.base}/control/broadcast`, { method: "POST" }).then((r) => r.json());
+        const delivered = await next(30_000);
+        Object.assign(row, { upstreamStreams: broadcast.streams, delivered: delivered.delivered, deliverP50: delivered.p50, deliverP99: delivered.p99, deliverSeconds: delivered.seconds });
+        log(`  ${row.target}, ${streams} streams: opened ${row.opened} in ${row.openSeconds.toFixed(1)} s, RSS ${row.rssIdle?.toFixed(0)} → ${row.rssOpen?.toFixed(0)} MB (${row.kbPerStream?.toFixed(1)} KB/stream), delivered ${row.delivered}/${row.opened}`);
+      } catch (error) {
+        row.error = message(error);
+        log(`  ${row.target}, ${streams} streams: ${row.error}`);
+      } finally {
+        await client?.stop();
+        await proxy?.stop();
+        await upstream.stop();
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/** Recovery: a call after the upstream restarts; a call whose upstream SSE stream is cut before its result. */
+export async function recovery(config, log) {
+  const rows = [];
+  for (const runtime of config.recoveryRuntimes) {
+    const target = `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`;
+    // Upstream restart: same port, new process, every upstream session forgotten.
+    let upstream = await startUpstream({ retryMs: config.retryMs });
+    const port = upstream.port;
+    let proxy;
+    let client;
+    try {
+      proxy = await startMcpwire(runtime, upstream.url);
+      client = start("recover", BUN, [`${ROOT}bench/recover.mjs`, JSON.stringify({ url: proxy.url, mode: "restart", deadlineMs: config.recoveryDeadlineMs })], { stdin: "pipe", keepStdout: true, env: CLIENT_ENV });
+      const next = jsonLines(client);
+      await next(15_000);
+      await upstream.stop();
+      upstream = await startUpstream({ port, retryMs: config.retryMs });
+      client.child.stdin.write("go\n");
+      const r = await next(config.recoveryDeadlineMs + 10_000);
+      rows.push({ scenario: "recovery", target, case: "upstream restart", ...r });
+      log(`  ${target}, upstream restart: ${r.ok ? `${r.ms.toFixed(0)} ms` : `not supported yet (${r.failure})`}`);
+    } catch (error) {
+      rows.push({ scenario: "recovery", target, case: "upstream restart", error: message(error) });
+      log(`  ${target}, upstream restart: ${message(error)}`);
+    } finally {
+      await client?.stop();
+    }
+    // Upstream stream cut: the tools/call SSE stream ends after a priming event, before the result.
+    try {
+      const r = await runJson("recover", BUN, [`${ROOT}bench/recover.mjs`, JSON.stringify({ url: proxy.url, mode: "cut", deadlineMs: config.recoveryDeadlineMs })], config.recoveryDeadlineMs + 15_000, { env: CLIENT_ENV });
+      rows.push({ scenario: "recovery", target, case: "upstream stream cut", retryMs: config.retryMs, ...r });
+      log(`  ${target}, upstream stream cut: ${r.ok ? `${r.ms.toFixed(0)} ms` : `not supported yet (${r.failure})`}`);
+    } catch (error) {
+      rows.push({ scenario: "recovery", target, case: "upstream stream cut", error: message(error) });
+      log(`  ${target}, upstream stream cut: ${message(error)}`);
+    } finally {
+      await proxy?.stop();
+      await upstream.stop();
+    }
+  }
+  return rows;
+}
+
+export { waitForPort };
