@@ -21,7 +21,7 @@ export interface ReverseProxyOptions extends StreamableHttpEndpointOptions, Secu
 
 /** A reverse proxy, ready to be served by any runtime. */
 export interface ReverseProxy {
-  /** The Web-standard handler: give it to `Deno.serve`, `Bun.serve` or `lib/runtime/serve.ts`. */
+  /** The Web-standard handler: give it to any Web-standard server, e.g. `serve` of `lib/runtime/serve.ts`. */
   fetch: (request: Request) => Promise<Response>;
   /** The MCP endpoint (sessions, stats). */
   endpoint: StreamableHttpEndpoint;
@@ -36,9 +36,9 @@ export interface ReverseProxy {
  *
  * @example
  * ```ts ignore
- * import { createReverseProxy, streamableHttpUpstream } from "./mod.ts";
+ * import { createReverseProxy, runtime, streamableHttpUpstream } from "./mod.ts";
  * const proxy = createReverseProxy({ upstream: streamableHttpUpstream({ url: "http://127.0.0.1:3001/mcp" }) });
- * Deno.serve({ port: 8080 }, proxy.fetch);
+ * await runtime.serve(proxy.fetch, { hostname: "127.0.0.1", port: 8080 });
  * ```
  */
 export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
