@@ -182,12 +182,11 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
       if (failed) return relay(failed.response, session);
       return new Response(null, { status: 202, headers: { [SESSION_ID_HEADER]: session.record.id } });
     }
-    if (!batch) {
-      const reply = replies[0]!;
-      if (reply.type === "http") return relay(reply.response, session);
-      if (reply.type === "messages" && reply.format === "json") {
-        return await jsonReply(session, reply.messages);
-      }
+    if (!batch && replies[0]!.type === "http") return relay(replies[0]!.response, session);
+    // JSON stays JSON (a batch's answers become one array, T-BATCH-01); anything streamed becomes SSE.
+    const streams = replies.flatMap((r) => (r.type === "messages" && r.format === "json" ? [r.messages] : []));
+    if (streams.length > 0 && replies.every((r) => r.type === "accepted" || (r.type === "messages" && r.format === "json"))) {
+      return await jsonReply(session, streams, batch);
     }
     return await sseReply(session, requests, replies, session.rules.primingEvents);
   }
@@ -252,23 +251,26 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     // A failed initialize leaves no session behind; a successful one is stored with its final revision.
     const settle = () => succeeded ? registry.save(session) : registry.close(session, "deleted");
     const priming = isRevision(requested) && rulesFor(requested).primingEvents;
-    if (reply.format === "json") return await jsonReply(session, messages, settle);
+    if (reply.format === "json") return await jsonReply(session, [messages], false, settle);
     return await sseReply(session, [init], [{ ...reply, messages }], priming, settle);
   }
 
   async function jsonReply(
     session: LiveSession,
-    messages: ReadableStream<UpstreamMessage>,
+    streams: ReadableStream<UpstreamMessage>[],
+    asArray: boolean,
     settle?: () => Promise<void>,
   ): Promise<Response> {
     const s2c = observe(session, "server-to-client", "post");
     const out: JsonRpcMessage[] = [];
-    for await (const { message, eventId } of messages) {
-      s2c?.(message, eventId);
-      out.push(message);
+    for (const messages of streams) {
+      for await (const { message, eventId } of messages) {
+        s2c?.(message, eventId);
+        out.push(message);
+      }
     }
     await settle?.();
-    const body = out.length === 1 ? out[0] : out;
+    const body = out.length === 1 && !asArray ? out[0] : out;
     return jsonResponse(body, 200, { [SESSION_ID_HEADER]: session.record.id });
   }
 
