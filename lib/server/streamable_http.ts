@@ -49,6 +49,8 @@ export interface StreamableHttpEndpointOptions {
   onExchange?: (exchange: ExchangeInfo) => void;
   /** Receives errors worth logging (upstream failures, bugs). */
   onError?: (error: unknown) => void;
+  /** Observes each resumption: the number of events replayed after a `Last-Event-ID`. */
+  onReplay?: (count: number) => void;
 }
 
 /** One HTTP exchange, as reported to `onExchange`. */
@@ -386,6 +388,7 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     if (result.type === "evicted") {
       throw new HttpError("bad_last_event_id", "Bad Request: the events after this Last-Event-ID were evicted");
     }
+    options.onReplay?.(result.events.length);
     const channel = session.channels.get(result.streamId);
     const headers = sseHeaders(session.record.id);
     if (channel) return new Response(channel.attach(result.events), { status: 200, headers });
