@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "../_test_deps.ts";
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "../_test_deps.ts";
 import { EVERYTHING, type HttpChild, serveProxy, type ServedProxy, startEverything } from "../_test_utils.ts";
 import { streamableHttpUpstream } from "../client/streamable_http.ts";
 import { stdioUpstream } from "../client/stdio.ts";
@@ -71,6 +71,34 @@ describe("reverse proxy with server-everything over Streamable HTTP", () => {
 
   test("the SDK client runs a full session through the proxy", { timeout: 30_000 }, async () => {
     await exerciseSession(served.endpoint);
+  });
+
+  for (const revision of ["2025-03-26", "2025-06-18", "2025-11-25"]) {
+    test(`the SDK client negotiating ${revision} works through the proxy`, { timeout: 30_000 }, async () => {
+      const transport = new StreamableHTTPClientTransport(served.endpoint);
+      // Ask for an older revision the way an older client would: rewrite the initialize request.
+      const send = transport.send.bind(transport);
+      transport.send = ((message: { method?: string; params?: { protocolVersion?: string } }, options?: unknown) => {
+        if (message.method === "initialize" && message.params) message.params.protocolVersion = revision;
+        return send(message as never, options as never);
+      }) as typeof transport.send;
+      const client = new Client({ name: "e2e", version: "1" });
+      await client.connect(transport);
+      assert.equal(transport.protocolVersion, revision);
+      const echoed = await client.callTool({ name: "echo", arguments: { message: revision } });
+      assert.deepEqual(echoed.content, [{ type: "text", text: `Echo: ${revision}` }]);
+      await transport.terminateSession();
+      await client.close();
+    });
+  }
+
+  test("the SDK's legacy SSE client works through the proxy's /sse endpoint", { timeout: 30_000 }, async () => {
+    const client = new Client({ name: "legacy-e2e", version: "1" });
+    await client.connect(new SSEClientTransport(new URL("/sse", served.server.url)));
+    const echoed = await client.callTool({ name: "echo", arguments: { message: "legacy ☃" } });
+    assert.deepEqual(echoed.content, [{ type: "text", text: "Echo: legacy ☃" }]);
+    assert.deepEqual(await client.ping(), {});
+    await client.close();
   });
 
   test("DELETE ends the proxy session: the id then gets 404", { timeout: 30_000 }, async () => {
