@@ -57,7 +57,7 @@ async function errorOf(response: Response): Promise<{ code: number; message: str
 }
 
 describe("POST", () => {
-  test("T-POST-03: a notification gets 202 with an empty body", async () => {
+  test("T-POST-03, T-RPC-07: a notification gets 202 with an empty body and no response", async () => {
     const c = setup();
     await c.initialize();
     const r = await c.post({ jsonrpc: "2.0", method: "notifications/roots/list_changed" });
@@ -65,7 +65,7 @@ describe("POST", () => {
     assert.equal(await r.text(), "");
   });
 
-  test("T-POST-05/06: a request gets an SSE stream carrying its response", async () => {
+  test("T-POST-05/06/07: a request gets an SSE stream carrying its response, which then ends", async () => {
     const c = setup();
     await c.initialize("2025-06-18");
     const r = await c.post(ping(7));
@@ -122,7 +122,7 @@ describe("POST", () => {
     assert.equal((m as { error: { code: number } }).error.code, -32601);
   });
 
-  test("415 when Content-Type is not application/json; parameters are fine", async () => {
+  test("T-CT-01: 415 when Content-Type is not application/json; parameters are fine", async () => {
     const c = setup();
     await c.initialize();
     const bad = await c.post(ping(1), { "content-type": "text/plain" });
@@ -188,6 +188,22 @@ describe("sessions", () => {
       assert.equal(r.status, 404, method);
       await r.body?.cancel();
     }
+  });
+
+  test("T-POST-04: a notification for an unknown session gets 404 with an id-less JSON-RPC error", async () => {
+    const c = setup();
+    c.sessionId = "no-such-session";
+    const r = await c.post({ jsonrpc: "2.0", method: "notifications/initialized" });
+    assert.equal(r.status, 404);
+    assert.equal((await errorOf(r)).hasId, false);
+  });
+
+  test("T-LIFE-04: notifications/cancelled is accepted with 202, also for an unknown request id", async () => {
+    const c = setup();
+    await c.initialize();
+    const r = await c.post({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "never-sent" } });
+    assert.equal(r.status, 202);
+    assert.equal(await r.text(), "");
   });
 
   test("T-SESS-06/08: DELETE answers 200, then the session id gets 404", async () => {
@@ -368,6 +384,14 @@ describe("MCP-Protocol-Version (T-PV-*)", () => {
     const c = setup();
     await c.initialize("2025-03-26");
     const r = await c.post(ping(1), { "mcp-protocol-version": "banana" });
+    assert.equal(r.status, 200);
+    await r.body?.cancel();
+  });
+
+  test("T-PV-04: a supported revision other than the negotiated one is accepted", async () => {
+    const c = setup();
+    await c.initialize("2025-11-25");
+    const r = await c.post(ping(1), { "mcp-protocol-version": "2025-06-18" });
     assert.equal(r.status, 200);
     await r.body?.cancel();
   });

@@ -69,7 +69,7 @@ describe("priming and headers", () => {
 });
 
 describe("resumption (T-RES-01..03)", () => {
-  test("T-RES-01: event ids are unique across the streams of a session", async () => {
+  test("T-RES-01, T-MULTI-02: concurrent streams each complete, with event ids unique across them", async () => {
     const { client } = setup();
     await client.initialize("2025-11-25");
     const [a, b, c] = await Promise.all([
@@ -82,7 +82,7 @@ describe("resumption (T-RES-01..03)", () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
-  test("T-RES-02/03, T-POST-09: a client drops a stream midway and resumes every remaining event exactly once", async () => {
+  test("T-RES-02, T-RES-03, T-RES-05, T-POST-09: a client drops a stream midway and resumes every remaining event exactly once", async () => {
     const { client } = setup();
     await client.initialize("2025-06-18");
     const steps = 8;
@@ -157,7 +157,7 @@ describe("resumption (T-RES-01..03)", () => {
 });
 
 describe("the standalone GET stream", () => {
-  test("server-initiated messages go to the GET stream, not the POST stream (T-GET-04)", async () => {
+  test("T-GET-04, T-MULTI-01: a server-initiated message goes to the GET stream only, once", async () => {
     const { client } = setup();
     await client.initialize("2025-06-18");
     const get = await client.request("GET", { accept: "text/event-stream" });
@@ -170,6 +170,16 @@ describe("the standalone GET stream", () => {
     assert.equal(message.method, "notifications/message");
     assert.equal(message.params.data, "hi");
     assert.ok(!("id" in message), "T-GET-03: no responses on the GET stream");
+  });
+
+  test("T-GET-05, T-RES-04: a 2025-11-25 GET stream opens with a priming event carrying retry", async () => {
+    const { client } = setup({ retryMs: 777 });
+    await client.initialize("2025-11-25");
+    const get = await client.request("GET", { accept: "text/event-stream" });
+    const [priming] = await sseEvents(get, 1);
+    assert.equal(priming!.data, "");
+    assert.equal(priming!.retry, 777);
+    assert.ok(priming!.id);
   });
 
   test("a second GET replaces the first: the old stream ends, the new one gets the messages", async () => {
@@ -268,7 +278,7 @@ describe("streaming through an HTTP upstream", () => {
     assert.equal(last.get("connection"), null);
   });
 
-  test("an upstream 401 reaches the client with its WWW-Authenticate header", async () => {
+  test("T-SEC-06 (pass-through): an upstream 401 reaches the client with its WWW-Authenticate header", async () => {
     const upstreamFetch = () =>
       Promise.resolve(new Response('{"error":"unauthorized"}', {
         status: 401,
