@@ -156,6 +156,21 @@ describe("resumption (T-RES-01..03)", () => {
   });
 });
 
+describe("bounded memory", () => {
+  test("driving more events than the caps allow never grows the event store past them", async () => {
+    const store = new InMemoryEventStore({ maxEventsPerStream: 20, maxEvents: 50 });
+    const { client } = setup({ eventStore: store });
+    await client.initialize("2025-11-25");
+    let peak = 0;
+    const watcher = setInterval(() => void store.stats().then((s) => (peak = Math.max(peak, s.events))), 1);
+    const streams = await Promise.all([1, 2, 3, 4].map((n) => client.post(countdown(n, `t${n}`, 60, 0)).then(messagesOf)));
+    clearInterval(watcher);
+    assert.ok(streams.every((m) => m.length === 61), "every client still got every event live");
+    const stats = await store.stats();
+    assert.ok(stats.events <= 50 && peak <= 50, `events ${stats.events}, peak ${peak}`);
+  });
+});
+
 describe("the standalone GET stream", () => {
   test("T-GET-04, T-MULTI-01: a server-initiated message goes to the GET stream only, once", async () => {
     const { client } = setup();
