@@ -224,3 +224,13 @@ export class KeepAlive {
     this.#timer = undefined;
   }
 }
+
+/** The body of a resumption of a stream that has already ended: the replayed events, then the end. */
+export function replayBody(events: StoredEvent[]): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const event of events) controller.enqueue(eventFrame(event));
+      controller.close();
+    },
+  });
+}

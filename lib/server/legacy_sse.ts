@@ -36,7 +36,7 @@ export interface LegacySseOptions {
 /** The legacy endpoints. */
 export interface LegacySseEndpoint {
   /** `GET /sse`: opens a legacy session. */
-  handleStream(request: Request): Promise<Response>;
+  handleStream(request: Request): Response;
   /** `POST /message?sessionId=…`: a client message of a legacy session. */
   handleMessage(request: Request): Promise<Response>;
   /** Closes every legacy stream and its internal session. */
@@ -163,7 +163,7 @@ export function createLegacySseEndpoint(options: LegacySseOptions): LegacySseEnd
       return sessions.size;
     },
 
-    async handleStream(request: Request): Promise<Response> {
+    handleStream(request: Request): Response {
       if (!accepts(request.headers.get("accept"), "text/event-stream")) {
         throw new HttpError("not_acceptable", "Not Acceptable: Accept must list text/event-stream");
       }
