@@ -65,12 +65,13 @@ export function decodeSse(body: ReadableStream<Uint8Array>, options: DecodeOptio
       if (error.type === "max-buffer-size-exceeded") failure = new SseDecodeError(error.message);
     },
   });
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const chunks = _chunkReader(body);
+  const decoder = new TextDecoder();
   return new ReadableStream<SseItem>({
     async pull(controller) {
       while (true) {
         if (failure) {
-          await reader.cancel(failure).catch(() => {});
+          await chunks.cancel(failure).catch(() => {});
           controller.error(failure);
           return;
         }
@@ -80,20 +81,66 @@ export function decodeSse(body: ReadableStream<Uint8Array>, options: DecodeOptio
           for (const item of items) controller.enqueue(item);
           return;
         }
-        const { done, value } = await reader.read();
-        if (done) {
+        const chunk = await chunks.read();
+        if (chunk === undefined) {
           controller.close();
           return;
         }
         try {
-          parser.feed(value);
+          parser.feed(decoder.decode(chunk, { stream: true }));
         } catch (error) {
           failure = error instanceof Error ? new SseDecodeError(error.message) : new SseDecodeError(String(error));
         }
       }
     },
     cancel(reason) {
-      return reader.cancel(reason);
+      return chunks.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/** Smallest and largest read buffer of {@linkcode _chunkReader}, in bytes. */
+const MIN_READ = 1024;
+const MAX_READ = 64 * 1024;
+
+/**
+ * Reads `body` chunk by chunk. Byte streams (Deno's fetch bodies) are read with a BYOB reader into one
+ * reused buffer that starts at 1 KiB and doubles while reads fill it (up to 64 KiB), halving again when
+ * they do not: an idle stream (a standalone GET stream waiting for a notification) then pins 1 KiB instead
+ * of the 64 KiB a default reader allocates per pending read. Each chunk is only valid until the next read.
+ */
+function _chunkReader(body: ReadableStream<Uint8Array>): {
+  read(): Promise<Uint8Array | undefined>;
+  cancel(reason?: unknown): Promise<void>;
+} {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream (Bun's fetch bodies, plain ReadableStreams): read as it comes.
+  }
+  if (!byob) {
+    const reader = body.getReader();
+    return {
+      read: async () => {
+        const { done, value } = await reader.read();
+        return done ? undefined : value;
+      },
+      cancel: (reason) => reader.cancel(reason),
+    };
+  }
+  const bytes = byob;
+  let buffer = new ArrayBuffer(MIN_READ);
+  return {
+    read: async () => {
+      const { done, value } = await bytes.read(new Uint8Array(buffer));
+      if (done || !value) return undefined;
+      const size = value.buffer.byteLength;
+      if (value.byteLength === size && size < MAX_READ) buffer = new ArrayBuffer(size * 2);
+      else if (value.byteLength < size / 4 && size > MIN_READ) buffer = new ArrayBuffer(size / 2);
+      else buffer = value.buffer as ArrayBuffer;
+      return value;
+    },
+    cancel: (reason) => bytes.cancel(reason),
+  };
 }
