@@ -5,7 +5,7 @@
 
 const f = (v, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? "–" : Number(v).toFixed(digits));
 const table = (head, rows) =>
-  [`| ${head.join(" | ")} |`, `|${head.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  [`| ${head.join(" | ")} |`, `|${head.map((_h, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 const problem = (r) => (r.skip ? `skipped: ${r.skip}` : r.error ? `error: ${r.error}` : null);
 
 function overheadTable(rows, kind) {

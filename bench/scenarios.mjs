@@ -9,6 +9,7 @@ import {
   NODE,
   ROOT,
   Skip,
+  startByteProxy,
   startMcpProxy,
   startMcpwire,
   startNginx,
@@ -57,10 +58,12 @@ export async function overhead(config, log) {
   // (a)–(d): HTTP upstream.
   const upstream = await startUpstream();
   const http = await startAll([
-    ["direct", async () => ({ label: "direct", url: upstream.url, pid: null, stop: async () => {} })],
+    ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
     ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
+    ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
+    ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
   ], log);
   try {
     for (const sessions of config.sessions) {
@@ -72,7 +75,7 @@ export async function overhead(config, log) {
   }
   // (e): stdio upstream.
   const stdio = await startAll([
-    ["direct stdio (no HTTP)", async () => ({ label: "direct stdio (no HTTP)", command: STDIO_SERVER, pid: null, stop: async () => {} })],
+    ["direct stdio (no HTTP)", () => Promise.resolve({ label: "direct stdio (no HTTP)", command: STDIO_SERVER, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", STDIO_SERVER)],
     ["mcpwire (Bun)", () => startMcpwire("bun", STDIO_SERVER)],
     ["supergateway", () => config.peers ? startSupergateway() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
@@ -114,10 +117,12 @@ export async function streaming(config, log) {
   const rows = [];
   const upstream = await startUpstream();
   const targets = await startAll([
-    ["direct", async () => ({ label: "direct", url: upstream.url, pid: null, stop: async () => {} })],
+    ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
     ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
+    ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
+    ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
   ], log);
   try {
     for (const target of targets) {
@@ -171,14 +176,15 @@ function jsonLines(entry) {
 /** Scale: N open GET streams through the proxy; its memory; every stream gets a server notification. */
 export async function scale(config, log) {
   const rows = [];
-  for (const runtime of config.scaleRuntimes) {
+  for (const [kind, runtime] of config.scaleTargets) {
     for (const streams of config.streams) {
-      const row = { scenario: "scale", target: `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`, streams };
+      const name = runtime === "deno" ? "Deno" : "Bun";
+      const row = { scenario: "scale", target: kind === "mcpwire" ? `mcpwire (${name})` : `byte proxy (${name})`, streams };
       const upstream = await startUpstream();
       let proxy;
       let client;
       try {
-        proxy = await startMcpwire(runtime, upstream.url);
+        proxy = kind === "mcpwire" ? await startMcpwire(runtime, upstream.url) : await startByteProxy(runtime, upstream.base);
         await sleep(500);
         row.rssIdle = rssMb(proxy.pid);
         client = start("streams", NODE, [`${ROOT}bench/streams.mjs`, JSON.stringify({ url: proxy.url, streams, concurrency: 64 })], { stdin: "pipe", keepStdout: true });
@@ -188,6 +194,7 @@ export async function scale(config, log) {
         if (opened.failed) row.note = `${opened.failed} streams failed to open: ${opened.firstError}`;
         await sleep(config.settleMs);
         row.rssOpen = rssMb(proxy.pid);
+        if (row.rssOpen === null) throw new Error(`the proxy exited: ${proxy.output?.().slice(-400)}`);
         row.kbPerStream = opened.opened > 0 ? ((row.rssOpen - row.rssIdle) * 1024) / opened.opened : null;
         client.child.stdin.write("count\n");
         const broadcast = await fetch(`${upstream.base}/control/broadcast`, { method: "POST" }).then((r) => r.json());

@@ -27,7 +27,7 @@ export async function startUpstream(options = {}) {
   });
   await waitForPort(port, entry);
   const base = `http://127.0.0.1:${port}`;
-  return { label: "upstream", url: `${base}/mcp`, base, port, pid: entry.pid, stop: () => entry.stop() };
+  return { label: "upstream", url: `${base}/mcp`, base, port, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
 }
 
 /**
@@ -47,7 +47,20 @@ export async function startMcpwire(runtime, upstream, extraArgs = []) {
     env: runtime === "bun" ? { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" } : {},
   });
   await waitForPort(port, entry);
-  return { label: `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`, url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, stop: () => entry.stop() };
+  return { label: `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`, url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
+}
+
+/** Starts the plain byte proxy (bench/byte_proxy.mjs) on `runtime`: the runtime's own floor. */
+export async function startByteProxy(runtime, upstreamBase) {
+  const port = await freePort();
+  const script = `${ROOT}bench/byte_proxy.mjs`;
+  const [command, args] = runtime === "deno" ? [DENO, ["run", "-A", script, String(port), upstreamBase]] : [BUN, [script, String(port), upstreamBase]];
+  const entry = start(`byte-proxy-${runtime}`, command, args, {
+    cwd: ROOT,
+    env: runtime === "bun" ? { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" } : {},
+  });
+  await waitForPort(port, entry);
+  return { label: `byte proxy (${runtime === "deno" ? "Deno" : "Bun"})`, url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
 }
 
 /** Ensures nginx is installed (apt-get only when absent and running as root) → path, or throws Skip. */
@@ -121,7 +134,7 @@ export async function startSupergateway() {
     "--port", String(port), "--logLevel", "none",
   ]);
   await waitForPort(port, entry);
-  return { label: "supergateway", url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, stop: () => entry.stop() };
+  return { label: "supergateway", url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
 }
 
 /** mcp-proxy (punkpeye) in front of the stdio server. */
@@ -131,5 +144,5 @@ export async function startMcpProxy() {
   const port = await freePort();
   const entry = start("mcp-proxy", NODE, [bin, "--port", String(port), "--host", "127.0.0.1", "--", ...STDIO_SERVER]);
   await waitForPort(port, entry);
-  return { label: "mcp-proxy", url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, stop: () => entry.stop() };
+  return { label: "mcp-proxy", url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
 }

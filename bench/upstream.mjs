@@ -67,7 +67,7 @@ function write(res, text) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function callTool(req, res, session, sessionId, message) {
+async function callTool(res, session, message) {
   const name = message.params?.name;
   const args = message.params?.arguments ?? {};
   if (name === "echo") {
@@ -132,7 +132,7 @@ async function post(req, res) {
   }
   if (message.method === "tools/list") return json(res, 200, { jsonrpc: "2.0", id: message.id, result: { tools: TOOLS } });
   if (message.method === "ping") return json(res, 200, { jsonrpc: "2.0", id: message.id, result: {} });
-  if (message.method === "tools/call") return await callTool(req, res, session, sessionId, message);
+  if (message.method === "tools/call") return await callTool(res, session, message);
   return json(res, 200, { jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "Method not found" } });
 }
 
@@ -154,7 +154,7 @@ function get(req, res) {
   res.once("close", () => session.gets.delete(res));
 }
 
-function control(req, res, path) {
+function control(res, path) {
   if (path === "/control/stats") {
     let gets = 0;
     for (const s of sessions.values()) gets += s.gets.size;
@@ -178,7 +178,7 @@ const server = createServer((req, res) => {
     else res.destroy();
   };
   try {
-    if (path.startsWith("/control/")) return control(req, res, path);
+    if (path.startsWith("/control/")) return control(res, path);
     if (path !== "/mcp") return json(res, 404, { error: "not found" });
     if (req.method === "POST") return void post(req, res).catch(fail);
     if (req.method === "GET") return get(req, res);
