@@ -10,6 +10,9 @@ import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import type { EventStore, StoredEvent } from "../stores/event_store.ts";
 import { encodeCommentBytes, encodeEventBytes } from "../sse/encode.ts";
 
+/** The keep-alive comment: sent on idle connections, and first on announced ones (see `Channel.attach`). */
+const KEEP_ALIVE = encodeCommentBytes("keep-alive");
+
 /** Options shared by every channel of an endpoint. */
 export interface ChannelOptions {
   store: EventStore;
@@ -76,8 +79,11 @@ export class Channel {
    * GET replaces the old one, users.md item 8). `replay` events (from the store, after a `Last-Event-ID`)
    * are written first; without a replay, events that no connection has received yet are written first.
    * Then a priming event when enabled, then live events. An ended channel closes the body after that.
+   * With `announce`, a connection that would otherwise start empty gets a keep-alive comment at once: Bun sends the
+   * response head only with the first body bytes, so an idle GET stream would look unanswered until the
+   * first event or keep-alive (found by bench/ scale: clients waited 15 s for the head).
    */
-  attach(replay?: StoredEvent[]): ReadableStream<Uint8Array> {
+  attach(replay?: StoredEvent[], options: { announce?: boolean } = {}): ReadableStream<Uint8Array> {
     this.#detach();
     const backlog = replay ?? this.#undelivered;
     this.#undelivered = [];
@@ -89,6 +95,7 @@ export class Channel {
         this.#options.keepAlive.add(connection);
         for (const event of backlog) writeSse(connection, eventFrame(event));
         if (this.#ended) this.#closeConnection(connection);
+        else if (options.announce && backlog.length === 0 && !this.#options.priming) writeSse(connection, KEEP_ALIVE);
       },
       cancel: () => {
         // The client went away. The channel goes on: events keep flowing into the store (T-POST-09).
@@ -183,7 +190,7 @@ export class KeepAlive {
   #intervalMs: number;
   #connections = new Set<SseConnection>();
   #timer: ReturnType<typeof setInterval> | undefined;
-  #comment = encodeCommentBytes("keep-alive");
+  #comment = KEEP_ALIVE;
 
   /** @param intervalMs Idle time before a keep-alive comment, in ms; 0 turns keep-alives off. */
   constructor(intervalMs: number) {

@@ -1,0 +1,30 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { initRequest, postHeaders, serveProxy } from "../_test_utils.ts";
+import { exampleUpstream } from "./_test_utils.ts";
+
+// Found by bench/ (scale scenario): Bun sends a response head only with the first body bytes, so an idle
+// GET stream looked unanswered until the first event or keep-alive (15 s by default).
+test("T-GET-01: the head of an idle GET stream arrives at once, before any event or keep-alive", async () => {
+  const served = await serveProxy({ upstream: exampleUpstream(), keepAliveMs: 60_000 });
+  try {
+    const init = await fetch(served.endpoint, {
+      method: "POST",
+      headers: postHeaders(),
+      body: JSON.stringify(initRequest("2025-06-18")),
+    });
+    const sessionId = init.headers.get("mcp-session-id")!;
+    await init.body?.cancel();
+    const started = Date.now();
+    const get = await fetch(served.endpoint, {
+      headers: { accept: "text/event-stream", "mcp-session-id": sessionId },
+      signal: AbortSignal.timeout(3_000),
+    });
+    assert.equal(get.status, 200);
+    assert.equal(get.headers.get("content-type"), "text/event-stream");
+    assert.ok(Date.now() - started < 3_000);
+    await get.body?.cancel();
+  } finally {
+    await served.close();
+  }
+});
