@@ -9,15 +9,14 @@ import { createServer, connect } from "node:net";
 import process from "node:process";
 
 const children = new Set();
-/** File descriptors each child may open (10,000 streams need ~2 per stream in a proxy). */
-export const NOFILE = 131_072;
 
 /**
  * Starts `command args` in its own process group, with `ulimit -n` raised when allowed.
  * @returns {{pid:number, child:import("node:child_process").ChildProcess, output:()=>string, exited:Promise<number|null>, stop:()=>Promise<void>}}
  */
 export function start(name, command, args, options = {}) {
-  const script = `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$@"`;
+  // Raise the soft limit on open files to the hard limit (raising the hard one needs privileges).
+  const script = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
   const child = spawn("sh", ["-c", script, "sh", command, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },

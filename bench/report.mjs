@@ -54,14 +54,15 @@ function streamingTable(rows) {
 }
 
 function scaleTable(rows) {
-  return table(
+  const notes = rows.filter((r) => r.scenario === "scale" && r.note).map((r) => `- ${r.target}, ${r.streams} streams: ${r.note}`);
+  return [table(
     ["target", "streams", "opened", "open time s", "proxy RSS idle MB", "RSS with streams MB", "KB per stream", "notifications delivered", "delivery p99 ms"],
     rows.filter((r) => r.scenario === "scale").map((r) => {
       const p = problem(r);
       if (p) return [r.target, String(r.streams), p, "", "", "", "", "", ""];
       return [r.target, String(r.streams), `${r.opened}${r.failed ? ` (${r.failed} failed)` : ""}`, f(r.openSeconds, 1), f(r.rssIdle, 0), f(r.rssOpen, 0), f(r.kbPerStream, 1), `${r.delivered}/${r.opened}`, f(r.deliverP99, 1)];
     }),
-  );
+  ), ...(notes.length ? ["", ...notes] : [])].join("\n");
 }
 
 function recoveryTable(rows) {

@@ -65,7 +65,7 @@ const config = smoke
     },
     scaleTargets: [["mcpwire", "deno"], ["bytes", "deno"], ["mcpwire", "bun"], ["bytes", "bun"]],
     streams: [1_000, 10_000],
-    scaleOpenTimeoutMs: 180_000,
+    scaleOpenTimeoutMs: 90_000,
     settleMs: 1_500,
     recoveryRuntimes: ["deno", "bun"],
     recoveryDeadlineMs: 5_000,

@@ -3,7 +3,7 @@
  * for the report; a target that cannot run gives a row with `skip` (a reason), one that fails gives `error`.
  */
 import { createInterface } from "node:readline";
-import { cpuMs, rssMb, runJson, sampleRss, sleep, start, waitForPort } from "./procs.mjs";
+import { cpuMs, rssMb, runJson, sampleRss, sh, sleep, start, waitForPort } from "./procs.mjs";
 import {
   BUN,
   NODE,
@@ -176,10 +176,18 @@ function jsonLines(entry) {
 /** Scale: N open GET streams through the proxy; its memory; every stream gets a server notification. */
 export async function scale(config, log) {
   const rows = [];
+  // A proxied stream holds two sockets in the proxy (client side and upstream side), plus some slack.
+  const hard = Number(sh("ulimit -Hn")) || 1024;
+  const feasible = Math.floor((hard - 1_000) / 2 / 500) * 500;
   for (const [kind, runtime] of config.scaleTargets) {
-    for (const streams of config.streams) {
+    for (const level of config.streams) {
       const name = runtime === "deno" ? "Deno" : "Bun";
+      const streams = Math.min(level, feasible);
       const row = { scenario: "scale", target: kind === "mcpwire" ? `mcpwire (${name})` : `byte proxy (${name})`, streams };
+      if (streams < level) {
+        row.note = `${level.toLocaleString("en")} streams cannot run here: the proxy needs ~${(2 * level + 1_000).toLocaleString("en")} file descriptors and the hard limit (ulimit -Hn) is ${hard}; ran ${streams.toLocaleString("en")}`;
+        log(`  ${row.note}`);
+      }
       const upstream = await startUpstream();
       let proxy;
       let client;
@@ -191,7 +199,7 @@ export async function scale(config, log) {
         const next = jsonLines(client);
         const opened = await next(config.scaleOpenTimeoutMs);
         Object.assign(row, { opened: opened.opened, failed: opened.failed, openSeconds: opened.seconds });
-        if (opened.failed) row.note = `${opened.failed} streams failed to open: ${opened.firstError}`;
+        if (opened.failed) row.note = [row.note, `${opened.failed} streams failed to open: ${opened.firstError}`].filter(Boolean).join("; ");
         await sleep(config.settleMs);
         row.rssOpen = rssMb(proxy.pid);
         if (row.rssOpen === null) throw new Error(`the proxy exited: ${proxy.output?.().slice(-400)}`);

@@ -149,7 +149,8 @@ function get(req, res) {
     return;
   }
   sseHead(res);
-  res.flushHeaders();
+  // A comment first: some servers (Bun.serve) send the response head only with the first body bytes.
+  res.write(": open\n\n");
   session.gets.add(res);
   res.once("close", () => session.gets.delete(res));
 }
