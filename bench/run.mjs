@@ -10,6 +10,7 @@
  *   node bench/run.mjs --only overhead,streaming,scale,recovery   a subset
  *   node bench/run.mjs --no-docs       do not touch docs/
  *   node bench/run.mjs --json FILE     also write the raw rows as JSON
+ *   node bench/run.mjs --quick         overhead only: direct vs mcpwire (Deno, Bun), 10 sessions, ~40 s (for A/B of a fix)
  *
  * Exit code: 0 when the harness worked (targets missed do not fail it), 1 when a scenario crashed or
  * mcpwire itself could not be measured.
@@ -24,12 +25,13 @@ import { BUN, DENO, ensureNginx, ensurePeers, ROOT, Skip } from "./targets.mjs";
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes("--smoke");
+const quick = argv.includes("--quick");
 const flag = (name) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const only = flag("--only")?.split(",") ?? ["overhead", "streaming", "scale", "recovery"];
-const writeDocs = !smoke && !argv.includes("--no-docs") && flag("--only") === undefined;
+const only = quick ? ["overhead"] : flag("--only")?.split(",") ?? ["overhead", "streaming", "scale", "recovery"];
+const writeDocs = !smoke && !quick && !argv.includes("--no-docs") && flag("--only") === undefined;
 const log = (line) => process.stderr.write(line + "\n");
 
 const config = smoke
@@ -72,6 +74,7 @@ const config = smoke
     retryMs: 100,
     install: true,
   };
+if (quick) Object.assign(config, { quick: true, sessions: [10], rounds: 4, durationMs: 2_000, warmupMs: 500, install: false });
 
 function machine() {
   const deno = sh(`${DENO} --version`)?.split("\n")[0] ?? "deno ?";

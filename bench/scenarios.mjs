@@ -61,9 +61,11 @@ export async function overhead(config, log) {
     ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
-    ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
-    ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
-    ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
+    ...(config.quick ? [] : [
+      ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
+      ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
+      ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
+    ]),
   ], log);
   try {
     for (const sessions of config.sessions) {
@@ -73,6 +75,7 @@ export async function overhead(config, log) {
     await stopAll(http);
     await upstream.stop();
   }
+  if (config.quick) return rows;
   // (e): stdio upstream.
   const stdio = await startAll([
     ["direct stdio (no HTTP)", () => Promise.resolve({ label: "direct stdio (no HTTP)", command: STDIO_SERVER, pid: null, stop: () => Promise.resolve() })],

@@ -49,7 +49,8 @@ export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): 
 }
 
 class StreamableHttpConnection implements UpstreamConnection {
-  #url: URL;
+  /** The endpoint URL, serialized once. */
+  #href: string;
   #fetch: typeof fetch;
   #extra: Headers;
   #maxEventSize: number;
@@ -60,45 +61,50 @@ class StreamableHttpConnection implements UpstreamConnection {
   readonly ended: Promise<void> = new Promise((resolve) => (this.#endedResolve = resolve));
 
   constructor(url: URL, options: StreamableHttpUpstreamOptions) {
-    this.#url = url;
+    this.#href = url.href;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#extra = new Headers(options.headers);
     this.#maxEventSize = options.maxEventSize ?? 16 * 1024 * 1024;
   }
 
-  #headers(context: SendContext | undefined, accept: string): Headers {
-    const headers = new Headers(context?.headers);
-    headers.delete(SESSION_ID_HEADER);
-    headers.set("accept", accept);
-    if (this.#sessionId !== undefined) headers.set(SESSION_ID_HEADER, this.#sessionId);
+  /**
+   * The headers of one upstream request, as a plain record: one copy of the forwarded headers, converted
+   * once by `fetch` (a `Headers` built here and then a `Request` around it cost two more copies per call).
+   */
+  #headers(context: SendContext | undefined, accept: string): Record<string, string> {
+    const headers: Record<string, string> = {};
+    context?.headers?.forEach((value, name) => {
+      if (name !== SESSION_ID_HEADER) headers[name] = value;
+    });
+    headers.accept = accept;
+    if (this.#sessionId !== undefined) headers[SESSION_ID_HEADER] = this.#sessionId;
     // T-PV-01: after initialize every request carries the negotiated revision.
-    if (this.#protocolVersion !== undefined && !headers.has(PROTOCOL_VERSION_HEADER)) {
-      headers.set(PROTOCOL_VERSION_HEADER, this.#protocolVersion);
+    if (this.#protocolVersion !== undefined && headers[PROTOCOL_VERSION_HEADER] === undefined) {
+      headers[PROTOCOL_VERSION_HEADER] = this.#protocolVersion;
     }
-    this.#extra.forEach((value, name) => headers.set(name, value));
+    this.#extra.forEach((value, name) => (headers[name] = value));
     return headers;
   }
 
-  async #fetchOrThrow(request: Request): Promise<Response> {
+  /** Fetches the endpoint URL with `init` (no `Request` object: `fetch` builds its own). */
+  async #fetchOrThrow(init: RequestInit): Promise<Response> {
     try {
-      return await this.#fetch(request);
+      return await this.#fetch(this.#href, init);
     } catch (error) {
-      if (request.signal.aborted) throw error;
+      if (init.signal?.aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
-      throw new UpstreamUnavailableError(`Upstream ${this.#url.href} is unreachable: ${reason}`);
+      throw new UpstreamUnavailableError(`Upstream ${this.#href} is unreachable: ${reason}`);
     }
   }
 
   async send(messages: JsonRpcMessage[], context?: SendContext): Promise<UpstreamReply> {
     const headers = this.#headers(context, "application/json, text/event-stream");
-    headers.set("content-type", "application/json");
+    headers["content-type"] = "application/json";
     const body = JSON.stringify(messages.length === 1 ? messages[0] : messages);
     const init = messages.length === 1 && isRequest(messages[0]!) && messages[0].method === "initialize"
       ? messages[0]
       : undefined;
-    const response = await this.#fetchOrThrow(
-      new Request(this.#url, { method: "POST", headers, body, signal: context?.signal ?? null }),
-    );
+    const response = await this.#fetchOrThrow({ method: "POST", headers, body, signal: context?.signal ?? null });
     if (init) {
       const sid = response.headers.get(SESSION_ID_HEADER);
       if (sid !== null && response.ok) this.#sessionId = sid;
@@ -190,9 +196,7 @@ class StreamableHttpConnection implements UpstreamConnection {
   async listen(context?: SendContext) {
     if (this.#closed) return null;
     const headers = this.#headers(context, "text/event-stream");
-    const response = await this.#fetchOrThrow(
-      new Request(this.#url, { method: "GET", headers, signal: context?.signal ?? null }),
-    );
+    const response = await this.#fetchOrThrow({ method: "GET", headers, signal: context?.signal ?? null });
     if (response.status === 405) {
       await response.body?.cancel();
       return null;
@@ -244,7 +248,8 @@ class StreamableHttpConnection implements UpstreamConnection {
     if (this.#sessionId === undefined) return;
     try {
       const response = await this.#fetch(
-        new Request(this.#url, { method: "DELETE", headers: this.#headers(undefined, "application/json") }),
+        this.#href,
+        { method: "DELETE", headers: this.#headers(undefined, "application/json") },
       );
       await response.body?.cancel();
     } catch {
