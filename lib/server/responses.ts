@@ -27,11 +27,15 @@ export function relay(response: Response, sessionId: string | undefined): Respon
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-/** What kind of body a response has, for exchange reports. */
+/**
+ * What kind of body a response has, for exchange reports: by its Content-Type, which every body mcpwire
+ * sends has (a body without one counts as empty). Reading `response.body` instead would turn a string
+ * body into a ReadableStream on Deno, on every exchange (found by bench/).
+ */
 export function bodyKind(response: Response): "json" | "sse" | "empty" {
-  const type = response.headers.get("content-type") ?? "";
-  if (type.startsWith("text/event-stream")) return "sse";
-  return response.body === null ? "empty" : "json";
+  const type = response.headers.get("content-type");
+  if (type === null) return "empty";
+  return type.startsWith("text/event-stream") ? "sse" : "json";
 }
 
 /** A finished stream of the given items. */
