@@ -56,10 +56,10 @@ const config = smoke
   : {
     sessions: [10, 100],
     stdioSessions: [10, 100],
-    durationMs: 3_000,
-    warmupMs: 1_000,
+    durationMs: 2_000,
+    warmupMs: 700,
     stdioWarmupPerSessionMs: 40,
-    rounds: 2,
+    rounds: 3,
     latencyStream: { count: 1_000, size: 256, intervalMs: 2 },
     bigStreams: {
       small: { count: 10_240, size: 1_024, intervalMs: 0 },
