@@ -40,7 +40,6 @@ const config = smoke
     stdioSessions: [2],
     durationMs: 300,
     warmupMs: 100,
-    stdioWarmupPerSessionMs: 50,
     rounds: 1,
     latencyStream: { count: 20, size: 200, intervalMs: 2 },
     bigStreams: { small: { count: 100, size: 1024, intervalMs: 0 } },
@@ -58,7 +57,6 @@ const config = smoke
     stdioSessions: [10, 100],
     durationMs: 2_000,
     warmupMs: 700,
-    stdioWarmupPerSessionMs: 40,
     rounds: 3,
     latencyStream: { count: 1_000, size: 256, intervalMs: 2 },
     bigStreams: {
@@ -77,7 +75,7 @@ const config = smoke
 if (quick) Object.assign(config, { quick: true, sessions: [10], rounds: 4, durationMs: 2_000, warmupMs: 500, install: false });
 
 function machine() {
-  const deno = sh(`${DENO} --version`)?.split("\n")[0] ?? "deno ?";
+  const deno = sh(`${DENO} --version`)?.split("\n")[0]?.replace(/ \(.*\)/, "") ?? "deno ?";
   const bun = sh(`${BUN} --version`) ?? "?";
   const nginx = sh("nginx -v 2>&1 || /usr/sbin/nginx -v 2>&1")?.replace("nginx version: ", "") ?? "nginx absent";
   const cpu = os.cpus()[0]?.model ?? "cpu";
@@ -97,7 +95,13 @@ async function main() {
   }
   config.peers = !config.peersNote && sh(`ls /tmp/mcpwire-bench-peers/node_modules/supergateway/package.json`) !== null;
   if (!config.peers) config.peersNote ??= "supergateway/mcp-proxy not installed (smoke mode installs nothing)";
-  const meta = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", machine: machine(), smoke, seconds: 0 };
+  const meta = {
+    date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+    machine: machine(),
+    short: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB`,
+    smoke,
+    seconds: 0,
+  };
   log(`mcpwire bench${smoke ? " (smoke)" : ""}: ${meta.machine}`);
   const rows = [];
   let crashed = false;

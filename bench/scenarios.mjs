@@ -94,27 +94,53 @@ export async function overhead(config, log) {
   return rows;
 }
 
+const median = (values) => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
+};
+
+/**
+ * Runs every target once per round, targets alternating. Per target: the figures of its best round
+ * (highest calls/s), and, against the first target (the baseline), the median over rounds of the ratio of
+ * calls/s and of the p99 difference within the same round: background load on a shared machine then
+ * shifts both sides of each comparison alike.
+ */
 async function rounds(targets, sessions, config, where, log, upstreamKind) {
-  const best = new Map();
-  const warmupMs = upstreamKind === "stdio" ? config.warmupMs + sessions * config.stdioWarmupPerSessionMs : config.warmupMs;
+  const results = new Map(targets.map((t) => [t.label, []]));
+  const errors = new Map();
   // 100 stdio sessions = 100 child processes per target: one round keeps the full run within its budget.
   const roundCount = upstreamKind === "stdio" && sessions >= 100 ? 1 : config.rounds;
   for (let round = 0; round < roundCount; round++) {
     for (const target of targets) {
       if (target.failed) continue;
-      const load = { ...where(target), sessions, durationMs: config.durationMs, warmupMs };
+      const load = { ...where(target), sessions, durationMs: config.durationMs, warmupMs: config.warmupMs };
       try {
         const r = await loadRun(target, load, config);
         log(`  ${upstreamKind} ${sessions} sessions, ${target.label}: ${r.callsPerSec.toFixed(0)} calls/s, p99 ${r.p99?.toFixed(2)} ms${r.errors ? `, ${r.errors} errors (${r.firstError})` : ""}`);
-        const prev = best.get(target.label);
-        if (!prev || !("callsPerSec" in prev) || r.callsPerSec > prev.callsPerSec) best.set(target.label, r);
+        results.get(target.label)[round] = r;
       } catch (error) {
         log(`  ${target.label}: ${message(error)}`);
-        if (!best.has(target.label)) best.set(target.label, { error: message(error) });
+        errors.set(target.label, message(error));
       }
     }
   }
-  return targets.map((t) => ({ scenario: "overhead", upstream: upstreamKind, sessions, target: t.label, ...(t.failed ?? best.get(t.label) ?? {}) }));
+  const base = results.get(targets[0].label);
+  return targets.map((t) => {
+    const row = { scenario: "overhead", upstream: upstreamKind, sessions, target: t.label };
+    if (t.failed) return { ...row, ...t.failed };
+    const mine = results.get(t.label);
+    const done = mine.filter(Boolean);
+    if (done.length === 0) return { ...row, error: errors.get(t.label) ?? "no result" };
+    const best = done.reduce((a, b) => (b.callsPerSec > a.callsPerSec ? b : a));
+    const pairs = mine.map((r, i) => [r, base[i]]).filter(([r, b]) => r && b && b.callsPerSec > 0);
+    return {
+      ...row,
+      ...best,
+      rounds: done.length,
+      ratio: median(pairs.map(([r, b]) => r.callsPerSec / b.callsPerSec)),
+      p99Added: median(pairs.map(([r, b]) => r.p99 - b.p99)),
+    };
+  });
 }
 
 /** Streaming: per-event pass-through latency, and proxy memory while 10 MB of events stream through. */
