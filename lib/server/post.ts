@@ -16,7 +16,7 @@ import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
 import { LiveSession, mintSessionId } from "./session.ts";
 import { channelOptions, checkVersionHeader, type EndpointContext, observer, sessionFor, upstreamHeaders } from "./context.ts";
-import { relay, sseHeaders, streamOf, tap } from "./responses.ts";
+import { forEachItem, relay, sseHeaders, streamOf, tap } from "./responses.ts";
 
 /**
  * POST: one message or (2025-03-26) a batch. Notifications and responses only → 202 (T-POST-03); requests
@@ -146,10 +146,10 @@ async function jsonReply(
   const s2c = observer(ctx, session, "server-to-client", "post");
   const out: JsonRpcMessage[] = [];
   for (const messages of streams) {
-    for await (const { message, eventId } of messages) {
+    await forEachItem(messages, ({ message, eventId }) => {
       s2c?.(message, eventId);
       out.push(message);
-    }
+    });
   }
   await settle?.();
   const body = out.length === 1 && !asArray ? out[0] : out;
@@ -178,11 +178,11 @@ async function sseReply(
         return;
       }
       try {
-        for await (const { message, eventId } of reply.messages) {
+        await forEachItem(reply.messages, ({ message, eventId }) => {
           s2c?.(message, eventId);
           if (isResponse(message) && "id" in message && message.id != null) pending.delete(message.id);
-          await channel.send(message);
-        }
+          return channel.send(message);
+        });
       } catch (error) {
         ctx.report(error);
       }

@@ -38,6 +38,27 @@ export function bodyKind(response: Response): "json" | "sse" | "empty" {
   return type.startsWith("text/event-stream") ? "sse" : "json";
 }
 
+/**
+ * Calls `fn` for each item of `stream`, in order, awaiting it when it returns a promise. A plain reader
+ * loop rather than `for await`: at its end `for await` releases the reader's lock, and on Deno a release
+ * creates an Error (with its stack trace) each time, ~6 µs per stream, on every reply (found by bench/).
+ * When `fn` or the stream fails, the stream is cancelled, as `for await` would, and the error is rethrown.
+ */
+export async function forEachItem<T>(stream: ReadableStream<T>, fn: (item: T) => void | Promise<void>): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      const pending = fn(value);
+      if (pending) await pending;
+    }
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  }
+}
+
 /** A finished stream of the given items. */
 export function streamOf<T>(items: T[]): ReadableStream<T> {
   return new ReadableStream<T>({
