@@ -39,18 +39,32 @@ function overheadTable(rows, kind) {
   return table(["sessions", "target", "calls/s", `× ${kind === "http" ? "direct" : "direct stdio"}`, "p50 ms", "p90 ms", "p99 ms", "p99 added ms", "proxy CPU µs/call", "proxy RSS MB"], out);
 }
 
-function streamingTable(rows) {
+function streamingTable(rows, shapes = {}) {
   const mine = rows.filter((r) => r.scenario === "streaming");
   const base = mine.find((r) => r.target === "direct");
-  return table(
-    ["target", "events", "pass-through p50 ms", "p90 ms", "p99 ms", "p99 added ms", "10 MB in 1 KB events: MB/s, proxy RSS before → peak MB", "10 MB in 64 KB events: MB/s, RSS before → peak MB"],
+  const big = (b) =>
+    b
+      ? `${f(b.mbPerSec, 0)} MB/s${b.result ? "" : " (no result!)"}, first event ${f(b.firstEventMs, 1)} ms${b.rssBefore === null ? "" : `, RSS ${f(b.rssBefore, 0)} → ${f(b.rssPeak, 0)} MB (+${f(b.rssPeak - b.rssBefore, 0)})`}`
+      : "–";
+  const latency = table(
+    ["target", "events", "pass-through p50 ms", "p90 ms", "p99 ms", "p99 added ms"],
     mine.map((r) => {
       const p = problem(r);
-      if (p) return [r.target, p, "", "", "", "", "", ""];
-      const big = (b) => (b ? `${f(b.mbPerSec, 0)} MB/s${b.result ? "" : " (no result!)"}, ${b.rssBefore === null ? "–" : `${f(b.rssBefore, 0)} → ${f(b.rssPeak, 0)}`}` : "–");
-      return [r.target, String(r.events), f(r.p50), f(r.p90), f(r.p99), r === base || !base?.p99 ? "" : f(r.p99 - base.p99), big(r.small), big(r.large)];
+      if (p) return [r.target, p, "", "", "", ""];
+      return [r.target, String(r.events), f(r.p50), f(r.p90), f(r.p99), r === base || !base?.p99 ? "" : f(r.p99 - base.p99)];
     }),
   );
+  const keys = Object.keys(shapes);
+  const label = (k) => {
+    const { count, size } = shapes[k];
+    const mb = (count * size) / 1048576;
+    return `${mb >= 1 ? `${f(mb, 0)} MB` : `${f(mb * 1024, 0)} KB`} in ${size >= 1024 ? `${size / 1024} KB` : `${size} B`} events`;
+  };
+  const volume = table(
+    ["target", ...keys.map(label)],
+    mine.filter((r) => !problem(r)).map((r) => [r.target, ...keys.map((k) => big(r[k]))]),
+  );
+  return `${latency}\n\nBig streams, read as fast as the client can (throughput, time to the first event, proxy RSS before → peak):\n\n${volume}`;
 }
 
 function scaleTable(rows) {
@@ -124,7 +138,7 @@ export function markdown(rows, meta) {
     "",
     "### Streaming",
     "",
-    streamingTable(rows),
+    streamingTable(rows, meta.bigStreams),
     "",
     "### Scale: open GET streams",
     "",

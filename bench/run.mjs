@@ -61,6 +61,7 @@ const config = smoke
     latencyStream: { count: 1_000, size: 256, intervalMs: 2 },
     bigStreams: {
       small: { count: 10_240, size: 1_024, intervalMs: 0 },
+      huge: { count: 40_960, size: 1_024, intervalMs: 0 },
       large: { count: 160, size: 65_536, intervalMs: 0 },
     },
     scaleTargets: [["mcpwire", "deno"], ["bytes", "deno"], ["mcpwire", "bun"], ["bytes", "bun"]],
@@ -101,6 +102,7 @@ async function main() {
     short: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB`,
     smoke,
     seconds: 0,
+    bigStreams: config.bigStreams,
   };
   log(`mcpwire bench${smoke ? " (smoke)" : ""}: ${meta.machine}`);
   const rows = [];

@@ -170,7 +170,7 @@ export async function streaming(config, log) {
           const sampler = target.pid ? sampleRss(target.pid) : null;
           const big = await runJson("stream", BUN, [`${ROOT}bench/stream_client.mjs`, JSON.stringify({ url: target.url, ...shape })], 120_000, { env: CLIENT_ENV });
           const peak = sampler?.stop().peak ?? null;
-          row[key] = { mb: big.bytes / 1048576, events: big.events, result: big.result, mbPerSec: big.mbPerSec, rssBefore: idle, rssPeak: peak };
+          row[key] = { mb: big.bytes / 1048576, events: big.events, result: big.result, mbPerSec: big.mbPerSec, firstEventMs: big.firstEventMs, rssBefore: idle, rssPeak: peak };
         }
         log(`  ${target.label}: pass-through p99 ${row.p99?.toFixed(2)} ms; ${Object.entries(config.bigStreams).map(([k]) => `${k}: peak RSS ${row[k].rssPeak?.toFixed(0) ?? "-"} MB`).join(", ")}`);
       } catch (error) {

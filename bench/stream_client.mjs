@@ -30,12 +30,14 @@ const latencies = [];
 let events = 0;
 let bytes = 0;
 let result = false;
+let firstEventMs = null;
 const parser = createParser({
   onEvent(event) {
     if (!event.data) return;
     const m = JSON.parse(event.data);
     if (m.method === "notifications/message") {
       events++;
+      firstEventMs ??= now() - started;
       latencies.push(now() - m.params.data.t);
     } else if (m.id === 7) result = true;
   },
@@ -46,5 +48,5 @@ for await (const chunk of res.body) {
   parser.feed(decoder.decode(chunk, { stream: true }));
 }
 const seconds = (now() - started) / 1000;
-process.stdout.write(JSON.stringify({ events, bytes, result, seconds, mbPerSec: bytes / 1048576 / seconds, ...summarize(latencies) }) + "\n");
+process.stdout.write(JSON.stringify({ events, bytes, result, seconds, firstEventMs, mbPerSec: bytes / 1048576 / seconds, ...summarize(latencies) }) + "\n");
 process.exit(0);
