@@ -56,15 +56,16 @@ function streamingTable(rows, shapes = {}) {
   );
   const keys = Object.keys(shapes);
   const label = (k) => {
-    const { count, size } = shapes[k];
+    const { count, size, pauseMs } = shapes[k];
     const mb = (count * size) / 1048576;
-    return `${mb >= 1 ? `${f(mb, 0)} MB` : `${f(mb * 1024, 0)} KB`} in ${size >= 1024 ? `${size / 1024} KB` : `${size} B`} events`;
+    const label = `${mb >= 1 ? `${f(mb, 0)} MB` : `${f(mb * 1024, 0)} KB`} in ${size >= 1024 ? `${size / 1024} KB` : `${size} B`} events`;
+    return pauseMs ? `${label}, client reads nothing for ${pauseMs / 1000} s` : label;
   };
   const volume = table(
     ["target", ...keys.map(label)],
     mine.filter((r) => !problem(r)).map((r) => [r.target, ...keys.map((k) => big(r[k]))]),
   );
-  return `${latency}\n\nBig streams, read as fast as the client can (throughput, time to the first event, proxy RSS before → peak):\n\n${volume}`;
+  return `${latency}\n\nBig streams (client throughput, time to the first event, proxy RSS before → peak while streaming):\n\n${volume}`;
 }
 
 function scaleTable(rows) {

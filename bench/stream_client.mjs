@@ -26,6 +26,8 @@ const res = await fetch(config.url, {
   signal,
 });
 if (res.status !== 200 || !res.body) throw new Error(`stream answered ${res.status}`);
+// A slow reader: nothing is read for pauseMs after the head (the proxy must then hold or hold back).
+if (config.pauseMs) await new Promise((r) => setTimeout(r, config.pauseMs));
 const latencies = [];
 let events = 0;
 let bytes = 0;
