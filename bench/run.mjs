@@ -36,6 +36,7 @@ const log = (line) => process.stderr.write(line + "\n");
 
 const config = smoke
   ? {
+    smoke: true,
     sessions: [2],
     stdioSessions: [2],
     durationMs: 300,

@@ -61,7 +61,7 @@ export async function overhead(config, log) {
     ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
-    ...(config.quick ? [] : [
+    ...(config.quick || config.smoke ? [] : [
       ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
       ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
       ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
@@ -81,8 +81,10 @@ export async function overhead(config, log) {
     ["direct stdio (no HTTP)", () => Promise.resolve({ label: "direct stdio (no HTTP)", command: STDIO_SERVER, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", STDIO_SERVER)],
     ["mcpwire (Bun)", () => startMcpwire("bun", STDIO_SERVER)],
-    ["supergateway", () => config.peers ? startSupergateway() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
-    ["mcp-proxy", () => config.peers ? startMcpProxy() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
+    ...(config.smoke ? [] : [
+      ["supergateway", () => config.peers ? startSupergateway() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
+      ["mcp-proxy", () => config.peers ? startMcpProxy() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
+    ]),
   ], log);
   try {
     for (const sessions of config.stdioSessions) {
@@ -151,9 +153,11 @@ export async function streaming(config, log) {
     ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
-    ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
-    ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
-    ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
+    ...(config.smoke ? [] : [
+      ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
+      ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
+      ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
+    ]),
   ], log);
   try {
     for (const target of targets) {
