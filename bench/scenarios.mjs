@@ -145,6 +145,8 @@ async function rounds(targets, sessions, config, where, log, upstreamKind) {
   });
 }
 
+const HEAP_CAPPED = "mcpwire (Deno, JS heap capped: 24 MB old + 1 MB semi-space)";
+
 /** Streaming: per-event pass-through latency, and proxy memory while 10 MB of events stream through. */
 export async function streaming(config, log) {
   const rows = [];
@@ -153,6 +155,8 @@ export async function streaming(config, log) {
     ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
+    // Proof that no stream is held whole: a 40 MB stream through a proxy whose JS heap cannot hold it.
+    [HEAP_CAPPED, () => startMcpwire("deno", upstream.url, [], { label: HEAP_CAPPED, v8Flags: "--max-old-space-size=24,--max-semi-space-size=1" })],
     ...(config.smoke ? [] : [
       ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
       ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],

@@ -34,12 +34,13 @@ export async function startUpstream(options = {}) {
  * Starts `mcpwire reverse` on `runtime` ("deno" | "bun") in front of `upstream` (a URL, or a command array
  * for a stdio upstream).
  */
-export async function startMcpwire(runtime, upstream, extraArgs = []) {
+export async function startMcpwire(runtime, upstream, extraArgs = [], options = {}) {
   const port = await freePort();
   const common = ["reverse", "--bind", `127.0.0.1:${port}`, "-q", ...extraArgs];
   const tail = typeof upstream === "string" ? ["--upstream", upstream] : ["--", ...upstream];
+  const v8 = options.v8Flags ? [`--v8-flags=${options.v8Flags}`] : [];
   const [command, args] = runtime === "deno"
-    ? [DENO, ["run", "-A", `${ROOT}cli.ts`, ...common, ...tail]]
+    ? [DENO, ["run", "-A", ...v8, `${ROOT}cli.ts`, ...common, ...tail]]
     : [BUN, [`${ROOT}cli.ts`, ...common, ...tail]];
   // Bun's fetch allows 256 concurrent requests unless told otherwise; each open GET stream holds one.
   const entry = start(`mcpwire-${runtime}`, command, args, {
@@ -47,7 +48,8 @@ export async function startMcpwire(runtime, upstream, extraArgs = []) {
     env: runtime === "bun" ? { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" } : {},
   });
   await waitForPort(port, entry);
-  return { label: `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`, url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
+  const label = options.label ?? `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`;
+  return { label, url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
 }
 
 /** Starts the plain byte proxy (bench/byte_proxy.mjs) on `runtime`: the runtime's own floor. */
