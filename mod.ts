@@ -38,3 +38,4 @@ export { createReverseProxy } from "./lib/proxy/reverse.ts";
 export type { ReverseProxy, ReverseProxyOptions } from "./lib/proxy/reverse.ts";
 export { runtime } from "./lib/runtime/mod.ts";
 export type { Runtime, Server, ServeOptions } from "./lib/runtime/mod.ts";
+export * from "./lib/intercept/mod.ts";
