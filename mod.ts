@@ -39,3 +39,4 @@ export type { ReverseProxy, ReverseProxyOptions } from "./lib/proxy/reverse.ts";
 export { runtime } from "./lib/runtime/mod.ts";
 export type { Runtime, Server, ServeOptions } from "./lib/runtime/mod.ts";
 export * from "./lib/intercept/mod.ts";
+export * from "./lib/record/mod.ts";
