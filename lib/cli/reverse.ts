@@ -11,6 +11,8 @@ import { createReverseProxy } from "../proxy/reverse.ts";
 import { isLoopbackHost } from "../server/security.ts";
 import { formatEnvelope, formatExchange, palette } from "./format.ts";
 import { parseArgs, parseDuration, parseHeader, parseHostPort, UsageError } from "./args.ts";
+import { rulesUpstream } from "./rules.ts";
+import { startRecording } from "./tape.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -32,6 +34,8 @@ Options:
   --retry DUR              retry sent to 2025-11-25 clients with priming events (default 1s)
   --max-body BYTES         largest request body (default 4194304)
   --no-get-stream          answer GET with 405 (no standalone stream)
+  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+  --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
   --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
   -h, --help               show this help
@@ -54,6 +58,8 @@ const FLAGS = {
   "max-body": { type: "string" },
   "no-get-stream": { type: "boolean" },
   "log-traffic": { type: "boolean" },
+  rules: { type: "string" },
+  record: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -100,6 +106,8 @@ export function upstreamFromArgs(
 export async function reverseCommand(argv: string[], rt: Runtime): Promise<number> {
   const err = (line: string) => rt.writeStderr(line + "\n");
   let proxyStarted;
+  let stopRules: (() => void) | undefined;
+  let stopRecording: (() => Promise<void>) | undefined;
   try {
     const { flags, positionals, rest } = parseArgs(argv, FLAGS);
     if (flags.help) {
@@ -111,7 +119,12 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     const quiet = Boolean(flags.quiet);
     const log = quiet ? () => {} : err;
     const headers = ((flags["upstream-header"] as string[] | undefined) ?? []).map((h) => parseHeader(h, "--upstream-header"));
-    const upstream = upstreamFromArgs(flags.upstream as string | undefined, rest, headers, rt, log);
+    const inner = upstreamFromArgs(flags.upstream as string | undefined, rest, headers, rt, log);
+    const rules = flags.rules === undefined ? undefined : await rulesUpstream(flags.rules as string, inner, rt, log);
+    stopRules = rules?.stop;
+    const upstream = rules?.upstream ?? inner;
+    const recorder = flags.record === undefined ? undefined : await startRecording(flags.record as string, inner.description, rt, log);
+    stopRecording = recorder?.close;
     const maxBody = flags["max-body"] === undefined ? undefined : Number(flags["max-body"]);
     if (maxBody !== undefined && (!Number.isInteger(maxBody) || maxBody <= 0)) {
       throw new UsageError(`--max-body must be a positive number of bytes (got ${flags["max-body"]})`);
@@ -135,17 +148,20 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
       ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
       getStream: !flags["no-get-stream"],
       onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
-      ...(traffic
+      ...(traffic ? { onExchange: (x) => err(formatExchange(x, start, p)) } : {}),
+      ...(traffic || recorder
         ? {
-          onMessage: (e) => err(formatEnvelope(e, start, p)),
-          onExchange: (x) => err(formatExchange(x, start, p)),
+          onMessage: (e) => {
+            recorder?.onMessage(e);
+            if (traffic) err(formatEnvelope(e, start, p));
+          },
         }
         : {}),
     });
     proxyStarted = proxy;
     let server;
     try {
-      server = await rt.serve(proxy.fetch, { hostname, port });
+      server = await rt.serve(recorder ? recorder.wrap(proxy.fetch) : proxy.fetch, { hostname, port });
     } catch (error) {
       err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
       await proxy.close();
@@ -157,12 +173,16 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     log("shutting down: closing sessions and streams");
     await proxy.close();
     await server.close();
+    stopRules?.();
+    await stopRecording?.();
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
       err(`mcpwire reverse: ${error.message}`);
       err(REVERSE_USAGE);
       await proxyStarted?.close();
+      stopRules?.();
+      await stopRecording?.();
       return 2;
     }
     throw error;

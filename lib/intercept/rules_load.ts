@@ -6,6 +6,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YamlNode } from "../deps.ts";
 import { compileRules } from "./rules_compile.ts";
+import { _jsonErrorOffset } from "./_json_syntax.ts";
 import { fieldName, type RuleIssue, type RuleSet } from "./rules_types.ts";
 
 /** The outcome of reading a rules file. */
@@ -38,8 +39,9 @@ export function parseRules(text: string, options: ParseRulesOptions = {}): Rules
       JSON.parse(text);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      const at = doc.errors[0]?.linePos?.[0];
-      return { ok: false, issues: [{ line: at?.line ?? 0, column: at?.col ?? 0, field: "(file)", message: `invalid JSON: ${reason}` }] };
+      const offset = _jsonErrorOffset(text);
+      const at = offset >= 0 ? lineCounter.linePos(offset) : { line: 0, col: 0 };
+      return { ok: false, issues: [{ line: at.line, column: at.col, field: "(file)", message: `invalid JSON: ${reason}` }] };
     }
   }
   if (doc.errors.length > 0) {
@@ -61,14 +63,12 @@ export function parseRules(text: string, options: ParseRulesOptions = {}): Rules
   }
   const { rules, issues } = compileRules(value ?? null);
   if (issues.items.length === 0) return { ok: true, rules };
-  return {
-    ok: false,
-    issues: issues.items.map(({ path, message }) => {
-      const offset = _locate(doc.contents as YamlNode | null, path);
-      const pos = offset === undefined ? { line: 0, col: 0 } : lineCounter.linePos(offset);
-      return { line: pos.line, column: pos.col, field: fieldName(path), message };
-    }),
-  };
+  const located = issues.items.map(({ path, message }) => {
+    const offset = _locate(doc.contents as YamlNode | null, path);
+    const pos = offset === undefined ? { line: 0, col: 0 } : lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col, field: fieldName(path), message };
+  });
+  return { ok: false, issues: located.sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 
 /**
