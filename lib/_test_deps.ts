@@ -15,3 +15,9 @@ export { StdioClientTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/clie
 export { LoggingMessageNotificationSchema, ResourceListChangedNotificationSchema } from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";
 export { http, HttpResponse } from "npm:msw@^2.15.0";
 export { setupServer } from "npm:msw@^2.15.0/node";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/server/index"
+export { Server as McpLowLevelServer } from "npm:@modelcontextprotocol/sdk@^1.32.2/server/index.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/server/webStandardStreamableHttp"
+export { WebStandardStreamableHTTPServerTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/server/webStandardStreamableHttp.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/types"
+export { CallToolRequestSchema, ListToolsRequestSchema } from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";

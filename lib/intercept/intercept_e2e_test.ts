@@ -21,6 +21,8 @@ import { interceptUpstream } from "./upstream.ts";
 import { parseRules } from "./rules_load.ts";
 import { createRulesEngine } from "./rules_engine.ts";
 import { TEST_RULES_YAML } from "./_test_rules.ts";
+import { startJsonServer } from "./_test_json_server.ts";
+import { batchTest, rawSession } from "./_test_raw.ts";
 
 function shaped(inner: Upstream): Upstream {
   const parsed = parseRules(TEST_RULES_YAML);
@@ -46,6 +48,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]);
 }
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 20));
+}
+
 async function connect(endpoint: URL) {
   const client = new Client({ name: "intercept-e2e", version: "1" });
   const logs: unknown[] = [];
@@ -69,7 +75,7 @@ async function connect(endpoint: URL) {
 }
 
 /** Runs every action against `endpoint` and checks it from the SDK client's side. */
-function actionTests(endpoint: () => URL): void {
+function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): void {
   test("block: get-env is answered with the rule's JSON-RPC error and never runs", { timeout: 20_000 }, async () => {
     const s = await connect(endpoint());
     try {
@@ -104,13 +110,16 @@ function actionTests(endpoint: () => URL): void {
       assert.deepEqual(s.logs, []);
       const result = await s.client.callTool({ name: "echo", arguments: { message: "rewrite me" } });
       assert.deepEqual(result.content, [{ type: "text", text: "rewritten by rules" }]);
+      // On an SSE reply the injected notification comes inline, before the result; a JSON reply has no
+      // room for it, so it goes on the standalone stream and arrives on its own.
+      if (options.json) await withTimeout(waitFor(() => s.logs.length > 0), 5_000, "the injected log");
       assert.deepEqual(s.logs, ["echo rewritten"]);
     } finally {
       await s.close();
     }
   });
 
-  test("drop: progress notifications never reach the client, the result does", { timeout: 20_000 }, async () => {
+  test("drop: progress notifications never reach the client, the result does", { timeout: 20_000, skip: options.json }, async () => {
     const s = await connect(endpoint());
     try {
       const progress: number[] = [];
@@ -196,6 +205,34 @@ describe("rules over Streamable HTTP (server-everything, SSE replies)", () => {
     await everything?.close();
   });
   actionTests(() => served.endpoint);
+  batchTest(() => served.endpoint);
+});
+
+describe("rules over Streamable HTTP (SDK server with JSON replies)", () => {
+  let upstream: { url: URL; close(): Promise<void> };
+  let served: ServedProxy;
+  before(async () => {
+    upstream = await startJsonServer();
+    served = await serveProxy({ upstream: shaped(streamableHttpUpstream({ url: upstream.url })) });
+  });
+  after(async () => {
+    await served?.close();
+    await upstream?.close();
+  });
+  actionTests(() => served.endpoint, { json: true });
+
+  test("a rewritten JSON reply stays a JSON reply", { timeout: 20_000 }, async () => {
+    const s = await rawSession(served.endpoint, "2025-06-18");
+    const r = await s.post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { message: "rewrite" } } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type") ?? "", /^application\/json/);
+    const body = await r.json();
+    assert.deepEqual(body, { jsonrpc: "2.0", id: 2, result: { content: [{ type: "text", text: "rewritten by rules" }] } });
+    const b = await s.post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "get-env", arguments: {} } });
+    assert.match(b.headers.get("content-type") ?? "", /^application\/json/);
+    assert.deepEqual((await b.json()).error, { code: -32050, message: "get-env is disabled by policy" });
+    await s.close();
+  });
 });
 
 describe("rules over stdio (server-everything stdio child per session)", () => {
@@ -207,4 +244,5 @@ describe("rules over stdio (server-everything stdio child per session)", () => {
     await served?.close();
   });
   actionTests(() => served.endpoint);
+  batchTest(() => served.endpoint);
 });
