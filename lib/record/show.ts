@@ -44,8 +44,7 @@ export function formatTimeline(tape: Tape): string {
       const method = methods.get(`${r.session} ${m.id}`);
       if (method) text += ` (${method})`;
     }
-    const where = `${r.stream ?? ""}${r.eventId ? ` id=${r.eventId}` : ""}`.padEnd(4);
-    lines.push(`${time}  ${session}  ${arrow} ${where}  ${text}`);
+    lines.push(`${time}  ${session}  ${arrow} ${(r.stream ?? "").padEnd(4)}  ${text}${r.eventId ? `  [event ${r.eventId}]` : ""}`);
   }
   lines.push(`${messages} messages, ${sessions.size} sessions`);
   return lines.join("\n") + "\n";
