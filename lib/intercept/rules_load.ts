@@ -33,7 +33,7 @@ export interface ParseRulesOptions {
  */
 export function parseRules(text: string, options: ParseRulesOptions = {}): RulesParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   if (options.format === "json") {
     try {
       JSON.parse(text);
@@ -51,7 +51,7 @@ export function parseRules(text: string, options: ParseRulesOptions = {}): Rules
         line: e.linePos?.[0].line ?? 0,
         column: e.linePos?.[0].col ?? 0,
         field: "(file)",
-        message: e.message.split("\n")[0]!,
+        message: e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""),
       })),
     };
   }
