@@ -7,7 +7,7 @@
  */
 import type { Direction } from "../protocol/envelope.ts";
 import { compilePath, getPath, JsonPathError } from "./json_path.ts";
-import type { IssueList, MatchInput, Matcher } from "./rules_types.ts";
+import type { IssueList, Matcher } from "./rules_types.ts";
 
 type Path = (string | number)[];
 
@@ -222,7 +222,10 @@ function _stringMatcher(raw: unknown, path: Path, issues: IssueList): (value: st
     if (s.includes("*")) globs.push(new RegExp(`^${s.split("*").map(_escape).join(".*")}$`, "s"));
     else exact.add(s);
   }
-  if (globs.length === 0) return exact.size === 1 ? ((only) => (v: string) => v === only)([...exact][0]!) : (v) => exact.has(v);
+  if (globs.length === 0) {
+    const only = exact.size === 1 ? [...exact][0]! : undefined;
+    return only !== undefined ? (v) => v === only : (v) => exact.has(v);
+  }
   return (v) => exact.has(v) || globs.some((g) => g.test(v));
 }
 

@@ -77,7 +77,6 @@ class _InterceptedConnection implements UpstreamConnection {
   #serverRequests = new Map<JsonRpcId, JsonRpcRequest>();
   #queue: UpstreamMessage[] = [];
   #listener: ReadableStreamDefaultController<UpstreamMessage> | undefined;
-  #context: SendContext = {};
 
   constructor(inner: UpstreamConnection, chain: InterceptorChain, options: InterceptUpstreamOptions) {
     this.#inner = inner;
@@ -100,7 +99,6 @@ class _InterceptedConnection implements UpstreamConnection {
   }
 
   async send(messages: JsonRpcMessage[], context: SendContext = {}): Promise<UpstreamReply> {
-    this.#context = context;
     const local: UpstreamMessage[] = [];
     const forward: JsonRpcMessage[] = [];
     for (const message of messages) {

@@ -54,7 +54,7 @@ describe("tapes of a real session", () => {
 
   before(async () => {
     everything = await startEverything("streamableHttp");
-    const recorder = createTapeRecorder({ write: async (t) => void (text += t), upstream: "server-everything" });
+    const recorder = createTapeRecorder({ write: (t) => Promise.resolve(void (text += t)), upstream: "server-everything" });
     const proxy = createReverseProxy({
       upstream: streamableHttpUpstream({ url: new URL("/mcp", everything.url) }),
       onMessage: recorder.onMessage,
