@@ -195,3 +195,16 @@ describe("watched rules files", () => {
     );
   });
 });
+
+describe("docs/rules.md", () => {
+  test("every YAML and JSON example in the reference is a valid rules file", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const text = await readFile(new URL("../../docs/rules.md", import.meta.url), "utf8");
+    const blocks = [...text.matchAll(/```(yaml|json)\n([\s\S]*?)```/g)];
+    assert.ok(blocks.length >= 2);
+    for (const [, format, body] of blocks) {
+      const r = parseRules(body!, { format: format as "yaml" | "json" });
+      assert.ok(r.ok, `${format} example: ${JSON.stringify(!r.ok && r.issues)}`);
+    }
+  });
+});
