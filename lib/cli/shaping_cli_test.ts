@@ -1,0 +1,80 @@
+/** The `rules`, `tape` and `replay` commands, driven with an in-memory runtime. */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { runtime, type Runtime } from "../runtime/mod.ts";
+import { rulesCommand } from "./rules.ts";
+import { tapeCommand } from "./tape.ts";
+import { replayCommand } from "./replay.ts";
+
+function fakeRuntime(files: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const rt: Runtime = {
+    ...runtime,
+    readTextFile: (path) => (path in files ? Promise.resolve(files[path]!) : Promise.reject(new Error(`ENOENT: ${path}`))),
+    writeStdout: (text) => Promise.resolve(void out.push(text)),
+    writeStderr: (text) => void err.push(text),
+  };
+  return { rt, out: () => out.join(""), err: () => err.join("") };
+}
+
+const TAPE = [
+  `{"type":"tape","format":"mcpwire-tape","version":1,"createdAt":"2026-01-01T00:00:00.000Z","upstream":"x"}`,
+  `{"type":"message","at":1000,"session":"abcdefghijk","direction":"client-to-server","stream":"post","message":{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}}`,
+  `{"type":"message","at":1250,"session":"abcdefghijk","direction":"server-to-client","stream":"post","message":{"jsonrpc":"2.0","id":1,"result":{}}}`,
+  `{"type":"http","at":1251,"session":"abcdefghijk","method":"POST","status":200,"durationMs":3,"request":{"headers":{}},"response":{"headers":{"content-type":"application/json"}}}`,
+].join("\n");
+
+describe("mcpwire rules check", () => {
+  test("valid files print ok and exit 0; an invalid one prints file:line:column issues and exits 1", async () => {
+    const f = fakeRuntime({
+      "good.yaml": "version: 1\nrules:\n  - match: { method: ping }\n    action: drop\n",
+      "bad.json": `{"version": 1, "rules": [{"action": "nope"}]}`,
+    });
+    assert.equal(await rulesCommand(["check", "good.yaml"], f.rt), 0);
+    assert.equal(f.out(), "good.yaml: ok (1 rules)\n");
+    assert.equal(await rulesCommand(["check", "good.yaml", "bad.json"], f.rt), 1);
+    assert.match(f.out(), /bad\.json:1:37: rules\[0\]\.action: must be one of continue, block, respond, drop/);
+  });
+
+  test("a missing file exits 1; a missing subcommand is a usage error", async () => {
+    const f = fakeRuntime({});
+    assert.equal(await rulesCommand(["check", "nope.yaml"], f.rt), 1);
+    assert.match(f.err(), /nope\.yaml: cannot read: ENOENT/);
+    assert.equal(await rulesCommand([], f.rt), 2);
+  });
+});
+
+describe("mcpwire tape show", () => {
+  test("prints a timeline", async () => {
+    const f = fakeRuntime({ "t.jsonl": TAPE });
+    assert.equal(await tapeCommand(["show", "t.jsonl"], f.rt), 0);
+    assert.equal(
+      f.out(),
+      [
+        "tape v1 recorded 2026-01-01T00:00:00.000Z from x",
+        "   +0.000s  abcdefgh  → post  tools/call #1 echo",
+        "   +0.250s  abcdefgh  ← post  result #1 (tools/call)",
+        "   +0.251s  abcdefgh  HTTP POST 200 application/json (3 ms)",
+        "2 messages, 1 sessions",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("a broken line is reported with its number", async () => {
+    const f = fakeRuntime({ "t.jsonl": TAPE + "\n{oops" });
+    assert.equal(await tapeCommand(["show", "t.jsonl"], f.rt), 1);
+    assert.match(f.err(), /Line 5: not JSON/);
+  });
+});
+
+describe("mcpwire replay", () => {
+  test("usage errors exit 2; an unreadable tape exits 1", async () => {
+    const f = fakeRuntime({ "t.jsonl": TAPE });
+    assert.equal(await replayCommand([], f.rt), 2);
+    assert.equal(await replayCommand(["t.jsonl", "--bind", "127.0.0.1:1", "--against", "http://x/"], f.rt), 2);
+    assert.equal(await replayCommand(["missing.jsonl"], f.rt), 1);
+    assert.equal(await replayCommand(["t.jsonl", "--against", "not a url"], f.rt), 2);
+  });
+});
