@@ -20,9 +20,7 @@ import { createInterceptorChain } from "./chain.ts";
 import { interceptUpstream } from "./upstream.ts";
 import { parseRules } from "./rules_load.ts";
 import { createRulesEngine } from "./rules_engine.ts";
-import { TEST_RULES_YAML } from "./_test_rules.ts";
-import { startJsonServer } from "./_test_json_server.ts";
-import { batchTest, rawSession } from "./_test_raw.ts";
+import { batchTest, rawSession, startJsonServer, TEST_RULES_YAML } from "./_test_utils.ts";
 
 function shaped(inner: Upstream): Upstream {
   const parsed = parseRules(TEST_RULES_YAML);
