@@ -90,7 +90,7 @@ export function batchTest(endpoint: () => URL): void {
   });
 }
 
-const TOOLS = ["echo", "get-sum", "get-env", "get-tiny-image", "noop"].map((name) => ({
+const TOOLS = ["echo", "get-sum", "get-env", "get-tiny-image", "noisy"].map((name) => ({
   name,
   inputSchema: { type: "object" },
 }));
@@ -124,12 +124,17 @@ export async function startJsonServer(): Promise<{ url: URL; close(): Promise<vo
     });
     const mcp = new McpLowLevelServer({ name: "json-fixture", version: "1" }, { capabilities: { tools: {}, logging: {} } });
     mcp.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: TOOLS }));
-    mcp.setRequestHandler(CallToolRequestSchema, (r: { params: { name: string; arguments?: Record<string, unknown> } }) => {
+    mcp.setRequestHandler(CallToolRequestSchema, async (r: { params: { name: string; arguments?: Record<string, unknown> } }) => {
       const args = r.params.arguments ?? {};
+      if (r.params.name === "noisy") {
+        // Unrelated to the request, so they go on the standalone GET stream (a JSON reply has no room).
+        await mcp.notification({ method: "notifications/message", params: { level: "info", logger: "noisy", data: "dropped" } });
+        await mcp.notification({ method: "notifications/message", params: { level: "info", logger: "keep", data: "kept" } });
+      }
       const text = r.params.name === "echo" ? `Echo: ${args.message}` : r.params.name === "get-sum"
         ? String(Number(args.a) + Number(args.b))
         : `ran ${r.params.name}`;
-      return Promise.resolve({ content: [{ type: "text", text }] });
+      return { content: [{ type: "text", text }] };
     });
     await mcp.connect(transport);
     return await transport.handleRequest(request);
@@ -166,6 +171,10 @@ rules:
 
   - name: drop progress of the long operation
     match: { direction: server-to-client, method: notifications/progress }
+    action: drop
+
+  - name: drop noisy logs
+    match: { direction: server-to-client, method: notifications/message, params: { logger: noisy } }
     action: drop
 
   - name: greet on the standalone stream

@@ -219,6 +219,18 @@ describe("rules over Streamable HTTP (SDK server with JSON replies)", () => {
   });
   actionTests(() => served.endpoint, { json: true });
 
+  test("drop: a notification on the standalone stream is dropped, the next one arrives", { timeout: 20_000 }, async () => {
+    const s = await connect(served.endpoint);
+    try {
+      await withTimeout(s.greeted, 5_000, "the standalone stream");
+      await s.client.callTool({ name: "noisy", arguments: {} });
+      await withTimeout(waitFor(() => s.logs.includes("kept")), 5_000, "the kept log");
+      assert.deepEqual(s.logs, ["kept"]);
+    } finally {
+      await s.close();
+    }
+  });
+
   test("a rewritten JSON reply stays a JSON reply", { timeout: 20_000 }, async () => {
     const s = await rawSession(served.endpoint, "2025-06-18");
     const r = await s.post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { message: "rewrite" } } });
