@@ -1,12 +1,15 @@
 /**
  * End to end: a real session (the SDK client through the reverse proxy to server-everything) is
- * recorded to a tape; the tape, served by `tapeUpstream`, gives a new SDK client the same results; the
+ * recorded to a tape, over Streamable HTTP and over stdio; the tape, served by `tapeUpstream`, gives a new SDK client the same results; the
  * tape's client side replayed against the live server finds no differences, and finds a planted one.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "../_test_deps.ts";
-import { type HttpChild, serveProxy, type ServedProxy, startEverything } from "../_test_utils.ts";
+import { EVERYTHING, type HttpChild, serveProxy, type ServedProxy, startEverything } from "../_test_utils.ts";
+import { stdioUpstream } from "../client/stdio.ts";
+import { spawn } from "../runtime/process.ts";
+import type { Upstream } from "../client/types.ts";
 import { streamableHttpUpstream } from "../client/streamable_http.ts";
 import { createReverseProxy } from "../proxy/reverse.ts";
 import { serve, type Server } from "../runtime/serve.ts";
@@ -45,18 +48,24 @@ async function session(endpoint: URL): Promise<Record<string, unknown>> {
   }
 }
 
-describe("tapes of a real session", () => {
-  let everything: HttpChild;
+function tapeTests(kind: "http" | "stdio"): void {
+  let everything: HttpChild | undefined;
+  let upstream: () => Upstream;
   let recording: { server: Server; close(): Promise<void> };
   let text = "";
   let tape: Tape;
   let live: Record<string, unknown>;
 
   before(async () => {
-    everything = await startEverything("streamableHttp");
+    if (kind === "http") {
+      const child = everything = await startEverything("streamableHttp");
+      upstream = () => streamableHttpUpstream({ url: new URL("/mcp", child.url) });
+    } else {
+      upstream = () => stdioUpstream({ command: "node", args: [EVERYTHING, "stdio"], spawn });
+    }
     const recorder = createTapeRecorder({ write: (t) => Promise.resolve(void (text += t)), upstream: "server-everything" });
     const proxy = createReverseProxy({
-      upstream: streamableHttpUpstream({ url: new URL("/mcp", everything.url) }),
+      upstream: upstream(),
       onMessage: recorder.onMessage,
     });
     const server = await serve(recorder.wrap(proxy.fetch), { hostname: "127.0.0.1", port: 0 });
@@ -123,15 +132,17 @@ describe("tapes of a real session", () => {
   });
 
   test("replayed against the live server, the tape shows no differences; a planted one is found", { timeout: 30_000 }, async () => {
-    const upstream = streamableHttpUpstream({ url: new URL("/mcp", everything.url) });
-    const same = await replayAgainst(tape, upstream);
+    const same = await replayAgainst(tape, upstream());
     assert.equal(same.sessions, 1);
     assert.ok(same.requests >= 8);
     assert.deepEqual(same.differences, []);
     const planted = parseTape(text.replace("Echo: tape ☃", "Echo: something else"));
-    const report = await replayAgainst(planted, upstream);
+    const report = await replayAgainst(planted, upstream());
     assert.deepEqual(report.differences.map((d) => [d.request.replace(/#\d+/, "#n"), d.path, d.recorded, d.actual]), [
       ["tools/call echo #n", "result.content[0].text", "Echo: something else", "Echo: tape ☃"],
     ]);
   });
-});
+}
+
+describe("tapes of a real session over Streamable HTTP", () => tapeTests("http"));
+describe("tapes of a real session over stdio", () => tapeTests("stdio"));
