@@ -75,6 +75,11 @@ export interface RulesSetup {
  * previous rules stay) and wraps `upstream` with the rules. For `--rules FILE` of any proxy command.
  *
  * @throws {UsageError} When the file cannot be read or is invalid at start (every issue in the message).
+ * @example
+ * ```ts ignore
+ * const rules = await rulesUpstream("rules.yaml", upstreamFromArgs(url, [], [], rt, log), rt, log);
+ * const proxy = createReverseProxy({ upstream: rules.upstream });
+ * ```
  */
 export async function rulesUpstream(file: string, upstream: Upstream, rt: Runtime, log: (line: string) => void): Promise<RulesSetup> {
   let watched;

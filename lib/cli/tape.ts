@@ -58,6 +58,12 @@ export async function tapeCommand(argv: string[], rt: Runtime): Promise<number> 
  * Starts recording to `file` (truncated first) for `--record FILE`.
  *
  * @throws {UsageError} When the file cannot be written.
+ * @example
+ * ```ts ignore
+ * const recorder = await startRecording("session.jsonl", upstream.description, rt, log);
+ * const proxy = createReverseProxy({ upstream, onMessage: recorder.onMessage });
+ * await rt.serve(recorder.wrap(proxy.fetch), { port: 8080 });
+ * ```
  */
 export async function startRecording(file: string, upstream: string, rt: Runtime, log: (line: string) => void): Promise<TapeRecorder> {
   try {

@@ -57,7 +57,15 @@ export function compilePath(source: string): JsonPath {
   return out;
 }
 
-/** The value at `path` in `root`, or `undefined` when any step is missing. */
+/**
+ * The value at `path` in `root`, or `undefined` when any step is missing.
+ *
+ * @example
+ * ```ts
+ * import { compilePath, getPath } from "./json_path.ts";
+ * console.assert(getPath({ a: [{ b: 1 }] }, compilePath("a[0].b")) === 1);
+ * ```
+ */
 export function getPath(root: unknown, path: JsonPath): unknown {
   let value = root;
   for (const key of path) {
@@ -70,12 +78,28 @@ export function getPath(root: unknown, path: JsonPath): unknown {
 /**
  * A copy of `root` with `value` at `path`; missing containers are created (an array for a numeric
  * segment, an object otherwise). Only the containers along the path are copied.
+ *
+ * @example
+ * ```ts
+ * import { compilePath, setPath } from "./json_path.ts";
+ * const input = { result: { content: [{ text: "a" }] } };
+ * const out = setPath(input, compilePath("result.content[0].text"), "b");
+ * console.assert(out.result.content[0]!.text === "b" && input.result.content[0]!.text === "a");
+ * ```
  */
 export function setPath<T>(root: T, path: JsonPath, value: unknown): T {
   return _update(root, path, 0, () => value, false) as T;
 }
 
-/** A copy of `root` without the member at `path` (array elements are spliced out); unchanged when absent. */
+/**
+ * A copy of `root` without the member at `path` (array elements are spliced out); unchanged when absent.
+ *
+ * @example
+ * ```ts
+ * import { compilePath, removePath } from "./json_path.ts";
+ * console.assert(JSON.stringify(removePath({ a: [1, 2, 3] }, compilePath("a[1]"))) === '{"a":[1,3]}');
+ * ```
+ */
 export function removePath<T>(root: T, path: JsonPath): T {
   return _update(root, path, 0, () => undefined, true) as T;
 }

@@ -77,13 +77,27 @@ export function parseRules(text: string, options: ParseRulesOptions = {}): Rules
  * @param path The file.
  * @param readTextFile The runtime's file reader.
  * @throws {Error} When the file cannot be read.
+ * @example
+ * ```ts ignore
+ * const result = await loadRulesFile("rules.yaml", runtime.readTextFile);
+ * if (!result.ok) console.error(formatIssues("rules.yaml", result.issues));
+ * ```
  */
 export async function loadRulesFile(path: string, readTextFile: (path: string) => Promise<string>): Promise<RulesParseResult> {
   const text = await readTextFile(path);
   return parseRules(text, { format: path.toLowerCase().endsWith(".json") ? "json" : "yaml" });
 }
 
-/** Formats issues as `file:line:col: field: message` lines. */
+/**
+ * Formats issues as `file:line:col: field: message` lines.
+ *
+ * @example
+ * ```ts
+ * import { formatIssues } from "./rules_load.ts";
+ * const text = formatIssues("r.yaml", [{ line: 3, column: 13, field: "rules[0].action", message: "must be …" }]);
+ * console.assert(text === "r.yaml:3:13: rules[0].action: must be …");
+ * ```
+ */
 export function formatIssues(file: string, issues: RuleIssue[]): string {
   return issues.map((i) => `${file}:${i.line}:${i.column}: ${i.field}: ${i.message}`).join("\n");
 }

@@ -34,6 +34,16 @@ export interface TapeIndex {
  *
  * @param tape A parsed tape.
  * @returns The calls in recorded order.
+ * @example
+ * ```ts
+ * import { parseTape } from "./tape.ts";
+ * import { indexTape } from "./index.ts";
+ * const tape = parseTape([
+ *   '{"type":"message","at":1,"session":"s","direction":"client-to-server","message":{"jsonrpc":"2.0","id":1,"method":"ping"}}',
+ *   '{"type":"message","at":2,"session":"s","direction":"server-to-client","stream":"post","message":{"jsonrpc":"2.0","id":1,"result":{}}}',
+ * ].join("\n"));
+ * console.assert(indexTape(tape).calls[0]!.replies.length === 1);
+ * ```
  */
 export function indexTape(tape: Tape): TapeIndex {
   const calls: RecordedCall[] = [];
@@ -78,7 +88,17 @@ export function indexTape(tape: Tape): TapeIndex {
   return { calls, byMethod };
 }
 
-/** A canonical key of a request: method and params with sorted keys, without `_meta`. */
+/**
+ * A canonical key of a request: method and params with sorted keys, without `_meta`.
+ *
+ * @example
+ * ```ts
+ * import { requestKey } from "./index.ts";
+ * const a = requestKey({ jsonrpc: "2.0", id: 1, method: "m", params: { x: 1, y: 2, _meta: { progressToken: 1 } } });
+ * const b = requestKey({ jsonrpc: "2.0", id: 9, method: "m", params: { y: 2, x: 1 } });
+ * console.assert(a === b);
+ * ```
+ */
 export function requestKey(request: JsonRpcRequest): string {
   const params = request.params && !Array.isArray(request.params)
     ? Object.fromEntries(Object.entries(request.params).filter(([k]) => k !== "_meta"))

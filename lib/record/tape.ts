@@ -130,12 +130,29 @@ export function parseTape(text: string): Tape {
   return tape;
 }
 
-/** One record as a tape line (with its newline). */
+/**
+ * One record as a tape line (with its newline).
+ *
+ * @example
+ * ```ts
+ * import { tapeLine } from "./tape.ts";
+ * console.assert(tapeLine({ type: "message", at: 1, direction: "client-to-server", message: { jsonrpc: "2.0", method: "x" } }).endsWith("}\n"));
+ * ```
+ */
 export function tapeLine(record: TapeRecord): string {
   return JSON.stringify(record) + "\n";
 }
 
-/** The messages of a tape, grouped by session in order (records without a session under `""`). */
+/**
+ * The messages of a tape, grouped by session in order (records without a session under `""`).
+ *
+ * @example
+ * ```ts
+ * import { messagesBySession, parseTape } from "./tape.ts";
+ * const tape = parseTape('{"type":"message","at":1,"session":"s","direction":"client-to-server","message":{"jsonrpc":"2.0","method":"x"}}');
+ * console.assert(messagesBySession(tape).get("s")!.length === 1);
+ * ```
+ */
 export function messagesBySession(tape: Tape): Map<string, TapeMessage[]> {
   const out = new Map<string, TapeMessage[]>();
   for (const r of tape.records) {
