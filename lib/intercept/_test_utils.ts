@@ -169,9 +169,13 @@ rules:
       - direction: server-to-client
         message: { jsonrpc: "2.0", method: notifications/message, params: { level: info, logger: mcpwire, data: "echo rewritten" } }
 
-  - name: drop progress of the long operation
-    match: { direction: server-to-client, method: notifications/progress }
+  - name: drop progress of 3-step operations
+    match: { direction: server-to-client, method: notifications/progress, params: { total: 3 } }
     action: drop
+
+  - name: annotate every other progress notification
+    match: { direction: server-to-client, method: notifications/progress }
+    set: { "params.message": "seen by mcpwire" }
 
   - name: drop noisy logs
     match: { direction: server-to-client, method: notifications/message, params: { logger: noisy } }

@@ -117,7 +117,7 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
     }
   });
 
-  test("drop: progress notifications never reach the client, the result does", { timeout: 20_000, skip: options.json }, async () => {
+  test("drop: progress notifications matching the rule (total 3) never reach the client, the result does", { timeout: 20_000, skip: options.json }, async () => {
     const s = await connect(endpoint());
     try {
       const progress: number[] = [];
@@ -128,6 +128,26 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
       );
       assert.match(JSON.stringify(result.content), /Long running operation completed/);
       assert.deepEqual(progress, []);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("set on SSE events: each progress notification is rewritten as it streams, none is held back", { timeout: 20_000, skip: options.json }, async () => {
+    const s = await connect(endpoint());
+    try {
+      const progress: { at: number; progress: number; message?: string }[] = [];
+      const started = Date.now();
+      const result = await s.client.callTool(
+        { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 4 } },
+        undefined,
+        { onprogress: (p: { progress: number; message?: string }) => progress.push({ at: Date.now() - started, ...p }) },
+      );
+      const finishedAt = Date.now() - started;
+      assert.match(JSON.stringify(result.content), /Long running operation completed/);
+      assert.deepEqual(progress.map((p) => [p.progress, p.message]), [1, 2, 3, 4].map((n) => [n, "seen by mcpwire"]));
+      assert.ok(progress[0]!.at < finishedAt - 400, `first progress at ${progress[0]!.at} ms, result at ${finishedAt} ms`);
+      assert.ok(progress[3]!.at - progress[0]!.at >= 500, `progress spread over ${progress[3]!.at - progress[0]!.at} ms`);
     } finally {
       await s.close();
     }
