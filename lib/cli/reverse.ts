@@ -166,6 +166,8 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     } catch (error) {
       err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
       await proxy.close();
+      stopRules?.();
+      await stopRecording?.();
       return 1;
     }
     log(`mcpwire reverse listening on ${new URL(path, server.url).href}`);
