@@ -61,21 +61,22 @@ export function createRulesEngine(rules: RuleSet, now: () => number = Date.now):
 
 interface _State {
   rules: RuleSet;
-  cache: Map<string, CompiledRule[]>;
+  /** Candidate rules per direction, then per method (`undefined`: messages without one). */
+  cache: Record<Direction, Map<string | undefined, CompiledRule[]>>;
   windows: Map<string, number[]>;
 }
 
 function _prepare(rules: RuleSet): _State {
-  return { rules, cache: new Map(), windows: new Map() };
+  return { rules, cache: { "client-to-server": new Map(), "server-to-client": new Map() }, windows: new Map() };
 }
 
 /** The rules that can match a (direction, method): computed once per pair, then cached. */
 function _candidates(state: _State, direction: Direction, method: string | undefined): CompiledRule[] {
-  const key = method === undefined ? direction : `${direction} ${method}`;
-  let list = state.cache.get(key);
+  const cache = state.cache[direction];
+  let list = cache.get(method);
   if (list) return list;
   list = state.rules.rules.filter((r) => r.directions.has(direction) && (r.method === null || r.method(method)));
-  if (state.cache.size < _MAX_CACHED) state.cache.set(key, list);
+  if (cache.size < _MAX_CACHED) cache.set(method, list);
   return list;
 }
 

@@ -38,8 +38,9 @@ export interface CompiledMatch {
 export function compileMatch(raw: unknown, path: Path, issues: IssueList): CompiledMatch {
   const directions = new Set<Direction>(_DIRECTIONS);
   if (raw === undefined || raw === null) return { test: () => true, directions, method: null };
-  const test = _compileObject(raw, path, issues);
-  // Top-level direction and method become prefilters, so most rules are never evaluated for a message.
+  // Top-level direction and method become prefilters (so most rules are never evaluated for a message)
+  // and are then left out of the predicate.
+  const test = _compileObject(raw, path, issues, _PREFILTERED);
   let method: CompiledMatch["method"] = null;
   if (_isObject(raw)) {
     if (raw.direction !== undefined) {
@@ -54,7 +55,9 @@ export function compileMatch(raw: unknown, path: Path, issues: IssueList): Compi
   return { test, directions, method };
 }
 
-function _compileObject(raw: unknown, path: Path, issues: IssueList): Matcher {
+const _PREFILTERED = new Set(["direction", "method"]);
+
+function _compileObject(raw: unknown, path: Path, issues: IssueList, prefiltered?: Set<string>): Matcher {
   if (!_isObject(raw)) {
     issues.add(path, "must be a mapping of match keys");
     return () => false;
@@ -62,6 +65,7 @@ function _compileObject(raw: unknown, path: Path, issues: IssueList): Matcher {
   const parts: Matcher[] = [];
   for (const [key, value] of Object.entries(raw)) {
     const at = [...path, key];
+    const before = parts.length;
     switch (key) {
       case "direction": {
         for (const d of _strings(value)) {
@@ -117,7 +121,10 @@ function _compileObject(raw: unknown, path: Path, issues: IssueList): Matcher {
       default:
         issues.add(at, `unknown match key; expected one of ${MATCH_KEYS.join(", ")}`);
     }
+    // Validated above; the prefilter already decided it.
+    if (prefiltered?.has(key)) parts.length = before;
   }
+  if (parts.length === 0) return () => true;
   if (parts.length === 1) return parts[0]!;
   return (i) => {
     for (const p of parts) if (!p(i)) return false;
