@@ -5,6 +5,10 @@ import { runtime, type Runtime } from "../runtime/mod.ts";
 import { rulesCommand } from "./rules.ts";
 import { tapeCommand } from "./tape.ts";
 import { replayCommand } from "./replay.ts";
+import { reverseCommand } from "./reverse.ts";
+import { EVERYTHING } from "../_test_utils.ts";
+import { parseTape } from "../record/tape.ts";
+import { rawSession } from "../intercept/_test_utils.ts";
 
 function fakeRuntime(files: Record<string, string>) {
   const out: string[] = [];
@@ -76,5 +80,52 @@ describe("mcpwire replay", () => {
     assert.equal(await replayCommand(["t.jsonl", "--bind", "127.0.0.1:1", "--against", "http://x/"], f.rt), 2);
     assert.equal(await replayCommand(["missing.jsonl"], f.rt), 1);
     assert.equal(await replayCommand(["t.jsonl", "--against", "not a url"], f.rt), 2);
+  });
+});
+
+describe("mcpwire reverse --rules --record", () => {
+  test("rules apply and reload, the tape records the session, shutdown flushes it", { timeout: 30_000 }, async () => {
+    const files: Record<string, string> = {
+      "rules.yaml": "version: 1\nrules:\n  - match: { tool: get-env }\n    action: block\n    error: { message: no env }\n",
+    };
+    const err: string[] = [];
+    let shutdown: (() => void) | undefined;
+    const rt: Runtime = {
+      ...runtime,
+      readTextFile: (path) => Promise.resolve(files[path] ?? ""),
+      writeTextFile: (path, text) => Promise.resolve(void (files[path] = text)),
+      appendTextFile: (path, text) => Promise.resolve(void (files[path] = (files[path] ?? "") + text)),
+      writeStderr: (text) => void err.push(text),
+      onShutdownSignal: (handler) => void (shutdown = () => handler("SIGTERM")),
+    };
+    const exited = reverseCommand(
+      ["--bind", "127.0.0.1:0", "--rules", "rules.yaml", "--record", "tape.jsonl", "--", "node", EVERYTHING, "stdio"],
+      rt,
+    );
+    const deadline = Date.now() + 10_000;
+    let url: string | undefined;
+    while (!url && Date.now() < deadline) {
+      url = /listening on (\S+)/.exec(err.join(""))?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(url, err.join(""));
+    const s = await rawSession(new URL(url), "2025-06-18");
+    const call = async (id: number) => {
+      const r = await s.post({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "get-env", arguments: {} } });
+      return await r.text();
+    };
+    assert.match(await call(2), /"message":"no env"/);
+    files["rules.yaml"] = "version: 1\nrules: []\n";
+    const reloaded = Date.now() + 5_000;
+    while (!err.join("").includes("rules reloaded") && Date.now() < reloaded) await new Promise((r) => setTimeout(r, 50));
+    assert.doesNotMatch(await call(3), /no env/);
+    await s.close();
+    shutdown!();
+    assert.equal(await exited, 0);
+    const tape = parseTape(files["tape.jsonl"]!);
+    assert.equal(tape.header?.format, "mcpwire-tape");
+    const methods = tape.records.flatMap((r) => (r.type === "message" && "method" in r.message ? [r.message.method] : []));
+    assert.deepEqual(methods, ["initialize", "notifications/initialized", "tools/call", "tools/call"]);
+    assert.ok(tape.records.some((r) => r.type === "http" && r.method === "DELETE" && r.status === 200));
   });
 });
