@@ -172,7 +172,8 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
       assert.ok(took >= 580, `tools/list took ${took} ms`);
       const pingStarted = Date.now();
       await s.client.ping();
-      assert.ok(Date.now() - pingStarted < 500, "other methods are not delayed");
+      const pingTook = Date.now() - pingStarted;
+      assert.ok(pingTook < 580, `other methods are not delayed (ping took ${pingTook} ms)`);
     } finally {
       await s.close();
     }
