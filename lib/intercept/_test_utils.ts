@@ -57,11 +57,16 @@ export async function sseMessages(response: Response): Promise<JsonRpcMessage[]>
 
 /** T-BATCH-01: a 2025-03-26 batch whose members meet different rules, each intercepted on its own. */
 export function batchTest(endpoint: () => URL): void {
-  test("batch (2025-03-26): each member meets its own rule; local and upstream answers share one SSE reply", { timeout: 20_000 }, async () => {
+  test("batch (2025-03-26): each member meets its own rule (block, respond, set, inject, drop, delay, rate limit); local and upstream answers share one SSE reply", { timeout: 20_000 }, async () => {
     const s = await rawSession(endpoint(), "2025-03-26");
     try {
+      const started = Date.now();
       const r = await s.post([
         { jsonrpc: "2.0", id: "env", method: "tools/call", params: { name: "get-env", arguments: {} } },
+        { jsonrpc: "2.0", id: "list", method: "tools/list" },
+        { jsonrpc: "2.0", id: "ping1", method: "ping" },
+        { jsonrpc: "2.0", id: "ping2", method: "ping" },
+        { jsonrpc: "2.0", id: "ping3", method: "ping" },
         { jsonrpc: "2.0", id: "echo", method: "tools/call", params: { name: "echo", arguments: { message: "rewrite it" } } },
         { jsonrpc: "2.0", id: "sum", method: "tools/call", params: { name: "get-sum", arguments: { a: 2, b: 2 } } },
         {
@@ -79,6 +84,12 @@ export function batchTest(endpoint: () => URL): void {
       assert.deepEqual((byId.get("echo") as { result: unknown }).result, { content: [{ type: "text", text: "rewritten by rules" }] });
       assert.deepEqual((byId.get("sum") as { result: unknown }).result, { content: [{ type: "text", text: "42, from the rules" }] });
       assert.match(JSON.stringify(byId.get("long")), /Long running operation completed/);
+      // delay: tools/list came back at least 600 ms after the batch was sent.
+      assert.ok(((byId.get("list") as { result: { tools: unknown[] } }).result.tools.length) > 3);
+      assert.ok(Date.now() - started >= 580, `the batch answered in ${Date.now() - started} ms`);
+      // rateLimit: two pings per session pass, the third is refused.
+      assert.deepEqual([byId.get("ping1"), byId.get("ping2")].map((m) => (m as { result: unknown }).result), [{}, {}]);
+      assert.deepEqual((byId.get("ping3") as { error: unknown }).error, { code: -32000, message: "Rate limit exceeded: at most 2 per 1m" });
       const methods = messages.filter((m) => "method" in m).map((m) => (m as { method: string }).method);
       assert.deepEqual(methods, ["notifications/message"], "progress dropped, the injected log kept");
       const logAt = messages.findIndex((m) => "method" in m);
