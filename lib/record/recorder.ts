@@ -5,6 +5,7 @@
  * @module
  */
 import type { Envelope } from "../protocol/envelope.ts";
+import type { Interceptor } from "../intercept/types.ts";
 import { SESSION_ID_HEADER } from "../protocol/headers.ts";
 import { TAPE_FORMAT, TAPE_HEADERS, TAPE_VERSION, type TapeExchange, tapeLine, type TapeMessage, type TapeRecord } from "./tape.ts";
 
@@ -24,6 +25,11 @@ export interface TapeRecorderOptions {
 export interface TapeRecorder {
   /** Records one message; give it as the endpoint's (or the forward proxy's) `onMessage`. */
   onMessage(envelope: Envelope): void;
+  /**
+   * The same as `onMessage`, as an interceptor (records, never changes anything): put it in a chain to
+   * record at an `Upstream` boundary, e.g. in the forward proxy.
+   */
+  readonly interceptor: Interceptor;
   /** Wraps a Web handler so every HTTP exchange (status and the headers that matter) is recorded. */
   wrap(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response>;
   /** Writes every pending record. */
@@ -74,15 +80,18 @@ export function createTapeRecorder(options: TapeRecorderOptions): TapeRecorder {
     ...(options.upstream !== undefined ? { upstream: options.upstream } : {}),
   });
 
+  const onMessage = (envelope: Envelope) => {
+    const record: TapeMessage = { type: "message", at: envelope.receivedAt, direction: envelope.direction, message: envelope.message };
+    if (envelope.sessionId !== undefined) record.session = envelope.sessionId;
+    if (envelope.stream !== undefined) record.stream = envelope.stream;
+    if (envelope.upstreamEventId !== undefined) record.eventId = envelope.upstreamEventId;
+    if (envelope.revision !== undefined) record.revision = envelope.revision;
+    push(record);
+  };
+
   return {
-    onMessage(envelope) {
-      const record: TapeMessage = { type: "message", at: envelope.receivedAt, direction: envelope.direction, message: envelope.message };
-      if (envelope.sessionId !== undefined) record.session = envelope.sessionId;
-      if (envelope.stream !== undefined) record.stream = envelope.stream;
-      if (envelope.upstreamEventId !== undefined) record.eventId = envelope.upstreamEventId;
-      if (envelope.revision !== undefined) record.revision = envelope.revision;
-      push(record);
-    },
+    onMessage,
+    interceptor: (envelope) => void onMessage(envelope),
     wrap(handler) {
       return async (request) => {
         const started = Date.now();
