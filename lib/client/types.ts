@@ -69,3 +69,11 @@ export interface Upstream {
 export class UpstreamUnavailableError extends Error {
   override name = "UpstreamUnavailableError";
 }
+
+/**
+ * The upstream forgot the session (HTTP 404 for a request carrying its session id, T-SESS-06/07; or a
+ * legacy stream that ended). A client must initialize again; `resilientUpstream` (lib/client/resilient.ts) does it.
+ */
+export class UpstreamSessionLostError extends UpstreamUnavailableError {
+  override name = "UpstreamSessionLostError";
+}
