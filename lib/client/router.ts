@@ -59,6 +59,17 @@ export class ReplyRouter {
     });
   }
 
+  /**
+   * Forgets the reply that waits for `ids` (the requests could not be sent): its stream ends without
+   * responses. Responses that arrive later for these ids go to the standalone stream.
+   */
+  abandon(ids: Iterable<JsonRpcId>): void {
+    const wanted = new Set(ids);
+    for (const reply of [...this.#replies]) {
+      if ([...reply.ids].some((id) => wanted.has(id))) this.#finish(reply);
+    }
+  }
+
   /** Delivers one server message to its reply, or to the standalone stream. */
   route(item: UpstreamMessage): void {
     const message = item.message;
