@@ -9,6 +9,7 @@
 import { runtime } from "./lib/runtime/mod.ts";
 import { reverseCommand } from "./lib/cli/reverse.ts";
 import { demoCommand } from "./lib/cli/demo.ts";
+import { forwardCommand } from "./lib/cli/forward.ts";
 
 /** The version printed by `mcpwire --version`. */
 export const VERSION = "0.1.0";
@@ -19,6 +20,7 @@ Usage: mcpwire <command> [options]
 
 Commands:
   demo          run a bundled MCP server behind the reverse proxy and watch a scripted session
+  forward       be a stdio MCP server that forwards to an MCP server (URL or stdio command)
   reverse       serve a Streamable HTTP endpoint in front of an MCP server (URL or stdio command)
 
 Run "mcpwire <command> --help" for the options of a command.
@@ -29,6 +31,7 @@ type Command = (argv: string[], rt: typeof runtime) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
+  forward: forwardCommand,
   reverse: reverseCommand,
 };
 

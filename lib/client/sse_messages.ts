@@ -53,6 +53,8 @@ export interface ResumableMessagesOptions {
   onReconnect?: (info: { attempt: number; delayMs: number; lastEventId?: string }) => void;
   /** The cursor (pass one to observe it in tests). @default {} */
   cursor?: StreamCursor;
+  /** Ends the stream (no more reconnections), e.g. when the connection closes. */
+  signal?: AbortSignal;
 }
 
 /** Event ids remembered per stream for de-duplication after a resumption. */
@@ -80,6 +82,18 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
   let failures = 0;
   let progressed = false;
   let finished = false;
+  let controllerRef: ReadableStreamDefaultController<UpstreamMessage> | undefined;
+  options.signal?.addEventListener("abort", () => {
+    if (finished) return;
+    finished = true;
+    abort.abort();
+    void reader?.cancel().catch(() => {});
+    try {
+      controllerRef?.close();
+    } catch {
+      // Already closed.
+    }
+  }, { once: true });
 
   async function next(): Promise<ReadableStreamDefaultReader<SseItem> | undefined> {
     while (true) {
@@ -110,10 +124,22 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
   }
 
   return new ReadableStream<UpstreamMessage>({
+    start(controller) {
+      controllerRef = controller;
+      if (options.signal?.aborted) {
+        finished = true;
+        void reader?.cancel().catch(() => {});
+        controller.close();
+      }
+    },
     async pull(controller) {
       while (!finished) {
         if (!reader) {
           reader = await next();
+          if (finished) {
+            await reader?.cancel().catch(() => {});
+            return;
+          }
           if (!reader) {
             finished = true;
             controller.close();
@@ -127,7 +153,7 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
         } catch {
           result = { done: true, value: undefined };
         }
-        if (abort.signal.aborted) return;
+        if (finished || abort.signal.aborted) return;
         if (result.done) {
           // The connection ended before the stream was complete: resume (T-RES-02) or give up.
           reader = undefined;

@@ -65,6 +65,8 @@ class StreamableHttpConnection implements UpstreamConnection {
   #sessionId: string | undefined;
   #protocolVersion: string | undefined;
   #closed = false;
+  /** Aborted on close: ends every resumable stream of this connection (no reconnection after close). */
+  #closing = new AbortController();
   #endedResolve!: () => void;
   readonly ended: Promise<void> = new Promise((resolve) => (this.#endedResolve = resolve));
 
@@ -135,6 +137,7 @@ class StreamableHttpConnection implements UpstreamConnection {
         complete,
         reconnect: (lastEventId, signal) => this.#reconnect(lastEventId, signal, context),
         onReconnect: (info) => this.#options.onReconnect?.({ stream: "post", ...info }),
+        signal: this.#closing.signal,
       });
       return { type: "messages", format: "sse", messages: messagesOut };
     }
@@ -205,12 +208,14 @@ class StreamableHttpConnection implements UpstreamConnection {
       backoff: this.#backoff,
       reconnect: (lastEventId, signal) => this.#reconnect(lastEventId, signal, context),
       onReconnect: (info) => this.#options.onReconnect?.({ stream: "get", ...info }),
+      signal: this.#closing.signal,
     });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     this.#endedResolve();
     if (this.#sessionId === undefined) return;
     try {
