@@ -5,9 +5,10 @@
  * `Response` and `ReadableStream`. Import it from a URL in Deno:
  *
  * ```ts ignore
- * import { createReverseProxy, streamableHttpUpstream } from "https://example.com/mcpwire/mod.ts";
+ * import { createReverseProxy, runtime, streamableHttpUpstream } from "https://example.com/mcpwire/mod.ts";
  * const proxy = createReverseProxy({ upstream: streamableHttpUpstream({ url: "http://127.0.0.1:3001/mcp" }) });
- * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, proxy.fetch);
+ * const server = await runtime.serve(proxy.fetch, { hostname: "127.0.0.1", port: 8080 });
+ * console.log(`listening on ${server.url}`);
  * ```
  *
  * @module

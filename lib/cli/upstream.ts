@@ -105,6 +105,7 @@ export function upstreamFromFlags(
       command: cmd,
       args,
       spawn: (c, a) => rt.spawn(c, a),
+      onSpawn: (child) => log(`started upstream process ${cmd} (pid ${child.pid})`),
       onStderr: (line) => log(`[upstream stderr] ${line}`),
       onInvalidOutput: (line) => log(`[upstream stdout, not JSON-RPC] ${line.slice(0, 200)}`),
     });

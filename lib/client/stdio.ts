@@ -20,6 +20,8 @@ import {
 
 /** A started child process, as the runtime adapter provides it (see `lib/runtime/process.ts`). */
 export interface StdioChild {
+  /** Operating-system process id, when there is a process. */
+  pid?: number | undefined;
   stdin: WritableStream<Uint8Array>;
   stdout: ReadableStream<Uint8Array>;
   stderr: ReadableStream<Uint8Array>;
@@ -34,6 +36,8 @@ export interface StdioUpstreamOptions {
   args?: string[];
   /** Starts a child (the runtime's `spawn`; injected so this module stays runtime-neutral). */
   spawn: (command: string, args: string[]) => StdioChild;
+  /** Called after each child starts (one per connection), e.g. to log its pid. */
+  onSpawn?: (child: StdioChild) => void;
   /** Receives each line the child writes to stderr. @default ignore */
   onStderr?: (line: string) => void;
   /** Receives a line the child wrote to stdout that is not JSON-RPC. @default ignore */
@@ -89,6 +93,7 @@ class StdioConnection implements UpstreamConnection {
       throw new UpstreamUnavailableError(`Cannot start ${this.#options.command}: ${reason}`);
     }
     this.#child = child;
+    this.#options.onSpawn?.(child);
     this.#writer = child.stdin.getWriter();
     this.#writer.closed.catch(() => {});
     void this.#readStdout(child.stdout);

@@ -3,8 +3,9 @@
  * JSON-RPC) with a few tools, one resource and one prompt. Run it directly with
  * `deno run lib/demo/example_server.ts` or `bun lib/demo/example_server.ts`.
  *
- * Tools: `echo` (returns its `message`), `add` (sums `a` and `b`), `countdown` (sends `steps`
- * progress notifications, `intervalMs` apart, when the request has a progress token, then answers).
+ * Tools: `echo` (returns its `message`), `add` (sums `a` and `b`), `notify` (sends a log notification),
+ * `countdown` (sends `steps` progress notifications, `intervalMs` apart, when the request has a progress
+ * token, then answers).
  *
  * @module
  */
@@ -25,6 +26,11 @@ export const EXAMPLE_TOOLS = [
     name: "add",
     description: "Adds two numbers",
     inputSchema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] },
+  },
+  {
+    name: "notify",
+    description: "Sends a log message notification (unrelated to the request, so it travels on the GET stream)",
+    inputSchema: { type: "object", properties: { text: { type: "string" } } },
   },
   {
     name: "countdown",
@@ -97,6 +103,13 @@ async function callTool(
       return text(String(args.message ?? ""));
     case "add":
       return text(String(Number(args.a) + Number(args.b)));
+    case "notify":
+      await send({
+        jsonrpc: "2.0",
+        method: "notifications/message",
+        params: { level: "info", logger: "example", data: String(args.text ?? "hello") },
+      });
+      return text("notified");
     case "countdown": {
       const steps = Math.min(Math.max(Number(args.steps ?? 3), 1), 100);
       const interval = Math.min(Math.max(Number(args.intervalMs ?? 200), 0), 10_000);

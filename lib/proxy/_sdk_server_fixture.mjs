@@ -29,7 +29,7 @@ function newServer() {
     }
     return { content: [{ type: "text", text: `slow done after ${steps} steps` }] };
   });
-  server.registerTool("echo", { inputSchema: { message: z.string() } }, async ({ message }) => ({
+  server.registerTool("echo", { inputSchema: { message: z.string() } }, ({ message }) => ({
     content: [{ type: "text", text: `Echo: ${message}` }],
   }));
   return server;

@@ -6,6 +6,9 @@
  */
 import type { Upstream } from "../client/types.ts";
 import { createApp } from "../server/app.ts";
+import { createLegacySseEndpoint } from "../server/legacy_sse.ts";
+import { jsonResponse } from "../server/errors.ts";
+import { Metrics } from "../server/metrics.ts";
 import type { SecurityOptions } from "../server/security.ts";
 import {
   createStreamableHttpEndpoint,
@@ -17,11 +20,15 @@ import {
 export interface ReverseProxyOptions extends StreamableHttpEndpointOptions, SecurityOptions {
   /** Path of the MCP endpoint. @default "/mcp" */
   path?: string;
+  /** Serve 2024-11-05 HTTP+SSE clients at `GET /sse` and `POST /message`. @default true */
+  legacySse?: boolean;
+  /** Serve Prometheus metrics at `GET /metrics`. @default true */
+  metrics?: boolean;
 }
 
 /** A reverse proxy, ready to be served by any runtime. */
 export interface ReverseProxy {
-  /** The Web-standard handler: give it to `Deno.serve`, `Bun.serve` or `lib/runtime/serve.ts`. */
+  /** The Web-standard handler: give it to any Web-standard server, e.g. `serve` of `lib/runtime/serve.ts`. */
   fetch: (request: Request) => Promise<Response>;
   /** The MCP endpoint (sessions, stats). */
   endpoint: StreamableHttpEndpoint;
@@ -36,18 +43,65 @@ export interface ReverseProxy {
  *
  * @example
  * ```ts ignore
- * import { createReverseProxy, streamableHttpUpstream } from "./mod.ts";
+ * import { createReverseProxy, runtime, streamableHttpUpstream } from "./mod.ts";
  * const proxy = createReverseProxy({ upstream: streamableHttpUpstream({ url: "http://127.0.0.1:3001/mcp" }) });
- * Deno.serve({ port: 8080 }, proxy.fetch);
+ * await runtime.serve(proxy.fetch, { hostname: "127.0.0.1", port: 8080 });
  * ```
  */
 export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
-  const endpoint = createStreamableHttpEndpoint(options);
-  const app = createApp({ ...options, endpoint });
+  const metrics = options.metrics === false ? undefined : new Metrics();
+  const endpoint = createStreamableHttpEndpoint({
+    ...options,
+    ...(metrics
+      ? {
+        onMessage: (e) => {
+          metrics.onMessage(e);
+          options.onMessage?.(e);
+        },
+        onExchange: (x) => {
+          metrics.onExchange(x);
+          options.onExchange?.(x);
+        },
+        onError: (error) => {
+          metrics.onUpstreamError();
+          options.onError?.(error);
+        },
+        onReplay: (n) => {
+          metrics.onReplay(n);
+          options.onReplay?.(n);
+        },
+      }
+      : {}),
+  });
+  const legacy = options.legacySse === false ? undefined : createLegacySseEndpoint({
+    endpoint,
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+  });
+  const app = createApp({
+    ...options,
+    endpoint,
+    extraRoutes: (app) => {
+      if (legacy) {
+        app.get("/sse", (c) => legacy.handleStream(c.req.raw));
+        app.post("/message", (c) => legacy.handleMessage(c.req.raw));
+      }
+      if (metrics) {
+        app.get("/metrics", () =>
+          new Response(metrics.render({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }), {
+            headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+          }));
+      }
+      app.get("/healthz", () => jsonResponse({ status: "ok", ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }));
+    },
+  });
   return {
     fetch: async (request) => await app.fetch(request),
     endpoint,
     upstream: options.upstream,
-    close: () => endpoint.close(),
+    close: async () => {
+      await legacy?.close();
+      await endpoint.close();
+    },
   };
 }

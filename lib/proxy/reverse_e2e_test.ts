@@ -4,14 +4,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "../_test_deps.ts";
+import { Client, LoggingMessageNotificationSchema, SSEClientTransport, StreamableHTTPClientTransport } from "../_test_deps.ts";
 import { EVERYTHING, type HttpChild, serveProxy, type ServedProxy, startEverything } from "../_test_utils.ts";
 import { streamableHttpUpstream } from "../client/streamable_http.ts";
 import { stdioUpstream } from "../client/stdio.ts";
 import { spawn } from "../runtime/process.ts";
 import type { Upstream } from "../client/types.ts";
+import type { Envelope } from "../protocol/envelope.ts";
 
-async function exerciseSession(endpoint: URL): Promise<void> {
+async function exerciseSession(endpoint: URL, seen: Envelope[]): Promise<void> {
   const client = new Client({ name: "e2e", version: "1" });
   const transport = new StreamableHTTPClientTransport(endpoint);
   await client.connect(transport);
@@ -51,6 +52,20 @@ async function exerciseSession(endpoint: URL): Promise<void> {
     assert.ok(prompt.messages.length > 0);
 
     assert.deepEqual(await client.ping(), {});
+
+    // Server-initiated messages travel on the proxied GET stream.
+    const logged = new Promise<{ level: string }>((resolve) =>
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n: { params: { level: string } }) => resolve(n.params))
+    );
+    await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no log notification in 4 s")), 4_000));
+    const log = await Promise.race([logged, timeout]);
+    assert.equal(typeof log.level, "string");
+    assert.ok(
+      seen.some((e) => e.stream === "get" && "method" in e.message && e.message.method === "notifications/message"),
+      "the log notification came through the GET stream",
+    );
+    await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
   } finally {
     await transport.terminateSession().catch(() => {});
     await client.close();
@@ -60,9 +75,13 @@ async function exerciseSession(endpoint: URL): Promise<void> {
 describe("reverse proxy with server-everything over Streamable HTTP", () => {
   let everything: HttpChild;
   let served: ServedProxy;
+  const seen: Envelope[] = [];
   before(async () => {
     everything = await startEverything("streamableHttp");
-    served = await serveProxy({ upstream: streamableHttpUpstream({ url: new URL("/mcp", everything.url) }) });
+    served = await serveProxy({
+      upstream: streamableHttpUpstream({ url: new URL("/mcp", everything.url) }),
+      onMessage: (e) => seen.push(e),
+    });
   });
   after(async () => {
     await served?.close();
@@ -70,7 +89,35 @@ describe("reverse proxy with server-everything over Streamable HTTP", () => {
   });
 
   test("the SDK client runs a full session through the proxy", { timeout: 30_000 }, async () => {
-    await exerciseSession(served.endpoint);
+    await exerciseSession(served.endpoint, seen);
+  });
+
+  for (const revision of ["2025-03-26", "2025-06-18", "2025-11-25"]) {
+    test(`the SDK client negotiating ${revision} works through the proxy`, { timeout: 30_000 }, async () => {
+      const transport = new StreamableHTTPClientTransport(served.endpoint);
+      // Ask for an older revision the way an older client would: rewrite the initialize request.
+      const send = transport.send.bind(transport);
+      transport.send = ((message: { method?: string; params?: { protocolVersion?: string } }, options?: unknown) => {
+        if (message.method === "initialize" && message.params) message.params.protocolVersion = revision;
+        return send(message as never, options as never);
+      }) as typeof transport.send;
+      const client = new Client({ name: "e2e", version: "1" });
+      await client.connect(transport);
+      assert.equal(transport.protocolVersion, revision);
+      const echoed = await client.callTool({ name: "echo", arguments: { message: revision } });
+      assert.deepEqual(echoed.content, [{ type: "text", text: `Echo: ${revision}` }]);
+      await transport.terminateSession();
+      await client.close();
+    });
+  }
+
+  test("the SDK's legacy SSE client works through the proxy's /sse endpoint", { timeout: 30_000 }, async () => {
+    const client = new Client({ name: "legacy-e2e", version: "1" });
+    await client.connect(new SSEClientTransport(new URL("/sse", served.server.url)));
+    const echoed = await client.callTool({ name: "echo", arguments: { message: "legacy ☃" } });
+    assert.deepEqual(echoed.content, [{ type: "text", text: "Echo: legacy ☃" }]);
+    assert.deepEqual(await client.ping(), {});
+    await client.close();
   });
 
   test("DELETE ends the proxy session: the id then gets 404", { timeout: 30_000 }, async () => {
@@ -93,15 +140,16 @@ describe("reverse proxy with server-everything over Streamable HTTP", () => {
 describe("reverse proxy with server-everything over stdio", () => {
   let served: ServedProxy;
   let upstream: Upstream;
+  const seen: Envelope[] = [];
   before(async () => {
     upstream = stdioUpstream({ command: "node", args: [EVERYTHING, "stdio"], spawn });
-    served = await serveProxy({ upstream });
+    served = await serveProxy({ upstream, onMessage: (e) => seen.push(e) });
   });
   after(async () => {
     await served?.close();
   });
 
   test("the SDK client runs a full session through the proxy", { timeout: 30_000 }, async () => {
-    await exerciseSession(served.endpoint);
+    await exerciseSession(served.endpoint, seen);
   });
 });

@@ -67,8 +67,8 @@ export function createApp(options: AppOptions): Hono {
       maxAge: 600,
     }),
   );
-  app.get("/healthz", () => jsonResponse({ status: "ok", ...options.endpoint.stats() }));
   options.extraRoutes?.(app);
+  app.get("/healthz", () => jsonResponse({ status: "ok", ...options.endpoint.stats() }));
   app.all(path, (c) => options.endpoint.handle(c.req.raw));
   return app;
 }

@@ -21,8 +21,8 @@ export interface ChannelOptions {
   keepAlive: KeepAlive;
 }
 
-/** A connection attached to a channel: the body of one HTTP response. */
-interface Connection {
+/** An open SSE connection: the body of one HTTP response, watched by {@linkcode KeepAlive}. */
+export interface SseConnection {
   controller: ReadableStreamDefaultController<Uint8Array>;
   lastWriteAt: number;
   closed: boolean;
@@ -43,7 +43,7 @@ export class Channel {
   readonly sessionId: string;
   readonly streamId: string;
   #options: ChannelOptions;
-  #connection: Connection | undefined;
+  #connection: SseConnection | undefined;
   /** Events stored while no connection was attached: sent on the next attach. */
   #undelivered: StoredEvent[] = [];
   #ended = false;
@@ -81,13 +81,13 @@ export class Channel {
     this.#detach();
     const backlog = replay ?? this.#undelivered;
     this.#undelivered = [];
-    let connection: Connection;
+    let connection: SseConnection;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         connection = { controller, lastWriteAt: Date.now(), closed: false };
         this.#connection = connection;
         this.#options.keepAlive.add(connection);
-        for (const event of backlog) write(connection, eventFrame(event));
+        for (const event of backlog) writeSse(connection, eventFrame(event));
         if (this.#ended) this.#closeConnection(connection);
       },
       cancel: () => {
@@ -112,7 +112,7 @@ export class Channel {
       const event: StoredEvent = { id, message };
       const connection = this.#connection;
       if (connection && !connection.closed) {
-        write(connection, message === null ? primingFrame(id, this.#options.retryMs) : eventFrame(event));
+        writeSse(connection, message === null ? primingFrame(id, this.#options.retryMs) : eventFrame(event));
       } else if (message !== null) {
         this.#undelivered.push(event);
       }
@@ -134,7 +134,7 @@ export class Channel {
     if (this.#connection) this.#closeConnection(this.#connection);
   }
 
-  #closeConnection(connection: Connection): void {
+  #closeConnection(connection: SseConnection): void {
     this.#options.keepAlive.delete(connection);
     if (this.#connection === connection) this.#connection = undefined;
     if (connection.closed) return;
@@ -152,7 +152,8 @@ export class Channel {
   }
 }
 
-function write(connection: Connection, bytes: Uint8Array): void {
+/** Writes bytes to a connection; a connection that cannot take them is marked closed. */
+export function writeSse(connection: SseConnection, bytes: Uint8Array): void {
   if (connection.closed) return;
   try {
     connection.controller.enqueue(bytes);
@@ -180,7 +181,7 @@ function primingFrame(id: string, retryMs: number): Uint8Array {
  */
 export class KeepAlive {
   #intervalMs: number;
-  #connections = new Set<Connection>();
+  #connections = new Set<SseConnection>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #comment = encodeCommentBytes("keep-alive");
 
@@ -194,7 +195,7 @@ export class KeepAlive {
     return this.#connections.size;
   }
 
-  add(connection: Connection): void {
+  add(connection: SseConnection): void {
     this.#connections.add(connection);
     if (this.#timer === undefined && this.#intervalMs > 0) {
       const tick = Math.max(10, Math.floor(this.#intervalMs / 2));
@@ -202,7 +203,7 @@ export class KeepAlive {
     }
   }
 
-  delete(connection: Connection): void {
+  delete(connection: SseConnection): void {
     this.#connections.delete(connection);
     if (this.#connections.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
@@ -213,7 +214,7 @@ export class KeepAlive {
   #tick(): void {
     const due = Date.now() - this.#intervalMs;
     for (const c of this.#connections) {
-      if (c.lastWriteAt <= due) write(c, this.#comment);
+      if (c.lastWriteAt <= due) writeSse(c, this.#comment);
     }
   }
 
@@ -222,4 +223,14 @@ export class KeepAlive {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/** The body of a resumption of a stream that has already ended: the replayed events, then the end. */
+export function replayBody(events: StoredEvent[]): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const event of events) controller.enqueue(eventFrame(event));
+      controller.close();
+    },
+  });
 }

@@ -5,25 +5,18 @@
  *
  * @module
  */
-import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
-import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
-import { parseBody } from "../jsonrpc/parse.ts";
-import {
-  endToEndHeaders,
-  LAST_EVENT_ID_HEADER,
-  PROTOCOL_VERSION_HEADER,
-  SESSION_ID_HEADER,
-} from "../protocol/headers.ts";
-import { isRevision, negotiateRevision, type Revision, rulesFor } from "../protocol/revisions.ts";
+import { SESSION_ID_HEADER } from "../protocol/headers.ts";
 import type { Envelope } from "../protocol/envelope.ts";
-import type { Upstream, UpstreamMessage, UpstreamReply } from "../client/types.ts";
-import { UpstreamUnavailableError } from "../client/types.ts";
+import type { Upstream } from "../client/types.ts";
 import { type EventStore, InMemoryEventStore } from "../stores/event_store.ts";
 import { InMemorySessionStore, type SessionStore } from "../stores/session_store.ts";
-import { Channel, type ChannelOptions, KeepAlive } from "./channel.ts";
-import { HttpError, jsonResponse, toErrorResponse } from "./errors.ts";
-import { accepts, checkPostHeaders, readBody } from "./negotiate.ts";
-import { LiveSession, mintSessionId, SessionRegistry } from "./session.ts";
+import { KeepAlive } from "./channel.ts";
+import { HttpError, toErrorResponse } from "./errors.ts";
+import { SessionRegistry } from "./session.ts";
+import { checkVersionHeader, type EndpointContext, sessionFor } from "./context.ts";
+import { handlePost } from "./post.ts";
+import { handleGet } from "./get.ts";
+import { bodyKind } from "./responses.ts";
 
 /** Options of {@linkcode createStreamableHttpEndpoint}. */
 export interface StreamableHttpEndpointOptions {
@@ -49,6 +42,8 @@ export interface StreamableHttpEndpointOptions {
   onExchange?: (exchange: ExchangeInfo) => void;
   /** Receives errors worth logging (upstream failures, bugs). */
   onError?: (error: unknown) => void;
+  /** Observes each resumption: the number of events replayed after a `Last-Event-ID`. */
+  onReplay?: (count: number) => void;
 }
 
 /** One HTTP exchange, as reported to `onExchange`. */
@@ -96,305 +91,27 @@ const ALLOW = "GET, POST, DELETE";
 export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOptions): StreamableHttpEndpoint {
   const events = options.eventStore ?? new InMemoryEventStore();
   const keepAlive = new KeepAlive(options.keepAliveMs ?? 15_000);
-  const retryMs = options.retryMs ?? 1_000;
-  const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const getStream = options.getStream ?? true;
   const registry = new SessionRegistry({
     store: options.sessionStore ?? new InMemorySessionStore(),
     events,
     idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
   });
   const report = options.onError ?? (() => {});
-
-  const channelOptions = (priming: boolean): ChannelOptions => ({ store: events, priming, retryMs, keepAlive });
-
-  function observe(session: LiveSession | undefined, direction: Envelope["direction"], stream: "post" | "get") {
-    const onMessage = options.onMessage;
-    if (!onMessage) return undefined;
-    return (message: JsonRpcMessage, upstreamEventId?: string) => {
-      const envelope: Envelope = { direction, message, stream, receivedAt: Date.now() };
-      if (session) {
-        envelope.sessionId = session.record.id;
-        envelope.revision = session.record.revision;
-      }
-      if (upstreamEventId !== undefined) envelope.upstreamEventId = upstreamEventId;
-      onMessage(envelope);
-    };
-  }
-
-  async function sessionFor(request: Request): Promise<LiveSession> {
-    const id = request.headers.get(SESSION_ID_HEADER);
-    if (id === null) throw new HttpError("session_required", "Bad Request: Mcp-Session-Id header is required");
-    const session = await registry.get(id);
-    if (!session) throw new HttpError("session_not_found", "Session not found");
-    return session;
-  }
-
-  /** T-PV-02: from 2025-06-18 an invalid or unsupported header value is refused. */
-  function checkVersionHeader(request: Request, session: LiveSession): void {
-    const value = request.headers.get(PROTOCOL_VERSION_HEADER);
-    if (value === null || !session.rules.validatesVersionHeader) return;
-    if (!isRevision(value) || rulesFor(value).transport === "stateless-http") {
-      throw new HttpError("bad_protocol_version", `Bad Request: unsupported MCP-Protocol-Version ${value}`);
-    }
-  }
-
-  function upstreamHeaders(request: Request): Headers {
-    return endToEndHeaders(request.headers, [SESSION_ID_HEADER, "origin", "accept", "content-type"]);
-  }
-
-  async function handlePost(request: Request): Promise<Response> {
-    checkPostHeaders(request.headers);
-    const parsed = parseBody(await readBody(request, maxBody));
-    if (!parsed.ok) throw new HttpError(parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request", parsed.error.message);
-    const { messages, batch } = parsed;
-    const init = messages.find((m): m is JsonRpcRequest => isRequest(m) && m.method === "initialize");
-    if (init) {
-      if (batch) throw new HttpError("invalid_request", "Invalid Request: initialize must not be part of a batch");
-      const existing = request.headers.get(SESSION_ID_HEADER);
-      if (existing !== null) {
-        if (await registry.get(existing)) {
-          throw new HttpError("already_initialized", "Invalid Request: the session is already initialized");
-        }
-        throw new HttpError("session_not_found", "Session not found");
-      }
-      return await initialize(request, init);
-    }
-    const session = await sessionFor(request);
-    checkVersionHeader(request, session);
-    if (batch && !session.rules.batching) {
-      throw new HttpError(
-        "invalid_request",
-        `Invalid Request: batches are not allowed in protocol revision ${session.record.revision}`,
-      );
-    }
-    const c2s = observe(session, "client-to-server", "post");
-    for (const m of messages) c2s?.(m);
-    const headers = upstreamHeaders(request);
-    const requests = messages.filter(isRequest);
-    // A batch is sent message by message: every upstream revision accepts single messages (T-POST-01).
-    const replies: UpstreamReply[] = [];
-    for (const message of batch ? messages : [messages]) {
-      replies.push(await sendUpstream(session, Array.isArray(message) ? message : [message], headers));
-    }
-    if (requests.length === 0) {
-      const failed = replies.find((r) => r.type === "http");
-      if (failed) return relay(failed.response, session);
-      return new Response(null, { status: 202, headers: { [SESSION_ID_HEADER]: session.record.id } });
-    }
-    if (!batch) {
-      const reply = replies[0]!;
-      if (reply.type === "http") return relay(reply.response, session);
-      if (reply.type === "messages" && reply.format === "json") {
-        return await jsonReply(session, reply.messages);
-      }
-    }
-    return await sseReply(session, requests, replies, session.rules.primingEvents);
-  }
-
-  async function sendUpstream(session: LiveSession, messages: JsonRpcMessage[], headers: Headers): Promise<UpstreamReply> {
-    try {
-      return await session.upstream.send(messages, {
-        headers,
-        sessionId: session.record.id,
-        revision: session.record.revision,
-      });
-    } catch (error) {
-      report(error);
-      const message = error instanceof UpstreamUnavailableError ? error.message : "The upstream failed";
-      const requests = messages.filter(isRequest);
-      if (requests.length === 0) return { type: "http", response: new HttpError("bad_gateway", message).toResponse() };
-      return {
-        type: "messages",
-        format: "json",
-        messages: streamOf(requests.map((r) => ({ message: errorResponse(r.id, ErrorCode.UpstreamError, message) }))),
-      };
-    }
-  }
-
-  async function initialize(request: Request, init: JsonRpcRequest): Promise<Response> {
-    const connection = options.upstream.connect();
-    const requested = (init.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-    const now = Date.now();
-    const session = new LiveSession(
-      { id: mintSessionId(), revision: negotiateRevision(requested), initialize: init, createdAt: now, lastSeenAt: now },
-      connection,
-    );
-    observe(session, "client-to-server", "post")?.(init);
-    let reply: UpstreamReply;
-    try {
-      reply = await connection.send([init], {
-        headers: upstreamHeaders(request),
-        sessionId: session.record.id,
-        revision: session.record.revision,
-      });
-    } catch (error) {
-      report(error);
-      await connection.close().catch(() => {});
-      const message = error instanceof UpstreamUnavailableError ? error.message : "The upstream failed";
-      throw new HttpError("bad_gateway", message);
-    }
-    if (reply.type !== "messages") {
-      await connection.close().catch(() => {});
-      if (reply.type === "http") return relay(reply.response, undefined);
-      throw new HttpError("bad_gateway", "The upstream accepted initialize without answering it");
-    }
-    // The negotiated revision is the one the upstream answered with (when mcpwire knows it).
-    let succeeded = false;
-    const messages = tap(reply.messages, (m) => {
-      if (isResponse(m) && m.id === init.id && "result" in m) {
-        succeeded = true;
-        const v = (m.result as { protocolVersion?: unknown } | null)?.protocolVersion;
-        if (isRevision(v) && rulesFor(v).sessions) session.record.revision = v;
-      }
-    });
-    await registry.add(session);
-    // A failed initialize leaves no session behind; a successful one is stored with its final revision.
-    const settle = () => succeeded ? registry.save(session) : registry.close(session, "deleted");
-    const priming = isRevision(requested) && rulesFor(requested).primingEvents;
-    if (reply.format === "json") return await jsonReply(session, messages, settle);
-    return await sseReply(session, [init], [{ ...reply, messages }], priming, settle);
-  }
-
-  async function jsonReply(
-    session: LiveSession,
-    messages: ReadableStream<UpstreamMessage>,
-    settle?: () => Promise<void>,
-  ): Promise<Response> {
-    const s2c = observe(session, "server-to-client", "post");
-    const out: JsonRpcMessage[] = [];
-    for await (const { message, eventId } of messages) {
-      s2c?.(message, eventId);
-      out.push(message);
-    }
-    await settle?.();
-    const body = out.length === 1 ? out[0] : out;
-    return jsonResponse(body, 200, { [SESSION_ID_HEADER]: session.record.id });
-  }
-
-  async function sseReply(
-    session: LiveSession,
-    requests: JsonRpcRequest[],
-    replies: UpstreamReply[],
-    priming: boolean,
-    settle?: () => Promise<void>,
-  ): Promise<Response> {
-    const channel = await Channel.create(session.record.id, channelOptions(priming));
-    session.channels.set(channel.streamId, channel);
-    const body = channel.attach();
-    const s2c = observe(session, "server-to-client", "post");
-    const pending = new Set(requests.map((r) => r.id));
-    void (async () => {
-      const pumps = replies.map(async (reply) => {
-        if (reply.type === "accepted") return;
-        if (reply.type === "http") {
-          // Inside a batch an HTTP failure of one member becomes its JSON-RPC error.
-          await reply.response.body?.cancel().catch(() => {});
-          return;
-        }
-        try {
-          for await (const { message, eventId } of reply.messages) {
-            s2c?.(message, eventId);
-            if (isResponse(message) && "id" in message && message.id != null) pending.delete(message.id);
-            await channel.send(message);
-          }
-        } catch (error) {
-          report(error);
-        }
-      });
-      await Promise.all(pumps);
-      // The client never hangs: a response that did not come gets an error (users.md item 15).
-      for (const id of pending) {
-        const message = errorResponse(id, ErrorCode.UpstreamError, "The upstream ended the stream without a response");
-        s2c?.(message);
-        await channel.send(message);
-      }
-      await settle?.();
-      await channel.end();
-      session.channels.delete(channel.streamId);
-    })();
-    return new Response(body, { status: 200, headers: sseHeaders(session.record.id) });
-  }
-
-  async function handleGet(request: Request): Promise<Response> {
-    if (!getStream) throw new HttpError("method_not_allowed", "Method Not Allowed: this endpoint has no GET stream", { allow: "POST, DELETE" });
-    if (!accepts(request.headers.get("accept"), "text/event-stream")) {
-      throw new HttpError("not_acceptable", "Not Acceptable: Accept must list text/event-stream");
-    }
-    const session = await sessionFor(request);
-    checkVersionHeader(request, session);
-    const lastEventId = request.headers.get(LAST_EVENT_ID_HEADER);
-    if (lastEventId !== null) return await resume(session, lastEventId);
-    if (!session.standalone) {
-      session.opening ??= openStandalone(session, upstreamHeaders(request));
-      const outcome = await session.opening;
-      session.opening = undefined;
-      if (outcome instanceof Response) return outcome;
-    }
-    const standalone = session.standalone;
-    if (!standalone) throw new HttpError("method_not_allowed", "Method Not Allowed: the upstream has no GET stream", { allow: "POST, DELETE" });
-    // A second GET replaces the first connection (users.md item 8); the old body ends cleanly.
-    return new Response(standalone.attach(), { status: 200, headers: sseHeaders(session.record.id) });
-  }
-
-  async function openStandalone(session: LiveSession, headers: Headers): Promise<Response | undefined> {
-    if (session.standalone) return undefined;
-    let listened;
-    try {
-      listened = await session.upstream.listen({
-        headers,
-        sessionId: session.record.id,
-        revision: session.record.revision,
-      });
-    } catch (error) {
-      report(error);
-      throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");
-    }
-    if (listened === null) {
-      return new HttpError("method_not_allowed", "Method Not Allowed: the upstream has no GET stream", { allow: "POST, DELETE" }).toResponse();
-    }
-    if ("type" in listened) return relay(listened.response, session);
-    const channel = await Channel.create(session.record.id, channelOptions(session.rules.primingEvents));
-    session.standalone = channel;
-    session.channels.set(channel.streamId, channel);
-    const s2c = observe(session, "server-to-client", "get");
-    void (async () => {
-      try {
-        for await (const { message, eventId } of listened) {
-          s2c?.(message, eventId);
-          await channel.send(message);
-        }
-      } catch (error) {
-        report(error);
-      }
-      // The upstream ended its GET stream: end ours, so the client may open a new one.
-      if (session.standalone === channel) session.standalone = undefined;
-      session.channels.delete(channel.streamId);
-      await channel.end();
-    })();
-    return undefined;
-  }
-
-  /** T-RES-02/03: replay the events after `lastEventId` of that same stream, then continue live. */
-  async function resume(session: LiveSession, lastEventId: string): Promise<Response> {
-    const result = await events.replayAfter(session.record.id, lastEventId);
-    if (result.type === "unknown") {
-      throw new HttpError("bad_last_event_id", "Bad Request: unknown Last-Event-ID for this session");
-    }
-    if (result.type === "evicted") {
-      throw new HttpError("bad_last_event_id", "Bad Request: the events after this Last-Event-ID were evicted");
-    }
-    const channel = session.channels.get(result.streamId);
-    const headers = sseHeaders(session.record.id);
-    if (channel) return new Response(channel.attach(result.events), { status: 200, headers });
-    // The stream already ended: replay what is left of it, then close.
-    const ended = await Channel.create(session.record.id, channelOptions(false));
-    void ended.end();
-    return new Response(ended.attach(result.events), { status: 200, headers });
-  }
+  const ctx: EndpointContext = {
+    upstream: options.upstream,
+    events,
+    registry,
+    keepAlive,
+    retryMs: options.retryMs ?? 1_000,
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    getStream: options.getStream ?? true,
+    onMessage: options.onMessage,
+    onReplay: options.onReplay,
+    report,
+  };
 
   async function handleDelete(request: Request): Promise<Response> {
-    const session = await sessionFor(request);
+    const session = await sessionFor(ctx, request);
     checkVersionHeader(request, session);
     await registry.close(session, "deleted");
     return new Response(null, { status: 200 });
@@ -407,10 +124,10 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
       try {
         switch (request.method) {
           case "POST":
-            response = await handlePost(request);
+            response = await handlePost(ctx, request);
             break;
           case "GET":
-            response = await handleGet(request);
+            response = await handleGet(ctx, request);
             break;
           case "DELETE":
             response = await handleDelete(request);
@@ -442,49 +159,3 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     },
   };
 }
-
-/** Headers of every SSE response (users.md items 4, 5: no buffering by intermediaries). */
-function sseHeaders(sessionId: string): Headers {
-  return new Headers({
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache, no-transform",
-    "x-accel-buffering": "no",
-    [SESSION_ID_HEADER]: sessionId,
-  });
-}
-
-/**
- * Relays an upstream HTTP answer (401 with `WWW-Authenticate`, 400, 404, …) with its status and end-to-end
- * headers; the upstream session id is replaced by the downstream one.
- */
-function relay(response: Response, session: LiveSession | undefined): Response {
-  const headers = endToEndHeaders(response.headers, [SESSION_ID_HEADER]);
-  if (session) headers.set(SESSION_ID_HEADER, session.record.id);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-}
-
-function bodyKind(response: Response): "json" | "sse" | "empty" {
-  const type = response.headers.get("content-type") ?? "";
-  if (type.startsWith("text/event-stream")) return "sse";
-  return response.body === null ? "empty" : "json";
-}
-
-function streamOf<T>(items: T[]): ReadableStream<T> {
-  return new ReadableStream<T>({
-    start(controller) {
-      for (const item of items) controller.enqueue(item);
-      controller.close();
-    },
-  });
-}
-
-function tap<T extends { message: JsonRpcMessage }>(stream: ReadableStream<T>, fn: (m: JsonRpcMessage) => void): ReadableStream<T> {
-  return stream.pipeThrough(new TransformStream<T, T>({
-    transform(item, controller) {
-      fn(item.message);
-      controller.enqueue(item);
-    },
-  }));
-}
-
-export type { Revision };
