@@ -22,10 +22,15 @@ import {
 export interface StdioChild {
   /** Operating-system process id, when there is a process. */
   pid?: number | undefined;
+  /** The child's standard input: newline-delimited JSON-RPC to the server. */
   stdin: WritableStream<Uint8Array>;
+  /** The child's standard output: newline-delimited JSON-RPC from the server. */
   stdout: ReadableStream<Uint8Array>;
+  /** The child's standard error: log lines. */
   stderr: ReadableStream<Uint8Array>;
+  /** Resolves with the exit code (`null` when killed by a signal). */
   exited: Promise<number | null>;
+  /** Sends a signal (default `SIGTERM`). */
   kill(signal?: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
 }
 
@@ -33,6 +38,7 @@ export interface StdioChild {
 export interface StdioUpstreamOptions {
   /** The command and its arguments. */
   command: string;
+  /** The arguments. @default [] */
   args?: string[];
   /** Starts a child (the runtime's `spawn`; injected so this module stays runtime-neutral). */
   spawn: (command: string, args: string[]) => StdioChild;
