@@ -22,11 +22,11 @@ import { type BackoffOptions, backoffDelay, resolveBackoff, type ResolvedBackoff
 import { isSessionLost } from "./session_lost.ts";
 import { replayInitialize } from "./replay_initialize.ts";
 import { watchReply } from "./watch_reply.ts";
+import { persistentListen } from "./persistent_listen.ts";
 import {
   type SendContext,
   type Upstream,
   type UpstreamConnection,
-  type UpstreamMessage,
   type UpstreamReply,
   UpstreamUnavailableError,
 } from "./types.ts";
@@ -197,61 +197,14 @@ class _ResilientConnection implements UpstreamConnection {
       first = await this.#inner.listen(context);
     }
     if (first === null || "type" in first) return first;
-    return this.#persistentListen(first, context);
-  }
-
-  /** The standalone stream across recoveries: when the inner stream ends with its connection, re-listen on the next one. */
-  #persistentListen(stream: ReadableStream<UpstreamMessage>, context?: SendContext): ReadableStream<UpstreamMessage> {
-    let reader = stream.getReader();
-    let generation = this.#generation;
-    let cancelled = false;
-    return new ReadableStream<UpstreamMessage>({
-      pull: async (controller) => {
-        while (!cancelled) {
-          let failure: unknown;
-          let result: ReadableStreamReadResult<UpstreamMessage> | undefined;
-          try {
-            result = await reader.read();
-          } catch (error) {
-            failure = error;
-          }
-          if (cancelled) return;
-          if (result && !result.done) {
-            controller.enqueue(result.value);
-            return;
-          }
-          if (failure instanceof UpstreamUnavailableError && this.#canRecover()) {
-            await this.#recover(generation, failure.message).catch(() => {});
-          } else {
-            // A stdio child closes its output just before it is reported dead: let that report arrive.
-            await sleep(10);
-          }
-          if (this.#recovering) await this.#recovering.catch(() => {});
-          if (cancelled) return;
-          if (this.#gaveUp !== undefined || this.#closed.signal.aborted || this.#generation === generation) {
-            controller.close();
-            return;
-          }
-          let next;
-          try {
-            next = await this.#inner.listen(context);
-          } catch {
-            next = null;
-          }
-          if (next === null || "type" in next) {
-            if (next) await next.response.body?.cancel().catch(() => {});
-            controller.close();
-            return;
-          }
-          reader = next.getReader();
-          generation = this.#generation;
-        }
-      },
-      cancel: async (reason) => {
-        cancelled = true;
-        await reader.cancel(reason).catch(() => {});
-      },
-    }, { highWaterMark: 0 });
+    return persistentListen(first, {
+      generation: () => this.#generation,
+      finished: () => this.#gaveUp !== undefined || this.#closed.signal.aborted,
+      canRecover: () => this.#canRecover(),
+      recover: (generation, reason) => this.#recover(generation, reason),
+      settled: () => this.#recovering?.catch(() => {}),
+      listen: () => this.#inner.listen(context),
+    });
   }
 
   /** Recovers from a failure seen on `generation`; one recovery at a time, none when another already replaced it. */
