@@ -82,6 +82,7 @@ class _ResilientConnection implements UpstreamConnection {
   #generation = 0;
   #retired = new WeakSet<UpstreamConnection>();
   #init: JsonRpcRequest | undefined;
+  /** The headers of the client's latest request (its `Authorization` may have been refreshed since initialize). */
   #initHeaders: Headers | undefined;
   #initialized: JsonRpcNotification | undefined;
   #recovering: Promise<void> | undefined;
@@ -132,6 +133,7 @@ class _ResilientConnection implements UpstreamConnection {
     for (const m of messages) {
       if (isNotification(m) && m.method === "notifications/initialized") this.#initialized = m;
     }
+    if (context?.headers) this.#initHeaders = new Headers(context.headers);
     if (this.#recovering) await this.#recovering.catch(() => {});
     this.#check();
     const generation = this.#generation;

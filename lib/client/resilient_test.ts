@@ -59,6 +59,18 @@ describe("resilientUpstream over Streamable HTTP", () => {
     });
   }
 
+  test("the replayed initialize carries the client's latest Authorization (a refreshed token)", async () => {
+    const { fixture, conn } = httpSetup();
+    const reply = await conn.send([init("c")], { headers: new Headers({ authorization: "Bearer old" }) });
+    if (reply.type === "messages") await collect(reply.messages);
+    await conn.send([INITIALIZED], { headers: new Headers({ authorization: "Bearer old" }) });
+    fixture.forgetAll();
+    await messagesOf(await conn.send([{ jsonrpc: "2.0", id: 2, method: "ping" }], { headers: new Headers({ authorization: "Bearer new" }) }));
+    const inits = initializes(fixture);
+    assert.deepEqual(inits.map((i) => i.headers.get("authorization")), ["Bearer old", "Bearer new"]);
+    await conn.close();
+  });
+
   test("an upstream that keeps forgetting the session: one retry per request, then a clear end, no tight loop", async () => {
     const fixture = createFixture();
     // Every ping finds its session forgotten.
