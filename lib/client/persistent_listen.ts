@@ -6,7 +6,7 @@
  * @module
  */
 import { sleep } from "./backoff.ts";
-import { type UpstreamMessage, UpstreamUnavailableError } from "./types.ts";
+import { type UpstreamMessage, UpstreamSessionLostError } from "./types.ts";
 
 /** What {@linkcode persistentListen} needs from the connection that owns it. */
 export interface ListenSource {
@@ -53,7 +53,9 @@ export function persistentListen(first: ReadableStream<UpstreamMessage>, source:
           controller.enqueue(result.value);
           return;
         }
-        if (failure instanceof UpstreamUnavailableError && source.canRecover()) {
+        if (failure instanceof UpstreamSessionLostError && source.canRecover()) {
+          // Only a lost session is worth a re-initialization here; a GET stream that merely cannot be
+          // re-established ends (the client may open another), and the next request finds out the rest.
           await source.recover(generation, failure.message).catch(() => {});
         } else {
           // A stdio child closes its output just before it is reported dead: let that report arrive.
