@@ -5,7 +5,14 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client, http, HttpResponse, setupServer, StreamableHTTPClientTransport } from "../_test_deps.ts";
+import {
+  Client,
+  http,
+  HttpResponse,
+  LoggingMessageNotificationSchema,
+  setupServer,
+  StreamableHTTPClientTransport,
+} from "../_test_deps.ts";
 import { type HttpChild, freePort, postHeaders, initRequest, serveProxy, startEverything, startHttpChild } from "../_test_utils.ts";
 import { httpUpstream, type HttpUpstreamOptions } from "../client/http.ts";
 import { resilientUpstream } from "../client/resilient.ts";
@@ -64,16 +71,32 @@ describe("resilience with server-everything (Streamable HTTP)", () => {
   test("the upstream killed and restarted mid-session: the next call succeeds in the same client session", { timeout: 45_000 }, async () => {
     const port = await freePort();
     let everything: HttpChild = await startEverything("streamableHttp", port);
-    const served = await serveProxy({ upstream: resilient({ url: `http://127.0.0.1:${port}/mcp` }) });
+    const getStream: string[] = [];
+    const served = await serveProxy({
+      upstream: resilient({ url: `http://127.0.0.1:${port}/mcp` }),
+      onMessage: (e) => {
+        if (e.stream === "get" && "method" in e.message) getStream.push(e.message.method);
+      },
+    });
     const { client, transport } = await connectClient(served.endpoint);
     try {
       const sessionId = transport.sessionId;
       assert.deepEqual(await echo(client, "before"), [{ type: "text", text: "Echo: before" }]);
       await everything.close();
       everything = await startEverything("streamableHttp", port);
+      getStream.length = 0;
       assert.deepEqual(await echo(client, "after"), [{ type: "text", text: "Echo: after" }]);
       assert.equal(transport.sessionId, sessionId);
       assert.ok((await client.listTools()).tools.length > 0);
+      // The client's GET stream survived too: server-initiated messages of the new upstream session reach it.
+      const logged = new Promise<{ level: string }>((resolve) =>
+        client.setNotificationHandler(LoggingMessageNotificationSchema, (n: { params: { level: string } }) => resolve(n.params))
+      );
+      await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no log notification in 5 s")), 5_000));
+      assert.equal(typeof (await Promise.race([logged, timeout])).level, "string");
+      assert.ok(getStream.includes("notifications/message"), `GET stream after the restart: ${getStream}`);
+      await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
     } finally {
       await client.close();
       await served.close();
