@@ -32,9 +32,6 @@ export async function fetchWithTimeout(
   options: FetchTimeoutOptions,
 ): Promise<Response> {
   const controller = new AbortController();
-  const onAbort = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
   let timedOut = false;
   const timer = options.timeoutMs > 0
     ? setTimeout(() => {
@@ -42,8 +39,10 @@ export async function fetchWithTimeout(
       controller.abort(new DOMException("connect timeout", "TimeoutError"));
     }, options.timeoutMs)
     : undefined;
+  // AbortSignal.any holds its sources weakly: no listener piles up on a long-lived caller signal.
+  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   try {
-    return await fetchFn(new Request(request, { signal: controller.signal }));
+    return await fetchFn(new Request(request, { signal }));
   } catch (error) {
     if (options.signal?.aborted) throw error;
     if (timedOut) {

@@ -83,9 +83,9 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
   let progressed = false;
   let finished = false;
   let controllerRef: ReadableStreamDefaultController<UpstreamMessage> | undefined;
-  options.signal?.addEventListener("abort", () => {
+  const onAbort = () => {
     if (finished) return;
-    finished = true;
+    finish();
     abort.abort();
     void reader?.cancel().catch(() => {});
     try {
@@ -93,7 +93,13 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
     } catch {
       // Already closed.
     }
-  }, { once: true });
+  };
+  /** Marks the stream finished and lets go of the caller's signal (no listener piles up on it). */
+  const finish = () => {
+    finished = true;
+    options.signal?.removeEventListener("abort", onAbort);
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
 
   async function next(): Promise<ReadableStreamDefaultReader<SseItem> | undefined> {
     while (true) {
@@ -127,7 +133,7 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
     start(controller) {
       controllerRef = controller;
       if (options.signal?.aborted) {
-        finished = true;
+        finish();
         void reader?.cancel().catch(() => {});
         controller.close();
       }
@@ -135,13 +141,18 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
     async pull(controller) {
       while (!finished) {
         if (!reader) {
-          reader = await next();
+          try {
+            reader = await next();
+          } catch (error) {
+            finish();
+            throw error;
+          }
           if (finished) {
             await reader?.cancel().catch(() => {});
             return;
           }
           if (!reader) {
-            finished = true;
+            finish();
             controller.close();
             return;
           }
@@ -160,7 +171,7 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
           failures = progressed ? 0 : failures + 1;
           progressed = false;
           if (options.resume === "with-id" && cursor.lastEventId === undefined) {
-            finished = true;
+            finish();
             controller.close();
             return;
           }
@@ -188,7 +199,7 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
         }
         if (complete) {
           // Every response arrived: the upstream should end the stream (T-POST-07); do not wait for it.
-          finished = true;
+          finish();
           await reader.cancel().catch(() => {});
           controller.close();
         }
@@ -196,7 +207,7 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
       }
     },
     async cancel(reason) {
-      finished = true;
+      finish();
       abort.abort();
       await reader?.cancel(reason).catch(() => {});
     },
