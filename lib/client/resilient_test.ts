@@ -7,6 +7,7 @@ import { collect, createFixture, type FixtureOptions, init } from "./_test_fixtu
 import type { Upstream, UpstreamConnection, UpstreamReply } from "./types.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { splitLines } from "./lines.ts";
+import { isSessionLost } from "./session_lost.ts";
 
 const FAST = { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 };
 const INITIALIZED: JsonRpcMessage = { jsonrpc: "2.0", method: "notifications/initialized" };
@@ -224,5 +225,20 @@ describe("resilientUpstream over stdio", () => {
     await conn.ended;
     assert.ok(spawns >= 2 && spawns <= 1 + 2 * FAST.maxAttempts, `${spawns} spawns`);
     await assert.rejects(conn.send([{ jsonrpc: "2.0", id: 4, method: "ping" }]), { name: "UpstreamUnavailableError" });
+  });
+});
+
+describe("isSessionLost", () => {
+  test("404 and SDK-style 400 mean a lost session; 404 -32601, other 400s and 401 do not", async () => {
+    const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
+    assert.equal(await isSessionLost(new Response(null, { status: 404 })), true);
+    assert.equal(await isSessionLost(json(404, { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" } })), true);
+    assert.equal(await isSessionLost(json(400, { jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: No valid session ID provided" } })), true);
+    assert.equal(await isSessionLost(json(404, { jsonrpc: "2.0", id: 1, error: { code: -32601, message: "Method not found" } })), false);
+    assert.equal(await isSessionLost(json(400, { jsonrpc: "2.0", error: { code: -32602, message: "Invalid params" } })), false);
+    assert.equal(await isSessionLost(new Response("nope", { status: 401 })), false);
+    const kept = json(404, { error: { code: -32001, message: "gone" } });
+    await isSessionLost(kept);
+    assert.match(await kept.text(), /gone/, "the body stays readable");
   });
 });

@@ -12,8 +12,9 @@ const SESSION_WORDS = /session/i;
  * session. 404 is the spec's answer (T-SESS-06). A 400 whose body mentions the session counts too: the
  * MCP TypeScript SDK's example servers (and server-everything) answer unknown session ids with 400
  * "No valid session ID provided" (typescript-sdk#389), and without this a restarted upstream of that kind
- * would wedge every session forever. The body is read from a clone (at most 4 KiB), so `response` stays
- * readable.
+ * would wedge every session forever. A 404 whose JSON-RPC error is -32601 (method not found, the 2026-07-28
+ * answer to an unknown method, T-RPC-05) does not count. The body is read from a clone (at most 4 KiB), so
+ * `response` stays readable.
  *
  * @example
  * ```ts
@@ -22,14 +23,17 @@ const SESSION_WORDS = /session/i;
  * ```
  */
 export async function isSessionLost(response: Response): Promise<boolean> {
-  if (response.status === 404) return true;
-  if (response.status !== 400 || response.body === null) return false;
+  if (response.status !== 404 && response.status !== 400) return false;
+  if (response.body === null) return response.status === 404;
+  let text: string;
   try {
-    const text = await _readPrefix(response.clone(), 4096);
-    return SESSION_WORDS.test(text);
+    text = await _readPrefix(response.clone(), 4096);
   } catch {
-    return false;
+    return response.status === 404;
   }
+  // T-RPC-05: a 404 whose body is "method not found" (-32601) is about the method, not the session.
+  if (response.status === 404) return !/"code"\s*:\s*-32601\b/.test(text);
+  return SESSION_WORDS.test(text);
 }
 
 async function _readPrefix(response: Response, limit: number): Promise<string> {
