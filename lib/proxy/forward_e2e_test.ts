@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import nodeProcess from "node:process";
-import { Client, StdioClientTransport } from "../_test_deps.ts";
+import { Client, CreateMessageRequestSchema, StdioClientTransport } from "../_test_deps.ts";
 import { EVERYTHING, freePort, type HttpChild, ROOT, RUNTIME, startEverything } from "../_test_utils.ts";
 
 const CLI = `${ROOT}cli.ts`;
@@ -17,14 +17,19 @@ function forwardArgs(args: string[]): string[] {
   return RUNTIME === "deno" ? ["run", "-A", CLI, "forward", ...args] : [CLI, "forward", ...args];
 }
 
-async function withForward(args: string[], body: (client: InstanceType<typeof Client>) => Promise<void>): Promise<void> {
+async function withForward(
+  args: string[],
+  body: (client: InstanceType<typeof Client>) => Promise<void>,
+  setup?: (client: InstanceType<typeof Client>) => void,
+): Promise<void> {
   const transport = new StdioClientTransport({
     command: nodeProcess.execPath,
     args: forwardArgs(["--reconnect-min", "100ms", "--reconnect-max", "1s", "--reconnect-attempts", "12", ...args]),
     cwd: ROOT,
     stderr: "ignore",
   });
-  const client = new Client({ name: "forward-e2e", version: "1" });
+  const client = new Client({ name: "forward-e2e", version: "1" }, { capabilities: { sampling: {} } });
+  setup?.(client);
   await client.connect(transport);
   try {
     await body(client);
@@ -62,6 +67,20 @@ describe("mcpwire forward with the SDK stdio client and server-everything", () =
       // The SDK client runs notification handlers a microtask late but settles responses at once, so when the
       // last progress line and the result arrive in one stdout chunk it drops that progress itself.
       assert.ok(progress.length >= 2 && progress.every((p, i) => p === i + 1), `progress ${progress}`);
+    });
+  });
+
+  test("a server-to-client request (sampling) and its answer travel through", { timeout: 30_000 }, async () => {
+    let asked = "";
+    await withForward([new URL("/mcp", http.url).href], async (client) => {
+      const result = await client.callTool({ name: "trigger-sampling-request", arguments: { prompt: "ping?", maxTokens: 5 } });
+      assert.match(JSON.stringify(result.content), /sampled through mcpwire/);
+      assert.match(asked, /ping\?/);
+    }, (client) => {
+      client.setRequestHandler(CreateMessageRequestSchema, (request: { params: unknown }) => {
+        asked = JSON.stringify(request.params);
+        return { model: "test", role: "assistant", content: { type: "text", text: "sampled through mcpwire" } };
+      });
     });
   });
 
