@@ -13,11 +13,13 @@ import {
   setupServer,
   StreamableHTTPClientTransport,
 } from "../_test_deps.ts";
-import { type HttpChild, freePort, postHeaders, initRequest, serveProxy, startEverything, startHttpChild } from "../_test_utils.ts";
+import { EVERYTHING, type HttpChild, freePort, postHeaders, initRequest, serveProxy, startEverything, startHttpChild } from "../_test_utils.ts";
 import { httpUpstream, type HttpUpstreamOptions } from "../client/http.ts";
 import { resilientUpstream } from "../client/resilient.ts";
 import { streamableHttpUpstream } from "../client/streamable_http.ts";
 import { createFixture } from "../client/_test_fixture.ts";
+import { type StdioChild, stdioUpstream } from "../client/stdio.ts";
+import { spawn } from "../runtime/process.ts";
 
 const SDK_FIXTURE = new URL("./_sdk_server_fixture.mjs", import.meta.url).pathname;
 const FAST = { initialDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 12 };
@@ -101,6 +103,32 @@ describe("resilience with server-everything (Streamable HTTP)", () => {
       await client.close();
       await served.close();
       await everything.close();
+    }
+  });
+});
+
+describe("resilience with server-everything over stdio", () => {
+  test("the child killed mid-session is respawned: the call in flight gets an error, the next call succeeds", { timeout: 30_000 }, async () => {
+    const children: StdioChild[] = [];
+    const upstream = resilientUpstream(
+      stdioUpstream({ command: "node", args: [EVERYTHING, "stdio"], spawn, onSpawn: (c) => void children.push(c) }),
+      { recovery: FAST },
+    );
+    const served = await serveProxy({ upstream });
+    const { client, transport } = await connectClient(served.endpoint);
+    try {
+      const sessionId = transport.sessionId;
+      assert.deepEqual(await echo(client, "first child"), [{ type: "text", text: "Echo: first child" }]);
+      const inFlight = client.callTool({ name: "trigger-long-running-operation", arguments: { duration: 5, steps: 5 } });
+      await new Promise((r) => setTimeout(r, 200));
+      children[0]!.kill("SIGKILL");
+      await assert.rejects(inFlight, /exited/);
+      assert.deepEqual(await echo(client, "second child"), [{ type: "text", text: "Echo: second child" }]);
+      assert.equal(children.length, 2);
+      assert.equal(transport.sessionId, sessionId);
+    } finally {
+      await client.close();
+      await served.close();
     }
   });
 });
