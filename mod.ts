@@ -25,6 +25,7 @@ export type { StreamableHttpUpstreamOptions } from "./lib/client/streamable_http
 export { stdioUpstream } from "./lib/client/stdio.ts";
 export type { StdioChild, StdioUpstreamOptions } from "./lib/client/stdio.ts";
 export { splitLines } from "./lib/client/lines.ts";
+export type { SplitLinesOptions } from "./lib/client/lines.ts";
 export { legacySseUpstream } from "./lib/client/legacy_sse.ts";
 export type { LegacySseUpstreamOptions } from "./lib/client/legacy_sse.ts";
 export { httpUpstream } from "./lib/client/http.ts";
