@@ -316,4 +316,23 @@ describe("a legacy-only upstream (server-everything in sse mode) through the rev
       await served.close();
     }
   });
+
+  test("the legacy upstream killed and restarted: a new event stream is opened and re-initialized", { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    let own = await startEverything("sse", port);
+    const served = await serveProxy({ upstream: resilient({ url: `http://127.0.0.1:${port}/sse` }) });
+    const { client, transport } = await connectClient(served.endpoint);
+    try {
+      const sessionId = transport.sessionId;
+      assert.deepEqual(await echo(client, "before"), [{ type: "text", text: "Echo: before" }]);
+      await own.close();
+      own = await startEverything("sse", port);
+      assert.deepEqual(await echo(client, "after"), [{ type: "text", text: "Echo: after" }]);
+      assert.equal(transport.sessionId, sessionId);
+    } finally {
+      await client.close();
+      await served.close();
+      await own.close();
+    }
+  });
 });
