@@ -182,6 +182,11 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
           cursor.retryMs = item.retry;
           continue;
         }
+        if (item.type === "id") {
+          // An id-only event (e.g. a priming event without a data line) still moves the resume point.
+          cursor.lastEventId = item.id;
+          continue;
+        }
         if (item.type !== "event") continue;
         progressed = true;
         if (item.id !== undefined) {
