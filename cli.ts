@@ -9,6 +9,7 @@
 import { runtime } from "./lib/runtime/mod.ts";
 import { reverseCommand } from "./lib/cli/reverse.ts";
 import { demoCommand } from "./lib/cli/demo.ts";
+import { forwardCommand } from "./lib/cli/forward.ts";
 import { rulesCommand } from "./lib/cli/rules.ts";
 import { tapeCommand } from "./lib/cli/tape.ts";
 import { replayCommand } from "./lib/cli/replay.ts";
@@ -22,6 +23,7 @@ Usage: mcpwire <command> [options]
 
 Commands:
   demo          run a bundled MCP server behind the reverse proxy and watch a scripted session
+  forward       be a stdio MCP server that forwards to an MCP server (URL or stdio command)
   reverse       serve a Streamable HTTP endpoint in front of an MCP server (URL or stdio command)
   rules         check rules files (rules shape traffic: reverse --rules FILE)
   tape          show a recorded session (reverse --record FILE) as a timeline
@@ -35,6 +37,7 @@ type Command = (argv: string[], rt: typeof runtime) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
+  forward: forwardCommand,
   reverse: reverseCommand,
   rules: rulesCommand,
   tape: tapeCommand,
