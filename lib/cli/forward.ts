@@ -9,6 +9,9 @@ import { startForwardProxy } from "../proxy/forward.ts";
 import { formatEnvelope, palette } from "./format.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";
+import { rulesUpstream, type RulesSetup } from "./rules.ts";
+import { startRecording } from "./tape.ts";
+import type { TapeRecorder } from "../record/recorder.ts";
 
 /** Usage text of `mcpwire forward`. */
 export const FORWARD_USAGE = `Usage:
@@ -21,6 +24,8 @@ sessions are re-initialized, broken streams resumed, a dead child respawned. Onl
 stdout; logs go to stderr.
 
 Options:
+  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+  --record FILE            record every message to a tape (JSON lines, docs/tapes.md)
   --log-traffic            print every message to stderr
   -q, --quiet              print nothing but errors
   -h, --help               show this help
@@ -34,6 +39,8 @@ Examples:
 
 const FLAGS = {
   ...UPSTREAM_FLAGS,
+  rules: { type: "string" },
+  record: { type: "string" },
   "log-traffic": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
@@ -49,6 +56,8 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
   let upstream;
   let quiet = false;
   let traffic = false;
+  let rules: RulesSetup | undefined;
+  let recorder: TapeRecorder | undefined;
   try {
     const { flags, positionals, rest } = parseArgs(argv, FLAGS);
     if (flags.help) {
@@ -60,8 +69,11 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
     traffic = Boolean(flags["log-traffic"]) && !quiet;
     const log = quiet ? () => {} : (line: string) => err(`mcpwire forward: ${line}`);
     upstream = upstreamFromFlags(flags, positionals[0], rest, rt, log);
+    if (flags.rules !== undefined) rules = await rulesUpstream(flags.rules as string, upstream, rt, log);
+    if (flags.record !== undefined) recorder = await startRecording(flags.record as string, upstream.description, rt, log);
   } catch (error) {
     if (error instanceof UsageError) {
+      rules?.stop();
       err(`mcpwire forward: ${error.message}`);
       err(FORWARD_USAGE);
       return 2;
@@ -71,17 +83,26 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
   const p = palette(rt.stderrIsTTY());
   const start = Date.now();
   const proxy = startForwardProxy({
-    upstream,
+    upstream: rules?.upstream ?? upstream,
     input: rt.stdin(),
     output: (text) => rt.writeStdout(text),
     onError: (e) => {
       if (!quiet) err(`mcpwire forward: error: ${e instanceof Error ? e.message : String(e)}`);
     },
-    ...(traffic ? { onMessage: (e) => err(formatEnvelope(e, start, p)) } : {}),
+    ...(traffic || recorder
+      ? {
+        onMessage: (e) => {
+          recorder?.onMessage(e);
+          if (traffic) err(formatEnvelope(e, start, p));
+        },
+      }
+      : {}),
   });
   if (!quiet) err(`mcpwire forward: stdio ⇄ ${upstream.description}`);
   rt.onShutdownSignal(() => void proxy.close());
   const why = await proxy.done;
+  rules?.stop();
+  await recorder?.close();
   if (why === "upstream-ended") {
     err("mcpwire forward: the upstream is gone for good; stopping");
     return 1;

@@ -6,6 +6,7 @@ import { rulesCommand } from "./rules.ts";
 import { tapeCommand } from "./tape.ts";
 import { replayCommand } from "./replay.ts";
 import { reverseCommand } from "./reverse.ts";
+import { forwardCommand } from "./forward.ts";
 import { EVERYTHING } from "../_test_utils.ts";
 import { parseTape } from "../record/tape.ts";
 import { rawSession } from "../intercept/_test_utils.ts";
@@ -127,5 +128,68 @@ describe("mcpwire reverse --rules --record", () => {
     const methods = tape.records.flatMap((r) => (r.type === "message" && "method" in r.message ? [r.message.method] : []));
     assert.deepEqual(methods, ["initialize", "notifications/initialized", "tools/call", "tools/call"]);
     assert.ok(tape.records.some((r) => r.type === "http" && r.method === "DELETE" && r.status === 200));
+  });
+});
+
+describe("mcpwire forward --rules --record", () => {
+  test("the stdio client sees the rules applied; the tape records both directions", { timeout: 30_000 }, async () => {
+    const files: Record<string, string> = {
+      "rules.yaml": [
+        "version: 1",
+        "rules:",
+        "  - match: { tool: get-env }",
+        "    action: block",
+        "    error: { message: no env here }",
+        "  - match: { direction: server-to-client, tool: echo }",
+        '    set: { "result.content[0].text": forwarded and rewritten }',
+      ].join("\n"),
+    };
+    const lines: string[] = [];
+    let input: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const encoder = new TextEncoder();
+    const rt: Runtime = {
+      ...runtime,
+      stdin: () => new ReadableStream<Uint8Array>({ start: (c) => void (input = c) }),
+      readTextFile: (path) => Promise.resolve(files[path] ?? ""),
+      writeTextFile: (path, text) => Promise.resolve(void (files[path] = text)),
+      appendTextFile: (path, text) => Promise.resolve(void (files[path] = (files[path] ?? "") + text)),
+      writeStdout: (text) => Promise.resolve(void lines.push(...text.split("\n").filter((l) => l !== ""))),
+      writeStderr: () => {},
+      onShutdownSignal: () => {},
+    };
+    const exited = forwardCommand(["--rules", "rules.yaml", "--record", "tape.jsonl", "--", "node", EVERYTHING, "stdio"], rt);
+    const ready = Date.now() + 10_000;
+    while (input === undefined && Date.now() < ready) await new Promise((r) => setTimeout(r, 10));
+    const send = (m: unknown) => input!.enqueue(encoder.encode(JSON.stringify(m) + "\n"));
+    const answer = async (id: number) => {
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        const found = lines.map((l) => JSON.parse(l)).find((m) => m.id === id && !("method" in m));
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`no answer to ${id}: ${lines.join("\n")}`);
+    };
+    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+    assert.ok((await answer(1)).result);
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get-env", arguments: {} } });
+    assert.deepEqual((await answer(2)).error, { code: -32000, message: "no env here" });
+    send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "echo", arguments: { message: "hi" } } });
+    assert.deepEqual((await answer(3)).result, { content: [{ type: "text", text: "forwarded and rewritten" }] });
+    input!.close();
+    assert.equal(await exited, 0);
+    const tape = parseTape(files["tape.jsonl"]!);
+    const seen = tape.records.flatMap((r) => r.type === "message" ? [`${r.direction} ${"method" in r.message ? r.message.method : `#${(r.message as { id: number }).id}`}`] : []);
+    // server-everything also sends notifications of its own (logging, list changes); leave them out.
+    assert.deepEqual(seen.filter((x) => !x.startsWith("server-to-client notifications/")), [
+      "client-to-server initialize",
+      "server-to-client #1",
+      "client-to-server notifications/initialized",
+      "client-to-server tools/call",
+      "server-to-client #2",
+      "client-to-server tools/call",
+      "server-to-client #3",
+    ]);
   });
 });
