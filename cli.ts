@@ -9,6 +9,10 @@
 import { runtime } from "./lib/runtime/mod.ts";
 import { reverseCommand } from "./lib/cli/reverse.ts";
 import { demoCommand } from "./lib/cli/demo.ts";
+import { forwardCommand } from "./lib/cli/forward.ts";
+import { rulesCommand } from "./lib/cli/rules.ts";
+import { tapeCommand } from "./lib/cli/tape.ts";
+import { replayCommand } from "./lib/cli/replay.ts";
 
 /** The version printed by `mcpwire --version`. */
 export const VERSION = "0.1.0";
@@ -19,7 +23,11 @@ Usage: mcpwire <command> [options]
 
 Commands:
   demo          run a bundled MCP server behind the reverse proxy and watch a scripted session
+  forward       be a stdio MCP server that forwards to an MCP server (URL or stdio command)
   reverse       serve a Streamable HTTP endpoint in front of an MCP server (URL or stdio command)
+  rules         check rules files (rules shape traffic: reverse --rules FILE)
+  tape          show a recorded session (reverse --record FILE) as a timeline
+  replay        serve a tape as a mock MCP server, or replay it against a server and diff
 
 Run "mcpwire <command> --help" for the options of a command.
 Run with Deno: deno run -A cli.ts <command>    with Bun: bun cli.ts <command>
@@ -29,7 +37,11 @@ type Command = (argv: string[], rt: typeof runtime) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
+  forward: forwardCommand,
   reverse: reverseCommand,
+  rules: rulesCommand,
+  tape: tapeCommand,
+  replay: replayCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -25,6 +25,16 @@ export type { StreamableHttpUpstreamOptions } from "./lib/client/streamable_http
 export { stdioUpstream } from "./lib/client/stdio.ts";
 export type { StdioChild, StdioUpstreamOptions } from "./lib/client/stdio.ts";
 export { splitLines } from "./lib/client/lines.ts";
+export type { SplitLinesOptions } from "./lib/client/lines.ts";
+export { legacySseUpstream } from "./lib/client/legacy_sse.ts";
+export type { LegacySseUpstreamOptions } from "./lib/client/legacy_sse.ts";
+export { httpUpstream } from "./lib/client/http.ts";
+export type { HttpUpstreamOptions, UpstreamTransport } from "./lib/client/http.ts";
+export { resilientUpstream } from "./lib/client/resilient.ts";
+export type { ResilienceEvent, ResilienceOptions } from "./lib/client/resilient.ts";
+export { backoffDelay, DEFAULT_BACKOFF } from "./lib/client/backoff.ts";
+export type { BackoffOptions, ResolvedBackoff } from "./lib/client/backoff.ts";
+export { isSessionLost } from "./lib/client/session_lost.ts";
 export { createStreamableHttpEndpoint } from "./lib/server/streamable_http.ts";
 export type {
   ExchangeInfo,
@@ -37,5 +47,9 @@ export { createSecurityCheck, isLoopbackHost } from "./lib/server/security.ts";
 export type { SecurityOptions } from "./lib/server/security.ts";
 export { createReverseProxy } from "./lib/proxy/reverse.ts";
 export type { ReverseProxy, ReverseProxyOptions } from "./lib/proxy/reverse.ts";
+export { startForwardProxy } from "./lib/proxy/forward.ts";
+export type { ForwardProxy, ForwardProxyOptions } from "./lib/proxy/forward.ts";
 export { runtime } from "./lib/runtime/mod.ts";
 export type { Runtime, Server, ServeOptions } from "./lib/runtime/mod.ts";
+export * from "./lib/intercept/mod.ts";
+export * from "./lib/record/mod.ts";

@@ -12,6 +12,16 @@ export { SSEClientTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/client
 // @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/client/stdio"
 export { StdioClientTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/client/stdio.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/types"
-export { LoggingMessageNotificationSchema, ResourceListChangedNotificationSchema } from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";
+export {
+  CreateMessageRequestSchema,
+  LoggingMessageNotificationSchema,
+  ResourceListChangedNotificationSchema,
+} from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";
 export { http, HttpResponse } from "npm:msw@^2.15.0";
 export { setupServer } from "npm:msw@^2.15.0/node";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/server/index"
+export { Server as McpLowLevelServer } from "npm:@modelcontextprotocol/sdk@^1.32.2/server/index.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/server/webStandardStreamableHttp"
+export { WebStandardStreamableHTTPServerTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/server/webStandardStreamableHttp.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/types"
+export { CallToolRequestSchema, ListToolsRequestSchema } from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";

@@ -9,3 +9,5 @@ export type { EventSourceMessage, ParseError } from "npm:eventsource-parser@^4.1
 export { Hono } from "npm:hono@^4.13.19";
 export type { Context as HonoContext } from "npm:hono@^4.13.19";
 export { cors } from "npm:hono@^4.13.19/cors";
+export { isMap, isScalar, isSeq, LineCounter, parseDocument } from "npm:yaml@^2";
+export type { Node as YamlNode } from "npm:yaml@^2";

@@ -4,13 +4,13 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import type { Upstream } from "../client/types.ts";
-import { streamableHttpUpstream } from "../client/streamable_http.ts";
-import { stdioUpstream } from "../client/stdio.ts";
 import { createReverseProxy } from "../proxy/reverse.ts";
 import { isLoopbackHost } from "../server/security.ts";
 import { formatEnvelope, formatExchange, palette } from "./format.ts";
-import { parseArgs, parseDuration, parseHeader, parseHostPort, UsageError } from "./args.ts";
+import { parseArgs, parseDuration, parseHostPort, UsageError } from "./args.ts";
+import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";
+import { rulesUpstream } from "./rules.ts";
+import { startRecording } from "./tape.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -22,8 +22,8 @@ as a stdio child process (one child per client session).
 
 Options:
   --bind HOST:PORT         where to listen (default 127.0.0.1:8080; port 0 picks a free one)
-  --upstream URL           upstream Streamable HTTP endpoint, e.g. http://127.0.0.1:3001/mcp
-  --upstream-header "N: v" add or replace a header on every upstream request (repeatable)
+  --upstream URL           upstream MCP endpoint, e.g. http://127.0.0.1:3001/mcp (Streamable HTTP, or
+                           HTTP+SSE such as http://127.0.0.1:3001/sse)
   --path PATH              path of the MCP endpoint (default /mcp)
   --allow-origin ORIGIN    allow a browser Origin besides loopback ones; * allows all (repeatable)
   --allow-host HOST        allow a Host name besides loopback ones on a loopback bind; * allows all (repeatable)
@@ -32,10 +32,13 @@ Options:
   --retry DUR              retry sent to 2025-11-25 clients with priming events (default 1s)
   --max-body BYTES         largest request body (default 4194304)
   --no-get-stream          answer GET with 405 (no standalone stream)
+  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+  --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
   --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
   -h, --help               show this help
 
+${UPSTREAM_USAGE}
 Examples:
   mcpwire reverse --bind 127.0.0.1:8080 --upstream http://127.0.0.1:3001/mcp
   mcpwire reverse --bind 127.0.0.1:8080 -- npx -y @modelcontextprotocol/server-everything stdio
@@ -44,7 +47,7 @@ Examples:
 const FLAGS = {
   bind: { type: "string" },
   upstream: { type: "string" },
-  "upstream-header": { type: "string", multiple: true },
+  ...UPSTREAM_FLAGS,
   path: { type: "string" },
   "allow-origin": { type: "string", multiple: true },
   "allow-host": { type: "string", multiple: true },
@@ -54,44 +57,11 @@ const FLAGS = {
   "max-body": { type: "string" },
   "no-get-stream": { type: "boolean" },
   "log-traffic": { type: "boolean" },
+  rules: { type: "string" },
+  record: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** Builds the upstream from `--upstream URL` or the command after `--`. */
-export function upstreamFromArgs(
-  url: string | undefined,
-  command: string[],
-  headers: [string, string][],
-  rt: Runtime,
-  log: (line: string) => void,
-): Upstream {
-  if (url !== undefined && command.length > 0) {
-    throw new UsageError("Give either --upstream URL or -- <command>, not both");
-  }
-  if (url !== undefined) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new UsageError(`--upstream must be an http(s) URL (got ${url})`);
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new UsageError(`--upstream must be an http(s) URL (got ${url})`);
-    }
-    return streamableHttpUpstream({ url: parsed, headers });
-  }
-  const [cmd, ...args] = command;
-  if (cmd === undefined) throw new UsageError("Missing upstream: give --upstream URL or -- <command> [args...]");
-  return stdioUpstream({
-    command: cmd,
-    args,
-    spawn: (c, a) => rt.spawn(c, a),
-    onSpawn: (child) => log(`started upstream process ${cmd} (pid ${child.pid})`),
-    onStderr: (line) => log(`[upstream stderr] ${line}`),
-    onInvalidOutput: (line) => log(`[upstream stdout, not JSON-RPC] ${line.slice(0, 200)}`),
-  });
-}
 
 /**
  * Runs `mcpwire reverse` until SIGINT/SIGTERM.
@@ -101,6 +71,8 @@ export function upstreamFromArgs(
 export async function reverseCommand(argv: string[], rt: Runtime): Promise<number> {
   const err = (line: string) => rt.writeStderr(line + "\n");
   let proxyStarted;
+  let stopRules: (() => void) | undefined;
+  let stopRecording: (() => Promise<void>) | undefined;
   try {
     const { flags, positionals, rest } = parseArgs(argv, FLAGS);
     if (flags.help) {
@@ -111,8 +83,12 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     const { hostname, port } = parseHostPort((flags.bind as string | undefined) ?? "127.0.0.1:8080");
     const quiet = Boolean(flags.quiet);
     const log = quiet ? () => {} : err;
-    const headers = ((flags["upstream-header"] as string[] | undefined) ?? []).map((h) => parseHeader(h, "--upstream-header"));
-    const upstream = upstreamFromArgs(flags.upstream as string | undefined, rest, headers, rt, log);
+    const inner = upstreamFromFlags(flags, flags.upstream as string | undefined, rest, rt, log);
+    const rules = flags.rules === undefined ? undefined : await rulesUpstream(flags.rules as string, inner, rt, log);
+    stopRules = rules?.stop;
+    const upstream = rules?.upstream ?? inner;
+    const recorder = flags.record === undefined ? undefined : await startRecording(flags.record as string, inner.description, rt, log);
+    stopRecording = recorder?.close;
     const maxBody = flags["max-body"] === undefined ? undefined : Number(flags["max-body"]);
     if (maxBody !== undefined && (!Number.isInteger(maxBody) || maxBody <= 0)) {
       throw new UsageError(`--max-body must be a positive number of bytes (got ${flags["max-body"]})`);
@@ -136,20 +112,25 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
       ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
       getStream: !flags["no-get-stream"],
       onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
-      ...(traffic
+      ...(traffic ? { onExchange: (x) => err(formatExchange(x, start, p)) } : {}),
+      ...(traffic || recorder
         ? {
-          onMessage: (e) => err(formatEnvelope(e, start, p)),
-          onExchange: (x) => err(formatExchange(x, start, p)),
+          onMessage: (e) => {
+            recorder?.onMessage(e);
+            if (traffic) err(formatEnvelope(e, start, p));
+          },
         }
         : {}),
     });
     proxyStarted = proxy;
     let server;
     try {
-      server = await rt.serve(proxy.fetch, { hostname, port });
+      server = await rt.serve(recorder ? recorder.wrap(proxy.fetch) : proxy.fetch, { hostname, port });
     } catch (error) {
       err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
       await proxy.close();
+      stopRules?.();
+      await stopRecording?.();
       return 1;
     }
     log(`mcpwire reverse listening on ${new URL(path, server.url).href}`);
@@ -158,12 +139,16 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     log("shutting down: closing sessions and streams");
     await proxy.close();
     await server.close();
+    stopRules?.();
+    await stopRecording?.();
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
       err(`mcpwire reverse: ${error.message}`);
       err(REVERSE_USAGE);
       await proxyStarted?.close();
+      stopRules?.();
+      await stopRecording?.();
       return 2;
     }
     throw error;

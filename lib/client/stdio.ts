@@ -4,17 +4,11 @@
  *
  * @module
  */
-import type { JsonRpcId, JsonRpcMessage } from "../jsonrpc/types.ts";
-import {
-  ErrorCode,
-  errorResponse,
-  isRequest,
-  isResponse,
-  progressNotificationToken,
-  progressTokenOf,
-} from "../jsonrpc/types.ts";
+import type { JsonRpcMessage } from "../jsonrpc/types.ts";
+import { isRequest } from "../jsonrpc/types.ts";
 import { parseBody } from "../jsonrpc/parse.ts";
 import { splitLines } from "./lines.ts";
+import { ReplyRouter } from "./router.ts";
 import {
   type SendContext,
   type Upstream,
@@ -28,10 +22,15 @@ import {
 export interface StdioChild {
   /** Operating-system process id, when there is a process. */
   pid?: number | undefined;
+  /** The child's standard input: newline-delimited JSON-RPC to the server. */
   stdin: WritableStream<Uint8Array>;
+  /** The child's standard output: newline-delimited JSON-RPC from the server. */
   stdout: ReadableStream<Uint8Array>;
+  /** The child's standard error: log lines. */
   stderr: ReadableStream<Uint8Array>;
+  /** Resolves with the exit code (`null` when killed by a signal). */
   exited: Promise<number | null>;
+  /** Sends a signal (default `SIGTERM`). */
   kill(signal?: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
 }
 
@@ -39,6 +38,7 @@ export interface StdioChild {
 export interface StdioUpstreamOptions {
   /** The command and its arguments. */
   command: string;
+  /** The arguments. @default [] */
   args?: string[];
   /** Starts a child (the runtime's `spawn`; injected so this module stays runtime-neutral). */
   spawn: (command: string, args: string[]) => StdioChild;
@@ -72,21 +72,13 @@ export function stdioUpstream(options: StdioUpstreamOptions): Upstream {
   };
 }
 
-interface PendingReply {
-  ids: Set<JsonRpcId>;
-  tokens: Set<string | number>;
-  controller: ReadableStreamDefaultController<UpstreamMessage>;
-}
-
 class StdioConnection implements UpstreamConnection {
   #options: StdioUpstreamOptions;
   #args: string[];
   #child: StdioChild | undefined;
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #encoder = new TextEncoder();
-  #replies = new Set<PendingReply>();
-  #standalone: UpstreamMessage[] = [];
-  #standaloneController: ReadableStreamDefaultController<UpstreamMessage> | undefined;
+  #router: ReplyRouter;
   #exited = false;
   #endedResolve!: () => void;
   readonly ended: Promise<void> = new Promise((resolve) => (this.#endedResolve = resolve));
@@ -94,6 +86,7 @@ class StdioConnection implements UpstreamConnection {
   constructor(options: StdioUpstreamOptions, args: string[]) {
     this.#options = options;
     this.#args = args;
+    this.#router = new ReplyRouter(options.maxBufferedMessages ?? 10_000);
   }
 
   #start(): void {
@@ -122,7 +115,7 @@ class StdioConnection implements UpstreamConnection {
           this.#options.onInvalidOutput?.(line);
           continue;
         }
-        for (const message of parsed.messages) this.#route(message);
+        for (const message of parsed.messages) this.#router.route({ message });
       }
     } catch {
       // The pipe broke: the exit handler reports it.
@@ -137,64 +130,10 @@ class StdioConnection implements UpstreamConnection {
     }
   }
 
-  #route(message: JsonRpcMessage): void {
-    if (isResponse(message) && "id" in message && message.id !== null && message.id !== undefined) {
-      for (const reply of this.#replies) {
-        if (reply.ids.has(message.id)) {
-          reply.controller.enqueue({ message });
-          reply.ids.delete(message.id);
-          if (reply.ids.size === 0) this.#finish(reply);
-          return;
-        }
-      }
-    } else {
-      const token = progressNotificationToken(message);
-      if (token !== undefined) {
-        for (const reply of this.#replies) {
-          if (reply.tokens.has(token)) {
-            reply.controller.enqueue({ message });
-            return;
-          }
-        }
-      }
-    }
-    this.#pushStandalone({ message });
-  }
-
-  #finish(reply: PendingReply): void {
-    this.#replies.delete(reply);
-    try {
-      reply.controller.close();
-    } catch {
-      // Already cancelled by the reader.
-    }
-  }
-
-  #pushStandalone(item: UpstreamMessage): void {
-    if (this.#standaloneController) {
-      this.#standaloneController.enqueue(item);
-      return;
-    }
-    this.#standalone.push(item);
-    const max = this.#options.maxBufferedMessages ?? 10_000;
-    if (this.#standalone.length > max) this.#standalone.shift();
-  }
-
   #onExit(code: number | null): void {
     this.#exited = true;
-    const why = `The upstream process exited (${code === null ? "killed by a signal" : `code ${code}`})`;
     // Requests in flight on a dead child get an error, never a hang (users.md item 15).
-    for (const reply of [...this.#replies]) {
-      for (const id of reply.ids) {
-        reply.controller.enqueue({ message: errorResponse(id, ErrorCode.UpstreamError, why) });
-      }
-      this.#finish(reply);
-    }
-    try {
-      this.#standaloneController?.close();
-    } catch {
-      // Already closed.
-    }
+    this.#router.fail(`The upstream process exited (${code === null ? "killed by a signal" : `code ${code}`})`);
     this.#endedResolve();
   }
 
@@ -202,19 +141,7 @@ class StdioConnection implements UpstreamConnection {
     if (this.#exited) throw new UpstreamUnavailableError("The upstream process has exited");
     this.#start();
     const requests = messages.filter(isRequest);
-    let stream: ReadableStream<UpstreamMessage> | undefined;
-    if (requests.length > 0) {
-      stream = new ReadableStream<UpstreamMessage>({
-        start: (controller) => {
-          const tokens = new Set<string | number>();
-          for (const r of requests) {
-            const t = progressTokenOf(r);
-            if (t !== undefined) tokens.add(t);
-          }
-          this.#replies.add({ ids: new Set(requests.map((r) => r.id)), tokens, controller });
-        },
-      });
-    }
+    const stream = requests.length > 0 ? this.#router.reply(requests) : undefined;
     const text = messages.map((m) => JSON.stringify(m) + "\n").join("");
     try {
       await this.#writer!.write(this.#encoder.encode(text));
@@ -225,20 +152,8 @@ class StdioConnection implements UpstreamConnection {
   }
 
   listen(_context?: SendContext): Promise<ReadableStream<UpstreamMessage> | null> {
-    if (this.#exited && this.#standalone.length === 0) return Promise.resolve(null);
-    this.#start();
-    const stream = new ReadableStream<UpstreamMessage>({
-      start: (controller) => {
-        for (const item of this.#standalone) controller.enqueue(item);
-        this.#standalone = [];
-        if (this.#exited) controller.close();
-        else this.#standaloneController = controller;
-      },
-      cancel: () => {
-        this.#standaloneController = undefined;
-      },
-    });
-    return Promise.resolve(stream);
+    if (!this.#exited) this.#start();
+    return Promise.resolve(this.#router.listen());
   }
 
   async close(): Promise<void> {

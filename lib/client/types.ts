@@ -7,6 +7,7 @@ import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
 /** One message received from the upstream, with the upstream's SSE event id when it had one. */
 export interface UpstreamMessage {
+  /** The message. */
   message: JsonRpcMessage;
   /** The upstream's event id (Streamable HTTP SSE only); opaque. */
   eventId?: string;
@@ -67,5 +68,15 @@ export interface Upstream {
 
 /** The upstream could not be reached (connection refused, child failed to start, DNS, …). */
 export class UpstreamUnavailableError extends Error {
+  /** Always `"UpstreamUnavailableError"`. */
   override name = "UpstreamUnavailableError";
+}
+
+/**
+ * The upstream forgot the session (HTTP 404 for a request carrying its session id, T-SESS-06/07; or a
+ * legacy stream that ended). A client must initialize again; `resilientUpstream` (lib/client/resilient.ts) does it.
+ */
+export class UpstreamSessionLostError extends UpstreamUnavailableError {
+  /** Always `"UpstreamSessionLostError"`. */
+  override name = "UpstreamSessionLostError";
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFile as nodeReadFile, writeFile as nodeWriteFile } from "node:fs/promises";
+import { appendFile as nodeAppendFile, readFile as nodeReadFile, writeFile as nodeWriteFile } from "node:fs/promises";
 import nodeProcess from "node:process";
 import { fileURLToPath } from "node:url";
 import { serve } from "./serve.ts";
@@ -43,6 +43,8 @@ export interface Runtime {
   onShutdownSignal: (handler: (signal: string) => void) => void;
   readTextFile: (path: string) => Promise<string>;
   writeTextFile: (path: string, text: string) => Promise<void>;
+  /** Appends to a file, creating it when missing (tapes). */
+  appendTextFile: (path: string, text: string) => Promise<void>;
   /** The running executable (deno or bun), to start mcpwire's own scripts as children. */
   execPath: () => string;
   /** A local path for a `file:` URL (other URLs are returned as they are). */
@@ -65,6 +67,7 @@ export const runtime: Runtime = {
   onShutdownSignal,
   readTextFile: (path) => nodeReadFile(path, "utf8"),
   writeTextFile: (path, text) => nodeWriteFile(path, text, "utf8"),
+  appendTextFile: (path, text) => nodeAppendFile(path, text, "utf8"),
   execPath: () => nodeProcess.execPath,
   pathOf: (url) => (url.protocol === "file:" ? fileURLToPath(url) : url.href),
 };

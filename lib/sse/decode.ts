@@ -10,6 +10,11 @@ import { createParser } from "../deps.ts";
 export type SseItem =
   /** A dispatched event. `lastEventId` is the stream's last event id after this event (ids persist). */
   | { type: "event"; event: string | undefined; id: string | undefined; lastEventId: string | undefined; data: string }
+  /**
+   * An event that set an id but carried no `data:` line: not dispatched (SSE §9.2.6), but it moves the
+   * resumption cursor (`Last-Event-ID`) all the same.
+   */
+  | { type: "id"; id: string }
   /** A `retry:` field: the reconnection delay the server asks for, in ms. */
   | { type: "retry"; retry: number }
   /** A comment line (keep-alive). */
@@ -49,7 +54,14 @@ export function decodeSse(body: ReadableStream<Uint8Array>, options: DecodeOptio
   let failure: Error | undefined;
   const parser = createParser({
     maxBufferSize: options.maxBufferSize ?? 16 * 1024 * 1024,
+    onId(id) {
+      // Called at dispatch time, right before onEvent when the event has data: onEvent replaces this item.
+      lastEventId = id;
+      pending.push({ type: "id", id });
+    },
     onEvent(message) {
+      const last = pending[pending.length - 1];
+      if (last?.type === "id" && last.id === message.id) pending.pop();
       if (message.id !== undefined) lastEventId = message.id;
       pending.push({ type: "event", event: message.event, id: message.id, lastEventId, data: message.data });
     },

@@ -61,6 +61,15 @@ describe("decodeSse", () => {
     assert.equal(withComments[0]!.type, "comment");
   });
 
+  test("an id-only event (no data line) is reported as an id item, not as an event", async () => {
+    const items = await collect(decodeSse(bodyOf(["id: 5\n\n", "data: x\n\n", "id: 6\ndata: y\n\n"])));
+    assert.deepEqual(items, [
+      { type: "id", id: "5" },
+      { type: "event", event: undefined, id: undefined, lastEventId: "5", data: "x" },
+      { type: "event", event: undefined, id: "6", lastEventId: "6", data: "y" },
+    ]);
+  });
+
   test("an event without its blank line at the end of the stream is dropped", async () => {
     assert.deepEqual(await collect(decodeSse(bodyOf(["data: partial"]))), []);
   });

@@ -1,0 +1,111 @@
+/**
+ * `mcpwire forward`: a local stdio MCP server that forwards to a remote MCP server (URL) or to another stdio
+ * command, with mcpwire's resilience in between.
+ *
+ * @module
+ */
+import type { Runtime } from "../runtime/mod.ts";
+import { startForwardProxy } from "../proxy/forward.ts";
+import { formatEnvelope, palette } from "./format.ts";
+import { parseArgs, UsageError } from "./args.ts";
+import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";
+import { rulesUpstream, type RulesSetup } from "./rules.ts";
+import { startRecording } from "./tape.ts";
+import type { TapeRecorder } from "../record/recorder.ts";
+
+/** Usage text of `mcpwire forward`. */
+export const FORWARD_USAGE = `Usage:
+  mcpwire forward [options] <url>
+  mcpwire forward [options] -- <command> [args...]
+
+Be a stdio MCP server for a local client (newline-delimited JSON-RPC on stdin/stdout) and forward every
+message to an upstream MCP server: a Streamable HTTP or HTTP+SSE URL, or a stdio command. Lost upstream
+sessions are re-initialized, broken streams resumed, a dead child respawned. Only JSON-RPC is written to
+stdout; logs go to stderr.
+
+Options:
+  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+  --record FILE            record every message to a tape (JSON lines, docs/tapes.md)
+  --log-traffic            print every message to stderr
+  -q, --quiet              print nothing but errors
+  -h, --help               show this help
+
+${UPSTREAM_USAGE}
+Examples:
+  mcpwire forward http://127.0.0.1:3001/mcp
+  mcpwire forward --upstream-header "Authorization: Bearer $TOKEN" https://mcp.example.com/mcp
+  mcpwire forward -- npx -y @modelcontextprotocol/server-everything stdio
+`;
+
+const FLAGS = {
+  ...UPSTREAM_FLAGS,
+  rules: { type: "string" },
+  record: { type: "string" },
+  "log-traffic": { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/**
+ * Runs `mcpwire forward` until the client closes stdin, a shutdown signal arrives, or the upstream is given up.
+ *
+ * @returns 0 after the client closed its end or a signal, 1 when the upstream was given up, 2 for a usage error.
+ */
+export async function forwardCommand(argv: string[], rt: Runtime): Promise<number> {
+  const err = (line: string) => rt.writeStderr(line + "\n");
+  let upstream;
+  let quiet = false;
+  let traffic = false;
+  let rules: RulesSetup | undefined;
+  let recorder: TapeRecorder | undefined;
+  try {
+    const { flags, positionals, rest } = parseArgs(argv, FLAGS);
+    if (flags.help) {
+      await rt.writeStdout(FORWARD_USAGE);
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError(`Unexpected argument ${positionals[1]}`);
+    quiet = Boolean(flags.quiet);
+    traffic = Boolean(flags["log-traffic"]) && !quiet;
+    const log = quiet ? () => {} : (line: string) => err(`mcpwire forward: ${line}`);
+    upstream = upstreamFromFlags(flags, positionals[0], rest, rt, log);
+    if (flags.rules !== undefined) rules = await rulesUpstream(flags.rules as string, upstream, rt, log);
+    if (flags.record !== undefined) recorder = await startRecording(flags.record as string, upstream.description, rt, log);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      rules?.stop();
+      err(`mcpwire forward: ${error.message}`);
+      err(FORWARD_USAGE);
+      return 2;
+    }
+    throw error;
+  }
+  const p = palette(rt.stderrIsTTY());
+  const start = Date.now();
+  const proxy = startForwardProxy({
+    upstream: rules?.upstream ?? upstream,
+    input: rt.stdin(),
+    output: (text) => rt.writeStdout(text),
+    onError: (e) => {
+      if (!quiet) err(`mcpwire forward: error: ${e instanceof Error ? e.message : String(e)}`);
+    },
+    ...(traffic || recorder
+      ? {
+        onMessage: (e) => {
+          recorder?.onMessage(e);
+          if (traffic) err(formatEnvelope(e, start, p));
+        },
+      }
+      : {}),
+  });
+  if (!quiet) err(`mcpwire forward: stdio ⇄ ${upstream.description}`);
+  rt.onShutdownSignal(() => void proxy.close());
+  const why = await proxy.done;
+  rules?.stop();
+  await recorder?.close();
+  if (why === "upstream-ended") {
+    err("mcpwire forward: the upstream is gone for good; stopping");
+    return 1;
+  }
+  return 0;
+}

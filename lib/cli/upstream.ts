@@ -1,0 +1,138 @@
+/**
+ * The upstream half of the proxy commands (`reverse`, `forward`): flags that pick and tune the upstream
+ * connector and its resilience, and the function that builds it.
+ *
+ * @module
+ */
+import type { Runtime } from "../runtime/mod.ts";
+import type { Upstream } from "../client/types.ts";
+import { httpUpstream, type UpstreamTransport } from "../client/http.ts";
+import { stdioUpstream } from "../client/stdio.ts";
+import { type ResilienceEvent, resilientUpstream } from "../client/resilient.ts";
+import type { FlagSpec, ParsedArgs } from "./args.ts";
+import { parseDuration, parseHeader, UsageError } from "./args.ts";
+
+/** The upstream flags shared by `reverse` and `forward`. */
+export const UPSTREAM_FLAGS = {
+  "upstream-header": { type: "string", multiple: true },
+  "upstream-transport": { type: "string" },
+  "connect-timeout": { type: "string" },
+  "request-timeout": { type: "string" },
+  "no-reinitialize": { type: "boolean" },
+  "max-recoveries": { type: "string" },
+  "reconnect-min": { type: "string" },
+  "reconnect-max": { type: "string" },
+  "reconnect-attempts": { type: "string" },
+} as const satisfies Record<string, FlagSpec>;
+
+/** Usage lines of {@linkcode UPSTREAM_FLAGS}. */
+export const UPSTREAM_USAGE = `Upstream options:
+  --upstream-header "N: v"   add or replace a header on every upstream request (repeatable)
+  --upstream-transport T     auto (default: Streamable HTTP, falling back to HTTP+SSE on 400/404/405),
+                             streamable-http or sse
+  --connect-timeout DUR      time allowed until each upstream response head (default 10s; 0 never)
+  --request-timeout DUR      silence after which a request fails and is cancelled upstream; progress
+                             resets it (default 0: off)
+  --no-reinitialize          do not re-initialize a lost upstream session or respawn a dead child
+  --max-recoveries N         re-initializations allowed per minute before giving up (default 5)
+  --reconnect-min DUR        first backoff delay of stream reconnections and recoveries (default 250ms)
+  --reconnect-max DUR        largest backoff delay (default 10s)
+  --reconnect-attempts N     consecutive failed attempts before giving up (default 6)
+`;
+
+const TRANSPORTS: readonly UpstreamTransport[] = ["auto", "streamable-http", "sse"];
+
+/**
+ * Builds the upstream from a URL or a command, wrapped in {@linkcode resilientUpstream} as the flags say.
+ *
+ * @param flags Parsed flags (including {@linkcode UPSTREAM_FLAGS}).
+ * @param url The upstream URL, if any.
+ * @param command The command and its arguments (after `--`), if any.
+ * @throws {UsageError} For both or neither of URL and command, and for bad flag values.
+ */
+export function upstreamFromFlags(
+  flags: ParsedArgs["flags"],
+  url: string | undefined,
+  command: string[],
+  rt: Runtime,
+  log: (line: string) => void,
+): Upstream {
+  if (url !== undefined && command.length > 0) throw new UsageError("Give either an upstream URL or -- <command>, not both");
+  const headers = ((flags["upstream-header"] as string[] | undefined) ?? []).map((h) => parseHeader(h, "--upstream-header"));
+  const transport = (flags["upstream-transport"] as string | undefined) ?? "auto";
+  if (!TRANSPORTS.includes(transport as UpstreamTransport)) {
+    throw new UsageError(`--upstream-transport must be one of ${TRANSPORTS.join(", ")} (got ${transport})`);
+  }
+  const duration = (name: string) =>
+    flags[name] === undefined ? undefined : parseDuration(flags[name] as string, `--${name}`);
+  const count = (name: string) => {
+    if (flags[name] === undefined) return undefined;
+    const n = Number(flags[name]);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number (got ${flags[name]})`);
+    return n;
+  };
+  const backoff = {
+    ...(duration("reconnect-min") !== undefined ? { initialDelayMs: duration("reconnect-min")! } : {}),
+    ...(duration("reconnect-max") !== undefined ? { maxDelayMs: duration("reconnect-max")! } : {}),
+    ...(count("reconnect-attempts") !== undefined ? { maxAttempts: count("reconnect-attempts")! } : {}),
+  };
+  let inner: Upstream;
+  if (url !== undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new UsageError(`The upstream must be an http(s) URL (got ${url})`);
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new UsageError(`The upstream must be an http(s) URL (got ${url})`);
+    }
+    const connectTimeoutMs = duration("connect-timeout");
+    inner = httpUpstream({
+      url: parsed,
+      headers,
+      transport: transport as UpstreamTransport,
+      reconnect: backoff,
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+      onFallback: (status) => log(`upstream answered initialize with HTTP ${status}: using HTTP+SSE (2024-11-05)`),
+      onReconnect: (i) =>
+        log(`upstream ${i.stream} stream broke: reconnecting in ${i.delayMs} ms${i.lastEventId ? ` from event ${i.lastEventId}` : ""}`),
+    });
+  } else {
+    const [cmd, ...args] = command;
+    if (cmd === undefined) throw new UsageError("Missing upstream: give a URL or -- <command> [args...]");
+    inner = stdioUpstream({
+      command: cmd,
+      args,
+      spawn: (c, a) => rt.spawn(c, a),
+      onSpawn: (child) => log(`started upstream process ${cmd} (pid ${child.pid})`),
+      onStderr: (line) => log(`[upstream stderr] ${line}`),
+      onInvalidOutput: (line) => log(`[upstream stdout, not JSON-RPC] ${line.slice(0, 200)}`),
+    });
+  }
+  const requestTimeoutMs = duration("request-timeout");
+  const maxRecoveries = count("max-recoveries");
+  return resilientUpstream(inner, {
+    reinitialize: !flags["no-reinitialize"],
+    recovery: backoff,
+    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+    ...(maxRecoveries !== undefined ? { maxRecoveries } : {}),
+    onEvent: (event) => log(describeResilienceEvent(event)),
+  });
+}
+
+/** One log line for a resilience event. */
+export function describeResilienceEvent(event: ResilienceEvent): string {
+  switch (event.type) {
+    case "session-lost":
+      return `upstream: ${event.reason}; re-initializing`;
+    case "reinitialized":
+      return `upstream: re-initialized (attempt ${event.attempt + 1})`;
+    case "recovery-failed":
+      return `upstream: re-initialization attempt ${event.attempt + 1} failed: ${event.reason}`;
+    case "gave-up":
+      return `upstream: giving up: ${event.reason}`;
+    case "request-timeout":
+      return `upstream: request ${event.id} timed out; sent notifications/cancelled`;
+  }
+}

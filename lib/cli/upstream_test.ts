@@ -1,0 +1,39 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { parseArgs, UsageError } from "./args.ts";
+import { describeResilienceEvent, UPSTREAM_FLAGS, upstreamFromFlags } from "./upstream.ts";
+import { runtime } from "../runtime/mod.ts";
+
+function build(argv: string[]) {
+  const { flags, positionals, rest } = parseArgs(argv, UPSTREAM_FLAGS);
+  return upstreamFromFlags(flags, positionals[0], rest, runtime, () => {});
+}
+
+describe("upstream flags", () => {
+  test("a URL or a command builds an upstream described by it", () => {
+    assert.equal(build(["http://127.0.0.1:3001/mcp"]).description, "http://127.0.0.1:3001/mcp");
+    assert.equal(build(["--upstream-transport", "sse", "http://127.0.0.1:3001/sse"]).description, "http://127.0.0.1:3001/sse (HTTP+SSE)");
+    assert.equal(build(["--", "node", "server.js"]).description, "node server.js");
+  });
+
+  for (
+    const [argv, message] of [
+      [["--upstream-transport", "grpc", "http://h/mcp"], /must be one of auto, streamable-http, sse/],
+      [["ftp://h/mcp"], /http\(s\) URL/],
+      [["http://h/mcp", "--", "node"], /not both/],
+      [[], /Missing upstream/],
+      [["--max-recoveries", "0", "http://h/mcp"], /positive whole number/],
+      [["--request-timeout", "soon", "http://h/mcp"], /duration/],
+      [["--upstream-header", "no colon", "http://h/mcp"], /Name: value/],
+    ] as [string[], RegExp][]
+  ) {
+    test(`refuses ${argv.join(" ") || "nothing"} with a usage error`, () => {
+      assert.throws(() => build(argv), (e: unknown) => e instanceof UsageError && message.test(e.message));
+    });
+  }
+
+  test("every resilience event has a log line", () => {
+    assert.match(describeResilienceEvent({ type: "gave-up", reason: "down" }), /giving up: down/);
+    assert.match(describeResilienceEvent({ type: "request-timeout", id: 4 }), /request 4 timed out/);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Small stream helpers of the interceptor decorator.
+ *
+ * @module
+ */
+
+/** A stream of the given items, already closed. */
+export function _fromItems<T>(items: T[]): ReadableStream<T> {
+  return new ReadableStream<T>({
+    start(controller) {
+      for (const item of items) controller.enqueue(item);
+      controller.close();
+    },
+  });
+}
+
+/** `head` first, then every item of `tail` as it arrives (no buffering); cancelling cancels `tail`. */
+export function _prepend<T>(head: T[], tail: ReadableStream<T>): ReadableStream<T> {
+  const reader = tail.getReader();
+  let i = 0;
+  return new ReadableStream<T>({
+    async pull(controller) {
+      if (i < head.length) {
+        controller.enqueue(head[i++]!);
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
