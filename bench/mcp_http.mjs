@@ -67,3 +67,13 @@ export async function callTool(url, headers, id, name, args, signal) {
 
 /** Wall-clock time in ms with sub-ms precision (comparable across processes on one machine). */
 export const now = () => performance.timeOrigin + performance.now();
+
+/** Ends a session (DELETE), so the proxy can drop its state; errors are ignored. */
+export async function closeSession(url, headers) {
+  try {
+    const res = await fetch(url, { method: "DELETE", headers, signal: AbortSignal.timeout(5_000) });
+    await res.body?.cancel();
+  } catch {
+    // best effort
+  }
+}

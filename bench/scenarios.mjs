@@ -145,7 +145,7 @@ async function rounds(targets, sessions, config, where, log, upstreamKind) {
   });
 }
 
-const HEAP_CAPPED = "mcpwire (Deno, JS heap capped: 24 MB old + 1 MB semi-space)";
+const HEAP_CAPPED = "mcpwire (Deno, JS heap capped: 32 MB old + 1 MB semi-space)";
 
 /** Streaming: per-event pass-through latency, and proxy memory while 10 MB of events stream through. */
 export async function streaming(config, log) {
@@ -156,7 +156,7 @@ export async function streaming(config, log) {
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
     // Proof that no stream is held whole: a 40 MB stream through a proxy whose JS heap cannot hold it.
-    [HEAP_CAPPED, () => startMcpwire("deno", upstream.url, [], { label: HEAP_CAPPED, v8Flags: "--max-old-space-size=24,--max-semi-space-size=1" })],
+    [HEAP_CAPPED, () => startMcpwire("deno", upstream.url, [], { label: HEAP_CAPPED, v8Flags: "--max-old-space-size=32,--max-semi-space-size=1" })],
     ...(config.smoke ? [] : [
       ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
       ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],

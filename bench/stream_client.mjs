@@ -8,7 +8,7 @@
 import process from "node:process";
 import { createParser } from "eventsource-parser";
 import { summarize } from "./stats.mjs";
-import { now, openSession } from "./mcp_http.mjs";
+import { closeSession, now, openSession } from "./mcp_http.mjs";
 
 const config = JSON.parse(process.argv[2] ?? "{}");
 const signal = AbortSignal.timeout(config.timeoutMs ?? 60_000);
@@ -50,5 +50,6 @@ for await (const chunk of res.body) {
   parser.feed(decoder.decode(chunk, { stream: true }));
 }
 const seconds = (now() - started) / 1000;
+await closeSession(config.url, headers);
 process.stdout.write(JSON.stringify({ events, bytes, result, seconds, firstEventMs, mbPerSec: bytes / 1048576 / seconds, ...summarize(latencies) }) + "\n");
 process.exit(0);
