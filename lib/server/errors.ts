@@ -89,9 +89,19 @@ export function toErrorResponse(error: unknown): Response {
   return new HttpError("internal", "Internal error").toResponse();
 }
 
-/** A JSON response with `Content-Type: application/json`. */
+/**
+ * A JSON response with `Content-Type: application/json`. Record headers (every caller here) are passed to
+ * the Response as one record: a `Headers` built first was one more copy per reply (found by bench/).
+ */
 export function jsonResponse(body: unknown, status = 200, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set("content-type", "application/json");
-  return new Response(JSON.stringify(body), { status, headers: h });
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    const h = new Headers(headers);
+    h.set("content-type", "application/json");
+    return new Response(JSON.stringify(body), { status, headers: h });
+  }
+  const record: Record<string, string> = { "content-type": "application/json" };
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== "content-type") record[name] = value;
+  }
+  return new Response(JSON.stringify(body), { status, headers: record });
 }
