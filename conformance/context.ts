@@ -8,7 +8,7 @@
 import { _race, type Message, Reply } from "./reply.ts";
 import type { Evidence, FetchLike, Outcome, Status, SuiteRevision } from "./types.ts";
 
-export { type Message, Reply } from "./reply.ts";
+export { type Message, messagesOf, Reply } from "./reply.ts";
 
 /** Thrown inside a check to skip it; the message is the reason shown to the user. */
 export class SkipError extends Error {
@@ -327,6 +327,65 @@ export class Context {
     return { id, reply };
   }
 
+  /** How long to watch a stream for something that should not happen: a quarter of the timeout, at most 1 s. */
+  get quietMs(): number {
+    return Math.min(Math.round(this.timeoutMs / 4), 1000);
+  }
+
+  /** An echo-like tool: a tool named like `echo` and the name of its string argument; undefined when none. */
+  async echoTool(session: Session): Promise<{ name: string; arg: string } | undefined> {
+    const tools = await this.tools(session);
+    const tool = tools.find((t) => typeof t.name === "string" && /echo/i.test(t.name));
+    if (!tool) return undefined;
+    const props = ((tool.inputSchema as Message | undefined)?.properties ?? {}) as Record<string, Message>;
+    const names = Object.keys(props).filter((n) => props[n]?.type === "string");
+    const arg = names.find((n) => /text|message/i.test(n)) ?? names[0] ?? "text";
+    return { name: tool.name as string, arg };
+  }
+
+  /**
+   * The request most likely to be answered with an SSE stream: the echo tool, else the stream tool, else
+   * `tools/list`. Returns method and params.
+   */
+  async streamingRequest(session: Session, text = "hello"): Promise<{ method: string; params: Record<string, unknown> }> {
+    const echo = await this.echoTool(session);
+    if (echo) return { method: "tools/call", params: { name: echo.name, arguments: { [echo.arg]: text } } };
+    try {
+      const tool = await this.streamTool(session);
+      return { method: "tools/call", params: { name: tool.name, arguments: tool.args } };
+    } catch {
+      return { method: "tools/list", params: {} };
+    }
+  }
+
+  /**
+   * POSTs {@link streamingRequest} and returns the reply with its request id.
+   *
+   * @throws {SkipError} when the server answers with JSON (no SSE stream to check) or an error status
+   */
+  async openSseResponse(session: Session): Promise<{ id: string; reply: Reply }> {
+    const { method, params } = await this.streamingRequest(session);
+    const id = this.nextId("sse");
+    const reply = await session.post(rpc(id, method, params));
+    if (reply.status !== 200) throw new SkipError(`${method} answered HTTP ${reply.status}; no SSE stream to check`);
+    if (!reply.isSse) throw new SkipError(`the server answered ${method} with ${reply.mediaType || "no Content-Type"}, not SSE; nothing to check`);
+    return { id, reply };
+  }
+
+  /**
+   * Opens the session's GET stream.
+   *
+   * @throws {SkipError} when the server offers none (405) or answers something else (see T-GET-01)
+   */
+  async openGetStream(session: Session, options: RequestOptions = {}): Promise<Reply> {
+    const reply = await session.get(options);
+    if (reply.status === 405) throw new SkipError("the server offers no GET stream (405)");
+    if (reply.status !== 200 || !reply.isSse) {
+      throw new SkipError(`GET answered HTTP ${reply.status} ${reply.mediaType}, not an SSE stream; see T-GET-01`);
+    }
+    return reply;
+  }
+
   /** Waits `ms` milliseconds. */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
@@ -365,6 +424,11 @@ export class Context {
   /** A row where the spec is silent or debated: info normally, fail under `--strict`. */
   strictFail(message: string, extra?: OutcomeExtra): Outcome {
     return this.outcome("info", message, { ...extra, strict: true });
+  }
+
+  /** A tolerated deviation on a debated row: warn normally, fail under `--strict`. */
+  strictWarn(message: string, extra?: OutcomeExtra): Outcome {
+    return this.outcome("warn", message, { ...extra, strict: true });
   }
 
   /** A skipped outcome with the reason. */
