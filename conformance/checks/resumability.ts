@@ -146,7 +146,8 @@ export const RESUMABILITY_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       const { id, reply } = await ctx.openSseResponse(s);
-      const first = await reply.nextItem();
+      let first = await reply.nextItem();
+      while (typeof first === "object" && first.type !== "event") first = await reply.nextItem();
       const read = await reply.readResponse(id);
       const priming = typeof first === "object" && first.type === "event" && first.id !== undefined && first.data === "";
       if (!read.matched && read.ended) {
