@@ -120,7 +120,7 @@ describe("fault knobs", () => {
     assert.deepEqual(missing, []);
   });
 
-  it("each knob fails its own check and no other MUST check", async () => {
+  it("each knob fails its own check and no other MUST check", { timeout: 60_000 }, async () => {
     const problems: string[] = [];
     for (let i = 0; i < CASES.length; i += 10) {
       const batch = await Promise.all(CASES.slice(i, i + 10).map(runCase));
@@ -129,7 +129,7 @@ describe("fault knobs", () => {
     assert.deepEqual(problems, []);
   });
 
-  it("each legacy knob fails its own check and only that one", async () => {
+  it("each legacy knob fails its own check and only that one", { timeout: 30_000 }, async () => {
     const problems: string[] = [];
     for (const c of LEGACY_CASES) {
       const server = createLegacyServer({ knobs: { [c.knob]: true } });
