@@ -159,13 +159,23 @@ function trim(text: string | undefined): string | undefined {
   return `${text.slice(0, 400)}… (${text.length - 550} characters left out) …${text.slice(-150)}`;
 }
 
+const SECRET_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+function redact(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = SECRET_HEADERS.has(name) ? `${value.split(" ")[0]} (redacted)` : value;
+  }
+  return out;
+}
+
 function trimEvidence(e: Evidence): Evidence {
-  const out: Evidence = { request: { ...e.request } };
+  const out: Evidence = { request: { ...e.request, headers: redact(e.request.headers) } };
   const body = trim(e.request.body);
   if (body === undefined) delete out.request.body;
   else out.request.body = body;
   if (e.response) {
-    out.response = { status: e.response.status, headers: e.response.headers };
+    out.response = { status: e.response.status, headers: redact(e.response.headers) };
     const rbody = trim(e.response.body);
     if (rbody !== undefined) out.response.body = rbody;
   }

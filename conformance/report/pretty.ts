@@ -1,0 +1,126 @@
+/**
+ * The human-readable report: grouped by revision, then area; one row per check with a symbol; failures and
+ * warnings explain what was expected, what came back, and show the trimmed request and response.
+ *
+ * @module
+ */
+import { AREAS, type CheckResult, type Evidence, type ProgressEvent, type Report, type Status } from "../types.ts";
+
+/** Options of the pretty reporter. */
+export interface PrettyOptions {
+  /** Use ANSI colours (only when writing to a terminal). @default false */
+  color?: boolean;
+}
+
+const SYMBOL: Record<Status, string> = { pass: "✔", fail: "✘", warn: "!", skip: "–", info: "i" };
+const COLOR: Record<Status, number> = { pass: 32, fail: 31, warn: 33, skip: 90, info: 36 };
+const SHOWN_REQUEST_HEADERS = ["content-type", "accept", "mcp-session-id", "mcp-protocol-version", "last-event-id", "origin", "authorization"];
+const SHOWN_RESPONSE_HEADERS = ["content-type", "mcp-session-id", "allow", "www-authenticate", "location"];
+
+function paint(on: boolean, code: number, text: string): string {
+  return on ? `\x1b[${code}m${text}\x1b[0m` : text;
+}
+
+function indent(text: string, prefix: string): string {
+  return text.split("\n").map((line) => prefix + line).join("\n");
+}
+
+/** Renders one evidence record as `→ request` / `← response` lines. */
+export function formatEvidence(e: Evidence, color = false): string {
+  const lines: string[] = [];
+  lines.push(paint(color, 1, `→ ${e.request.method} ${e.request.url}`));
+  for (const name of SHOWN_REQUEST_HEADERS) {
+    const value = e.request.headers[name];
+    if (value !== undefined) lines.push(`  ${name}: ${value}`);
+  }
+  if (e.request.body) lines.push(indent(e.request.body, "  "));
+  if (e.response) {
+    lines.push(paint(color, 1, `← HTTP ${e.response.status}`));
+    for (const name of SHOWN_RESPONSE_HEADERS) {
+      const value = e.response.headers[name];
+      if (value !== undefined) lines.push(`  ${name}: ${value}`);
+    }
+    if (e.response.body) lines.push(indent(e.response.body.trimEnd(), "  "));
+  }
+  if (e.error) lines.push(`  (${e.error})`);
+  return lines.join("\n");
+}
+
+/** Renders one result row (and, for fail/warn, its explanation and evidence). */
+export function formatResult(r: CheckResult, options: PrettyOptions = {}): string {
+  const color = options.color ?? false;
+  const head = `${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.id} ${r.title}`;
+  if (r.status === "pass") return `    ${head}`;
+  if (r.status === "skip") return `    ${head} ${paint(color, 90, `(skipped: ${r.message})`)}`;
+  if (r.status === "info") return `    ${head}\n        ${paint(color, 36, r.message)}`;
+  const lines = [`    ${head} ${paint(color, 90, `[${r.level}]`)}`, `        ${r.message}`];
+  if (r.expected !== undefined) lines.push(`        expected: ${r.expected}`);
+  if (r.actual !== undefined) lines.push(`        got:      ${r.actual}`);
+  lines.push(`        spec:     ${r.specRef}`);
+  for (const e of r.evidence) lines.push(indent(formatEvidence(e, color), "        "));
+  return lines.join("\n");
+}
+
+/** One-line verdict: `PASS — …` or `FAIL — n MUST requirements broken (…)`. */
+export function formatVerdict(report: Report): string {
+  const failed = report.results.filter((r) => r.status === "fail");
+  if (failed.length === 0) {
+    const warn = report.totals.warn;
+    return `PASS — no MUST requirement broken${warn ? ` (${warn} warning${warn === 1 ? "" : "s"} to look at)` : ""}`;
+  }
+  const ids = [...new Set(failed.map((r) => r.id))];
+  const what = report.strict ? "requirements broken (strict)" : "MUST requirements broken";
+  return `FAIL — ${failed.length} ${what}: ${ids.slice(0, 8).join(", ")}${ids.length > 8 ? ", …" : ""}`;
+}
+
+/**
+ * Renders the whole report.
+ *
+ * @example
+ * ```ts
+ * io.stdout(formatPretty(report, { color: io.isTTY }));
+ * ```
+ */
+export function formatPretty(report: Report, options: PrettyOptions = {}): string {
+  const color = options.color ?? false;
+  const out: string[] = [paint(color, 1, `mcpwire conformance — ${report.target}${report.strict ? " (strict)" : ""}`), ""];
+  out.push("Revisions:");
+  for (const d of report.detection) {
+    out.push(`  ${d.supported ? paint(color, 32, "✔") : paint(color, 90, "–")} ${d.revision}  ${paint(color, 90, d.note)}`);
+  }
+  if (!report.detection.some((d) => d.supported)) {
+    out.push(paint(color, 31, "  No revision could be initialized; the 2025-11-25 checks run to show why."));
+  }
+  for (const revision of report.revisions) {
+    out.push("", paint(color, 1, revision));
+    for (const area of AREAS) {
+      const rows = report.results.filter((r) => r.revision === revision && r.area === area);
+      if (rows.length === 0) continue;
+      out.push(`  ${area}`);
+      for (const r of rows) out.push(formatResult(r, options));
+    }
+  }
+  const t = report.totals;
+  out.push(
+    "",
+    `Totals: ${paint(color, 32, `${t.pass} passed`)}, ${paint(color, 31, `${t.fail} failed`)}, ${paint(color, 33, `${t.warn} warnings`)}, ${t.skip} skipped, ${t.info} info`,
+  );
+  out.push(paint(color, report.verdict === "pass" ? 32 : 31, formatVerdict(report)));
+  return out.join("\n") + "\n";
+}
+
+/** A progress line for stderr, or undefined when the event needs none. */
+export function formatProgress(event: ProgressEvent, options: PrettyOptions = {}): string | undefined {
+  const color = options.color ?? false;
+  switch (event.type) {
+    case "detect":
+      return `${event.detection.supported ? "found" : "no   "} ${event.detection.revision}: ${event.detection.note}\n`;
+    case "start":
+      return `checking ${event.revision} (${event.checks} checks)…\n`;
+    case "result": {
+      const r = event.result;
+      if (r.status === "pass" || r.status === "skip" || r.status === "info") return undefined;
+      return `  [${event.done}/${event.total}] ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.revision} ${r.id} ${r.message}\n`;
+    }
+  }
+}
