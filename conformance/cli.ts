@@ -73,10 +73,10 @@ function parseJsonObject(flag: string, value: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new UsageError(`${flag} must be a JSON object, got ${value}`);
+    throw new UsageError(`The ${flag} value must be a JSON object, got ${value}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError(`${flag} must be a JSON object, got ${value}`);
+    throw new UsageError(`The ${flag} value must be a JSON object, got ${value}`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -99,7 +99,7 @@ export function _parseArgs(argv: string[]): Parsed {
     }
     const value = (): string => {
       const v = inline ?? args[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      if (v === undefined) throw new UsageError(`Option ${arg} needs a value`);
       return v;
     };
     switch (arg) {
@@ -130,7 +130,7 @@ export function _parseArgs(argv: string[]): Parsed {
       case "--header": {
         const h = value();
         const colon = h.indexOf(":");
-        if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got ${h}`);
+        if (colon <= 0) throw new UsageError(`The --header value must look like "Name: value", got ${h}`);
         headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
         break;
       }
@@ -154,7 +154,7 @@ export function _parseArgs(argv: string[]): Parsed {
         break;
       case "--timeout": {
         const ms = Number(value());
-        if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds`);
+        if (!Number.isFinite(ms) || ms <= 0) throw new UsageError("The --timeout value must be a positive number of milliseconds");
         out.options.timeoutMs = ms;
         break;
       }

@@ -305,7 +305,7 @@ export class Context {
    */
   async notifyTool(session: Session): Promise<ToolSpec> {
     if (this.env.notifyTool) return this.env.notifyTool;
-    const found = await this.#candidate(session, /notif|list.?changed|trigger/i);
+    const found = await this.#candidate(session, /notif|list.?changed/i);
     if (!found) throw new SkipError("no tool that triggers a server notification was found in tools/list");
     return found;
   }
@@ -455,7 +455,7 @@ export interface OutcomeExtra {
 export function describe(reply: Reply): string {
   const body = reply.evidence.response?.body ?? "";
   const type = reply.mediaType || "no Content-Type";
-  return `HTTP ${reply.status} ${type}${body ? `, ${body.length} bytes` : ", empty body"}`;
+  return `HTTP ${reply.status} ${type}${body ? `, ${body.length} bytes` : reply.ended ? ", empty body" : ""}`;
 }
 
 /**

@@ -211,7 +211,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
       if (!again) return ctx.skip("resumption is not offered, so work after a disconnect cannot be observed");
       const read = await again.readResponse(d.id);
       if (read.matched && "result" in read.matched) return ctx.pass("the request completed after the disconnect");
-      return ctx.fail("after the client disconnected, the request never completed (the disconnect looks like a cancellation)", {
+      return ctx.fail("after the client disconnected and resumed, the request never completed: either the disconnect cancelled it, or resumption loses later events (compare T-RES-02)", {
         expected: "the result, delivered on resumption",
         actual: read.matched ? JSON.stringify(read.matched).slice(0, 200) : "no response",
         evidence: [again],

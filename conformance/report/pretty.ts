@@ -69,7 +69,8 @@ export function formatVerdict(report: Report): string {
     return `PASS — no MUST requirement broken${warn ? ` (${warn} warning${warn === 1 ? "" : "s"} to look at)` : ""}`;
   }
   const ids = [...new Set(failed.map((r) => r.id))];
-  const what = report.strict ? "requirements broken (strict)" : "MUST requirements broken";
+  const plural = failed.length === 1 ? "" : "s";
+  const what = report.strict ? `failed check${plural} (strict)` : `failed MUST check${plural}`;
   return `FAIL — ${failed.length} ${what}: ${ids.slice(0, 8).join(", ")}${ids.length > 8 ? ", …" : ""}`;
 }
 

@@ -1,0 +1,58 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { runConformance } from "./runner.ts";
+import { _argsFromSchema } from "./context.ts";
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+describe("suite robustness", () => {
+  it("a server that never answers gives failures, not a hung suite", { timeout: 30_000 }, async () => {
+    const hang = () => new Promise<Response>(() => {});
+    const started = Date.now();
+    const report = await runConformance({ url: "http://hang.test/mcp", fetch: hang }, { timeoutMs: 100, only: ["T-EP-01", "T-POST-03"] });
+    assert.equal(report.verdict, "fail");
+    assert.ok(report.results.some((r) => r.status === "fail" && /did not answer/.test(r.message)));
+    assert.ok(Date.now() - started < 10_000);
+  });
+
+  it("a server whose SSE bodies never end still gives bounded results", { timeout: 30_000 }, async () => {
+    const stall = (_input: Request | URL | string, init?: RequestInit) => {
+      const body = new ReadableStream<Uint8Array>({ start() {} });
+      void init;
+      return Promise.resolve(new Response(body, { headers: { "content-type": "text/event-stream" } }));
+    };
+    const report = await runConformance({ url: "http://stall.test/mcp", fetch: stall }, { timeoutMs: 100, specVersions: ["2025-11-25"], only: ["T-EP-01", "T-LIFE-01", "T-SEC-01"] });
+    assert.equal(report.results.find((r) => r.id === "T-EP-01")?.status, "fail");
+    assert.equal(report.results.find((r) => r.id === "T-LIFE-01")?.status, "fail");
+  });
+
+  it("a network error becomes a failed check with the reason", async () => {
+    const refuse = () => Promise.reject(new TypeError("connection refused"));
+    const report = await runConformance({ url: "http://down.test/mcp", fetch: refuse }, { timeoutMs: 100, only: ["T-EP-01"] });
+    assert.match(report.results[0]!.message, /connection refused/);
+    assert.equal(report.exitCode, 1);
+  });
+
+  it("stream tool arguments are built from the input schema", () => {
+    assert.deepEqual(_argsFromSchema({ type: "object", properties: { duration: { type: "number" }, steps: { type: "number" }, label: { type: "string" } }, required: ["label"] }), {
+      duration: 1,
+      steps: 3,
+      label: "mcpwire",
+    });
+  });
+
+  it("conformance/ and fixtures/ use no runtime APIs outside tests", () => {
+    const pattern = /\bDeno\.|\bBun\.|from\s+["']node:|\bprocess\./;
+    const offenders = [...files("conformance"), ...files("fixtures")]
+      .filter((f) => f.endsWith(".ts") && !f.endsWith("_test.ts") && !f.endsWith("_test_utils.ts"))
+      .filter((f) => pattern.test(readFileSync(f, "utf8")));
+    assert.deepEqual(offenders, []);
+  });
+});
