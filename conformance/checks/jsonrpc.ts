@@ -10,6 +10,16 @@ import { clientError, errorBody, FROM_2025_06, isResponse, ok, ONLY_2025_03, STR
 
 const JSONRPC = "JSON-RPC 2.0 §5.1";
 
+function messagesOfBody(body: string): Message[] {
+  try {
+    const value: unknown = JSON.parse(body);
+    const list = Array.isArray(value) ? value : [value];
+    return list.filter((m): m is Message => typeof m === "object" && m !== null);
+  } catch {
+    return [];
+  }
+}
+
 /** Checks of the JSON-RPC framing and batching area. */
 export const JSONRPC_CHECKS: Check[] = [
   {
@@ -139,6 +149,39 @@ export const JSONRPC_CHECKS: Check[] = [
         });
       }
       return ctx.pass("the error carries the request id");
+    },
+  },
+  {
+    id: "T-RPC-07",
+    area: "jsonrpc",
+    revisions: STREAMABLE,
+    level: "MUST",
+    title: "Notifications are never answered with a JSON-RPC response",
+    specRef: "2025-03-26 basic/index §Notifications",
+    async run(ctx) {
+      const s = await ctx.initialize();
+      const get = await s.get();
+      const reply = await s.post(notification("notifications/roots/list_changed"));
+      const body = await reply.text();
+      const answered = messagesOfBody(body).find(isResponse);
+      if (answered) {
+        return ctx.fail("a notification was answered with a JSON-RPC response in the POST body", {
+          expected: "HTTP 202 with no body (notifications get no response)",
+          actual: `${describe(reply)}: ${body.slice(0, 120)}`,
+          evidence: [reply],
+        });
+      }
+      if (get.isSse) {
+        const read = await get.readUntil((m) => isResponse(m) && (m.id === null || m.id === undefined), ctx.quietMs);
+        if (read.matched) {
+          return ctx.fail("a response without id appeared on the GET stream after a notification", {
+            expected: "no response to a notification",
+            actual: JSON.stringify(read.matched).slice(0, 200),
+            evidence: [reply, get],
+          });
+        }
+      } else await get.close();
+      return ctx.pass(`the notification got HTTP ${reply.status} and no response`);
     },
   },
   {

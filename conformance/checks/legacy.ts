@@ -8,6 +8,8 @@ import { type Context, describe, initializeRequest, messagesOf, type Reply, Skip
 import type { Check } from "../types.ts";
 import { clientError, ok } from "./_helpers.ts";
 
+const KNOWN = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"];
+
 const T = "2024-11-05 basic/transports §HTTP with SSE";
 const LEGACY = ["2024-11-05"] as const;
 
@@ -107,6 +109,58 @@ export const LEGACY_CHECKS: Check[] = [
         return ctx.fail(`the response arrived as event ${named}, not message`, { expected: "event: message", actual: `event: ${named}`, evidence: [sse] });
       }
       return ctx.pass("the InitializeResult arrived as a message event");
+    },
+  },
+  {
+    id: "T-LIFE-01",
+    area: "lifecycle",
+    revisions: LEGACY,
+    level: "MUST",
+    title: "initialize answers with the requested version or another supported one",
+    specRef: "2024-11-05 basic/lifecycle §Version negotiation",
+    async run(ctx) {
+      for (const requested of ["2024-11-05", "1999-01-01"]) {
+        const { sse, endpoint } = await endpointOf(ctx);
+        const id = ctx.nextId("init");
+        const post = await ctx.post(initializeRequest(id, requested), { url: endpoint });
+        await post.text();
+        const read = await sse.readUntil((m) => m.id === id && ("result" in m || "error" in m));
+        await sse.close();
+        if (!read.matched) return ctx.skip("the initialize response did not arrive on the stream (see T-LEG-03)");
+        const version = (read.matched.result as Record<string, unknown> | undefined)?.protocolVersion;
+        if (typeof version !== "string" || !KNOWN.includes(version)) {
+          return ctx.fail(`initialize with protocolVersion ${requested} did not return an InitializeResult with a known version`, {
+            expected: "a result naming the requested version or one the server supports",
+            actual: JSON.stringify(read.matched).slice(0, 200),
+            evidence: [post, sse],
+          });
+        }
+      }
+      return ctx.pass("the requested version is answered, and an unknown one gets a supported alternative");
+    },
+  },
+  {
+    id: "T-BC-01",
+    area: "legacy",
+    revisions: LEGACY,
+    level: "SHOULD",
+    title: "POST initialize on the SSE URL fails with 400, 404 or 405 so dual clients fall back",
+    specRef: "2025-03-26 and 2025-11-25 basic/transports §Backwards compatibility",
+    async run(ctx) {
+      const url = ctx.env.legacyUrl ?? ctx.url;
+      const reply = await ctx.post(initializeRequest(ctx.nextId("init"), "2025-03-26"), { url });
+      await reply.close();
+      if ([400, 404, 405].includes(reply.status)) return ctx.pass(`POST answered ${reply.status}`);
+      if (clientError(reply)) {
+        return ctx.warn(`POST answered ${reply.status}: 2025-03-26 clients fall back on any 4xx, but 2025-11-25 clients only on 400, 404 or 405`, {
+          expected: "400, 404 or 405",
+          actual: describe(reply),
+        });
+      }
+      return ctx.fail(`POST initialize on the SSE URL answered ${reply.status}; a dual client will not fall back to HTTP+SSE`, {
+        expected: "400, 404 or 405",
+        actual: describe(reply),
+      });
     },
   },
   {

@@ -198,6 +198,26 @@ export const RESUMABILITY_CHECKS: Check[] = [
     },
   },
   {
+    id: "T-RES-08",
+    area: "resumability",
+    revisions: STREAMABLE,
+    level: "MAY",
+    title: "An unknown Last-Event-ID is handled without a server error",
+    specRef: T,
+    async run(ctx) {
+      const s = await ctx.initialize();
+      const reply = await s.get({ headers: { "last-event-id": "mcpwire-bogus-event-id" } });
+      await reply.close();
+      if (reply.status >= 500) {
+        return ctx.fail(`GET with an unknown Last-Event-ID answered ${reply.status}`, {
+          expected: "a fresh stream, 4xx (400 is usual) or 405 — never a server error",
+          actual: describe(reply),
+        });
+      }
+      return ctx.pass(`answered ${reply.status}${reply.isSse ? " (a stream)" : ""}`);
+    },
+  },
+  {
     id: "T-POST-09",
     area: "resumability",
     revisions: STREAMABLE,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describe, rpc } from "../context.ts";
+import { describe, initializeRequest, rpc } from "../context.ts";
 import type { Check } from "../types.ts";
 import { ok, STREAMABLE, unknownSessionId } from "./_helpers.ts";
 
@@ -144,6 +144,28 @@ export const SESSION_CHECKS: Check[] = [
         });
       }
       return ctx.pass("unknown and terminated session ids get 404");
+    },
+  },
+  {
+    id: "T-SESS-09",
+    area: "sessions",
+    revisions: STREAMABLE,
+    level: "MAY",
+    title: "initialize on a live session does not re-initialize it (strict)",
+    specRef: `${T}; basic/lifecycle §Initialization`,
+    async run(ctx) {
+      const s = await ctx.initialize();
+      if (!s.id) return ctx.skip("the server issues no session id");
+      const id = ctx.nextId("init");
+      const again = await s.post(initializeRequest(id, ctx.revision));
+      const read = await again.readResponse(id);
+      const issued = again.headers.get("mcp-session-id");
+      if (!ok(again) || !read.matched || !("result" in read.matched)) return ctx.pass(`refused (HTTP ${again.status})`);
+      if (issued !== null && issued !== s.id) return ctx.pass("served as a new session with a new id");
+      return ctx.strictFail("a second initialize on a live session was accepted for the same session; rejecting it (400, -32600) is best practice", {
+        expected: "HTTP 400 with -32600, or a new session",
+        actual: describe(again),
+      });
     },
   },
   {
