@@ -113,7 +113,7 @@ export const LEGACY_CHECKS: Check[] = [
   },
   {
     id: "T-LIFE-01",
-    area: "lifecycle",
+    area: "legacy",
     revisions: LEGACY,
     level: "MUST",
     title: "initialize answers with the requested version or another supported one",

@@ -147,6 +147,22 @@ export const SESSION_CHECKS: Check[] = [
     },
   },
   {
+    id: "T-SESS-08",
+    area: "sessions",
+    revisions: STREAMABLE,
+    level: "MAY",
+    title: "DELETE ends the session, or is refused with 405",
+    specRef: T,
+    async run(ctx) {
+      const s = await ctx.initialize();
+      if (!s.id) return ctx.skip("the server issues no session id");
+      const del = await s.delete();
+      await del.text();
+      if (ok(del) || del.status === 405) return ctx.pass(`DELETE answered ${del.status}`);
+      return ctx.fail(`DELETE with a live session answered ${del.status}`, { expected: "2xx, or 405 when clients may not end sessions", actual: describe(del) });
+    },
+  },
+  {
     id: "T-SESS-09",
     area: "sessions",
     revisions: STREAMABLE,
@@ -166,22 +182,6 @@ export const SESSION_CHECKS: Check[] = [
         expected: "HTTP 400 with -32600, or a new session",
         actual: describe(again),
       });
-    },
-  },
-  {
-    id: "T-SESS-08",
-    area: "sessions",
-    revisions: STREAMABLE,
-    level: "MAY",
-    title: "DELETE ends the session, or is refused with 405",
-    specRef: T,
-    async run(ctx) {
-      const s = await ctx.initialize();
-      if (!s.id) return ctx.skip("the server issues no session id");
-      const del = await s.delete();
-      await del.text();
-      if (ok(del) || del.status === 405) return ctx.pass(`DELETE answered ${del.status}`);
-      return ctx.fail(`DELETE with a live session answered ${del.status}`, { expected: "2xx, or 405 when clients may not end sessions", actual: describe(del) });
     },
   },
 ];
