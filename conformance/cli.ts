@@ -207,7 +207,7 @@ export async function conformanceCommand(
     io.stderr(`mcpwire conformance: ${parsed.url} is not a valid URL\n`);
     return 2;
   }
-  const progress = { color: io.isTTY };
+  const progress = { color: io.isTTY, live: io.isTTY };
   const options: ConformanceOptions = {
     ...parsed.options,
     onProgress(event) {
@@ -217,6 +217,7 @@ export async function conformanceCommand(
   };
   const target = io.fetch ? { url: parsed.url, fetch: io.fetch } : parsed.url;
   const report = await runConformance(target, options);
+  if (io.isTTY) io.stderr("\r\x1b[2K");
   const formatted = parsed.format === "json"
     ? formatJson(report)
     : parsed.format === "junit"

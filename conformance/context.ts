@@ -143,6 +143,7 @@ export class Context {
   #controllers = new Set<AbortController>();
   #replies: Reply[] = [];
   #counter = 0;
+  #sessions: string[] = [];
 
   /** Creates a context for `revision` over `env`. */
   constructor(env: Environment, revision: SuiteRevision) {
@@ -243,6 +244,7 @@ export class Context {
   #session(initReply: Reply, result: Message): Session {
     const ctx = this;
     const id = initReply.headers.get("mcp-session-id") ?? undefined;
+    if (id !== undefined) this.#sessions.push(id);
     const negotiated = typeof result.protocolVersion === "string" ? result.protocolVersion : this.revision;
     const headers = (): Record<string, string> => {
       const out: Record<string, string> = {};
@@ -436,10 +438,29 @@ export class Context {
     return this.outcome("skip", reason, { evidence: [] });
   }
 
-  /** Cancels every request and body the check left open. */
+  /**
+   * Cancels every request and body the check left open, then ends the sessions it created (a best-effort
+   * DELETE, bounded to one second, not recorded as evidence).
+   */
   async dispose(): Promise<void> {
     await Promise.all(this.#replies.map((r) => r.close()));
     for (const controller of this.#controllers) controller.abort();
+    await Promise.all(this.#sessions.map((id) => this.#endSession(id)));
+  }
+
+  async #endSession(id: string): Promise<void> {
+    const controller = new AbortController();
+    const headers = new Headers(this.env.headers);
+    headers.set("mcp-session-id", id);
+    if (this.atLeast("2025-06-18")) headers.set("mcp-protocol-version", this.revision);
+    try {
+      const done = this.env.fetch(this.url, { method: "DELETE", headers, signal: controller.signal })
+        .then((r) => r.body?.cancel())
+        .catch(() => {});
+      if ((await _race(done, 1000)) === "timeout") controller.abort();
+    } catch {
+      // Cleanup is a courtesy; a server that refuses it is judged by T-SESS-08, not here.
+    }
   }
 }
 

@@ -72,13 +72,13 @@ export const JSONRPC_CHECKS: Check[] = [
       }
       const code = errorCodeOf(answer);
       if (code === -32600) return ctx.pass(`rejected with ${reply.status} and -32600`);
-      if (clientError(reply)) {
-        return ctx.warn(`rejected with ${reply.status}${code === undefined ? "" : ` but code ${code}`}; -32600 is the right code`, {
+      if (clientError(reply) || code !== undefined) {
+        return ctx.warn(`rejected with ${reply.status}${code === undefined ? "" : ` and code ${code}`}; -32600 Invalid Request is the right code`, {
           expected: "-32600 Invalid Request",
           actual: describe(reply),
         });
       }
-      return ctx.fail(`answered ${reply.status} without an Invalid Request error`, { expected: "HTTP 400 with -32600", actual: describe(reply) });
+      return ctx.fail(`answered ${reply.status} without any error`, { expected: "HTTP 400 with -32600", actual: describe(reply) });
     },
   },
   {

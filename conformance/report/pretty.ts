@@ -110,18 +110,26 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   return out.join("\n") + "\n";
 }
 
-/** A progress line for stderr, or undefined when the event needs none. */
-export function formatProgress(event: ProgressEvent, options: PrettyOptions = {}): string | undefined {
+/**
+ * A progress line for stderr, or undefined when the event needs none. With `live` (a terminal), passing
+ * rows rewrite one status line in place; failures and warnings always get a line of their own.
+ */
+export function formatProgress(event: ProgressEvent, options: PrettyOptions & { live?: boolean } = {}): string | undefined {
   const color = options.color ?? false;
+  const clear = options.live ? "\r\x1b[2K" : "";
   switch (event.type) {
     case "detect":
-      return `${event.detection.supported ? "found" : "no   "} ${event.detection.revision}: ${event.detection.note}\n`;
+      return `${clear}${event.detection.supported ? "found" : "no   "} ${event.detection.revision}: ${event.detection.note}\n`;
     case "start":
-      return `checking ${event.revision} (${event.checks} checks)…\n`;
+      return `${clear}checking ${event.revision} (${event.checks} checks)…\n`;
     case "result": {
       const r = event.result;
-      if (r.status === "pass" || r.status === "skip" || r.status === "info") return undefined;
-      return `  [${event.done}/${event.total}] ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.revision} ${r.id} ${r.message}\n`;
+      const counter = `[${event.done}/${event.total}]`;
+      if (r.status === "pass" || r.status === "skip" || r.status === "info") {
+        return options.live ? `${clear}  ${counter} ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.revision} ${r.id}` : undefined;
+      }
+      const line = `${clear}  ${counter} ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.revision} ${r.id} ${r.message}\n`;
+      return line;
     }
   }
 }
