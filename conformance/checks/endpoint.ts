@@ -24,7 +24,8 @@ export const ENDPOINT_CHECKS: Check[] = [
       const init = await ctx.post(initializeRequest(id, ctx.revision));
       const read = await init.readResponse(id);
       if (!ok(init) || !read.matched || !("result" in read.matched)) {
-        return ctx.fail(`initialize at the endpoint did not succeed (HTTP ${init.status})`, {
+        const hint = init.status === 401 ? ': the server wants credentials (pass --header "Authorization: Bearer …")' : "";
+        return ctx.fail(`initialize at the endpoint did not succeed (HTTP ${init.status})${hint}`, {
           expected: "HTTP 2xx carrying an InitializeResult",
           actual: describe(init),
           evidence: [init],

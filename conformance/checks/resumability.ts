@@ -43,9 +43,27 @@ async function startAndDrop(ctx: Context, s: Session): Promise<Dropped> {
   return { id, token, lastEventId, first: reply };
 }
 
+/**
+ * Reconnects with GET + Last-Event-ID, the way a client does: it waits a moment first (the `retry` the server
+ * sent, capped), and tries again while the server still answers 409 because it has not noticed the dropped
+ * connection yet. Returns the last reply, whatever its status.
+ */
+async function reconnect(ctx: Context, s: Session, d: Dropped): Promise<Reply> {
+  const retry = d.first.items.find((i) => i.type === "retry");
+  let wait = Math.min(retry?.type === "retry" ? retry.retry : 50, Math.round(ctx.timeoutMs / 4));
+  const deadline = Date.now() + ctx.timeoutMs;
+  while (true) {
+    await ctx.sleep(wait);
+    const reply = await s.get({ headers: { "last-event-id": d.lastEventId } });
+    if (reply.status !== 409 || Date.now() + wait * 2 > deadline) return reply;
+    await reply.text();
+    wait *= 2;
+  }
+}
+
 /** Resumes with GET + Last-Event-ID; returns undefined when the server does not offer it. */
-async function resume(ctx: Context, s: Session, lastEventId: string): Promise<Reply | undefined> {
-  const reply = await s.get({ headers: { "last-event-id": lastEventId } });
+async function resume(ctx: Context, s: Session, d: Dropped): Promise<Reply | undefined> {
+  const reply = await reconnect(ctx, s, d);
   if (reply.status !== 200 || !reply.isSse) {
     await reply.text();
     return undefined;
@@ -97,7 +115,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       const d = await startAndDrop(ctx, s);
-      const again = await resume(ctx, s, d.lastEventId);
+      const again = await resume(ctx, s, d);
       if (!again) return ctx.info("resumption is not offered (GET with Last-Event-ID did not open an SSE stream)");
       const read = await again.readResponse(d.id);
       if (read.matched) return ctx.pass("the rest of the stream, with the response, arrived after resuming");
@@ -122,7 +140,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
       if (b.reply.status !== 200) return ctx.skip(`a second concurrent stream was refused (HTTP ${b.reply.status})`);
       const d = await startAndDrop(ctx, s);
       await b.reply.readResponse(b.id);
-      const again = await resume(ctx, s, d.lastEventId);
+      const again = await resume(ctx, s, d);
       if (!again) return ctx.skip("resumption is not offered, so nothing can be replayed");
       await again.readResponse(d.id);
       const foreign = again.messages.find((m) => m.id === b.id || progressToken(m) === tokenB);
@@ -180,7 +198,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       const d = await startAndDrop(ctx, s);
-      const again = await s.get({ headers: { "last-event-id": d.lastEventId } });
+      const again = await reconnect(ctx, s, d);
       if (again.status !== 200 || !again.isSse) {
         await again.text();
         return ctx.fail(`GET with Last-Event-ID answered ${again.status}`, {
@@ -227,7 +245,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       const d = await startAndDrop(ctx, s);
-      const again = await resume(ctx, s, d.lastEventId);
+      const again = await resume(ctx, s, d);
       if (!again) return ctx.skip("resumption is not offered, so work after a disconnect cannot be observed");
       const read = await again.readResponse(d.id);
       if (read.matched && "result" in read.matched) return ctx.pass("the request completed after the disconnect");
