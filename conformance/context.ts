@@ -9,6 +9,13 @@ import { _race, type Message, Reply } from "./reply.ts";
 import type { Evidence, FetchLike, Outcome, Status, SuiteRevision } from "./types.ts";
 
 export { type Message, messagesOf, Reply } from "./reply.ts";
+export { _argsFromSchema, describe, errorCodeOf, initializeRequest, isResponseTo, notification, rpc } from "./messages.ts";
+import { _argsFromSchema, initializeRequest, notification, rpc } from "./messages.ts";
+import { createSession, type Session } from "./session.ts";
+import { Followed } from "./follow.ts";
+
+export { type CallResult, type Session } from "./session.ts";
+export { Followed } from "./follow.ts";
 
 /** Thrown inside a check to skip it; the message is the reason shown to the user. */
 export class SkipError extends Error {
@@ -55,74 +62,12 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-/** A client session (or a sessionless connection) established with `initialize`. */
-export interface Session {
-  /** The `Mcp-Session-Id` the server issued, if any. */
-  id?: string;
-  /** The protocol version from the InitializeResult. */
-  negotiated: string;
-  /** The InitializeResult. */
-  result: Message;
-  /** The reply that carried the InitializeResult. */
-  initReply: Reply;
-  /** Headers every later request of this session carries (session id, protocol version). */
-  headers(): Record<string, string>;
-  /** POSTs a message (object, array or raw string) with the session headers. */
-  post(message: unknown, options?: RequestOptions): Promise<Reply>;
-  /** Opens a GET on the endpoint with the session headers and `Accept: text/event-stream`. */
-  get(options?: RequestOptions): Promise<Reply>;
-  /** Sends DELETE with the session headers. */
-  delete(options?: RequestOptions): Promise<Reply>;
-  /** POSTs a request and reads until its response arrives; `response` is undefined when it did not. */
-  call(method: string, params?: Record<string, unknown>, options?: RequestOptions): Promise<CallResult>;
-}
-
-/** The result of {@link Session.call}. */
-export interface CallResult {
-  id: string;
-  reply: Reply;
-  response?: Message;
-  /** Every message read on the way, including the response. */
-  messages: Message[];
-}
-
-const CLIENT_INFO = { name: "mcpwire-conformance", version: "0.1.0" };
-
-/** Builds a JSON-RPC request object. */
-export function rpc(id: string | number, method: string, params?: Record<string, unknown>): Message {
-  return params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params };
-}
-
-/** Builds a JSON-RPC notification object. */
-export function notification(method: string, params?: Record<string, unknown>): Message {
-  return params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params };
-}
-
-/** Builds the `initialize` request for `protocolVersion`. */
-export function initializeRequest(id: string | number, protocolVersion: string): Message {
-  return rpc(id, "initialize", { protocolVersion, capabilities: {}, clientInfo: CLIENT_INFO });
-}
-
 function headerRecord(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     out[name] = value;
   });
   return out;
-}
-
-/** True for a JSON-RPC response (result or error) to `id`. */
-export function isResponseTo(message: Message, id: string | number): boolean {
-  return message.id === id && !("method" in message) && ("result" in message || "error" in message);
-}
-
-/** The JSON-RPC error code of `message`, if it is an error response. */
-export function errorCodeOf(message: unknown): number | undefined {
-  if (typeof message !== "object" || message === null) return undefined;
-  const error = (message as Message).error;
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as Message).code;
-  return typeof code === "number" ? code : undefined;
 }
 
 /**
@@ -233,44 +178,12 @@ export class Context {
         `initialize with protocolVersion ${protocolVersion} did not succeed (HTTP ${reply.status}); see T-EP-01`,
       );
     }
-    const session = this.#session(reply, result as Message);
+    const session = createSession(this, reply, result as Message);
+    if (session.id !== undefined) this.#sessions.push(session.id);
     if (options.sendInitialized !== false) {
       const sent = await session.post(notification("notifications/initialized"));
       await sent.text(Math.min(this.timeoutMs, 1000));
     }
-    return session;
-  }
-
-  #session(initReply: Reply, result: Message): Session {
-    const ctx = this;
-    const id = initReply.headers.get("mcp-session-id") ?? undefined;
-    if (id !== undefined) this.#sessions.push(id);
-    const negotiated = typeof result.protocolVersion === "string" ? result.protocolVersion : this.revision;
-    const headers = (): Record<string, string> => {
-      const out: Record<string, string> = {};
-      if (id !== undefined) out["mcp-session-id"] = id;
-      if (ctx.atLeast("2025-06-18")) out["mcp-protocol-version"] = negotiated;
-      return out;
-    };
-    const session: Session = {
-      id,
-      negotiated,
-      result,
-      initReply,
-      headers,
-      post: (message, options = {}) => ctx.post(message, { ...options, headers: { ...headers(), ...options.headers } }),
-      get: (options = {}) =>
-        ctx.request("GET", { ...options, headers: { accept: "text/event-stream", ...headers(), ...options.headers } }),
-      delete: (options = {}) => ctx.request("DELETE", { ...options, headers: { ...headers(), ...options.headers } }),
-      async call(method, params, options = {}) {
-        const requestId = ctx.nextId(method.replace(/\W+/g, "-"));
-        const reply = await session.post(rpc(requestId, method, params), options);
-        const read = await reply.readResponse(requestId, options.timeoutMs);
-        const out: CallResult = { id: requestId, reply, messages: read.messages };
-        if (read.matched) out.response = read.matched;
-        return out;
-      },
-    };
     return session;
   }
 
@@ -388,6 +301,11 @@ export class Context {
     return reply;
   }
 
+  /** Follows `reply` across reconnections (see {@link Followed}); `resume: false` reads one connection only. */
+  follow(session: Session, reply: Reply, resume = true): Followed {
+    return new Followed(session, reply, this.timeoutMs, resume);
+  }
+
   /** Waits `ms` milliseconds. */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
@@ -472,32 +390,3 @@ export interface OutcomeExtra {
   strict?: boolean;
 }
 
-/** Describes a reply in a few words: `HTTP 200 application/json, 42 bytes`. */
-export function describe(reply: Reply): string {
-  const body = reply.evidence.response?.body ?? "";
-  const type = reply.mediaType || "no Content-Type";
-  return `HTTP ${reply.status} ${type}${body ? `, ${body.length} bytes` : reply.ended ? ", empty body" : ""}`;
-}
-
-/**
- * Builds arguments for a tool from its JSON Schema: defaults when given, small values for required
- * properties, and short durations/step counts for properties that look like them.
- */
-export function _argsFromSchema(schema: unknown): Record<string, unknown> {
-  const args: Record<string, unknown> = {};
-  if (typeof schema !== "object" || schema === null) return args;
-  const s = schema as { properties?: Record<string, Message>; required?: string[] };
-  const required = new Set(s.required ?? []);
-  for (const [name, prop] of Object.entries(s.properties ?? {})) {
-    const type = prop.type;
-    if (type === "number" || type === "integer") {
-      if (/step|count/i.test(name)) args[name] = 3;
-      else if (/ms|delay|interval/i.test(name)) args[name] = 200;
-      else if (/duration|second|time/i.test(name)) args[name] = 1;
-      else if (required.has(name)) args[name] = prop.default ?? 1;
-    } else if (required.has(name)) {
-      args[name] = prop.default ?? (type === "string" ? "mcpwire" : type === "boolean" ? false : {});
-    }
-  }
-  return args;
-}

@@ -21,7 +21,7 @@ export const CONTENT_CHECKS: Check[] = [
       const s = await ctx.initialize();
       const id = ctx.nextId();
       const withCharset = await s.post(rpc(id, "ping"), { headers: { "content-type": "application/json; charset=utf-8" } });
-      const read = await withCharset.readResponse(id);
+      const read = await ctx.follow(s, withCharset).readResponse(id);
       if (!ok(withCharset) || !read.matched) {
         return ctx.fail(`Content-Type: application/json; charset=utf-8 answered ${withCharset.status}`, {
           expected: "served like application/json",
@@ -30,7 +30,7 @@ export const CONTENT_CHECKS: Check[] = [
       }
       const plainId = ctx.nextId();
       const plain = await s.post(rpc(plainId, "ping"), { headers: { "content-type": "text/plain" } });
-      const plainRead = await plain.readResponse(plainId);
+      const plainRead = await ctx.follow(s, plain).readResponse(plainId);
       if (ok(plain) && plainRead.matched && "result" in plainRead.matched) {
         return ctx.strictFail("a text/plain body was processed as JSON-RPC; 415 Unsupported Media Type is the usual answer", {
           expected: "HTTP 415",

@@ -80,7 +80,8 @@ export const GET_CHECKS: Check[] = [
       const get = await ctx.openGetStream(s);
       const token = ctx.nextId("progress");
       const { id, reply } = await ctx.startStreamTool(s, token);
-      await reply.readResponse(id);
+      const own = ctx.follow(s, reply);
+      await own.readResponse(id);
       const read = await get.readUntil((m) => progressToken(m) === token, ctx.quietMs);
       if (read.matched) {
         return ctx.fail("progress for a POSTed request arrived on the GET stream instead of the request's own stream", {
@@ -130,9 +131,10 @@ export const GET_CHECKS: Check[] = [
       const call = await s.call("tools/call", { name: notify.name, arguments: notify.args });
       const isNote = (m: Message) => typeof m.method === "string" && m.method.startsWith("notifications/") && m.method.endsWith("list_changed");
       await get.readUntil(() => false, ctx.quietMs);
-      if (other) await other.reply.readResponse(other.id);
+      const otherFollowed = other ? ctx.follow(s, other.reply) : undefined;
+      if (other && otherFollowed) await otherFollowed.readResponse(other.id);
       // A broadcast is the same message on two streams; the same notification twice on one stream is legal.
-      const streams = [get, call.reply, ...(other ? [other.reply] : [])];
+      const streams = [get, ...call.replies, ...(otherFollowed ? otherFollowed.replies : [])];
       const seenOn = new Map<string, number>();
       for (const reply of streams) {
         for (const text of new Set(reply.messages.filter(isNote).map((m) => JSON.stringify(m)))) {
@@ -163,7 +165,7 @@ export const GET_CHECKS: Check[] = [
       const { method, params } = await ctx.streamingRequest(s);
       const ids = [ctx.nextId("multi"), ctx.nextId("multi"), ctx.nextId("multi")];
       const replies = await Promise.all(ids.map((id) => s.post(rpc(id, method, params))));
-      const reads = await Promise.all(replies.map((r, i) => r.readResponse(ids[i]!)));
+      const reads = await Promise.all(replies.map((r, i) => ctx.follow(s, r).readResponse(ids[i]!)));
       const bad = reads.findIndex((r) => !r.matched);
       if (bad !== -1) {
         return ctx.fail(`concurrent request ${ids[bad]} got no response on its own stream (HTTP ${replies[bad]!.status})`, {

@@ -204,7 +204,7 @@ export const JSONRPC_CHECKS: Check[] = [
         });
       }
       const seen = new Set<unknown>();
-      await reply.readUntil((m: Message) => {
+      await ctx.follow(s, reply).readUntil((m: Message) => {
         if (isResponse(m)) seen.add(m.id);
         return seen.has(a) && seen.has(b);
       });

@@ -6,6 +6,7 @@
  */
 import type { Context, Message, Reply, Session } from "../context.ts";
 import { describe, SkipError } from "../context.ts";
+import { reconnect, retryOf } from "../follow.ts";
 import type { Check } from "../types.ts";
 import { isResponse, ONLY_2025_11, progressToken, STREAMABLE } from "./_helpers.ts";
 
@@ -43,27 +44,15 @@ async function startAndDrop(ctx: Context, s: Session): Promise<Dropped> {
   return { id, token, lastEventId, first: reply };
 }
 
-/**
- * Reconnects with GET + Last-Event-ID, the way a client does: it waits a moment first (the `retry` the server
- * sent, capped), and tries again while the server still answers 409 because it has not noticed the dropped
- * connection yet. Returns the last reply, whatever its status.
- */
-async function reconnect(ctx: Context, s: Session, d: Dropped): Promise<Reply> {
-  const retry = d.first.items.find((i) => i.type === "retry");
-  let wait = Math.min(retry?.type === "retry" ? retry.retry : 50, Math.round(ctx.timeoutMs / 4));
-  const deadline = Date.now() + ctx.timeoutMs;
-  while (true) {
-    await ctx.sleep(wait);
-    const reply = await s.get({ headers: { "last-event-id": d.lastEventId } });
-    if (reply.status !== 409 || Date.now() + wait * 2 > deadline) return reply;
-    await reply.text();
-    wait *= 2;
-  }
+/** Reconnects like a client: waits the server's `retry` (bounded) and retries while it answers 409. */
+function reconnectDropped(ctx: Context, s: Session, d: Dropped): Promise<Reply> {
+  const retryMs = retryOf(d.first);
+  return reconnect(s, d.lastEventId, { timeoutMs: ctx.timeoutMs, ...(retryMs === undefined ? {} : { retryMs }) });
 }
 
 /** Resumes with GET + Last-Event-ID; returns undefined when the server does not offer it. */
 async function resume(ctx: Context, s: Session, d: Dropped): Promise<Reply | undefined> {
-  const reply = await reconnect(ctx, s, d);
+  const reply = await reconnectDropped(ctx, s, d);
   if (reply.status !== 200 || !reply.isSse) {
     await reply.text();
     return undefined;
@@ -86,8 +75,9 @@ export const RESUMABILITY_CHECKS: Check[] = [
       const replies: Reply[] = [get];
       for (let i = 0; i < 2; i++) {
         const { id, reply } = await ctx.openSseResponse(s);
-        await reply.readResponse(id);
-        replies.push(reply);
+        const followed = ctx.follow(s, reply);
+        await followed.readResponse(id);
+        replies.push(...followed.replies);
       }
       if (get.isSse) await get.readUntil(() => false, ctx.quietMs);
       const seen = new Map<string, number>();
@@ -139,7 +129,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
       const b = await ctx.startStreamTool(s, tokenB);
       if (b.reply.status !== 200) return ctx.skip(`a second concurrent stream was refused (HTTP ${b.reply.status})`);
       const d = await startAndDrop(ctx, s);
-      await b.reply.readResponse(b.id);
+      await ctx.follow(s, b.reply).readResponse(b.id);
       const again = await resume(ctx, s, d);
       if (!again) return ctx.skip("resumption is not offered, so nothing can be replayed");
       await again.readResponse(d.id);
@@ -198,7 +188,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       const d = await startAndDrop(ctx, s);
-      const again = await reconnect(ctx, s, d);
+      const again = await reconnectDropped(ctx, s, d);
       if (again.status !== 200 || !again.isSse) {
         await again.text();
         return ctx.fail(`GET with Last-Event-ID answered ${again.status}`, {

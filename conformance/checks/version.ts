@@ -48,7 +48,7 @@ export const VERSION_CHECKS: Check[] = [
       const s = await ctx.initialize();
       const id = ctx.nextId();
       const reply = await s.post(rpc(id, "ping"), { headers: { "mcp-protocol-version": undefined } });
-      const read = await reply.readResponse(id);
+      const read = await ctx.follow(s, reply).readResponse(id);
       if (ok(reply) && read.matched) return ctx.pass("served without the header (2025-03-26 assumed)");
       if (clientError(reply)) {
         return ctx.fail(`a request without MCP-Protocol-Version answered ${reply.status}`, {
