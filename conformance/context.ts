@@ -178,6 +178,12 @@ export class Context {
         `initialize with protocolVersion ${protocolVersion} did not succeed (HTTP ${reply.status}); see T-EP-01`,
       );
     }
+    const negotiated = (result as Message).protocolVersion;
+    if (options.protocolVersion === undefined && negotiated !== this.revision) {
+      throw new SkipError(
+        `the server answered initialize(${this.revision}) with protocolVersion ${String(negotiated)}, so ${this.revision} is not supported and its rules do not apply`,
+      );
+    }
     const session = createSession(this, reply, result as Message);
     if (session.id !== undefined) this.#sessions.push(session.id);
     if (options.sendInitialized !== false) {

@@ -189,42 +189,47 @@ async function detect(env: Environment, options: ConformanceOptions): Promise<De
   if (requested && requested.length > 0) {
     for (const revision of SUITE_REVISIONS) {
       if (!requested.includes(revision)) continue;
-      const d: Detection = { revision, supported: true, note: "requested with --spec-version" };
-      if (revision === "2024-11-05") d.url = options.legacySseUrl ?? env.url;
-      out.push(d);
+      if (revision === "2024-11-05") {
+        out.push({ revision, supported: true, note: "requested with --spec-version", url: options.legacySseUrl ?? env.url });
+        continue;
+      }
+      const probe = await probeRevision(env, revision);
+      out.push({ revision, supported: true, note: `requested with --spec-version; ${probe.note}` });
     }
     return out;
   }
-  for (const revision of MODERN_REVISIONS) {
-    const ctx = new Context(env, revision);
-    try {
-      const id = ctx.nextId("detect");
-      const reply = await ctx.post(initializeRequest(id, revision));
-      const read = await reply.readResponse(id);
-      const result = read.matched?.result as Record<string, unknown> | undefined;
-      const version = result?.protocolVersion;
-      out.push({
-        revision,
-        supported: version === revision,
-        note: result
-          ? `initialize(${revision}) answered protocolVersion ${String(version)}`
-          : `initialize(${revision}) answered HTTP ${reply.status} without an InitializeResult`,
-      });
-      if (reply.headers.get("mcp-session-id")) {
-        await ctx.request("DELETE", { headers: { "mcp-session-id": reply.headers.get("mcp-session-id")! } }).catch(() => {});
-      }
-    } catch (error) {
-      out.push({ revision, supported: false, note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}` });
-    } finally {
-      await ctx.dispose();
-    }
-  }
+  for (const revision of MODERN_REVISIONS) out.push(await probeRevision(env, revision));
   const modern = out.some((d) => d.supported);
   if (options.legacySseUrl || !modern) {
     const legacyUrl = options.legacySseUrl ?? env.url;
     out.unshift(await detectLegacy(env, legacyUrl, options.legacySseUrl !== undefined));
   }
   return out;
+}
+
+/** Initializes with `revision`; supported when the server answers with that same version. */
+async function probeRevision(env: Environment, revision: SuiteRevision): Promise<Detection> {
+  const ctx = new Context(env, revision);
+  try {
+    const id = ctx.nextId("detect");
+    const reply = await ctx.post(initializeRequest(id, revision));
+    const read = await reply.readResponse(id);
+    const result = read.matched?.result as Record<string, unknown> | undefined;
+    const version = result?.protocolVersion;
+    const session = reply.headers.get("mcp-session-id");
+    if (session) await ctx.request("DELETE", { headers: { "mcp-session-id": session } }).then((r) => r.close(), () => {});
+    return {
+      revision,
+      supported: version === revision,
+      note: result
+        ? `initialize(${revision}) answered protocolVersion ${String(version)}`
+        : `initialize(${revision}) answered HTTP ${reply.status} without an InitializeResult`,
+    };
+  } catch (error) {
+    return { revision, supported: false, note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    await ctx.dispose();
+  }
 }
 
 async function detectLegacy(env: Environment, url: string, given: boolean): Promise<Detection> {
