@@ -34,7 +34,7 @@ const CASES: Case[] = [
   { knob: "lenientJsonRpc", check: "T-RPC-02" },
   { knob: "acceptNullId", check: "T-RPC-03", strict: true },
   { knob: "unknownMethod404", check: "T-RPC-04" },
-  { knob: "errorIdNull", check: "T-RPC-06" },
+  { knob: "errorIdWrong", check: "T-RPC-06" },
   { knob: "answerNotifications", check: "T-RPC-07" },
   { knob: "rejectBatches", check: "T-BATCH-01", revision: "2025-03-26", alsoFails: ["T-BATCH-02"] },
   { knob: "notificationBatch200", check: "T-BATCH-02", revision: "2025-03-26" },

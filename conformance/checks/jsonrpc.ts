@@ -142,6 +142,10 @@ export const JSONRPC_CHECKS: Check[] = [
       if (!answer || !("error" in answer)) {
         return ctx.skip("tools/call without a tool name was not answered with an error; nothing to check");
       }
+      if (answer.id === null || !("id" in answer)) {
+        // Tolerated (spec-requirements T-RPC-06): JSON-RPC 2.0 style transport errors (e.g. the TypeScript SDK).
+        return ctx.pass(`the error carries ${answer.id === null ? "id null" : "no id"} instead of ${id}; tolerated, though echoing the id is better`);
+      }
       if (answer.id !== id) {
         return ctx.fail(`the error carries id ${JSON.stringify(answer.id)} instead of the request id`, {
           expected: `"id": "${id}"`,
