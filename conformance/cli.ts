@@ -97,6 +97,12 @@ export function _parseArgs(argv: string[]): Parsed {
       inline = arg.slice(arg.indexOf("=") + 1);
       arg = arg.slice(0, arg.indexOf("="));
     }
+    /** Further bare values after a repeatable flag (`--spec-version 2025-03-26 2025-06-18`). */
+    const following = (pattern: RegExp): string[] => {
+      const more: string[] = [];
+      while (inline === undefined && i + 1 < args.length && pattern.test(args[i + 1]!)) more.push(...list(args[++i]!));
+      return more;
+    };
     const value = (): string => {
       const v = inline ?? args[++i];
       if (v === undefined) throw new UsageError(`Option ${arg} needs a value`);
@@ -111,7 +117,7 @@ export function _parseArgs(argv: string[]): Parsed {
         out.options.strict = true;
         break;
       case "--spec-version":
-        for (const v of list(value())) {
+        for (const v of [...list(value()), ...following(/^\d{4}-\d{2}-\d{2}$/)]) {
           if (!SUITE_REVISIONS.includes(v as SuiteRevision)) {
             throw new UsageError(`Unknown revision ${v}; choose from ${SUITE_REVISIONS.join(", ")}`);
           }
@@ -135,7 +141,7 @@ export function _parseArgs(argv: string[]): Parsed {
         break;
       }
       case "--only":
-        only.push(...list(value()));
+        only.push(...list(value()), ...following(/^T-[A-Z]/));
         break;
       case "--legacy-sse":
         out.options.legacySseUrl = value();

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { conformanceCommand } from "./cli.ts";
+import { _parseArgs, conformanceCommand } from "./cli.ts";
 import { createReferenceServer } from "../fixtures/servers/reference.ts";
 import type { FetchLike } from "./types.ts";
 
@@ -29,6 +29,16 @@ describe("mcpwire conformance command", () => {
     assert.equal(await conformanceCommand(["--help"], t.io), 0);
     assert.match(t.out.stdout, /Usage: mcpwire conformance <url>/);
     assert.match(t.out.stdout, /--spec-version/);
+  });
+
+  it("accepts several values after --spec-version and --only", () => {
+    const parsed = _parseArgs(["http://x/mcp", "--spec-version", "2025-03-26", "2025-06-18", "--only", "T-SESS", "T-PV-02", "--strict"]);
+    assert.deepEqual(parsed.options.specVersions, ["2025-03-26", "2025-06-18"]);
+    assert.deepEqual(parsed.options.only, ["T-SESS", "T-PV-02"]);
+    assert.equal(parsed.options.strict, true);
+    assert.equal(parsed.url, "http://x/mcp");
+    const headers = _parseArgs(["--header", "Authorization: Bearer a:b", "http://x/mcp", "--header=X-One: 1"]).options.headers;
+    assert.deepEqual(headers, { authorization: "Bearer a:b", "x-one": "1" });
   });
 
   it("rejects bad arguments with exit code 2 and a sentence-case message", async () => {
