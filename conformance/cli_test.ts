@@ -68,7 +68,7 @@ describe("mcpwire conformance command", () => {
     assert.match(t.out.stdout, /✘ T-SESS-06 .*\[MUST\]/);
     assert.match(t.out.stdout, /expected: HTTP 404/);
     assert.match(t.out.stdout, /← HTTP 400/);
-    assert.match(t.out.stdout, /^FAIL — 1 failed MUST check: T-SESS-06/m);
+    assert.match(t.out.stdout, /^FAIL — 1 MUST rule broken: T-SESS-06/m);
   });
 
   it("exits 0 on a SHOULD failure, and --strict fails debated rows", { timeout: 30_000 }, async () => {

@@ -69,9 +69,9 @@ export function formatVerdict(report: Report): string {
     return `PASS — no MUST requirement broken${warn ? ` (${warn} warning${warn === 1 ? "" : "s"} to look at)` : ""}`;
   }
   const ids = [...new Set(failed.map((r) => r.id))];
-  const plural = failed.length === 1 ? "" : "s";
-  const what = report.strict ? `failed check${plural} (strict)` : `failed MUST check${plural}`;
-  return `FAIL — ${failed.length} ${what}: ${ids.slice(0, 8).join(", ")}${ids.length > 8 ? ", …" : ""}`;
+  const rules = `${ids.length} ${report.strict ? "" : "MUST "}rule${ids.length === 1 ? "" : "s"} broken${report.strict ? " (strict)" : ""}`;
+  const rows = failed.length > ids.length ? ` (${failed.length} failed checks across revisions)` : "";
+  return `FAIL — ${rules}${rows}: ${ids.slice(0, 8).join(", ")}${ids.length > 8 ? ", …" : ""}`;
 }
 
 /**
@@ -92,6 +92,10 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   if (!report.detection.some((d) => d.supported)) {
     out.push(paint(color, 31, "  No revision could be initialized; the 2025-11-25 checks run to show why."));
   }
+  out.push(
+    "",
+    paint(color, 90, `Legend: ${paint(color, 32, "✔")} pass  ${paint(color, 31, "✘")} fail (a MUST is broken)  ${paint(color, 33, "!")} warning (SHOULD/MAY, or tolerated)  – skipped  i info`),
+  );
   for (const revision of report.revisions) {
     out.push("", paint(color, 1, revision));
     for (const area of AREAS) {
@@ -104,7 +108,7 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   const t = report.totals;
   out.push(
     "",
-    `Totals: ${paint(color, 32, `${t.pass} passed`)}, ${paint(color, 31, `${t.fail} failed`)}, ${paint(color, 33, `${t.warn} warnings`)}, ${t.skip} skipped, ${t.info} info`,
+    `Totals: ${paint(color, 32, `${t.pass} passed`)}, ${paint(color, 31, `${t.fail} failed`)}, ${paint(color, 33, `${t.warn} warning${t.warn === 1 ? "" : "s"}`)}, ${t.skip} skipped, ${t.info} info`,
   );
   out.push(paint(color, report.verdict === "pass" ? 32 : 31, formatVerdict(report)));
   return out.join("\n") + "\n";
