@@ -29,7 +29,7 @@ async function startAndDrop(ctx: Context, s: Session): Promise<Dropped> {
   while (true) {
     const item = await reply.nextItem();
     if (item === "end" || item === "timeout") break;
-    if (item.type !== "event" || item.id === undefined) continue;
+    if (item.type !== "event" || !item.id) continue;
     lastEventId = item.id;
     if (item.data.trim() === "") continue;
     const messages = JSON.parse(item.data) as Message | Message[];
@@ -82,7 +82,8 @@ export const RESUMABILITY_CHECKS: Check[] = [
       if (get.isSse) await get.readUntil(() => false, ctx.quietMs);
       const seen = new Map<string, number>();
       for (const r of replies) {
-        for (const item of r.items) if (item.type === "event" && item.id !== undefined) seen.set(item.id, (seen.get(item.id) ?? 0) + 1);
+        // An empty id field resets the last event id; it is not an id.
+        for (const item of r.items) if (item.type === "event" && item.id) seen.set(item.id, (seen.get(item.id) ?? 0) + 1);
       }
       const dup = [...seen].find(([, n]) => n > 1);
       if (dup) {
