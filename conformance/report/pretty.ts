@@ -90,7 +90,7 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
     out.push(`  ${d.supported ? paint(color, 32, "✔") : paint(color, 90, "–")} ${d.revision}  ${paint(color, 90, d.note)}`);
   }
   if (!report.detection.some((d) => d.supported)) {
-    out.push(paint(color, 31, "  No revision could be initialized; the 2025-11-25 checks run to show why."));
+    out.push(paint(color, 31, "  No revision could be initialized; T-EP-01 and T-LIFE-01 (2025-11-25) show what came back."));
   }
   out.push(
     "",
