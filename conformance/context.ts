@@ -205,14 +205,14 @@ export class Context {
   }
 
   /**
-   * The tool that streams progress: `--stream-tool`, else a candidate from `tools/list` (a name like
-   * slow/long/progress/stream).
+   * The tool that streams progress: `--stream-tool`, else a candidate from `tools/list` (names with
+   * progress, stream, slow, long, then sleep/wait/delay/countdown/tick; never sampling/elicitation/roots tools).
    *
    * @throws {SkipError} when there is none
    */
   async streamTool(session: Session): Promise<ToolSpec> {
     if (this.env.streamTool) return this.env.streamTool;
-    const found = await this.#candidate(session, /slow|long|progress|stream/i);
+    const found = await this.#candidate(session, [/progress/i, /stream/i, /slow/i, /long/i, /sleep|wait|delay|countdown|tick/i]);
     if (!found) {
       throw new SkipError("no tool that streams progress was found in tools/list; pass --stream-tool NAME --stream-args JSON");
     }
@@ -226,14 +226,19 @@ export class Context {
    */
   async notifyTool(session: Session): Promise<ToolSpec> {
     if (this.env.notifyTool) return this.env.notifyTool;
-    const found = await this.#candidate(session, /notif|list.?changed/i);
+    const found = await this.#candidate(session, [/list.?changed/i, /notif/i]);
     if (!found) throw new SkipError("no tool that triggers a server notification was found in tools/list");
     return found;
   }
 
-  async #candidate(session: Session, pattern: RegExp): Promise<ToolSpec | undefined> {
-    const tools = await this.tools(session);
-    const tool = tools.find((t) => typeof t.name === "string" && pattern.test(t.name));
+  /** The first tool matching the patterns in priority order, skipping tools that need client features. */
+  async #candidate(session: Session, patterns: RegExp[]): Promise<ToolSpec | undefined> {
+    const tools = (await this.tools(session)).filter((t) => typeof t.name === "string" && !/sampl|elicit|roots/i.test(t.name));
+    let tool: Message | undefined;
+    for (const pattern of patterns) {
+      tool = tools.find((t) => pattern.test(t.name as string));
+      if (tool) break;
+    }
     if (!tool) return undefined;
     return { name: tool.name as string, args: _argsFromSchema(tool.inputSchema) };
   }

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Context, Message, Reply, Session } from "../context.ts";
-import { describe, SkipError } from "../context.ts";
+import type { Context, Reply, Session } from "../context.ts";
+import { describe, messagesOf, SkipError } from "../context.ts";
 import { reconnect, retryOf } from "../follow.ts";
 import type { Check } from "../types.ts";
 import { isResponse, ONLY_2025_11, progressToken, STREAMABLE } from "./_helpers.ts";
@@ -20,7 +20,10 @@ interface Dropped {
   first: Reply;
 }
 
-/** Starts the stream tool, reads until an id-bearing message event, then drops the connection. */
+/**
+ * Starts the stream tool, reads until the first id-bearing event (a priming event counts: it exists to make
+ * this point resumable), then drops the connection.
+ */
 async function startAndDrop(ctx: Context, s: Session): Promise<Dropped> {
   const token = ctx.nextId("progress");
   const { id, reply } = await ctx.startStreamTool(s, token);
@@ -31,10 +34,7 @@ async function startAndDrop(ctx: Context, s: Session): Promise<Dropped> {
     if (item === "end" || item === "timeout") break;
     if (item.type !== "event" || !item.id) continue;
     lastEventId = item.id;
-    if (item.data.trim() === "") continue;
-    const messages = JSON.parse(item.data) as Message | Message[];
-    const list = Array.isArray(messages) ? messages : [messages];
-    if (list.some((m) => isResponse(m) && m.id === id)) {
+    if (messagesOf(item.data).some((m) => isResponse(m) && m.id === id)) {
       throw new SkipError("the response arrived before there was a chance to disconnect; use a slower --stream-tool");
     }
     break;
