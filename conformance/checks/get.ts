@@ -6,7 +6,7 @@
  */
 import { describe, type Message, type Reply, rpc, SkipError } from "../context.ts";
 import type { Check } from "../types.ts";
-import { isRequest, isResponse, ONLY_2025_11, progressToken, STREAMABLE } from "./_helpers.ts";
+import { isResponse, ONLY_2025_11, progressToken, STREAMABLE } from "./_helpers.ts";
 
 const T = "2025-03-26 basic/transports §Listening for messages from the server";
 
@@ -174,8 +174,14 @@ export const GET_CHECKS: Check[] = [
           evidence: [replies[bad]!],
         });
       }
-      const stray = reads.some((r, i) => r.messages.some((m) => isResponse(m) && m.id !== ids[i]) || r.messages.some((m) => isRequest(m) && m.id === ids[i]));
-      if (stray) return ctx.fail("a response arrived on the stream of another request");
+      const stray = reads.findIndex((r, i) => r.messages.some((m) => isResponse(m) && m.id !== ids[i]));
+      if (stray !== -1) {
+        return ctx.fail(`a response to another request arrived on the stream of ${ids[stray]}`, {
+          expected: "each response on the stream of its own request",
+          actual: JSON.stringify(reads[stray]!.messages.find((m) => isResponse(m) && m.id !== ids[stray])).slice(0, 200),
+          evidence: [replies[stray]!],
+        });
+      }
       return ctx.pass("three concurrent requests completed on their own streams");
     },
   },
