@@ -125,7 +125,16 @@ export class Reply {
     text += decoder.decode();
     this.#text = text;
     this.#setBody(text);
-    if (this.mediaType !== "text/event-stream") this.messages.push(...messagesOf(text));
+    this.messages.push(...messagesOf(text));
+    if (this.messages.length === 0 && /^(?:data|event|id|retry):|^:/m.test(text)) {
+      // An SSE body under the wrong Content-Type: T-POST-05 judges the label; the other checks still read it.
+      const reader = decodeSse(new Response(text).body!).getReader();
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (value.type === "event") this.messages.push(...messagesOf(value.data));
+      }
+    }
     return text;
   }
 

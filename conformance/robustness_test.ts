@@ -4,6 +4,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runConformance } from "./runner.ts";
 import { _argsFromSchema } from "./context.ts";
+import { createReferenceServer } from "../fixtures/servers/reference.ts";
+import type { FetchLike } from "./types.ts";
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -39,6 +41,27 @@ describe("suite robustness", () => {
     assert.deepEqual(report.results.map((r) => `${r.id} ${r.status}`), ["T-EP-01 fail", "T-LIFE-01 fail"]);
     assert.match(report.results[0]!.message, /connection refused/);
     assert.equal(report.exitCode, 1);
+  });
+
+  it("an SSE body labelled text/plain fails T-POST-05 only, and is still read by other checks", { timeout: 30_000 }, async () => {
+    const server = createReferenceServer();
+    const mislabel: FetchLike = async (input, init) => {
+      const res = await server.fetch(input, init);
+      if ((res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+        const headers = new Headers(res.headers);
+        headers.set("content-type", "text/plain");
+        return new Response(res.body, { status: res.status, headers });
+      }
+      return res;
+    };
+    const report = await runConformance({ url: "http://mislabel.test/mcp", fetch: mislabel }, {
+      timeoutMs: 400,
+      specVersions: ["2025-06-18"],
+      only: ["T-POST-05", "T-POST-14", "T-RPC", "T-SESS-01"],
+    });
+    const failing = report.results.filter((r) => r.status === "fail").map((r) => r.id);
+    assert.deepEqual(failing, ["T-POST-05"]);
+    assert.equal(report.results.find((r) => r.id === "T-POST-14")?.status, "pass");
   });
 
   it("stream tool arguments are built from the input schema", () => {

@@ -140,8 +140,9 @@ export const ENDPOINT_CHECKS: Check[] = [
     specRef: `${T("2025-03-26")} §Sending messages to the server`,
     async run(ctx) {
       const s = await ctx.initialize();
-      for (const method of ["ping", "tools/list"]) {
-        const call = await s.call(method, {});
+      const streaming = await ctx.streamingRequest(s);
+      for (const [method, params] of [["ping", {}], ["tools/list", {}], [streaming.method, streaming.params]] as const) {
+        const call = await s.call(method, params);
         const reply = call.reply;
         if (reply.mediaType !== "application/json" && reply.mediaType !== "text/event-stream") {
           return ctx.fail(`${method} was answered with Content-Type ${reply.headers.get("content-type") ?? "(none)"}`, {
@@ -160,7 +161,7 @@ export const ENDPOINT_CHECKS: Check[] = [
           }
         }
       }
-      return ctx.pass("ping and tools/list were answered with a permitted media type");
+      return ctx.pass(`ping, tools/list and ${streaming.method} were answered with a permitted media type`);
     },
   },
   {
