@@ -128,7 +128,8 @@ export class Context {
     const controller = new AbortController();
     this.#controllers.add(controller);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const init: RequestInit = { method, headers, signal: controller.signal, redirect: "manual" };
+    // Redirects are followed, as client fetches do (e.g. a framework redirecting /mcp to /mcp/ with 307).
+    const init: RequestInit = { method, headers, signal: controller.signal };
     if (options.body !== undefined) init.body = options.body;
     let response: Response | "timeout";
     try {
