@@ -6,14 +6,14 @@
  * @module
  */
 import { _race, type Message, Reply } from "./reply.ts";
-import type { Evidence, FetchLike, Outcome, Status, SuiteRevision } from "./types.ts";
-
-export { type Message, messagesOf, Reply } from "./reply.ts";
-export { _argsFromSchema, describe, errorCodeOf, initializeRequest, isResponseTo, notification, rpc } from "./messages.ts";
 import { _argsFromSchema, initializeRequest, notification, rpc } from "./messages.ts";
 import { createSession, type Session } from "./session.ts";
 import { Followed } from "./follow.ts";
+import type { Evidence, FetchLike, Outcome, Status, SuiteRevision } from "./types.ts";
 
+// Checks import everything they need from here.
+export { type Message, messagesOf, Reply } from "./reply.ts";
+export { _argsFromSchema, describe, errorCodeOf, initializeRequest, isResponseTo, notification, rpc } from "./messages.ts";
 export { type CallResult, type Session } from "./session.ts";
 export { Followed } from "./follow.ts";
 
@@ -36,29 +36,43 @@ export class TimeoutError extends Error {
 
 /** A tool to call, with its arguments. */
 export interface ToolSpec {
+  /** Tool name as in `tools/list`. */
   name: string;
+  /** The `arguments` object of `tools/call`. */
   args: Record<string, unknown>;
 }
 
-/** Settings shared by every check of a run (one per revision). */
+/** Settings shared by every check of a run. */
 export interface Environment {
+  /** The Streamable HTTP endpoint. */
   url: string;
+  /** Every request goes through this. */
   fetch: FetchLike;
+  /** Extra headers on every request (`--header`), names lower case. */
   headers: Record<string, string>;
+  /** Bound for each network wait, ms. */
   timeoutMs: number;
+  /** `--strict`. */
   strict: boolean;
+  /** `--stream-tool` / `--stream-args`. */
   streamTool?: ToolSpec;
+  /** `--notify-tool` / `--notify-args`. */
   notifyTool?: ToolSpec;
+  /** The legacy SSE endpoint, when 2024-11-05 is checked. */
   legacyUrl?: string;
   /** Per-revision cache of `tools/list` results. */
   toolCache: Map<string, Message[]>;
 }
 
-/** Options of one request. `undefined` header values remove a default header. */
+/** Options of one request. */
 export interface RequestOptions {
+  /** Another URL than the endpoint (legacy POST URL). */
   url?: string;
+  /** Headers to add; an `undefined` value removes a default header (e.g. `authorization`). */
   headers?: Record<string, string | undefined>;
+  /** Request body. */
   body?: string;
+  /** Bound for the headers to arrive (and later reads of this reply), ms. */
   timeoutMs?: number;
 }
 
