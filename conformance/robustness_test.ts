@@ -64,6 +64,22 @@ describe("suite robustness", () => {
     assert.equal(report.results.find((r) => r.id === "T-POST-14")?.status, "pass");
   });
 
+  it("a server that speaks only 2026-07-28 is reported as out of scope, not failed", async () => {
+    const modern = async (input: Request | URL | string, init?: RequestInit) => {
+      const req = new Request(input, init);
+      const body = await req.json().catch(() => ({}));
+      if (body.method === "server/discover") {
+        return Response.json({ jsonrpc: "2.0", id: body.id, result: { supportedVersions: ["2026-07-28"], capabilities: {} } });
+      }
+      return Response.json({ jsonrpc: "2.0", id: body.id, error: { code: -32601, message: "Method not found" } }, { status: 404 });
+    };
+    const report = await runConformance({ url: "http://modern.test/mcp", fetch: modern }, { timeoutMs: 200 });
+    assert.deepEqual(report.revisions, []);
+    assert.deepEqual(report.results, []);
+    assert.equal(report.exitCode, 0);
+    assert.match(report.detection.at(-1)!.note, /2026-07-28/);
+  });
+
   it("stream tool arguments are built from the input schema", () => {
     assert.deepEqual(_argsFromSchema({ type: "object", properties: { duration: { type: "number" }, steps: { type: "number" }, label: { type: "string" } }, required: ["label"] }), {
       duration: 1,

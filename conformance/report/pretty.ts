@@ -64,6 +64,7 @@ export function formatResult(r: CheckResult, options: PrettyOptions = {}): strin
 /** One-line verdict: `PASS — …` or `FAIL — n MUST requirements broken (…)`. */
 export function formatVerdict(report: Report): string {
   const failed = report.results.filter((r) => r.status === "fail");
+  if (report.results.length === 0) return "PASS — nothing was checked (see the revisions above)";
   if (failed.length === 0) {
     const warn = report.totals.warn;
     return `PASS — no MUST requirement broken${warn ? ` (${warn} warning${warn === 1 ? "" : "s"} to look at)` : ""}`;
@@ -89,7 +90,9 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   for (const d of report.detection) {
     out.push(`  ${d.supported ? paint(color, 32, "✔") : paint(color, 90, "–")} ${d.revision}  ${paint(color, 90, d.note)}`);
   }
-  if (!report.detection.some((d) => d.supported)) {
+  if (report.revisions.length === 0) {
+    out.push(paint(color, 33, "  Nothing to check: no revision in this suite's range is spoken here (see above)."));
+  } else if (!report.detection.some((d) => d.supported)) {
     out.push(paint(color, 31, "  No revision could be initialized; T-EP-01 and T-LIFE-01 (2025-11-25) show what came back."));
   }
   out.push(
