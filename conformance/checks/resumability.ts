@@ -195,6 +195,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
         return ctx.fail(`GET with Last-Event-ID answered ${again.status}`, {
           expected: "an SSE stream that continues the request stream",
           actual: describe(again),
+          evidence: [d.first, again],
         });
       }
       const read = await again.readResponse(d.id);
@@ -202,7 +203,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
       return ctx.fail("the resumed stream did not deliver the response of the original request", {
         expected: `the response to ${d.id}`,
         actual: read.ended ? "stream ended" : `nothing within ${ctx.timeoutMs} ms`,
-        evidence: [again],
+        evidence: [d.first, again],
       });
     },
   },
@@ -243,7 +244,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
       return ctx.fail("after the client disconnected and resumed, the request never completed: either the disconnect cancelled it, or resumption loses later events (compare T-RES-02)", {
         expected: "the result, delivered on resumption",
         actual: read.matched ? JSON.stringify(read.matched).slice(0, 200) : "no response",
-        evidence: [again],
+        evidence: [d.first, again],
       });
     },
   },
