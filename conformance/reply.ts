@@ -199,6 +199,15 @@ export class Reply {
     return await this.#next(timeoutMs);
   }
 
+  /** Reads the next SSE *event* (skipping `retry` fields and comments), or `"end"`, or `"timeout"`. */
+  async nextEvent(timeoutMs = this.#defaultTimeoutMs): Promise<SseItem | "end" | "timeout"> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const item = await this.nextItem(Math.max(0, deadline - Date.now()));
+      if (typeof item !== "object" || item.type === "event") return item;
+    }
+  }
+
   /** Cancels the body: the server sees the client go away. Safe to call twice. */
   async close(): Promise<void> {
     try {

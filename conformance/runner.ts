@@ -279,7 +279,7 @@ async function detectLegacy(env: Environment, url: string, given: boolean): Prom
   try {
     const reply = await ctx.request("GET", { url, headers: { accept: "text/event-stream" } });
     if (reply.isSse) {
-      const first = await reply.nextItem(env.timeoutMs);
+      const first = await reply.nextEvent(env.timeoutMs);
       if (typeof first === "object" && first.type === "event" && first.event === "endpoint") {
         return { revision: "2024-11-05", supported: true, note: `GET ${url} sent an endpoint event`, url };
       }

@@ -25,7 +25,7 @@ async function openLegacy(ctx: Context, headers: Record<string, string> = {}): P
 async function endpointOf(ctx: Context): Promise<{ sse: Reply; endpoint: string }> {
   const sse = await openLegacy(ctx);
   if (!sse.isSse) throw new SkipError(`the SSE endpoint answered ${describe(sse)} (see T-LEG-01)`);
-  const first = await sse.nextItem();
+  const first = await sse.nextEvent();
   if (typeof first !== "object" || first.type !== "event" || first.event !== "endpoint") {
     throw new SkipError("the stream did not start with an endpoint event (see T-LEG-02)");
   }
@@ -58,7 +58,7 @@ export const LEGACY_CHECKS: Check[] = [
     async run(ctx) {
       const sse = await openLegacy(ctx);
       if (!sse.isSse) return ctx.skip(`the SSE endpoint answered ${describe(sse)} (see T-LEG-01)`);
-      const first = await sse.nextItem();
+      const first = await sse.nextEvent();
       if (typeof first !== "object" || first.type !== "event" || first.event !== "endpoint") {
         return ctx.fail("the first thing on the stream is not an endpoint event", {
           expected: "event: endpoint with the POST URL as data",

@@ -155,8 +155,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       const { id, reply } = await ctx.openSseResponse(s);
-      let first = await reply.nextItem();
-      while (typeof first === "object" && first.type !== "event") first = await reply.nextItem();
+      const first = await reply.nextEvent();
       const read = await reply.readResponse(id);
       const priming = typeof first === "object" && first.type === "event" && first.id !== undefined && first.data === "";
       if (!read.matched && read.ended) {
