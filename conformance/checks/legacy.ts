@@ -151,9 +151,19 @@ export const LEGACY_CHECKS: Check[] = [
     specRef: "2025-03-26 and 2025-11-25 basic/transports §Backwards compatibility",
     async run(ctx) {
       const url = ctx.env.legacyUrl ?? ctx.url;
-      const reply = await ctx.post(initializeRequest(ctx.nextId("init"), "2025-03-26"), { url });
+      const id = ctx.nextId("init");
+      const reply = await ctx.post(initializeRequest(id, "2025-03-26"), { url });
+      if ([400, 404, 405].includes(reply.status)) {
+        await reply.close();
+        return ctx.pass(`POST answered ${reply.status}`);
+      }
+      if (ok(reply)) {
+        const read = await reply.readResponse(id);
+        await reply.close();
+        // One URL serving both transports is allowed: a modern client simply stays on Streamable HTTP.
+        if (read.matched && "result" in read.matched) return ctx.pass("the URL also serves Streamable HTTP, so no fallback is needed");
+      }
       await reply.close();
-      if ([400, 404, 405].includes(reply.status)) return ctx.pass(`POST answered ${reply.status}`);
       if (clientError(reply)) {
         return ctx.warn(`POST answered ${reply.status}: 2025-03-26 clients fall back on any 4xx, but 2025-11-25 clients only on 400, 404 or 405`, {
           expected: "400, 404 or 405",
