@@ -46,14 +46,21 @@ export function formatEvidence(e: Evidence, color = false): string {
   return lines.join("\n");
 }
 
-/** Renders one result row (and, for fail/warn, its explanation and evidence). */
-export function formatResult(r: CheckResult, options: PrettyOptions = {}): string {
+/**
+ * Renders one result row (and, for fail/warn, its explanation and evidence). `seenIn` names a revision whose
+ * identical failure was already shown with evidence; the row then refers to it instead of repeating it.
+ */
+export function formatResult(r: CheckResult, options: PrettyOptions = {}, seenIn?: string): string {
   const color = options.color ?? false;
   const head = `${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.id} ${r.title}`;
   if (r.status === "pass") return `    ${head}`;
   if (r.status === "skip") return `    ${head} ${paint(color, 90, `(skipped: ${r.message})`)}`;
   if (r.status === "info") return `    ${head}\n        ${paint(color, 36, r.message)}`;
   const lines = [`    ${head} ${paint(color, 90, `[${r.level}]`)}`, `        ${r.message}`];
+  if (seenIn !== undefined) {
+    lines.push(paint(color, 90, `        (same as in ${seenIn}; evidence shown there)`));
+    return lines.join("\n");
+  }
   if (r.expected !== undefined) lines.push(`        expected: ${r.expected}`);
   if (r.actual !== undefined) lines.push(`        got:      ${r.actual}`);
   lines.push(`        spec:     ${r.specRef}`);
@@ -99,13 +106,18 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
     "",
     paint(color, 90, `Legend: ${paint(color, 32, "✔")} pass  ${paint(color, 31, "✘")} fail (a MUST is broken)  ${paint(color, 33, "!")} warning (SHOULD/MAY, or tolerated)  – skipped  i info`),
   );
+  const shown = new Map<string, string>();
   for (const revision of report.revisions) {
     out.push("", paint(color, 1, revision));
     for (const area of AREAS) {
       const rows = report.results.filter((r) => r.revision === revision && r.area === area);
       if (rows.length === 0) continue;
       out.push(`  ${area}`);
-      for (const r of rows) out.push(formatResult(r, options));
+      for (const r of rows) {
+        const key = `${r.id}\u0000${r.status}\u0000${r.message}`;
+        out.push(formatResult(r, options, shown.get(key)));
+        if (!shown.has(key)) shown.set(key, revision);
+      }
     }
   }
   const t = report.totals;
