@@ -45,6 +45,7 @@ export function messagesOf(data: string): Message[] {
 function frameText(item: SseItem): string {
   if (item.type === "retry") return `retry: ${item.retry}\n\n`;
   if (item.type === "comment") return `: ${item.comment}\n\n`;
+  if (item.type === "id") return `id: ${item.id}\n\n`;
   let text = "";
   if (item.event !== undefined) text += `event: ${item.event}\n`;
   if (item.id !== undefined) text += `id: ${item.id}\n`;
