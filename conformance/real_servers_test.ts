@@ -14,6 +14,7 @@ import { runConformance } from "./runner.ts";
 import type { Report, SuiteRevision } from "./types.ts";
 import { type HttpChild, ROOT, serveProxy, type ServedProxy, startEverything, startHttpChild } from "../lib/_test_utils.ts";
 import { streamableHttpUpstream } from "../lib/client/streamable_http.ts";
+import { httpUpstream } from "../lib/client/http.ts";
 import { resilientUpstream } from "../lib/client/resilient.ts";
 
 const FULL = nodeProcess.env.MCPWIRE_REAL_FULL === "1";
@@ -59,7 +60,8 @@ async function check(url: URL, extra: { legacySseUrl?: string } = {}): Promise<R
   });
 }
 
-after(() => {
+/** Writes the results table (when asked) once every server ran. */
+function writeResults(): void {
   if (!RESULTS) return;
   const lines = [
     "| server | via | revisions | pass | fail | warn | skip | failing MUST checks |",
@@ -71,7 +73,8 @@ after(() => {
     ),
   ];
   writeFileSync(RESULTS, lines.join("\n") + "\n");
-});
+  console.log(lines.join("\n"));
+}
 
 for (const server of SERVERS) {
   describe(`conformance of ${server.name}`, () => {
@@ -110,7 +113,10 @@ for (const server of SERVERS) {
 if (FULL) {
   describe("conformance of server-everything (sse, legacy 2024-11-05)", () => {
     let child: HttpChild;
-    after(async () => await child?.close());
+    after(async () => {
+      await child?.close();
+      writeResults();
+    });
     test("directly, at its /sse endpoint", { timeout: 600_000 }, async () => {
       child = await startEverything("sse");
       const report = await runConformance(new URL("/sse", child.url).href, {
@@ -120,6 +126,17 @@ if (FULL) {
       });
       rows.push({ server: "server-everything (sse)", via: "direct", report });
       assert.ok(report.results.length > 0);
+    });
+    test("behind mcpwire reverse (the proxy falls back to HTTP+SSE upstream)", { timeout: 600_000 }, async () => {
+      child ??= await startEverything("sse");
+      const proxy = await serveProxy({ upstream: resilientUpstream(httpUpstream({ url: new URL("/sse", child.url) })) });
+      try {
+        const report = await check(proxy.endpoint, { legacySseUrl: new URL("/sse", proxy.server.url).href });
+        rows.push({ server: "server-everything (sse)", via: "mcpwire reverse", report });
+        assert.deepEqual(mustFailures(report), []);
+      } finally {
+        await proxy.close();
+      }
     });
   });
 }
