@@ -13,6 +13,7 @@ import { forwardCommand } from "./lib/cli/forward.ts";
 import { rulesCommand } from "./lib/cli/rules.ts";
 import { tapeCommand } from "./lib/cli/tape.ts";
 import { replayCommand } from "./lib/cli/replay.ts";
+import { conformanceCommand } from "./lib/cli/conformance.ts";
 
 /** The version printed by `mcpwire --version`. */
 export const VERSION = "0.1.0";
@@ -22,6 +23,7 @@ const USAGE = `mcpwire ${VERSION}: proxy, shape and check Model Context Protocol
 Usage: mcpwire <command> [options]
 
 Commands:
+  conformance   check an MCP server's HTTP transport against every protocol revision
   demo          run a bundled MCP server behind the reverse proxy and watch a scripted session
   forward       be a stdio MCP server that forwards to an MCP server (URL or stdio command)
   reverse       serve a Streamable HTTP endpoint in front of an MCP server (URL or stdio command)
@@ -36,6 +38,7 @@ Run with Deno: deno run -A cli.ts <command>    with Bun: bun cli.ts <command>
 type Command = (argv: string[], rt: typeof runtime) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  conformance: conformanceCommand,
   demo: demoCommand,
   forward: forwardCommand,
   reverse: reverseCommand,

@@ -53,3 +53,17 @@ export { runtime } from "./lib/runtime/mod.ts";
 export type { Runtime, Server, ServeOptions } from "./lib/runtime/mod.ts";
 export * from "./lib/intercept/mod.ts";
 export * from "./lib/record/mod.ts";
+export {
+  ALL_CHECKS,
+  formatJson as formatConformanceJson,
+  formatJunit as formatConformanceJunit,
+  formatPretty as formatConformancePretty,
+  runConformance,
+} from "./conformance/mod.ts";
+export type {
+  Check,
+  CheckResult,
+  ConformanceOptions,
+  Report as ConformanceReport,
+  Target as ConformanceTarget,
+} from "./conformance/types.ts";

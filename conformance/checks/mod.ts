@@ -1,0 +1,30 @@
+/**
+ * Every conformance check, in report order (by area).
+ *
+ * @module
+ */
+import type { Check } from "../types.ts";
+import { ENDPOINT_CHECKS } from "./endpoint.ts";
+import { JSONRPC_CHECKS } from "./jsonrpc.ts";
+import { GET_CHECKS } from "./get.ts";
+import { RESUMABILITY_CHECKS } from "./resumability.ts";
+import { SESSION_CHECKS } from "./sessions.ts";
+import { VERSION_CHECKS } from "./version.ts";
+import { LIFECYCLE_CHECKS } from "./lifecycle.ts";
+import { SECURITY_CHECKS } from "./security.ts";
+import { CONTENT_CHECKS } from "./content.ts";
+import { LEGACY_CHECKS } from "./legacy.ts";
+
+/** All checks: endpoint, jsonrpc, get, resumability, sessions, version, lifecycle, security, content, legacy. */
+export const ALL_CHECKS: readonly Check[] = [
+  ...ENDPOINT_CHECKS,
+  ...JSONRPC_CHECKS,
+  ...GET_CHECKS,
+  ...RESUMABILITY_CHECKS,
+  ...SESSION_CHECKS,
+  ...VERSION_CHECKS,
+  ...LIFECYCLE_CHECKS,
+  ...SECURITY_CHECKS,
+  ...CONTENT_CHECKS,
+  ...LEGACY_CHECKS,
+];

@@ -1,0 +1,118 @@
+/**
+ * Security checks: Origin validation (any 4xx, exactly 403 from 2025-11-25), 401 with WWW-Authenticate when
+ * the server needs a token, and sessions that are not authentication.
+ *
+ * @module
+ */
+import { describe, initializeRequest, rpc } from "../context.ts";
+import type { Check } from "../types.ts";
+import { clientError, FROM_2025_06, ok, ONLY_2025_11, STREAMABLE } from "./_helpers.ts";
+
+const EVIL = "http://evil.example";
+const T = "basic/transports §Security warning";
+
+/** Checks of the security area. */
+export const SECURITY_CHECKS: Check[] = [
+  {
+    id: "T-SEC-01",
+    area: "security",
+    revisions: STREAMABLE,
+    level: "MUST",
+    title: "A foreign Origin is rejected",
+    specRef: `2025-03-26 ${T}`,
+    async run(ctx) {
+      const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), { headers: { origin: EVIL } });
+      await reply.text();
+      if (clientError(reply)) return ctx.pass(`Origin ${EVIL} was rejected with ${reply.status}`);
+      return ctx.fail(`initialize with Origin: ${EVIL} answered ${reply.status}; a web page on another site could drive this server (DNS rebinding)`, {
+        expected: "HTTP 403 (any 4xx before 2025-11-25)",
+        actual: describe(reply),
+      });
+    },
+  },
+  {
+    id: "T-SEC-02",
+    area: "security",
+    revisions: ONLY_2025_11,
+    level: "MUST",
+    title: "A foreign Origin gets exactly 403 on POST, GET and DELETE (405 where the method is not served)",
+    specRef: `2025-11-25 ${T}`,
+    async run(ctx) {
+      const s = await ctx.initialize();
+      const replies = [
+        await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), { headers: { origin: EVIL } }),
+        await s.get({ headers: { origin: EVIL } }),
+        await s.delete({ headers: { origin: EVIL } }),
+      ];
+      for (const reply of replies) {
+        await reply.close();
+        // A method the server does not serve at all (405) exposes nothing to a foreign page.
+        if (reply.status === 405 && reply.evidence.request.method === "DELETE") continue;
+        if (reply.status === 405 && reply.evidence.request.method === "GET") {
+          const clean = await s.get();
+          await clean.close();
+          if (clean.status === 405) continue;
+        }
+        if (reply.status !== 403) {
+          return ctx.fail(`${reply.evidence.request.method} with Origin: ${EVIL} answered ${reply.status}`, {
+            expected: "HTTP 403",
+            actual: describe(reply),
+            evidence: [reply],
+          });
+        }
+      }
+      return ctx.pass("403 for POST, GET and DELETE");
+    },
+  },
+  {
+    id: "T-SEC-06",
+    area: "security",
+    revisions: FROM_2025_06,
+    level: "MUST",
+    title: "A request without a token gets 401 with a Bearer WWW-Authenticate challenge",
+    specRef: "2025-06-18 basic/authorization §Error handling; RFC 9728 §5.1",
+    async run(ctx) {
+      const token = Object.keys(ctx.env.headers).some((h) => h.toLowerCase() === "authorization");
+      const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), { headers: { authorization: undefined } });
+      await reply.text();
+      const challenge = reply.headers.get("www-authenticate");
+      if (!token && reply.status !== 401) {
+        return ctx.skip("the server did not ask for credentials; with a token (--header \"Authorization: Bearer …\") the check tests its 401");
+      }
+      if (reply.status !== 401) {
+        return ctx.fail(`without the token the server answered ${reply.status}`, { expected: "HTTP 401 with WWW-Authenticate", actual: describe(reply) });
+      }
+      if (!challenge || !/bearer/i.test(challenge)) {
+        return ctx.fail("the 401 has no Bearer WWW-Authenticate challenge, so clients cannot find the authorization server", {
+          expected: 'WWW-Authenticate: Bearer resource_metadata="…"',
+          actual: challenge ?? "(none)",
+        });
+      }
+      if (!/resource_metadata=/i.test(challenge)) {
+        return ctx.warn("the challenge has no resource_metadata parameter", { expected: "resource_metadata=…", actual: challenge });
+      }
+      return ctx.pass("401 with a Bearer challenge naming resource_metadata");
+    },
+  },
+  {
+    id: "T-SEC-07",
+    area: "security",
+    revisions: STREAMABLE,
+    level: "MUST",
+    title: "A session id is not a substitute for the token",
+    specRef: "security best practices §Session hijacking",
+    async run(ctx) {
+      if (!Object.keys(ctx.env.headers).some((h) => h.toLowerCase() === "authorization")) {
+        return ctx.skip("no Authorization header was given, so auth is not tested");
+      }
+      const s = await ctx.initialize();
+      if (!s.id) return ctx.skip("the server issues no session id");
+      const reply = await s.post(rpc(ctx.nextId(), "ping"), { headers: { authorization: undefined } });
+      await reply.text();
+      if (ok(reply)) {
+        return ctx.fail("a request with a valid session id but no token was served", { expected: "HTTP 401", actual: describe(reply) });
+      }
+      return ctx.pass(`refused with ${reply.status}`);
+    },
+  },
+];

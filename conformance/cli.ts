@@ -1,0 +1,245 @@
+/**
+ * `mcpwire conformance <url> [options]`: parses arguments, runs the suite, prints progress to stderr and the
+ * report to stdout (or a file), and returns the exit code. No runtime APIs: the caller passes `io`.
+ *
+ * @module
+ */
+import { runConformance } from "./runner.ts";
+import { formatPretty, formatProgress, formatVerdict } from "./report/pretty.ts";
+import { formatJson } from "./report/json.ts";
+import { formatJunit } from "./report/junit.ts";
+import { type ConformanceOptions, type FetchLike, SUITE_REVISIONS, type SuiteRevision } from "./types.ts";
+
+/** What the command needs from its environment. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  writeFile(path: string, text: string): Promise<void>;
+  isTTY: boolean;
+  /** Optional fetch override (tests). @default globalThis.fetch */
+  fetch?: FetchLike;
+}
+
+/** The `--help` text. */
+export const CONFORMANCE_HELP = `Usage: mcpwire conformance <url> [options]
+
+Checks an MCP server's HTTP transport against the rules of 2024-11-05 (HTTP+SSE),
+2025-03-26, 2025-06-18 and 2025-11-25. By default it finds which revisions the
+server supports (it initializes with each) and runs the checks for each.
+
+Options:
+  --spec-version V      Check only revision V (repeatable, or comma-separated):
+                        ${SUITE_REVISIONS.join(", ")}
+  --legacy-sse URL      Also check a legacy 2024-11-05 SSE endpoint at URL
+  --format F            pretty (default), json or junit
+  --output FILE         Write the report in --format to FILE (the pretty report
+                        still goes to stdout)
+  --strict              Fail rows where the spec is silent or debated
+                        (e.g. batches accepted after 2025-06-18)
+  --header "Name: v"    Send this header on every request (repeatable), e.g.
+                        --header "Authorization: Bearer TOKEN"
+  --only ID             Run only checks whose ID is or starts with ID
+                        (repeatable, or comma-separated), e.g. --only T-SESS
+  --stream-tool NAME    Tool that streams progress (streaming/resumption checks)
+  --stream-args JSON    Arguments for --stream-tool (default {})
+  --notify-tool NAME    Tool that makes the server send a list_changed notification
+  --notify-args JSON    Arguments for --notify-tool (default {})
+  --timeout MS          Upper bound for every network wait (default 5000)
+  -h, --help            Show this help
+
+Results: ✔ pass, ✘ fail (a MUST is broken), ! warn (a SHOULD is not met, or a
+tolerated deviation), – skip (with the reason), i info (recorded, no verdict).
+Exit code: 1 when any check fails, 2 for a usage error, 0 otherwise.
+`;
+
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+interface Parsed {
+  url?: string;
+  format: "pretty" | "json" | "junit";
+  output?: string;
+  help: boolean;
+  options: ConformanceOptions;
+}
+
+function list(value: string): string[] {
+  return value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+}
+
+function parseJsonObject(flag: string, value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new UsageError(`The ${flag} value must be a JSON object, got ${value}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`The ${flag} value must be a JSON object, got ${value}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Parses the arguments after `conformance`. @throws {UsageError} on a bad argument */
+export function _parseArgs(argv: string[]): Parsed {
+  const args = argv[0] === "conformance" ? argv.slice(1) : argv.slice();
+  const out: Parsed = { format: "pretty", help: false, options: {} };
+  const headers: Record<string, string> = {};
+  const versions: SuiteRevision[] = [];
+  const only: string[] = [];
+  let streamTool: string | undefined, streamArgs: Record<string, unknown> = {};
+  let notifyTool: string | undefined, notifyArgs: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i++) {
+    let arg = args[i]!;
+    let inline: string | undefined;
+    if (arg.startsWith("--") && arg.includes("=")) {
+      inline = arg.slice(arg.indexOf("=") + 1);
+      arg = arg.slice(0, arg.indexOf("="));
+    }
+    /** Further bare values after a repeatable flag (`--spec-version 2025-03-26 2025-06-18`). */
+    const following = (pattern: RegExp): string[] => {
+      const more: string[] = [];
+      while (inline === undefined && i + 1 < args.length && pattern.test(args[i + 1]!)) more.push(...list(args[++i]!));
+      return more;
+    };
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new UsageError(`Option ${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case "-h":
+      case "--help":
+        out.help = true;
+        break;
+      case "--strict":
+        out.options.strict = true;
+        break;
+      case "--spec-version":
+        for (const v of [...list(value()), ...following(/^\d{4}-\d{2}-\d{2}$/)]) {
+          if (!SUITE_REVISIONS.includes(v as SuiteRevision)) {
+            throw new UsageError(`Unknown revision ${v}; choose from ${SUITE_REVISIONS.join(", ")}`);
+          }
+          versions.push(v as SuiteRevision);
+        }
+        break;
+      case "--format": {
+        const f = value();
+        if (f !== "pretty" && f !== "json" && f !== "junit") throw new UsageError(`Unknown format ${f}; choose pretty, json or junit`);
+        out.format = f;
+        break;
+      }
+      case "--output":
+        out.output = value();
+        break;
+      case "--header": {
+        const h = value();
+        const colon = h.indexOf(":");
+        if (colon <= 0) throw new UsageError(`The --header value must look like "Name: value", got ${h}`);
+        headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
+        break;
+      }
+      case "--only":
+        only.push(...list(value()), ...following(/^T-[A-Z]/));
+        break;
+      case "--legacy-sse":
+        out.options.legacySseUrl = value();
+        break;
+      case "--stream-tool":
+        streamTool = value();
+        break;
+      case "--stream-args":
+        streamArgs = parseJsonObject(arg, value());
+        break;
+      case "--notify-tool":
+        notifyTool = value();
+        break;
+      case "--notify-args":
+        notifyArgs = parseJsonObject(arg, value());
+        break;
+      case "--timeout": {
+        const ms = Number(value());
+        if (!Number.isFinite(ms) || ms <= 0) throw new UsageError("The --timeout value must be a positive number of milliseconds");
+        out.options.timeoutMs = ms;
+        break;
+      }
+      default:
+        if (arg.startsWith("-")) throw new UsageError(`Unknown option ${arg}`);
+        if (out.url !== undefined) throw new UsageError(`Only one URL can be checked at a time (got ${out.url} and ${arg})`);
+        out.url = arg;
+    }
+  }
+  if (Object.keys(headers).length > 0) out.options.headers = headers;
+  if (versions.length > 0) out.options.specVersions = versions;
+  if (only.length > 0) out.options.only = only;
+  if (streamTool !== undefined) out.options.streamTool = { name: streamTool, args: streamArgs };
+  if (notifyTool !== undefined) out.options.notifyTool = { name: notifyTool, args: notifyArgs };
+  return out;
+}
+
+/**
+ * Runs `mcpwire conformance`. `argv` holds the arguments after the subcommand name.
+ *
+ * @returns 0 when nothing failed, 1 when a check failed, 2 for a usage error
+ * @example
+ * ```ts
+ * const code = await conformanceCommand(["http://localhost:3001/mcp", "--format", "json"], io);
+ * ```
+ */
+export async function conformanceCommand(
+  argv: string[],
+  io: { stdout(text: string): void; stderr(text: string): void; writeFile(path: string, text: string): Promise<void>; isTTY: boolean; fetch?: FetchLike },
+): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = _parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`mcpwire conformance: ${error.message}\nRun "mcpwire conformance --help" for usage.\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    io.stdout(CONFORMANCE_HELP);
+    return 0;
+  }
+  if (parsed.url === undefined) {
+    io.stderr(`mcpwire conformance: a server URL is required\n\n${CONFORMANCE_HELP}`);
+    return 2;
+  }
+  try {
+    new URL(parsed.url);
+  } catch {
+    io.stderr(`mcpwire conformance: ${parsed.url} is not a valid URL\n`);
+    return 2;
+  }
+  const progress = { color: io.isTTY, live: io.isTTY };
+  const options: ConformanceOptions = {
+    ...parsed.options,
+    onProgress(event) {
+      const line = formatProgress(event, progress);
+      if (line) io.stderr(line);
+    },
+  };
+  const target = io.fetch ? { url: parsed.url, fetch: io.fetch } : parsed.url;
+  const report = await runConformance(target, options);
+  if (io.isTTY) io.stderr("\r\x1b[2K");
+  const formatted = parsed.format === "json"
+    ? formatJson(report)
+    : parsed.format === "junit"
+    ? formatJunit(report)
+    : formatPretty(report, { color: parsed.output === undefined && io.isTTY });
+  if (parsed.output !== undefined) {
+    try {
+      await io.writeFile(parsed.output, formatted);
+    } catch (error) {
+      io.stderr(`mcpwire conformance: could not write ${parsed.output}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
+    io.stdout(parsed.format === "pretty" ? `${formatVerdict(report)}\n` : formatPretty(report, { color: io.isTTY }));
+    io.stderr(`report written to ${parsed.output}\n`);
+  } else {
+    io.stdout(formatted);
+  }
+  return report.exitCode;
+}

@@ -1,0 +1,298 @@
+/**
+ * Runs the checks: resolves the target, detects the revisions the server supports (or takes them from the
+ * options), runs each applicable check with bounded waits, maps outcomes by level and `--strict`, and builds
+ * the {@link Report}.
+ *
+ * @module
+ */
+import { Context, type Environment, initializeRequest, SkipError, TimeoutError } from "./context.ts";
+import { _race } from "./reply.ts";
+import { ALL_CHECKS } from "./checks/mod.ts";
+import type {
+  Check,
+  CheckResult,
+  ConformanceOptions,
+  Detection,
+  Evidence,
+  FetchLike,
+  Outcome,
+  Report,
+  Status,
+  SuiteRevision,
+  Target,
+} from "./types.ts";
+import { MODERN_REVISIONS, SUITE_REVISIONS } from "./types.ts";
+
+const DEFAULT_URL = "http://mcp.invalid/mcp";
+const UNREACHABLE_CHECKS = new Set(["T-EP-01", "T-LIFE-01"]);
+const BODY_LIMIT = 600;
+
+/** Splits a target into its URL and fetch function. */
+export function _resolveTarget(target: Target): { url: string; fetch: FetchLike } {
+  const globalFetch: FetchLike = (input, init) => fetch(input, init);
+  if (typeof target === "function") return { url: DEFAULT_URL, fetch: target };
+  if (typeof target === "string" || target instanceof URL) return { url: String(target), fetch: globalFetch };
+  return { url: String(target.url), fetch: target.fetch ?? globalFetch };
+}
+
+/**
+ * Runs the conformance suite against `target` and returns the report. Never throws for server behaviour:
+ * hangs, network errors and bad answers become results. Checks that need a cooperating tool skip with a
+ * reason when none is found.
+ *
+ * @param target the MCP endpoint URL, `{ url, fetch }`, or a fetch function (then the URL is `http://mcp.invalid/mcp`)
+ * @param options see {@link ConformanceOptions}
+ * @returns the report; `report.exitCode` is 1 when any result failed
+ * @throws {TypeError} when the URL cannot be parsed
+ *
+ * @example
+ * ```ts
+ * const report = await runConformance("http://localhost:3001/mcp", { specVersions: ["2025-06-18"] });
+ * console.log(report.verdict, report.totals);
+ * ```
+ */
+export async function runConformance(target: Target, options: ConformanceOptions = {}): Promise<Report> {
+  const startedAt = new Date().toISOString();
+  const { url, fetch } = _resolveTarget(target);
+  new URL(url);
+  const env: Environment = {
+    url,
+    fetch,
+    headers: { ...options.headers },
+    timeoutMs: options.timeoutMs ?? 5000,
+    strict: options.strict ?? false,
+    toolCache: new Map(),
+  };
+  if (options.streamTool) env.streamTool = options.streamTool;
+  if (options.notifyTool) env.notifyTool = options.notifyTool;
+  const detection = await detect(env, options);
+  for (const d of detection) options.onProgress?.({ type: "detect", detection: d });
+  const legacy = detection.find((d) => d.revision === "2024-11-05" && d.supported);
+  if (legacy?.url) env.legacyUrl = legacy.url;
+  let revisions = detection.filter((d) => d.supported).map((d) => d.revision);
+  // Nothing answered initialize: run only the checks that show why, not dozens of failures saying the same;
+  // unless the server speaks only 2026-07-28 (no initialize at all), which is out of scope, not a failure.
+  const unreachable = revisions.length === 0;
+  if (unreachable) {
+    const stateless = await probeStateless(env);
+    if (stateless) {
+      detection.push(stateless);
+      options.onProgress?.({ type: "detect", detection: stateless });
+    } else revisions = ["2025-11-25"];
+  }
+  revisions.sort();
+
+  const plan = revisions.map((revision) => ({
+    revision,
+    checks: ALL_CHECKS.filter((c) => applies(c, revision, options) && (!unreachable || UNREACHABLE_CHECKS.has(c.id))),
+  }));
+  const total = plan.reduce((n, p) => n + p.checks.length, 0);
+  const results: CheckResult[] = [];
+  for (const { revision, checks } of plan) {
+    options.onProgress?.({ type: "start", revision, checks: checks.length });
+    for (const check of checks) {
+      const result = await runCheck(check, env, revision);
+      results.push(result);
+      options.onProgress?.({ type: "result", result, done: results.length, total });
+    }
+  }
+  const totals: Record<Status, number> = { pass: 0, fail: 0, warn: 0, skip: 0, info: 0 };
+  for (const r of results) totals[r.status]++;
+  const verdict = totals.fail > 0 ? "fail" : "pass";
+  return {
+    schema: "mcpwire.conformance/1",
+    target: url,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    strict: env.strict,
+    revisions,
+    detection,
+    results,
+    totals,
+    verdict,
+    exitCode: verdict === "fail" ? 1 : 0,
+  };
+}
+
+function applies(check: Check, revision: SuiteRevision, options: ConformanceOptions): boolean {
+  if (!check.revisions.includes(revision)) return false;
+  const only = options.only ?? [];
+  return only.length === 0 || only.some((o) => check.id === o || check.id.startsWith(o));
+}
+
+/** Runs one check with a hard time bound and maps its outcome to a result. */
+export async function runCheck(check: Check, env: Environment, revision: SuiteRevision): Promise<CheckResult> {
+  const ctx = new Context(env, revision);
+  const started = Date.now();
+  const hardMs = env.timeoutMs * 12 + 1000;
+  let outcome: Outcome;
+  try {
+    const got = await _race(check.run(ctx), hardMs);
+    outcome = got === "timeout"
+      ? ctx.fail(`The check did not finish within ${hardMs} ms: the server kept it waiting`)
+      : got;
+  } catch (error) {
+    if (error instanceof SkipError) outcome = ctx.skip(error.message);
+    else if (error instanceof TimeoutError) {
+      outcome = ctx.fail(error.message, { evidence: [error.evidence], expected: "an answer within the timeout", actual: "no answer" });
+    } else {
+      const text = error instanceof Error ? error.message : String(error);
+      outcome = ctx.fail(`The check could not complete: ${text}`);
+    }
+  } finally {
+    await ctx.dispose();
+  }
+  let status = outcome.status;
+  if (outcome.strict && env.strict && (status === "info" || status === "warn")) status = "fail";
+  else if (status === "fail" && check.level !== "MUST" && !(outcome.strict && env.strict)) status = "warn";
+  let evidence = outcome.evidence ?? [];
+  if (evidence.length === 0 && status !== "skip") {
+    const last = ctx.exchanges[ctx.exchanges.length - 1];
+    if (last) evidence = [last];
+  }
+  const result: CheckResult = {
+    id: check.id,
+    area: check.area,
+    revision,
+    level: check.level,
+    title: check.title,
+    specRef: check.specRef,
+    status,
+    message: outcome.message,
+    evidence: evidence.map(trimEvidence),
+    durationMs: Date.now() - started,
+  };
+  if (outcome.expected !== undefined) result.expected = outcome.expected;
+  if (outcome.actual !== undefined) result.actual = outcome.actual;
+  return result;
+}
+
+function trim(text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= BODY_LIMIT) return text;
+  return `${text.slice(0, 400)}… (${text.length - 550} characters left out) …${text.slice(-150)}`;
+}
+
+const SECRET_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+function redact(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = SECRET_HEADERS.has(name) ? `${value.split(" ")[0]} (redacted)` : value;
+  }
+  return out;
+}
+
+function trimEvidence(e: Evidence): Evidence {
+  const out: Evidence = { request: { ...e.request, headers: redact(e.request.headers) } };
+  const body = trim(e.request.body);
+  if (body === undefined) delete out.request.body;
+  else out.request.body = body;
+  if (e.response) {
+    out.response = { status: e.response.status, headers: redact(e.response.headers) };
+    const rbody = trim(e.response.body);
+    if (rbody !== undefined) out.response.body = rbody;
+  }
+  if (e.error) out.error = e.error;
+  return out;
+}
+
+async function detect(env: Environment, options: ConformanceOptions): Promise<Detection[]> {
+  const out: Detection[] = [];
+  const requested = options.specVersions;
+  if (requested && requested.length > 0) {
+    for (const revision of SUITE_REVISIONS) {
+      if (!requested.includes(revision)) continue;
+      if (revision === "2024-11-05") {
+        out.push({ revision, supported: true, note: "requested with --spec-version", url: options.legacySseUrl ?? env.url });
+        continue;
+      }
+      const probe = await probeRevision(env, revision);
+      out.push({ revision, supported: true, note: `requested with --spec-version; ${probe.note}` });
+    }
+    return out;
+  }
+  for (const revision of MODERN_REVISIONS) out.push(await probeRevision(env, revision));
+  const modern = out.some((d) => d.supported);
+  if (options.legacySseUrl || !modern) {
+    const legacyUrl = options.legacySseUrl ?? env.url;
+    out.unshift(await detectLegacy(env, legacyUrl, options.legacySseUrl !== undefined));
+  }
+  return out;
+}
+
+/** Initializes with `revision`; supported when the server answers with that same version. */
+async function probeRevision(env: Environment, revision: SuiteRevision): Promise<Detection> {
+  const ctx = new Context(env, revision);
+  try {
+    const id = ctx.nextId("detect");
+    const reply = await ctx.post(initializeRequest(id, revision));
+    const read = await reply.readResponse(id);
+    const result = read.matched?.result as Record<string, unknown> | undefined;
+    const version = result?.protocolVersion;
+    const session = reply.headers.get("mcp-session-id");
+    if (session) await ctx.request("DELETE", { headers: { "mcp-session-id": session } }).then((r) => r.close(), () => {});
+    return {
+      revision,
+      supported: version === revision,
+      note: result
+        ? `initialize(${revision}) answered protocolVersion ${String(version)}`
+        : `initialize(${revision}) answered HTTP ${reply.status} without an InitializeResult`,
+    };
+  } catch (error) {
+    return { revision, supported: false, note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+/**
+ * Asks for `server/discover` the 2026-07-28 way. Returns a detection note when the server lists only versions
+ * newer than this suite's, else undefined.
+ */
+async function probeStateless(env: Environment): Promise<Detection | undefined> {
+  const ctx = new Context(env, "2025-11-25");
+  try {
+    const id = ctx.nextId("discover");
+    const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} };
+    const reply = await ctx.post(
+      { jsonrpc: "2.0", id, method: "server/discover", params: { _meta: meta } },
+      { headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "server/discover" } },
+    );
+    const read = await reply.readResponse(id);
+    const versions = (read.matched?.result as Record<string, unknown> | undefined)?.supportedVersions;
+    if (!Array.isArray(versions) || versions.length === 0) return undefined;
+    if (versions.some((v) => (SUITE_REVISIONS as readonly unknown[]).includes(v))) return undefined;
+    return {
+      revision: "2025-11-25",
+      supported: false,
+      note: `server/discover lists only ${versions.join(", ")}: a stateless 2026-07-28 server, which this suite (2024-11-05 to 2025-11-25) does not check yet — nothing to check`,
+    };
+  } catch {
+    return undefined;
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+async function detectLegacy(env: Environment, url: string, given: boolean): Promise<Detection> {
+  const ctx = new Context(env, "2024-11-05");
+  try {
+    const reply = await ctx.request("GET", { url, headers: { accept: "text/event-stream" } });
+    if (reply.isSse) {
+      const first = await reply.nextEvent(env.timeoutMs);
+      if (typeof first === "object" && first.type === "event" && first.event === "endpoint") {
+        return { revision: "2024-11-05", supported: true, note: `GET ${url} sent an endpoint event`, url };
+      }
+    }
+    return {
+      revision: "2024-11-05",
+      supported: given,
+      note: `GET ${url} answered HTTP ${reply.status} ${reply.mediaType} without an endpoint event`,
+      url,
+    };
+  } catch (error) {
+    return { revision: "2024-11-05", supported: given, note: `GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`, url };
+  } finally {
+    await ctx.dispose();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Types shared by the conformance suite: checks, results, evidence, options and the report.
+ *
+ * @module
+ */
+import type { Context } from "./context.ts";
+
+/** Requirement level of a rule, as the spec words it (RFC 2119). Rows where the spec is silent use `MAY`. */
+export type Level = "MUST" | "SHOULD" | "MAY";
+
+/**
+ * Result of one check for one revision.
+ * - `pass`: the rule holds.
+ * - `fail`: a MUST is broken (or, with `--strict`, a row where the spec is silent or debated).
+ * - `warn`: a SHOULD or MAY expectation is not met, or a tolerated deviation.
+ * - `skip`: not applicable or not testable here; the message says why.
+ * - `info`: behaviour recorded, no verdict.
+ */
+export type Status = "pass" | "fail" | "warn" | "skip" | "info";
+
+/** The area a check belongs to; one file under `conformance/checks/` per area. */
+export type Area =
+  | "endpoint"
+  | "jsonrpc"
+  | "get"
+  | "resumability"
+  | "sessions"
+  | "version"
+  | "lifecycle"
+  | "security"
+  | "content"
+  | "legacy";
+
+/** Every area in report order. */
+export const AREAS: readonly Area[] = [
+  "endpoint",
+  "jsonrpc",
+  "get",
+  "resumability",
+  "sessions",
+  "version",
+  "lifecycle",
+  "security",
+  "content",
+  "legacy",
+];
+
+/** Protocol revisions the suite checks: 2024-11-05 is the legacy HTTP+SSE transport, the rest Streamable HTTP. */
+export type SuiteRevision = "2024-11-05" | "2025-03-26" | "2025-06-18" | "2025-11-25";
+
+/** Every revision the suite knows, oldest first. */
+export const SUITE_REVISIONS: readonly SuiteRevision[] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+
+/** Streamable HTTP revisions, oldest first. */
+export const MODERN_REVISIONS: readonly SuiteRevision[] = ["2025-03-26", "2025-06-18", "2025-11-25"];
+
+/**
+ * One HTTP exchange as recorded for a result: the request and (when one came) the response, both trimmed.
+ * Header names are lower case. Bodies are cut to about 600 characters (SSE bodies are shown as frames).
+ */
+export interface Evidence {
+  /** The request that was sent. */
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  /** The response, absent when none arrived (timeout, network error). */
+  response?: { status: number; headers: Record<string, string>; body?: string };
+  /** Why no (complete) response was seen, e.g. `no response within 5000 ms`. */
+  error?: string;
+}
+
+/**
+ * What a check's `run` returns. `status: "fail"` is reported as `warn` for SHOULD/MAY checks. `strict: true`
+ * marks a row where the spec is silent or debated: reported as `info` normally and `fail` under `--strict`.
+ */
+export interface Outcome {
+  /** The verdict (before level and strict mapping). */
+  status: Status;
+  /** One sentence a newcomer understands: what was seen and what it means. */
+  message: string;
+  /** What the rule expects, e.g. `HTTP 202 with an empty body`. */
+  expected?: string;
+  /** What came back, e.g. `HTTP 200 with 42 bytes`. */
+  actual?: string;
+  /** Exchanges that decided the result; defaults to the last exchange of the check. */
+  evidence?: Evidence[];
+  /** The row is silent or debated in the spec: info normally, fail under `--strict`. */
+  strict?: boolean;
+}
+
+/**
+ * A conformance check: data plus a function. `run` gets a {@link Context} bound to the target and the
+ * revision under test and returns an {@link Outcome}; throwing a `SkipError` skips, any other error fails.
+ *
+ * @example
+ * ```ts
+ * const check: Check = {
+ *   id: "T-EP-03", area: "endpoint", revisions: ["2025-03-26"], level: "SHOULD",
+ *   title: "Unsupported methods get 405 with Allow", specRef: "RFC 9110 §15.5.6",
+ *   async run(ctx) { const r = await ctx.request("PUT"); return r.status === 405 ? ctx.pass("405") : ctx.fail("not 405"); },
+ * };
+ * ```
+ */
+export interface Check {
+  /** Rule ID from `spec-requirements.md`, e.g. `T-POST-03`. */
+  id: string;
+  /** File/area the check belongs to. */
+  area: Area;
+  /** Revisions the rule applies to. */
+  revisions: readonly SuiteRevision[];
+  /** Requirement level. */
+  level: Level;
+  /** Short title in sentence case. */
+  title: string;
+  /** Where the rule is written, e.g. `2025-03-26 basic/transports §Sending Messages`. */
+  specRef: string;
+  /** Performs the check. */
+  run(ctx: Context): Promise<Outcome>;
+}
+
+/** The result of one check for one revision, as reported. */
+export interface CheckResult {
+  id: string;
+  area: Area;
+  revision: SuiteRevision;
+  level: Level;
+  title: string;
+  specRef: string;
+  status: Status;
+  message: string;
+  expected?: string;
+  actual?: string;
+  evidence: Evidence[];
+  /** Wall-clock time the check took, in milliseconds. */
+  durationMs: number;
+}
+
+/** What the suite learned about one revision before running checks. */
+export interface Detection {
+  revision: SuiteRevision;
+  supported: boolean;
+  /** How it was decided, e.g. `initialize answered protocolVersion 2025-06-18`. */
+  note: string;
+  /** For 2024-11-05: the SSE URL of the legacy transport. */
+  url?: string;
+}
+
+/** The whole run, as returned by `runConformance` and written by `--format json`. */
+export interface Report {
+  /** Format version of this object. */
+  schema: "mcpwire.conformance/1";
+  target: string;
+  startedAt: string;
+  finishedAt: string;
+  strict: boolean;
+  /** Revisions the checks ran for, oldest first. */
+  revisions: SuiteRevision[];
+  detection: Detection[];
+  results: CheckResult[];
+  totals: Record<Status, number>;
+  /** `fail` when any result is `fail` (MUST checks, or strict rows under `--strict`). */
+  verdict: "pass" | "fail";
+  /** 1 when `verdict` is `fail`, else 0. */
+  exitCode: 0 | 1;
+}
+
+/** A fetch-compatible function the suite sends every request through. */
+export type FetchLike = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
+
+/** Events reported while the suite runs (for progress output). */
+export type ProgressEvent =
+  | { type: "detect"; detection: Detection }
+  | { type: "start"; revision: SuiteRevision; checks: number }
+  | { type: "result"; result: CheckResult; done: number; total: number };
+
+/** Options of `runConformance`. Every field is optional. */
+export interface ConformanceOptions {
+  /** Revisions to check; default: detected by initializing with each. */
+  specVersions?: SuiteRevision[];
+  /** Turn rows where the spec is silent or debated into failures. @default false */
+  strict?: boolean;
+  /** Extra headers on every request (e.g. `Authorization`). */
+  headers?: Record<string, string>;
+  /** Only run checks whose ID equals or starts with one of these (e.g. `T-SESS`). */
+  only?: string[];
+  /** Upper bound for every single network wait, in milliseconds. @default 5000 */
+  timeoutMs?: number;
+  /** URL of a legacy 2024-11-05 SSE endpoint (GET) to check as well. */
+  legacySseUrl?: string;
+  /** A tool that streams progress (used by streaming and resumption checks). */
+  streamTool?: { name: string; args: Record<string, unknown> };
+  /** A tool that makes the server send a notification (e.g. `notifications/tools/list_changed`). */
+  notifyTool?: { name: string; args: Record<string, unknown> };
+  /** Called as the run progresses. */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** A target: a URL, or an object with a URL and a fetch function, or a bare fetch function. */
+export type Target = string | URL | { url: string | URL; fetch?: FetchLike } | FetchLike;

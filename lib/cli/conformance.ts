@@ -1,0 +1,24 @@
+/**
+ * `mcpwire conformance`: the conformance suite's command (`conformance/cli.ts`) wired to the runtime.
+ *
+ * @module
+ */
+import type { Runtime } from "../runtime/mod.ts";
+import { conformanceCommand as runCommand } from "../../conformance/cli.ts";
+
+/**
+ * Runs `mcpwire conformance <url> [options]` (see `conformance/cli.ts` for the options).
+ *
+ * @returns 1 when any MUST check fails, 2 for a usage error, 0 otherwise.
+ */
+export async function conformanceCommand(argv: string[], rt: Runtime): Promise<number> {
+  const writes: Promise<void>[] = [];
+  const code = await runCommand(argv, {
+    stdout: (text) => void writes.push(rt.writeStdout(text)),
+    stderr: (text) => rt.writeStderr(text),
+    writeFile: (path, text) => rt.writeTextFile(path, text),
+    isTTY: rt.stdoutIsTTY(),
+  });
+  await Promise.all(writes);
+  return code;
+}
