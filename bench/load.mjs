@@ -16,6 +16,8 @@ const SESSIONS = config.sessions ?? 10;
 const DURATION = config.durationMs ?? 5_000;
 const WARMUP = config.warmupMs ?? 1_000;
 const VERSION = config.protocolVersion ?? "2025-06-18";
+/** Paced mode: each session sends this many calls per second (0: back to back, the closed loop). */
+const RATE = config.ratePerSession ?? 0;
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 const initialize = (id) => ({
@@ -104,7 +106,15 @@ async function httpSession(n) {
   await request(config.url, headers, JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })).catch(fail);
   await setUpDone();
   let id = 1 + n * 1_000_000;
+  const interval = RATE > 0 ? 1000 / RATE : 0;
+  let next = performance.now() + (interval * n) / SESSIONS; // sessions staggered over one interval
   while (performance.now() < end) {
+    if (interval > 0) {
+      // Paced: wait for the next slot; a late call does not make the next ones burst.
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      next = Math.max(next + interval, performance.now());
+    }
     id++;
     const started = performance.now();
     try {

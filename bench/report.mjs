@@ -36,7 +36,7 @@ function overheadTable(rows, kind) {
       ]);
     }
   }
-  return table(["sessions", "target", "calls/s", `× ${kind === "http" ? "direct" : "direct stdio"}`, "p50 ms", "p90 ms", "p99 ms", "p99 added ms", "proxy CPU µs/call", "proxy RSS MB"], out);
+  return table(["sessions", "target", "calls/s", `× ${kind === "stdio" ? "direct stdio" : "direct"}`, "p50 ms", "p90 ms", "p99 ms", "p99 added ms", "proxy CPU µs/call", "proxy RSS MB"], out);
 }
 
 function streamingTable(rows, shapes = {}) {
@@ -101,7 +101,11 @@ export function checkTargets(rows) {
     const mine = ov("http", 10, target);
     if (direct?.callsPerSec && mine?.ratio != null) {
       out.push({ target: `${target}: calls/s ≥ 0.90 × direct (10 sessions)`, value: `${f(mine.ratio)} ×`, met: mine.ratio >= 0.9 });
-      out.push({ target: `${target}: p99 added ≤ 2 ms (10 sessions)`, value: `${f(mine.p99Added)} ms`, met: mine.p99Added <= 2 });
+      out.push({ target: `${target}: p99 added ≤ 2 ms (10 sessions, back to back)`, value: `${f(mine.p99Added)} ms`, met: mine.p99Added <= 2 });
+    }
+    const paced = ov("http-paced", 10, target);
+    if (paced?.p99Added != null) {
+      out.push({ target: `${target}: p99 added ≤ 2 ms (10 sessions, ${paced.pacedRate} calls/s in all)`, value: `${f(paced.p99Added)} ms`, met: paced.p99Added <= 2 });
     }
     const bridges = ["supergateway", "mcp-proxy"].map((t) => ov("stdio", 10, t)).filter((r) => r?.callsPerSec);
     const stdio = ov("stdio", 10, target);
@@ -132,6 +136,10 @@ export function markdown(rows, meta) {
     "### Overhead: HTTP upstream (sequential tools/call per session)",
     "",
     overheadTable(rows, "http"),
+    "",
+    "### Overhead at a fixed rate: HTTP upstream, calls paced well below capacity",
+    "",
+    overheadTable(rows, "http-paced"),
     "",
     "### Overhead: stdio upstream (one child per session)",
     "",

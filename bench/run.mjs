@@ -38,6 +38,7 @@ const config = smoke
   ? {
     smoke: true,
     sessions: [2],
+    pacedRate: 100,
     stdioSessions: [2],
     durationMs: 300,
     warmupMs: 100,
@@ -55,6 +56,7 @@ const config = smoke
   }
   : {
     sessions: [10, 100],
+    pacedRate: 1_000,
     stdioSessions: [10, 100],
     durationMs: 2_000,
     warmupMs: 700,

@@ -71,6 +71,14 @@ export async function overhead(config, log) {
     for (const sessions of config.sessions) {
       rows.push(...await rounds(http, sessions, config, (t) => ({ url: t.url }), log, "http"));
     }
+    // The same 10 sessions paced well below capacity: the latency a proxy adds when the CPU is not saturated.
+    if (config.pacedRate) {
+      const paced = http.filter((t) => !t.label.startsWith("byte proxy"));
+      const rate = config.pacedRate / config.sessions[0];
+      for (const row of await rounds(paced, config.sessions[0], config, (t) => ({ url: t.url, ratePerSession: rate }), log, "http")) {
+        rows.push({ ...row, upstream: "http-paced", pacedRate: config.pacedRate });
+      }
+    }
   } finally {
     await stopAll(http);
     await upstream.stop();
