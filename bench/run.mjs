@@ -57,6 +57,7 @@ const config = smoke
   : {
     sessions: [10, 100],
     pacedRate: 1_000,
+    pacedDurationMs: 5_000,
     stdioSessions: [10, 100],
     durationMs: 2_000,
     warmupMs: 700,

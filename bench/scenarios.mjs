@@ -75,7 +75,9 @@ export async function overhead(config, log) {
     if (config.pacedRate) {
       const paced = http.filter((t) => !t.label.startsWith("byte proxy"));
       const rate = config.pacedRate / config.sessions[0];
-      for (const row of await rounds(paced, config.sessions[0], config, (t) => ({ url: t.url, ratePerSession: rate }), log, "http")) {
+      // Longer rounds: at 1,000 calls/s a p99 needs a few thousand samples to settle.
+      const pacedConfig = { ...config, durationMs: config.pacedDurationMs ?? config.durationMs };
+      for (const row of await rounds(paced, config.sessions[0], pacedConfig, (t) => ({ url: t.url, ratePerSession: rate }), log, "http")) {
         rows.push({ ...row, upstream: "http-paced", pacedRate: config.pacedRate });
       }
     }
