@@ -130,6 +130,19 @@ async function httpSession(n) {
       await new Promise((r) => setTimeout(r, 10));
     }
   }
+  // End the session, as a well-behaved client does: later runs then meet a proxy without stale sessions.
+  if (sid) {
+    await new Promise((resolve) => {
+      const req = http.request(config.url, { method: "DELETE", agent, headers }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+      });
+      req.setTimeout(5_000, () => req.destroy());
+      req.on("error", resolve);
+      req.on("close", resolve);
+      req.end();
+    });
+  }
 }
 
 async function stdioSession(n) {
