@@ -230,6 +230,7 @@ export class KeepAlive {
     return this.#connections.size;
   }
 
+  /** Watches a newly opened connection (starts the timer when it is the first). */
   add(connection: SseConnection): void {
     this.#connections.add(connection);
     if (this.#timer === undefined && this.#intervalMs > 0) {
@@ -238,6 +239,7 @@ export class KeepAlive {
     }
   }
 
+  /** Stops watching a connection (stops the timer when none is left). */
   delete(connection: SseConnection): void {
     this.#connections.delete(connection);
     if (this.#connections.size === 0 && this.#timer !== undefined) {

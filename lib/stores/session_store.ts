@@ -23,10 +23,13 @@ export interface SessionRecord {
 
 /** Stores session records. Implementations must be safe to call concurrently. */
 export interface SessionStore {
+  /** The record of session `id`, or `undefined` when unknown (never issued, deleted or expired). */
   get(id: string): Promise<SessionRecord | undefined>;
+  /** Stores (a copy of) a record, replacing any record with the same id. */
   set(record: SessionRecord): Promise<void>;
   /** Updates `lastSeenAt`; does nothing for an unknown id. */
   touch(id: string, now: number): Promise<void>;
+  /** Forgets session `id`; does nothing for an unknown id. */
   delete(id: string): Promise<void>;
   /** Removes and returns the ids of sessions idle since before `cutoff` (ms since the epoch). */
   expire(cutoff: number): Promise<string[]>;
