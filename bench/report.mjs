@@ -167,7 +167,7 @@ export function markdown(rows, meta) {
 export function latencySvg(rows, meta) {
   const bars = rows.filter((r) => r.scenario === "overhead" && r.p50 != null && r.sessions === Math.min(...rows.filter((x) => x.scenario === "overhead").map((x) => x.sessions)));
   const width = 760;
-  const left = 250;
+  const left = 290;
   const rowH = 34;
   const top = 50;
   const height = top + bars.length * rowH + 40;
@@ -183,7 +183,8 @@ export function latencySvg(rows, meta) {
   bars.forEach((b, i) => {
     const y = top + i * rowH;
     const mcp = b.target.startsWith("mcpwire");
-    parts.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(`${b.upstream === "stdio" ? "stdio: " : "http: "}${b.target}`)}</text>`);
+    const kind = b.upstream === "stdio" ? "stdio" : b.upstream === "http-paced" ? `http, ${b.pacedRate}/s` : "http";
+    parts.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(`${kind}: ${b.target}`)}</text>`);
     parts.push(`<rect x="${left}" y="${y + 4}" width="${(x(b.p99) - left).toFixed(1)}" height="20" fill="${mcp ? "#9ecae1" : "#d9d9d9"}"/>`);
     parts.push(`<rect x="${left}" y="${y + 8}" width="${(x(b.p50) - left).toFixed(1)}" height="12" fill="${mcp ? "#3182bd" : "#737373"}"/>`);
     parts.push(`<text x="${(x(b.p99) + 6).toFixed(1)}" y="${y + 18}">${f(b.p50)} / ${f(b.p99)}</text>`);
