@@ -18,9 +18,9 @@ import {
   UpstreamUnavailableError,
 } from "./types.ts";
 
-/** A started child process, as the runtime adapter provides it (see `lib/runtime/process.ts`). */
+/** A started child process, as the runtime adapter's `spawn` provides it (`lib/runtime/mod.ts`). */
 export interface StdioChild {
-  /** Operating-system process id, when there is a process. */
+  /** Operating-system process id, when the child is a real one. */
   pid?: number | undefined;
   /** The child's standard input: newline-delimited JSON-RPC to the server. */
   stdin: WritableStream<Uint8Array>;
@@ -60,8 +60,8 @@ export interface StdioUpstreamOptions {
  *
  * @example
  * ```ts ignore
- * import { spawn } from "../runtime/process.ts";
- * const upstream = stdioUpstream({ command: "npx", args: ["mcp-server-everything"], spawn });
+ * import { runtime } from "../runtime/mod.ts";
+ * const upstream = stdioUpstream({ command: "npx", args: ["mcp-server-everything"], spawn: runtime.spawn });
  * ```
  */
 export function stdioUpstream(options: StdioUpstreamOptions): Upstream {

@@ -44,7 +44,7 @@ export const EXAMPLE_TOOLS = [
 
 /**
  * Handles one client message; `send` writes server messages (progress, then the response).
- * Exported so tests can drive the server in process.
+ * Exported so tests can drive the server in-process, without a child.
  */
 export async function handleExampleMessage(message: JsonRpcMessage, send: (m: JsonRpcMessage) => Promise<void>): Promise<void> {
   if (!isRequest(message)) return; // notifications and responses need no answer

@@ -21,7 +21,7 @@ import { createFixture } from "../client/_test_fixture.ts";
 import { type StdioChild, stdioUpstream } from "../client/stdio.ts";
 import { spawn } from "../runtime/process.ts";
 
-const SDK_FIXTURE = new URL("./_sdk_server_fixture.mjs", import.meta.url).pathname;
+const SDK_FIXTURE = new URL("../../fixtures/real/sdk_event_store_server.mjs", import.meta.url).pathname;
 const FAST = { initialDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 12 };
 
 function resilient(options: HttpUpstreamOptions) {

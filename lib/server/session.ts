@@ -21,7 +21,7 @@ export function mintSessionId(): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** One live session of this process. */
+/** One live session, held in memory by this instance of the endpoint. */
 export class LiveSession {
   readonly record: SessionRecord;
   readonly upstream: UpstreamConnection;

@@ -1,6 +1,6 @@
 /**
  * The SessionStore port: the serializable record of each downstream session, so that sessions can expire
- * and (with a shared implementation) outlive one process.
+ * and (with a shared implementation) outlive any single instance of the proxy.
  *
  * @module
  */
