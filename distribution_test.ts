@@ -21,7 +21,10 @@ function run(
   options: { cwd: string; timeoutMs?: number; until?: RegExp; env?: Record<string, string> },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...globalThis.process.env, NO_COLOR: "1", ...options.env } });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...globalThis.process.env, NO_COLOR: "1", ...options.env },
+    });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
@@ -64,17 +67,24 @@ describe("importing from a URL", () => {
   });
 
   test("deno run -A <url>/cli.ts --help works in an empty directory", { timeout: 120_000 }, async () => {
-    const r = await run(DENO, ["run", "-A", new URL("/cli.ts", server.url).href, "--help"], { cwd: empty, timeoutMs: 110_000 });
+    const r = await run(DENO, ["run", "-A", new URL("/cli.ts", server.url).href, "--help"], {
+      cwd: empty,
+      timeoutMs: 110_000,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Usage: mcpwire <command>/);
   });
 
-  test("a Deno script with no configuration imports mod.ts from the URL and starts a working reverse proxy", { timeout: 120_000 }, async () => {
+  test("a Deno script with no configuration imports mod.ts from the URL and starts a working reverse proxy", {
+    timeout: 120_000,
+  }, async () => {
     const script = join(empty, "proxy.ts");
     writeFileSync(
       script,
       `import { createReverseProxy, stdioUpstream, runtime } from "${new URL("/mod.ts", server.url).href}";
-const upstream = stdioUpstream({ command: runtime.execPath(), args: ["run", "${new URL("/lib/demo/example_server.ts", server.url).href}"], spawn: runtime.spawn });
+const upstream = stdioUpstream({ command: runtime.execPath(), args: ["run", "${
+        new URL("/lib/demo/example_server.ts", server.url).href
+      }"], spawn: runtime.spawn });
 const proxy = createReverseProxy({ upstream });
 const s = await runtime.serve(proxy.fetch, { port: 0 });
 const endpoint = new URL("/mcp", s.url);
@@ -102,23 +112,34 @@ describe("running from a clone", () => {
     assert.match(r.stdout, /Usage: mcpwire <command>/);
   });
 
-  test("every command has --help, and a bad flag gives one clear line plus usage and exit 2", { timeout: 60_000 }, async () => {
-    for (const command of ["reverse", "demo"]) {
-      const help = await run(DENO, ["run", "-A", "cli.ts", command, "--help"], { cwd: ROOT });
-      assert.equal(help.code, 0, command);
-      assert.match(help.stdout, /^Usage:/, command);
-      const bad = await run(DENO, ["run", "-A", "cli.ts", command, "--no-such-flag"], { cwd: ROOT });
-      assert.equal(bad.code, 2, command);
-      assert.match(bad.stderr, new RegExp(`^mcpwire ${command}: Unknown option --no-such-flag\\n`));
-      assert.match(bad.stderr, /Usage:/);
-    }
-    const unknown = await run(DENO, ["run", "-A", "cli.ts", "frobnicate"], { cwd: ROOT });
-    assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command frobnicate/);
-  });
+  test(
+    "every command has --help, and a bad flag gives one clear line plus usage and exit 2",
+    { timeout: 60_000 },
+    async () => {
+      for (const command of ["reverse", "demo"]) {
+        const help = await run(DENO, ["run", "-A", "cli.ts", command, "--help"], { cwd: ROOT });
+        assert.equal(help.code, 0, command);
+        assert.match(help.stdout, /^Usage:/, command);
+        const bad = await run(DENO, ["run", "-A", "cli.ts", command, "--no-such-flag"], { cwd: ROOT });
+        assert.equal(bad.code, 2, command);
+        assert.match(bad.stderr, new RegExp(`^mcpwire ${command}: Unknown option --no-such-flag\\n`));
+        assert.match(bad.stderr, /Usage:/);
+      }
+      const unknown = await run(DENO, ["run", "-A", "cli.ts", "frobnicate"], { cwd: ROOT });
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /unknown command frobnicate/);
+    },
+  );
 
   test("mcpwire demo exits 0 and shows the traffic", { timeout: 60_000 }, async () => {
-    for (const [cmd, args] of [[DENO, ["run", "-A", "cli.ts", "demo", "--interval", "20"]], [BUN, ["cli.ts", "demo", "--interval", "20"]]] as const) {
+    for (
+      const [cmd, args] of [[DENO, ["run", "-A", "cli.ts", "demo", "--interval", "20"]], [BUN, [
+        "cli.ts",
+        "demo",
+        "--interval",
+        "20",
+      ]]] as const
+    ) {
       const r = await run(cmd, [...args], { cwd: ROOT });
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /client → server .* initialize #1/);
@@ -130,7 +151,18 @@ describe("running from a clone", () => {
 
 describe("shutdown", () => {
   test("Ctrl-C ends the proxy cleanly: children ended, streams closed, exit 0", { timeout: 60_000 }, async () => {
-    const child = spawn(DENO, ["run", "-A", "cli.ts", "reverse", "--bind", "127.0.0.1:0", "--", DENO, "run", "lib/demo/example_server.ts"], {
+    const child = spawn(DENO, [
+      "run",
+      "-A",
+      "cli.ts",
+      "reverse",
+      "--bind",
+      "127.0.0.1:0",
+      "--",
+      DENO,
+      "run",
+      "lib/demo/example_server.ts",
+    ], {
       cwd: ROOT,
       env: { ...globalThis.process.env, NO_COLOR: "1" },
     });
@@ -144,7 +176,12 @@ describe("shutdown", () => {
     const init = await fetch(endpoint, {
       method: "POST",
       headers,
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+      }),
     });
     const sid = init.headers.get("mcp-session-id")!;
     await init.text();

@@ -50,7 +50,7 @@ export type { ReverseProxy, ReverseProxyOptions } from "./lib/proxy/reverse.ts";
 export { startForwardProxy } from "./lib/proxy/forward.ts";
 export type { ForwardProxy, ForwardProxyOptions } from "./lib/proxy/forward.ts";
 export { runtime } from "./lib/runtime/mod.ts";
-export type { Runtime, Server, ServeOptions } from "./lib/runtime/mod.ts";
+export type { Runtime, ServeOptions, Server } from "./lib/runtime/mod.ts";
 export * from "./lib/intercept/mod.ts";
 export * from "./lib/record/mod.ts";
 export {

@@ -21,7 +21,9 @@ function hundredRules(): string {
   for (let i = 0; i < 100; i++) {
     switch (i % 5) {
       case 0:
-        rules.push(`  - name: block tool ${i}\n    match: { direction: client-to-server, method: tools/call, tool: "tool-${i}" }\n    action: block`);
+        rules.push(
+          `  - name: block tool ${i}\n    match: { direction: client-to-server, method: tools/call, tool: "tool-${i}" }\n    action: block`,
+        );
         break;
       case 1:
         rules.push(
@@ -37,7 +39,9 @@ function hundredRules(): string {
         );
         break;
       default:
-        rules.push(`  - name: limit ${i}\n    match: { method: "resources/read-${i}" }\n    rateLimit: { max: 1000000, per: 1m }`);
+        rules.push(
+          `  - name: limit ${i}\n    match: { method: "resources/read-${i}" }\n    rateLimit: { max: 1000000, per: 1m }`,
+        );
     }
   }
   return `version: 1\nrules:\n${rules.join("\n")}\n`;
@@ -49,7 +53,12 @@ const MESSAGES: Intercepted[] = [
     direction: "client-to-server",
     sessionId: "s1",
     receivedAt: 0,
-    message: { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: "hi", level: 3, tag: "t-none" } } },
+    message: {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "echo", arguments: { message: "hi", level: 3, tag: "t-none" } },
+    },
   },
   {
     direction: "server-to-client",
@@ -114,7 +123,7 @@ async function timeUpstream(label: string, interceptors: Interceptor[] | null, n
   const started = performance.now();
   const reply = await conn.send([MESSAGES[0]!.message as JsonRpcMessage], { sessionId: "s1" });
   let count = 0;
-  if (reply.type === "messages") for await (const _ of reply.messages) count++;
+  if (reply.type === "messages") { for await (const _ of reply.messages) count++; }
   if (count !== n + 1) throw new Error(`expected ${n + 1} messages through the stream, got ${count}`);
   print(label, ((performance.now() - started) * 1000) / count);
 }
@@ -130,10 +139,16 @@ if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues.slice(0, 3)));
 const engine = createRulesEngine(parsed.rules);
 const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
 const runtime = g.Bun ? `bun ${g.Bun.version}` : g.Deno ? `deno ${g.Deno.version.deno}` : "unknown runtime";
-console.log(`intercept bench on ${runtime}: ${parsed.rules.rules.length} rules; messages cycle call/progress/result/read`);
+console.log(
+  `intercept bench on ${runtime}: ${parsed.rules.rules.length} rules; messages cycle call/progress/result/read`,
+);
 const loadStarted = performance.now();
 for (let i = 0; i < 20; i++) parseRules(text);
-console.log(`${"load + compile the 100-rule YAML file".padEnd(56)} ${((performance.now() - loadStarted) / 20).toFixed(2).padStart(8)} ms/load`);
+console.log(
+  `${"load + compile the 100-rule YAML file".padEnd(56)} ${
+    ((performance.now() - loadStarted) / 20).toFixed(2).padStart(8)
+  } ms/load`,
+);
 const N = 200_000;
 await timeChain("chain, no interceptors (baseline)", [], N);
 await timeChain("chain, 100 rules", [engine.interceptor], N);

@@ -10,6 +10,10 @@ await serve(proxy.fetch, { hostname: "127.0.0.1", port });
 const mb = (n: number) => (n / 1048576).toFixed(1);
 setInterval(() => {
   const m = Deno.memoryUsage();
-  console.error(`rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} conns ${proxy.endpoint.stats().connections}`);
+  console.error(
+    `rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${
+      mb(m.external)
+    } conns ${proxy.endpoint.stats().connections}`,
+  );
   (globalThis as any).gc?.();
 }, 2000);

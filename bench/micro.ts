@@ -55,24 +55,42 @@ const fakeFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<
 };
 
 const url = "http://127.0.0.1:8080/mcp";
-const base = { "content-type": "application/json", accept: "application/json, text/event-stream", host: "127.0.0.1:8080" };
+const base = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  host: "127.0.0.1:8080",
+};
 
 async function measure(label: string, handler: (r: Request) => Promise<Response>): Promise<void> {
-  const init = await handler(new Request(url, {
-    method: "POST",
-    headers: base,
-    body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "m", version: "1" } } }),
-  }));
+  const init = await handler(
+    new Request(url, {
+      method: "POST",
+      headers: base,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 0,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "m", version: "1" } },
+      }),
+    }),
+  );
   const sid = init.headers.get("mcp-session-id")!;
   await init.text();
   const headers = { ...base, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" };
   const run = async (n: number) => {
     for (let i = 1; i <= n; i++) {
-      const res = await handler(new Request(url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "tools/call", params: { name: "echo", arguments: { text: "hello" } } }),
-      }));
+      const res = await handler(
+        new Request(url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: i,
+            method: "tools/call",
+            params: { name: "echo", arguments: { text: "hello" } },
+          }),
+        }),
+      );
       await res.text();
     }
   };
@@ -84,13 +102,17 @@ async function measure(label: string, handler: (r: Request) => Promise<Response>
 
 const baseline = async (r: Request) => {
   await r.text();
-  return new Response(JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }), { headers: { "content-type": "application/json" } });
+  return new Response(JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }), {
+    headers: { "content-type": "application/json" },
+  });
 };
 await measure("baseline (read body, JSON response)", baseline);
 const proxy = createReverseProxy({ upstream: fakeUpstream });
 await measure("app (Hono, security, CORS) + endpoint", proxy.fetch);
 await measure("endpoint.handle only", (r) => proxy.endpoint.handle(r));
-const viaConnector = createReverseProxy({ upstream: streamableHttpUpstream({ url: "http://127.0.0.1:9/mcp", fetch: fakeFetch as typeof fetch }) });
+const viaConnector = createReverseProxy({
+  upstream: streamableHttpUpstream({ url: "http://127.0.0.1:9/mcp", fetch: fakeFetch as typeof fetch }),
+});
 await measure("app + endpoint + HTTP connector (in-process fetch)", viaConnector.fetch);
 await proxy.close();
 await viaConnector.close();

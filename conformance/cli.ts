@@ -126,7 +126,9 @@ export function _parseArgs(argv: string[]): Parsed {
         break;
       case "--format": {
         const f = value();
-        if (f !== "pretty" && f !== "json" && f !== "junit") throw new UsageError(`Unknown format ${f}; choose pretty, json or junit`);
+        if (f !== "pretty" && f !== "json" && f !== "junit") {
+          throw new UsageError(`Unknown format ${f}; choose pretty, json or junit`);
+        }
         out.format = f;
         break;
       }
@@ -160,13 +162,17 @@ export function _parseArgs(argv: string[]): Parsed {
         break;
       case "--timeout": {
         const ms = Number(value());
-        if (!Number.isFinite(ms) || ms <= 0) throw new UsageError("The --timeout value must be a positive number of milliseconds");
+        if (!Number.isFinite(ms) || ms <= 0) {
+          throw new UsageError("The --timeout value must be a positive number of milliseconds");
+        }
         out.options.timeoutMs = ms;
         break;
       }
       default:
         if (arg.startsWith("-")) throw new UsageError(`Unknown option ${arg}`);
-        if (out.url !== undefined) throw new UsageError(`Only one URL can be checked at a time (got ${out.url} and ${arg})`);
+        if (out.url !== undefined) {
+          throw new UsageError(`Only one URL can be checked at a time (got ${out.url} and ${arg})`);
+        }
         out.url = arg;
     }
   }
@@ -189,7 +195,13 @@ export function _parseArgs(argv: string[]): Parsed {
  */
 export async function conformanceCommand(
   argv: string[],
-  io: { stdout(text: string): void; stderr(text: string): void; writeFile(path: string, text: string): Promise<void>; isTTY: boolean; fetch?: FetchLike },
+  io: {
+    stdout(text: string): void;
+    stderr(text: string): void;
+    writeFile(path: string, text: string): Promise<void>;
+    isTTY: boolean;
+    fetch?: FetchLike;
+  },
 ): Promise<number> {
   let parsed: Parsed;
   try {
@@ -233,7 +245,11 @@ export async function conformanceCommand(
     try {
       await io.writeFile(parsed.output, formatted);
     } catch (error) {
-      io.stderr(`mcpwire conformance: could not write ${parsed.output}: ${error instanceof Error ? error.message : String(error)}\n`);
+      io.stderr(
+        `mcpwire conformance: could not write ${parsed.output}: ${
+          error instanceof Error ? error.message : String(error)
+        }\n`,
+      );
       return 2;
     }
     io.stdout(parsed.format === "pretty" ? `${formatVerdict(report)}\n` : formatPretty(report, { color: io.isTTY }));

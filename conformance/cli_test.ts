@@ -32,17 +32,37 @@ describe("mcpwire conformance command", () => {
   });
 
   it("accepts several values after --spec-version and --only", () => {
-    const parsed = _parseArgs(["http://x/mcp", "--spec-version", "2025-03-26", "2025-06-18", "--only", "T-SESS", "T-PV-02", "--strict"]);
+    const parsed = _parseArgs([
+      "http://x/mcp",
+      "--spec-version",
+      "2025-03-26",
+      "2025-06-18",
+      "--only",
+      "T-SESS",
+      "T-PV-02",
+      "--strict",
+    ]);
     assert.deepEqual(parsed.options.specVersions, ["2025-03-26", "2025-06-18"]);
     assert.deepEqual(parsed.options.only, ["T-SESS", "T-PV-02"]);
     assert.equal(parsed.options.strict, true);
     assert.equal(parsed.url, "http://x/mcp");
-    const headers = _parseArgs(["--header", "Authorization: Bearer a:b", "http://x/mcp", "--header=X-One: 1"]).options.headers;
+    const headers =
+      _parseArgs(["--header", "Authorization: Bearer a:b", "http://x/mcp", "--header=X-One: 1"]).options.headers;
     assert.deepEqual(headers, { authorization: "Bearer a:b", "x-one": "1" });
   });
 
   it("rejects bad arguments with exit code 2 and a sentence-case message", async () => {
-    for (const argv of [[], ["http://x/mcp", "--format", "xml"], ["http://x/mcp", "--spec-version", "2020-01-01"], ["http://x/mcp", "--bogus"], ["not a url"], ["http://x/mcp", "--header", "nocolon"], ["http://x/mcp", "--stream-args", "[1]"]]) {
+    for (
+      const argv of [
+        [],
+        ["http://x/mcp", "--format", "xml"],
+        ["http://x/mcp", "--spec-version", "2020-01-01"],
+        ["http://x/mcp", "--bogus"],
+        ["not a url"],
+        ["http://x/mcp", "--header", "nocolon"],
+        ["http://x/mcp", "--stream-args", "[1]"],
+      ]
+    ) {
       const t = io();
       assert.equal(await conformanceCommand(argv, t.io), 2, argv.join(" "));
       assert.match(t.out.stderr, /mcpwire conformance: [A-Za-z]/);
@@ -63,7 +83,13 @@ describe("mcpwire conformance command", () => {
 
   it("exits 1 on a MUST failure and explains it with evidence", { timeout: 30_000 }, async () => {
     const t = io(createReferenceServer({ knobs: { unknownSession400: true } }).fetch);
-    const code = await conformanceCommand(["http://ref.test/mcp", "--spec-version=2025-11-25", "--only", "T-SESS", ...FAST], t.io);
+    const code = await conformanceCommand([
+      "http://ref.test/mcp",
+      "--spec-version=2025-11-25",
+      "--only",
+      "T-SESS",
+      ...FAST,
+    ], t.io);
     assert.equal(code, 1);
     assert.match(t.out.stdout, /✘ T-SESS-06 .*\[MUST\]/);
     assert.match(t.out.stdout, /expected: HTTP 404/);
@@ -74,11 +100,32 @@ describe("mcpwire conformance command", () => {
   it("exits 0 on a SHOULD failure, and --strict fails debated rows", { timeout: 30_000 }, async () => {
     const fetch = createReferenceServer({ knobs: { acceptBatchesAlways: true, putNotFound: true } }).fetch;
     const lenient = io(fetch);
-    assert.equal(await conformanceCommand(["http://ref.test/mcp", "--spec-version", "2025-06-18", "--only", "T-BATCH,T-EP-03", ...FAST], lenient.io), 0);
+    assert.equal(
+      await conformanceCommand([
+        "http://ref.test/mcp",
+        "--spec-version",
+        "2025-06-18",
+        "--only",
+        "T-BATCH,T-EP-03",
+        ...FAST,
+      ], lenient.io),
+      0,
+    );
     assert.match(lenient.out.stdout, /! T-EP-03/);
     assert.match(lenient.out.stdout, /i T-BATCH-05/);
     const strict = io(fetch);
-    assert.equal(await conformanceCommand(["http://ref.test/mcp", "--spec-version", "2025-06-18", "--only", "T-BATCH", "--strict", ...FAST], strict.io), 1);
+    assert.equal(
+      await conformanceCommand([
+        "http://ref.test/mcp",
+        "--spec-version",
+        "2025-06-18",
+        "--only",
+        "T-BATCH",
+        "--strict",
+        ...FAST,
+      ], strict.io),
+      1,
+    );
   });
 
   it("colours rows and rewrites one progress line on a terminal", { timeout: 30_000 }, async () => {
@@ -93,7 +140,20 @@ describe("mcpwire conformance command", () => {
   it("writes JSON and JUnit reports to --output", { timeout: 30_000 }, async () => {
     const fetch = createReferenceServer({ knobs: { notification200: true } }).fetch;
     const t = io(fetch);
-    await conformanceCommand(["http://ref.test/mcp", "--spec-version", "2025-03-26", "--only", "T-POST-03,T-SEC", "--format", "json", "--output", "r.json", "--header", "X-Test: yes", ...FAST], t.io);
+    await conformanceCommand([
+      "http://ref.test/mcp",
+      "--spec-version",
+      "2025-03-26",
+      "--only",
+      "T-POST-03,T-SEC",
+      "--format",
+      "json",
+      "--output",
+      "r.json",
+      "--header",
+      "X-Test: yes",
+      ...FAST,
+    ], t.io);
     const report = JSON.parse(t.out.files.get("r.json")!);
     assert.equal(report.schema, "mcpwire.conformance/1");
     assert.equal(report.verdict, "fail");
@@ -102,11 +162,23 @@ describe("mcpwire conformance command", () => {
     assert.equal(row.evidence[0].request.headers["x-test"], "yes");
     assert.equal(row.evidence[0].response.status, 200);
     const j = io(fetch);
-    await conformanceCommand(["http://ref.test/mcp", "--spec-version", "2025-03-26", "--only", "T-POST-03,T-SEC", "--format", "junit", ...FAST], j.io);
+    await conformanceCommand([
+      "http://ref.test/mcp",
+      "--spec-version",
+      "2025-03-26",
+      "--only",
+      "T-POST-03,T-SEC",
+      "--format",
+      "junit",
+      ...FAST,
+    ], j.io);
     const xml = j.out.stdout;
     assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /);
     assert.match(xml, /<testsuite name="2025-03-26 endpoint" tests="1" failures="1"/);
-    assert.match(xml, /<testcase classname="endpoint" name="T-POST-03 An accepted notification gets 202 with an empty body"/);
+    assert.match(
+      xml,
+      /<testcase classname="endpoint" name="T-POST-03 An accepted notification gets 202 with an empty body"/,
+    );
     assert.match(xml, /<failure message="notifications\/initialized answered 200" type="MUST">/);
     assert.match(xml, /<skipped message="no Authorization header/);
     assert.equal((xml.match(/<testcase /g) ?? []).length, (xml.match(/<\/testcase>|<testcase [^>]*\/>/g) ?? []).length);

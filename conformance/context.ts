@@ -14,7 +14,15 @@ import { type Environment, type RequestOptions, SkipError, TimeoutError, type To
 
 // Checks import everything they need from here.
 export { type Message, messagesOf, Reply } from "./reply.ts";
-export { _argsFromSchema, describe, errorCodeOf, initializeRequest, isResponseTo, notification, rpc } from "./messages.ts";
+export {
+  _argsFromSchema,
+  describe,
+  errorCodeOf,
+  initializeRequest,
+  isResponseTo,
+  notification,
+  rpc,
+} from "./messages.ts";
 export { type CallResult, type Session } from "./session.ts";
 export { Followed } from "./follow.ts";
 export { type Environment, type RequestOptions, SkipError, TimeoutError, type ToolSpec } from "./environment.ts";
@@ -113,7 +121,11 @@ export class Context {
     return this.request("POST", {
       ...options,
       body,
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...options.headers },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        ...options.headers,
+      },
     });
   }
 
@@ -139,7 +151,9 @@ export class Context {
     const negotiated = (result as Message).protocolVersion;
     if (options.protocolVersion === undefined && negotiated !== this.revision) {
       throw new SkipError(
-        `the server answered initialize(${this.revision}) with protocolVersion ${String(negotiated)}, so ${this.revision} is not supported and its rules do not apply`,
+        `the server answered initialize(${this.revision}) with protocolVersion ${
+          String(negotiated)
+        }, so ${this.revision} is not supported and its rules do not apply`,
       );
     }
     const session = createSession(this, reply, result as Message);
@@ -170,9 +184,17 @@ export class Context {
    */
   async streamTool(session: Session): Promise<ToolSpec> {
     if (this.env.streamTool) return this.env.streamTool;
-    const found = await this.#candidate(session, [/progress/i, /stream/i, /slow/i, /long/i, /sleep|wait|delay|countdown|tick/i]);
+    const found = await this.#candidate(session, [
+      /progress/i,
+      /stream/i,
+      /slow/i,
+      /long/i,
+      /sleep|wait|delay|countdown|tick/i,
+    ]);
     if (!found) {
-      throw new SkipError("no tool that streams progress was found in tools/list; pass --stream-tool NAME --stream-args JSON");
+      throw new SkipError(
+        "no tool that streams progress was found in tools/list; pass --stream-tool NAME --stream-args JSON",
+      );
     }
     return found;
   }
@@ -191,7 +213,9 @@ export class Context {
 
   /** The first tool matching the patterns in priority order, skipping tools that need client features. */
   async #candidate(session: Session, patterns: RegExp[]): Promise<ToolSpec | undefined> {
-    const tools = (await this.tools(session)).filter((t) => typeof t.name === "string" && !/sampl|elicit|roots/i.test(t.name));
+    const tools = (await this.tools(session)).filter((t) =>
+      typeof t.name === "string" && !/sampl|elicit|roots/i.test(t.name)
+    );
     let tool: Message | undefined;
     for (const pattern of patterns) {
       tool = tools.find((t) => pattern.test(t.name as string));
@@ -231,7 +255,10 @@ export class Context {
    * The request most likely to be answered with an SSE stream: the echo tool, else the stream tool, else
    * `tools/list`. Returns method and params.
    */
-  async streamingRequest(session: Session, text = "hello"): Promise<{ method: string; params: Record<string, unknown> }> {
+  async streamingRequest(
+    session: Session,
+    text = "hello",
+  ): Promise<{ method: string; params: Record<string, unknown> }> {
     const echo = await this.echoTool(session);
     if (echo) return { method: "tools/call", params: { name: echo.name, arguments: { [echo.arg]: text } } };
     try {
@@ -252,7 +279,11 @@ export class Context {
     const id = this.nextId("sse");
     const reply = await session.post(rpc(id, method, params));
     if (reply.status !== 200) throw new SkipError(`${method} answered HTTP ${reply.status}; no SSE stream to check`);
-    if (!reply.isSse) throw new SkipError(`the server answered ${method} with ${reply.mediaType || "no Content-Type"}, not SSE; nothing to check`);
+    if (!reply.isSse) {
+      throw new SkipError(
+        `the server answered ${method} with ${reply.mediaType || "no Content-Type"}, not SSE; nothing to check`,
+      );
+    }
     return { id, reply };
   }
 
@@ -358,4 +389,3 @@ export interface OutcomeExtra {
   evidence?: (Reply | Evidence)[];
   strict?: boolean;
 }
-

@@ -65,4 +65,3 @@ export interface RequestOptions {
   /** Bound for the headers to arrive (and later reads of this reply), ms. */
   timeoutMs?: number;
 }
-

@@ -125,7 +125,10 @@ export class Followed {
     const left = deadline - Date.now();
     if (lastEventId === undefined || left <= 0) return undefined;
     const retryMs = retryOf(current);
-    const reply = await reconnect(this.#session, lastEventId, { timeoutMs: left, ...(retryMs === undefined ? {} : { retryMs }) });
+    const reply = await reconnect(this.#session, lastEventId, {
+      timeoutMs: left,
+      ...(retryMs === undefined ? {} : { retryMs }),
+    });
     if (reply.status !== 200 || !reply.isSse) {
       await reply.close();
       return undefined;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ALL_CHECKS } from "./checks/mod.ts";
 import { runConformance } from "./runner.ts";
 import { FAST, runAgainstReference } from "./_test_utils.ts";
-import { type Knobs, KNOB_NAMES } from "../fixtures/servers/reference.ts";
+import { KNOB_NAMES, type Knobs } from "../fixtures/servers/reference.ts";
 import { createLegacyServer, type LegacyKnobs } from "../fixtures/servers/legacy.ts";
 import type { Report, SuiteRevision } from "./types.ts";
 
@@ -30,7 +30,12 @@ const CASES: Case[] = [
   { knob: "jsonAsTextPlain", check: "T-POST-05" },
   { knob: "sseForeignResponse", check: "T-POST-06", alsoWarns: ["T-MULTI-02"] },
   { knob: "sseStayOpen", check: "T-POST-07" },
-  { knob: "sseCloseBeforeResponse", check: "T-POST-08", revision: "2025-06-18", alsoWarns: ["T-POST-06", "T-MULTI-02"] },
+  {
+    knob: "sseCloseBeforeResponse",
+    check: "T-POST-08",
+    revision: "2025-06-18",
+    alsoWarns: ["T-POST-06", "T-MULTI-02"],
+  },
   { knob: "latin1Echo", check: "T-POST-14" },
   { knob: "parseError200", check: "T-RPC-01" },
   { knob: "lenientJsonRpc", check: "T-RPC-02" },
@@ -104,12 +109,18 @@ async function runCase(c: Case): Promise<string[]> {
   const revision = revisionFor(c);
   const report = await runAgainstReference(
     { knobs: { [c.knob]: true }, ...(c.auth ? { auth: "secret" } : {}) },
-    { specVersions: [revision], strict: c.strict ?? false, ...(c.auth ? { headers: { authorization: "Bearer secret" } } : {}) },
+    {
+      specVersions: [revision],
+      strict: c.strict ?? false,
+      ...(c.auth ? { headers: { authorization: "Bearer secret" } } : {}),
+    },
   );
   const own = report.results.find((r) => r.id === c.check);
   const level = ALL_CHECKS.find((x) => x.id === c.check)!.level;
   const wanted = level === "MUST" || c.strict ? "fail" : "warn";
-  if (own?.status !== wanted) problems.push(`${c.knob}: ${c.check} is ${own?.status} (${own?.message}), expected ${wanted}`);
+  if (own?.status !== wanted) {
+    problems.push(`${c.knob}: ${c.check} is ${own?.status} (${own?.message}), expected ${wanted}`);
+  }
   const allowed = new Set([c.check, ...(c.alsoFails ?? [])]);
   const extra = mustFailures(report).filter((id) => !allowed.has(id));
   if (extra.length > 0) problems.push(`${c.knob}: other checks fail too: ${extra.join(", ")}`);

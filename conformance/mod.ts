@@ -14,8 +14,15 @@
 export { runConformance } from "./runner.ts";
 export { ALL_CHECKS } from "./checks/mod.ts";
 export { Context, type Message, Reply, type Session, SkipError, TimeoutError } from "./context.ts";
-export { formatEvidence, formatPretty, formatProgress, formatResult, formatVerdict, type PrettyOptions } from "./report/pretty.ts";
+export {
+  formatEvidence,
+  formatPretty,
+  formatProgress,
+  formatResult,
+  formatVerdict,
+  type PrettyOptions,
+} from "./report/pretty.ts";
 export { formatJson } from "./report/json.ts";
 export { formatJunit } from "./report/junit.ts";
-export { CONFORMANCE_HELP, type CliIo, conformanceCommand } from "./cli.ts";
+export { type CliIo, CONFORMANCE_HELP, conformanceCommand } from "./cli.ts";
 export * from "./types.ts";

@@ -12,7 +12,14 @@ import { writeFileSync } from "node:fs";
 import nodeProcess from "node:process";
 import { runConformance } from "./runner.ts";
 import type { Report, SuiteRevision } from "./types.ts";
-import { type HttpChild, ROOT, serveProxy, type ServedProxy, startEverything, startHttpChild } from "../lib/_test_utils.ts";
+import {
+  type HttpChild,
+  ROOT,
+  type ServedProxy,
+  serveProxy,
+  startEverything,
+  startHttpChild,
+} from "../lib/_test_utils.ts";
 import { streamableHttpUpstream } from "../lib/client/streamable_http.ts";
 import { httpUpstream } from "../lib/client/http.ts";
 import { resilientUpstream } from "../lib/client/resilient.ts";
@@ -67,7 +74,9 @@ function writeResults(): void {
     "| server | via | revisions | pass | fail | warn | skip | failing MUST checks |",
     "|---|---|---|---|---|---|---|---|",
     ...rows.map(({ server, via, report }) =>
-      `| ${server} | ${via} | ${report.revisions.join(", ")} | ${report.totals.pass} | ${report.totals.fail} | ${report.totals.warn} | ${report.totals.skip} | ${
+      `| ${server} | ${via} | ${
+        report.revisions.join(", ")
+      } | ${report.totals.pass} | ${report.totals.fail} | ${report.totals.warn} | ${report.totals.skip} | ${
         [...new Set(report.results.filter((r) => r.status === "fail").map((r) => r.id))].join(", ") || "none"
       } |`
     ),
@@ -129,7 +138,9 @@ if (FULL) {
     });
     test("behind mcpwire reverse (the proxy falls back to HTTP+SSE upstream)", { timeout: 600_000 }, async () => {
       child ??= await startEverything("sse");
-      const proxy = await serveProxy({ upstream: resilientUpstream(httpUpstream({ url: new URL("/sse", child.url) })) });
+      const proxy = await serveProxy({
+        upstream: resilientUpstream(httpUpstream({ url: new URL("/sse", child.url) })),
+      });
       try {
         const report = await check(proxy.endpoint, { legacySseUrl: new URL("/sse", proxy.server.url).href });
         rows.push({ server: "server-everything (sse)", via: "mcpwire reverse", report });

@@ -18,7 +18,10 @@ describe("suite robustness", () => {
   it("a server that never answers gives failures, not a hung suite", { timeout: 30_000 }, async () => {
     const hang = () => new Promise<Response>(() => {});
     const started = Date.now();
-    const report = await runConformance({ url: "http://hang.test/mcp", fetch: hang }, { timeoutMs: 100, only: ["T-EP-01", "T-POST-03"] });
+    const report = await runConformance({ url: "http://hang.test/mcp", fetch: hang }, {
+      timeoutMs: 100,
+      only: ["T-EP-01", "T-POST-03"],
+    });
     assert.equal(report.verdict, "fail");
     assert.ok(report.results.some((r) => r.status === "fail" && /did not answer/.test(r.message)));
     assert.ok(Date.now() - started < 10_000);
@@ -30,7 +33,11 @@ describe("suite robustness", () => {
       void init;
       return Promise.resolve(new Response(body, { headers: { "content-type": "text/event-stream" } }));
     };
-    const report = await runConformance({ url: "http://stall.test/mcp", fetch: stall }, { timeoutMs: 100, specVersions: ["2025-11-25"], only: ["T-EP-01", "T-LIFE-01", "T-SEC-01"] });
+    const report = await runConformance({ url: "http://stall.test/mcp", fetch: stall }, {
+      timeoutMs: 100,
+      specVersions: ["2025-11-25"],
+      only: ["T-EP-01", "T-LIFE-01", "T-SEC-01"],
+    });
     assert.equal(report.results.find((r) => r.id === "T-EP-01")?.status, "fail");
     assert.equal(report.results.find((r) => r.id === "T-LIFE-01")?.status, "fail");
   });
@@ -43,35 +50,45 @@ describe("suite robustness", () => {
     assert.equal(report.exitCode, 1);
   });
 
-  it("an SSE body labelled text/plain fails T-POST-05 only, and is still read by other checks", { timeout: 30_000 }, async () => {
-    const server = createReferenceServer();
-    const mislabel: FetchLike = async (input, init) => {
-      const res = await server.fetch(input, init);
-      if ((res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
-        const headers = new Headers(res.headers);
-        headers.set("content-type", "text/plain");
-        return new Response(res.body, { status: res.status, headers });
-      }
-      return res;
-    };
-    const report = await runConformance({ url: "http://mislabel.test/mcp", fetch: mislabel }, {
-      timeoutMs: 400,
-      specVersions: ["2025-06-18"],
-      only: ["T-POST-05", "T-POST-14", "T-RPC", "T-SESS-01"],
-    });
-    const failing = report.results.filter((r) => r.status === "fail").map((r) => r.id);
-    assert.deepEqual(failing, ["T-POST-05"]);
-    assert.equal(report.results.find((r) => r.id === "T-POST-14")?.status, "pass");
-  });
+  it(
+    "an SSE body labelled text/plain fails T-POST-05 only, and is still read by other checks",
+    { timeout: 30_000 },
+    async () => {
+      const server = createReferenceServer();
+      const mislabel: FetchLike = async (input, init) => {
+        const res = await server.fetch(input, init);
+        if ((res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+          const headers = new Headers(res.headers);
+          headers.set("content-type", "text/plain");
+          return new Response(res.body, { status: res.status, headers });
+        }
+        return res;
+      };
+      const report = await runConformance({ url: "http://mislabel.test/mcp", fetch: mislabel }, {
+        timeoutMs: 400,
+        specVersions: ["2025-06-18"],
+        only: ["T-POST-05", "T-POST-14", "T-RPC", "T-SESS-01"],
+      });
+      const failing = report.results.filter((r) => r.status === "fail").map((r) => r.id);
+      assert.deepEqual(failing, ["T-POST-05"]);
+      assert.equal(report.results.find((r) => r.id === "T-POST-14")?.status, "pass");
+    },
+  );
 
   it("a server that speaks only 2026-07-28 is reported as out of scope, not failed", async () => {
     const modern = async (input: Request | URL | string, init?: RequestInit) => {
       const req = new Request(input, init);
       const body = await req.json().catch(() => ({}));
       if (body.method === "server/discover") {
-        return Response.json({ jsonrpc: "2.0", id: body.id, result: { supportedVersions: ["2026-07-28"], capabilities: {} } });
+        return Response.json({
+          jsonrpc: "2.0",
+          id: body.id,
+          result: { supportedVersions: ["2026-07-28"], capabilities: {} },
+        });
       }
-      return Response.json({ jsonrpc: "2.0", id: body.id, error: { code: -32601, message: "Method not found" } }, { status: 404 });
+      return Response.json({ jsonrpc: "2.0", id: body.id, error: { code: -32601, message: "Method not found" } }, {
+        status: 404,
+      });
     };
     const report = await runConformance({ url: "http://modern.test/mcp", fetch: modern }, { timeoutMs: 200 });
     assert.deepEqual(report.revisions, []);
@@ -81,11 +98,18 @@ describe("suite robustness", () => {
   });
 
   it("stream tool arguments are built from the input schema", () => {
-    assert.deepEqual(_argsFromSchema({ type: "object", properties: { duration: { type: "number" }, steps: { type: "number" }, label: { type: "string" } }, required: ["label"] }), {
-      duration: 1,
-      steps: 3,
-      label: "mcpwire",
-    });
+    assert.deepEqual(
+      _argsFromSchema({
+        type: "object",
+        properties: { duration: { type: "number" }, steps: { type: "number" }, label: { type: "string" } },
+        required: ["label"],
+      }),
+      {
+        duration: 1,
+        steps: 3,
+        label: "mcpwire",
+      },
+    );
   });
 
   it("conformance/ and fixtures/ use no runtime APIs outside tests", () => {

@@ -134,7 +134,11 @@ export async function runCheck(check: Check, env: Environment, revision: SuiteRe
   } catch (error) {
     if (error instanceof SkipError) outcome = ctx.skip(error.message);
     else if (error instanceof TimeoutError) {
-      outcome = ctx.fail(error.message, { evidence: [error.evidence], expected: "an answer within the timeout", actual: "no answer" });
+      outcome = ctx.fail(error.message, {
+        evidence: [error.evidence],
+        expected: "an answer within the timeout",
+        actual: "no answer",
+      });
     } else {
       const text = error instanceof Error ? error.message : String(error);
       outcome = ctx.fail(`The check could not complete: ${text}`);
@@ -203,7 +207,12 @@ async function detect(env: Environment, options: ConformanceOptions): Promise<De
     for (const revision of SUITE_REVISIONS) {
       if (!requested.includes(revision)) continue;
       if (revision === "2024-11-05") {
-        out.push({ revision, supported: true, note: "requested with --spec-version", url: options.legacySseUrl ?? env.url });
+        out.push({
+          revision,
+          supported: true,
+          note: "requested with --spec-version",
+          url: options.legacySseUrl ?? env.url,
+        });
         continue;
       }
       const probe = await probeRevision(env, revision);
@@ -230,7 +239,9 @@ async function probeRevision(env: Environment, revision: SuiteRevision): Promise
     const result = read.matched?.result as Record<string, unknown> | undefined;
     const version = result?.protocolVersion;
     const session = reply.headers.get("mcp-session-id");
-    if (session) await ctx.request("DELETE", { headers: { "mcp-session-id": session } }).then((r) => r.close(), () => {});
+    if (session) {
+      await ctx.request("DELETE", { headers: { "mcp-session-id": session } }).then((r) => r.close(), () => {});
+    }
     return {
       revision,
       supported: version === revision,
@@ -239,7 +250,11 @@ async function probeRevision(env: Environment, revision: SuiteRevision): Promise
         : `initialize(${revision}) answered HTTP ${reply.status} without an InitializeResult`,
     };
   } catch (error) {
-    return { revision, supported: false, note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      revision,
+      supported: false,
+      note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   } finally {
     await ctx.dispose();
   }
@@ -253,7 +268,10 @@ async function probeStateless(env: Environment): Promise<Detection | undefined> 
   const ctx = new Context(env, "2025-11-25");
   try {
     const id = ctx.nextId("discover");
-    const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} };
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
     const reply = await ctx.post(
       { jsonrpc: "2.0", id, method: "server/discover", params: { _meta: meta } },
       { headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "server/discover" } },
@@ -265,7 +283,9 @@ async function probeStateless(env: Environment): Promise<Detection | undefined> 
     return {
       revision: "2025-11-25",
       supported: false,
-      note: `server/discover lists only ${versions.join(", ")}: a stateless 2026-07-28 server, which this suite (2024-11-05 to 2025-11-25) does not check yet — nothing to check`,
+      note: `server/discover lists only ${
+        versions.join(", ")
+      }: a stateless 2026-07-28 server, which this suite (2024-11-05 to 2025-11-25) does not check yet — nothing to check`,
     };
   } catch {
     return undefined;
@@ -291,7 +311,12 @@ async function detectLegacy(env: Environment, url: string, given: boolean): Prom
       url,
     };
   } catch (error) {
-    return { revision: "2024-11-05", supported: given, note: `GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`, url };
+    return {
+      revision: "2024-11-05",
+      supported: given,
+      note: `GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
+      url,
+    };
   } finally {
     await ctx.dispose();
   }

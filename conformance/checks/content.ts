@@ -20,7 +20,9 @@ export const CONTENT_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       const id = ctx.nextId();
-      const withCharset = await s.post(rpc(id, "ping"), { headers: { "content-type": "application/json; charset=utf-8" } });
+      const withCharset = await s.post(rpc(id, "ping"), {
+        headers: { "content-type": "application/json; charset=utf-8" },
+      });
       const read = await ctx.follow(s, withCharset).readResponse(id);
       if (!ok(withCharset) || !read.matched) {
         return ctx.fail(`Content-Type: application/json; charset=utf-8 answered ${withCharset.status}`, {
@@ -32,10 +34,13 @@ export const CONTENT_CHECKS: Check[] = [
       const plain = await s.post(rpc(plainId, "ping"), { headers: { "content-type": "text/plain" } });
       const plainRead = await ctx.follow(s, plain).readResponse(plainId);
       if (ok(plain) && plainRead.matched && "result" in plainRead.matched) {
-        return ctx.strictFail("a text/plain body was processed as JSON-RPC; 415 Unsupported Media Type is the usual answer", {
-          expected: "HTTP 415",
-          actual: describe(plain),
-        });
+        return ctx.strictFail(
+          "a text/plain body was processed as JSON-RPC; 415 Unsupported Media Type is the usual answer",
+          {
+            expected: "HTTP 415",
+            actual: describe(plain),
+          },
+        );
       }
       return ctx.pass(`charset parameter accepted; text/plain refused with ${plain.status}`);
     },
@@ -54,10 +59,15 @@ export const CONTENT_CHECKS: Check[] = [
       for (const item of reply.items) {
         if (item.type !== "event") continue;
         if (item.event !== undefined && item.event !== "message") {
-          return ctx.fail(`an SSE event is named ${JSON.stringify(item.event)}; clients such as the TypeScript SDK drop events not named message`, {
-            expected: "no event field, or event: message",
-            actual: `event: ${item.event}`,
-          });
+          return ctx.fail(
+            `an SSE event is named ${
+              JSON.stringify(item.event)
+            }; clients such as the TypeScript SDK drop events not named message`,
+            {
+              expected: "no event field, or event: message",
+              actual: `event: ${item.event}`,
+            },
+          );
         }
         if (item.data.trim() === "") continue;
         const batch = item.data.trim().startsWith("[");

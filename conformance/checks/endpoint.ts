@@ -24,7 +24,9 @@ export const ENDPOINT_CHECKS: Check[] = [
       const init = await ctx.post(initializeRequest(id, ctx.revision));
       const read = await init.readResponse(id);
       if (!ok(init) || !read.matched || !("result" in read.matched)) {
-        const hint = init.status === 401 ? ': the server wants credentials (pass --header "Authorization: Bearer …")' : "";
+        const hint = init.status === 401
+          ? ': the server wants credentials (pass --header "Authorization: Bearer …")'
+          : "";
         return ctx.fail(`initialize at the endpoint did not succeed (HTTP ${init.status})${hint}`, {
           expected: "HTTP 2xx carrying an InitializeResult",
           actual: describe(init),
@@ -34,15 +36,20 @@ export const ENDPOINT_CHECKS: Check[] = [
       const session = init.headers.get("mcp-session-id");
       const headers: Record<string, string> = { accept: "text/event-stream" };
       if (session) headers["mcp-session-id"] = session;
-      if (ctx.atLeast("2025-06-18")) headers["mcp-protocol-version"] = String((read.matched.result as Record<string, unknown>).protocolVersion);
+      if (ctx.atLeast("2025-06-18")) {
+        headers["mcp-protocol-version"] = String((read.matched.result as Record<string, unknown>).protocolVersion);
+      }
       const get = await ctx.request("GET", { headers });
       await get.close();
       if (get.status === 404) {
-        return ctx.fail("POST works at this URL but GET answers 404: the same endpoint must answer GET with an SSE stream or 405", {
-          expected: "GET: 200 text/event-stream or 405",
-          actual: describe(get),
-          evidence: [init, get],
-        });
+        return ctx.fail(
+          "POST works at this URL but GET answers 404: the same endpoint must answer GET with an SSE stream or 405",
+          {
+            expected: "GET: 200 text/event-stream or 405",
+            actual: describe(get),
+            evidence: [init, get],
+          },
+        );
       }
       return ctx.pass(`POST initialize answered ${init.status}, GET answered ${get.status}`);
     },
@@ -57,8 +64,12 @@ export const ENDPOINT_CHECKS: Check[] = [
     async run(ctx) {
       const reply = await ctx.request("PUT", { headers: { "content-type": "application/json" }, body: "{}" });
       await reply.text();
-      if (reply.status === 405 && reply.headers.get("allow")) return ctx.pass(`405 with Allow: ${reply.headers.get("allow")}`);
-      if (reply.status === 405) return ctx.warn("405 but no Allow header", { expected: "405 with Allow", actual: describe(reply) });
+      if (reply.status === 405 && reply.headers.get("allow")) {
+        return ctx.pass(`405 with Allow: ${reply.headers.get("allow")}`);
+      }
+      if (reply.status === 405) {
+        return ctx.warn("405 but no Allow header", { expected: "405 with Allow", actual: describe(reply) });
+      }
       return ctx.fail(`PUT answered ${reply.status}; an unsupported method should get 405 with Allow`, {
         expected: "405 with Allow",
         actual: describe(reply),
@@ -77,7 +88,9 @@ export const ENDPOINT_CHECKS: Check[] = [
       const { method, params } = await ctx.streamingRequest(s);
       const reply = await s.post(rpc(ctx.nextId(), method, params), { headers: { accept: "application/json" } });
       await reply.close();
-      if (clientError(reply)) return ctx.pass(`rejected with ${reply.status} (406 is usual; clients must accept both types)`);
+      if (clientError(reply)) {
+        return ctx.pass(`rejected with ${reply.status} (406 is usual; clients must accept both types)`);
+      }
       if (!reply.isSse) return ctx.pass(`answered HTTP ${reply.status} ${reply.mediaType}, not SSE`);
       return ctx.fail(`the request accepted only application/json but the answer was ${reply.mediaType || "untyped"}`, {
         expected: "application/json, or 406",
@@ -113,7 +126,9 @@ export const ENDPOINT_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       if (!s.id) return ctx.skip("the server issues no session id, so there is no notification it must refuse");
-      const reply = await s.post(notification("notifications/initialized"), { headers: { "mcp-session-id": unknownSessionId() } });
+      const reply = await s.post(notification("notifications/initialized"), {
+        headers: { "mcp-session-id": unknownSessionId() },
+      });
       if (!clientError(reply)) {
         await reply.text();
         return ctx.fail(`a notification for an unknown session answered ${reply.status}`, {
@@ -141,7 +156,9 @@ export const ENDPOINT_CHECKS: Check[] = [
     async run(ctx) {
       const s = await ctx.initialize();
       const streaming = await ctx.streamingRequest(s);
-      for (const [method, params] of [["ping", {}], ["tools/list", {}], [streaming.method, streaming.params]] as const) {
+      for (
+        const [method, params] of [["ping", {}], ["tools/list", {}], [streaming.method, streaming.params]] as const
+      ) {
         const call = await s.call(method, params);
         const reply = call.reply;
         if (reply.mediaType !== "application/json" && reply.mediaType !== "text/event-stream") {
@@ -179,10 +196,13 @@ export const ENDPOINT_CHECKS: Check[] = [
       const read = await followed.readResponse(id);
       const foreign = read.messages.find((m) => isResponse(m) && m.id !== id);
       if (foreign) {
-        return ctx.fail(`the stream carried a response to id ${JSON.stringify(foreign.id)} before the response to ${id}`, {
-          expected: "only requests and notifications before the response",
-          actual: JSON.stringify(foreign),
-        });
+        return ctx.fail(
+          `the stream carried a response to id ${JSON.stringify(foreign.id)} before the response to ${id}`,
+          {
+            expected: "only requests and notifications before the response",
+            actual: JSON.stringify(foreign),
+          },
+        );
       }
       if (!read.matched) {
         return ctx.fail(`the stream ${read.ended ? "ended" : "stayed silent"} without the response to ${id}`, {
@@ -190,7 +210,11 @@ export const ENDPOINT_CHECKS: Check[] = [
           actual: read.ended ? "stream ended" : `nothing within ${ctx.timeoutMs} ms`,
         });
       }
-      return ctx.pass(followed.reconnects > 0 ? "the response arrived after resuming the polled stream" : "the response arrived on the stream");
+      return ctx.pass(
+        followed.reconnects > 0
+          ? "the response arrived after resuming the polled stream"
+          : "the response arrived on the stream",
+      );
     },
   },
   {
@@ -252,7 +276,10 @@ export const ENDPOINT_CHECKS: Check[] = [
       const type = call.reply.headers.get("content-type") ?? "";
       const charset = /charset\s*=\s*"?([^;"\s]+)/i.exec(type)?.[1];
       if (charset && charset.toLowerCase() !== "utf-8" && charset.toLowerCase() !== "utf8") {
-        return ctx.fail(`the answer declares charset ${charset}`, { expected: "UTF-8 (no charset or charset=utf-8)", actual: type });
+        return ctx.fail(`the answer declares charset ${charset}`, {
+          expected: "UTF-8 (no charset or charset=utf-8)",
+          actual: type,
+        });
       }
       if (!call.response) return ctx.skip("the echo tool did not answer (see T-POST-06)");
       if (!JSON.stringify(call.response).includes(text)) {

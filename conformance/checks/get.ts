@@ -106,7 +106,9 @@ export const GET_CHECKS: Check[] = [
       const wait = Math.min(ctx.timeoutMs, 1500);
       const read = await get.readUntil(() => false, wait);
       if (!read.ended) return ctx.pass(`the GET stream stayed open for ${wait} ms`);
-      if (get.items.some((i) => i.type === "retry")) return ctx.pass("the server sent retry before closing the connection");
+      if (get.items.some((i) => i.type === "retry")) {
+        return ctx.pass("the server sent retry before closing the connection");
+      }
       return ctx.fail("the server closed the GET connection without sending a retry field first", {
         expected: "a retry: field before the connection closes, so the client knows when to reconnect",
         actual: "connection closed, no retry",
@@ -129,7 +131,8 @@ export const GET_CHECKS: Check[] = [
         throw e;
       });
       const call = await s.call("tools/call", { name: notify.name, arguments: notify.args });
-      const isNote = (m: Message) => typeof m.method === "string" && m.method.startsWith("notifications/") && m.method.endsWith("list_changed");
+      const isNote = (m: Message) =>
+        typeof m.method === "string" && m.method.startsWith("notifications/") && m.method.endsWith("list_changed");
       await get.readUntil(() => false, ctx.quietMs);
       const otherFollowed = other ? ctx.follow(s, other.reply) : undefined;
       if (other && otherFollowed) await otherFollowed.readResponse(other.id);
@@ -149,7 +152,9 @@ export const GET_CHECKS: Check[] = [
           evidence: streams.filter((r) => r.messages.some((m) => JSON.stringify(m) === broadcast[0])),
         });
       }
-      if (seenOn.size === 0) return ctx.info("the notify tool produced no list_changed notification on any stream; nothing to count");
+      if (seenOn.size === 0) {
+        return ctx.info("the notify tool produced no list_changed notification on any stream; nothing to count");
+      }
       return ctx.pass("the notification arrived exactly once");
     },
   },
@@ -168,17 +173,23 @@ export const GET_CHECKS: Check[] = [
       const reads = await Promise.all(replies.map((r, i) => ctx.follow(s, r).readResponse(ids[i]!)));
       const bad = reads.findIndex((r) => !r.matched);
       if (bad !== -1) {
-        return ctx.fail(`concurrent request ${ids[bad]} got no response on its own stream (HTTP ${replies[bad]!.status})`, {
-          expected: "three responses, each on its own HTTP response",
-          actual: describe(replies[bad]!),
-          evidence: [replies[bad]!],
-        });
+        return ctx.fail(
+          `concurrent request ${ids[bad]} got no response on its own stream (HTTP ${replies[bad]!.status})`,
+          {
+            expected: "three responses, each on its own HTTP response",
+            actual: describe(replies[bad]!),
+            evidence: [replies[bad]!],
+          },
+        );
       }
       const stray = reads.findIndex((r, i) => r.messages.some((m) => isResponse(m) && m.id !== ids[i]));
       if (stray !== -1) {
         return ctx.fail(`a response to another request arrived on the stream of ${ids[stray]}`, {
           expected: "each response on the stream of its own request",
-          actual: JSON.stringify(reads[stray]!.messages.find((m) => isResponse(m) && m.id !== ids[stray])).slice(0, 200),
+          actual: JSON.stringify(reads[stray]!.messages.find((m) => isResponse(m) && m.id !== ids[stray])).slice(
+            0,
+            200,
+          ),
           evidence: [replies[stray]!],
         });
       }

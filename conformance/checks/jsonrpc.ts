@@ -34,20 +34,32 @@ export const JSONRPC_CHECKS: Check[] = [
       const reply = await s.post("{bad json");
       const text = await reply.text();
       if (!clientError(reply)) {
-        return ctx.fail(`malformed JSON answered HTTP ${reply.status}`, { expected: "HTTP 400 (any 4xx)", actual: describe(reply) });
+        return ctx.fail(`malformed JSON answered HTTP ${reply.status}`, {
+          expected: "HTTP 400 (any 4xx)",
+          actual: describe(reply),
+        });
       }
       const err = await errorBody(reply);
       if (err && err.code !== -32700) {
-        return ctx.fail(`the error code is ${String(err.code)}`, { expected: "-32700 Parse error", actual: describe(reply) });
-      }
-      if (err && err.id !== undefined && err.id !== null) {
-        return ctx.fail("the parse error carries an id although none could be read", { expected: "no id (or null)", actual: describe(reply) });
-      }
-      if (!err && text.trim() !== "") {
-        return ctx.warn(`rejected with ${reply.status}, but the body is not a JSON-RPC error (often an HTML page from a body parser)`, {
-          expected: "a JSON-RPC error with code -32700, or no body",
+        return ctx.fail(`the error code is ${String(err.code)}`, {
+          expected: "-32700 Parse error",
           actual: describe(reply),
         });
+      }
+      if (err && err.id !== undefined && err.id !== null) {
+        return ctx.fail("the parse error carries an id although none could be read", {
+          expected: "no id (or null)",
+          actual: describe(reply),
+        });
+      }
+      if (!err && text.trim() !== "") {
+        return ctx.warn(
+          `rejected with ${reply.status}, but the body is not a JSON-RPC error (often an HTML page from a body parser)`,
+          {
+            expected: "a JSON-RPC error with code -32700, or no body",
+            actual: describe(reply),
+          },
+        );
       }
       return ctx.pass(`rejected with ${reply.status}${err ? " and -32700" : ""}`);
     },
@@ -57,7 +69,7 @@ export const JSONRPC_CHECKS: Check[] = [
     area: "jsonrpc",
     revisions: STREAMABLE,
     level: "MUST",
-    title: "A message without \"jsonrpc\": \"2.0\" is an Invalid Request",
+    title: 'A message without "jsonrpc": "2.0" is an Invalid Request',
     specRef: JSONRPC,
     async run(ctx) {
       const s = await ctx.initialize();
@@ -65,7 +77,7 @@ export const JSONRPC_CHECKS: Check[] = [
       const read = await reply.readUntil((m) => m.id === "rpc02" || "error" in m);
       const answer = read.messages.find((m) => m.id === "rpc02" || "error" in m);
       if (answer && "result" in answer) {
-        return ctx.fail("the server processed a message that has no \"jsonrpc\" member", {
+        return ctx.fail('the server processed a message that has no "jsonrpc" member', {
           expected: "HTTP 400 with -32600 Invalid Request",
           actual: describe(reply),
         });
@@ -73,12 +85,20 @@ export const JSONRPC_CHECKS: Check[] = [
       const code = errorCodeOf(answer);
       if (code === -32600) return ctx.pass(`rejected with ${reply.status} and -32600`);
       if (clientError(reply) || code !== undefined) {
-        return ctx.warn(`rejected with ${reply.status}${code === undefined ? "" : ` and code ${code}`}; -32600 Invalid Request is the right code`, {
-          expected: "-32600 Invalid Request",
-          actual: describe(reply),
-        });
+        return ctx.warn(
+          `rejected with ${reply.status}${
+            code === undefined ? "" : ` and code ${code}`
+          }; -32600 Invalid Request is the right code`,
+          {
+            expected: "-32600 Invalid Request",
+            actual: describe(reply),
+          },
+        );
       }
-      return ctx.fail(`answered ${reply.status} without any error`, { expected: "HTTP 400 with -32600", actual: describe(reply) });
+      return ctx.fail(`answered ${reply.status} without any error`, {
+        expected: "HTTP 400 with -32600",
+        actual: describe(reply),
+      });
     },
   },
   {
@@ -94,10 +114,13 @@ export const JSONRPC_CHECKS: Check[] = [
       const read = await reply.readUntil(isResponse);
       const answer = read.messages.find(isResponse);
       if (clientError(reply) || (answer && "error" in answer)) return ctx.pass(`rejected (HTTP ${reply.status})`);
-      return ctx.strictFail("the server answered a request whose id is null; MCP forbids null ids, so -32600 is the better answer", {
-        expected: "HTTP 400 with -32600",
-        actual: describe(reply),
-      });
+      return ctx.strictFail(
+        "the server answered a request whose id is null; MCP forbids null ids, so -32600 is the better answer",
+        {
+          expected: "HTTP 400 with -32600",
+          actual: describe(reply),
+        },
+      );
     },
   },
   {
@@ -111,10 +134,13 @@ export const JSONRPC_CHECKS: Check[] = [
       const s = await ctx.initialize();
       const call = await s.call("mcpwire/no-such-method", {});
       if (call.reply.status === 404) {
-        return ctx.fail("an unknown method answered HTTP 404; clients read a 404 as 'session expired' and re-initialize", {
-          expected: "HTTP 200 (JSON or SSE) with error -32601",
-          actual: describe(call.reply),
-        });
+        return ctx.fail(
+          "an unknown method answered HTTP 404; clients read a 404 as 'session expired' and re-initialize",
+          {
+            expected: "HTTP 200 (JSON or SSE) with error -32601",
+            actual: describe(call.reply),
+          },
+        );
       }
       // An error with id null (JSON-RPC 2.0 style) is tolerated, as in T-RPC-06.
       const answer = call.response ?? call.messages.find((m) => isResponse(m) && (m.id === null || !("id" in m)));
@@ -126,10 +152,13 @@ export const JSONRPC_CHECKS: Check[] = [
         });
       }
       if (!ok(call.reply)) {
-        return ctx.warn(`-32601 came with HTTP ${call.reply.status}; clients expect it as a normal response (200 JSON or SSE)`, {
-          expected: "HTTP 200 with error -32601",
-          actual: describe(call.reply),
-        });
+        return ctx.warn(
+          `-32601 came with HTTP ${call.reply.status}; clients expect it as a normal response (200 JSON or SSE)`,
+          {
+            expected: "HTTP 200 with error -32601",
+            actual: describe(call.reply),
+          },
+        );
       }
       return ctx.pass(answer.id === call.id ? "-32601 with the request id" : "-32601 (with id null, tolerated)");
     },
@@ -152,7 +181,11 @@ export const JSONRPC_CHECKS: Check[] = [
       }
       if (answer.id === null || !("id" in answer)) {
         // Tolerated (spec-requirements T-RPC-06): JSON-RPC 2.0 style transport errors (e.g. the TypeScript SDK).
-        return ctx.pass(`the error carries ${answer.id === null ? "id null" : "no id"} instead of ${id}; tolerated, though echoing the id is better`);
+        return ctx.pass(
+          `the error carries ${
+            answer.id === null ? "id null" : "no id"
+          } instead of ${id}; tolerated, though echoing the id is better`,
+        );
       }
       if (answer.id !== id) {
         return ctx.fail(`the error carries id ${JSON.stringify(answer.id)} instead of the request id`, {
@@ -221,7 +254,10 @@ export const JSONRPC_CHECKS: Check[] = [
         return seen.has(a) && seen.has(b);
       });
       if (!seen.has(a) || !seen.has(b)) {
-        return ctx.fail("not every request of the batch was answered", { expected: `responses to ${a} and ${b}`, actual: describe(reply) });
+        return ctx.fail("not every request of the batch was answered", {
+          expected: `responses to ${a} and ${b}`,
+          actual: describe(reply),
+        });
       }
       return ctx.pass("both batched requests were answered");
     },
@@ -235,10 +271,16 @@ export const JSONRPC_CHECKS: Check[] = [
     specRef: "2025-03-26 basic/transports §Sending messages to the server",
     async run(ctx) {
       const s = await ctx.initialize();
-      const reply = await s.post([notification("notifications/roots/list_changed"), notification("notifications/roots/list_changed")]);
+      const reply = await s.post([
+        notification("notifications/roots/list_changed"),
+        notification("notifications/roots/list_changed"),
+      ]);
       const body = await reply.text();
       if (reply.status === 202 && body === "") return ctx.pass("202 with an empty body");
-      return ctx.fail(`the notification batch answered ${reply.status}`, { expected: "HTTP 202, empty body", actual: describe(reply) });
+      return ctx.fail(`the notification batch answered ${reply.status}`, {
+        expected: "HTTP 202, empty body",
+        actual: describe(reply),
+      });
     },
   },
   {
@@ -251,12 +293,17 @@ export const JSONRPC_CHECKS: Check[] = [
     async run(ctx) {
       const reply = await ctx.post([initializeRequest(ctx.nextId("init"), ctx.revision), rpc(ctx.nextId(), "ping")]);
       const read = await reply.readUntil(() => false, ctx.quietMs);
-      const succeeded = read.messages.some((m) => "result" in m && typeof (m.result as Message | null)?.protocolVersion === "string");
+      const succeeded = read.messages.some((m) =>
+        "result" in m && typeof (m.result as Message | null)?.protocolVersion === "string"
+      );
       if (!succeeded) return ctx.pass(`not initialized (HTTP ${reply.status})`);
-      return ctx.strictFail("the server initialized from a batch; clients must not batch initialize, and rejecting it (400, -32600) is best practice", {
-        expected: "HTTP 400 with -32600",
-        actual: describe(reply),
-      });
+      return ctx.strictFail(
+        "the server initialized from a batch; clients must not batch initialize, and rejecting it (400, -32600) is best practice",
+        {
+          expected: "HTTP 400 with -32600",
+          actual: describe(reply),
+        },
+      );
     },
   },
   {
@@ -271,10 +318,13 @@ export const JSONRPC_CHECKS: Check[] = [
       const reply = await s.post([rpc(ctx.nextId(), "ping"), rpc(ctx.nextId(), "ping")]);
       await reply.readUntil(() => false, ctx.quietMs);
       if (clientError(reply)) return ctx.pass(`batch rejected with ${reply.status}`);
-      return ctx.strictFail(`a batch was accepted (HTTP ${reply.status}); batching was removed in 2025-06-18 (the spec puts no explicit MUST on servers)`, {
-        expected: "HTTP 400 with -32600",
-        actual: describe(reply),
-      });
+      return ctx.strictFail(
+        `a batch was accepted (HTTP ${reply.status}); batching was removed in 2025-06-18 (the spec puts no explicit MUST on servers)`,
+        {
+          expected: "HTTP 400 with -32600",
+          actual: describe(reply),
+        },
+      );
     },
   },
   {
@@ -291,7 +341,10 @@ export const JSONRPC_CHECKS: Check[] = [
       if (clientError(reply) || errorCodeOf(read.messages.find(isResponse)) === -32600) {
         return ctx.pass(`rejected (HTTP ${reply.status})`);
       }
-      return ctx.fail(`an empty batch answered ${reply.status}`, { expected: "HTTP 400 with one -32600 error", actual: describe(reply) });
+      return ctx.fail(`an empty batch answered ${reply.status}`, {
+        expected: "HTTP 400 with one -32600 error",
+        actual: describe(reply),
+      });
     },
   },
 ];

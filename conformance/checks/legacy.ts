@@ -45,7 +45,10 @@ export const LEGACY_CHECKS: Check[] = [
       const sse = await openLegacy(ctx);
       await sse.close();
       if (sse.status === 200 && sse.isSse) return ctx.pass("200 text/event-stream");
-      return ctx.fail(`GET on the SSE endpoint answered ${describe(sse)}`, { expected: "200 text/event-stream", actual: describe(sse) });
+      return ctx.fail(`GET on the SSE endpoint answered ${describe(sse)}`, {
+        expected: "200 text/event-stream",
+        actual: describe(sse),
+      });
     },
   },
   {
@@ -94,7 +97,10 @@ export const LEGACY_CHECKS: Check[] = [
       const post = await ctx.post(initializeRequest(id, "2024-11-05"), { url: endpoint });
       await post.text();
       if (!ok(post)) {
-        return ctx.fail(`POST to the endpoint URI answered ${post.status}`, { expected: "HTTP 2xx (202 is usual)", actual: describe(post) });
+        return ctx.fail(`POST to the endpoint URI answered ${post.status}`, {
+          expected: "HTTP 2xx (202 is usual)",
+          actual: describe(post),
+        });
       }
       let named: string | undefined;
       const read = await sse.readUntil((m) => m.id === id && "result" in m);
@@ -109,7 +115,11 @@ export const LEGACY_CHECKS: Check[] = [
         });
       }
       if (named !== "message") {
-        return ctx.fail(`the response arrived as event ${named}, not message`, { expected: "event: message", actual: `event: ${named}`, evidence: [sse] });
+        return ctx.fail(`the response arrived as event ${named}, not message`, {
+          expected: "event: message",
+          actual: `event: ${named}`,
+          evidence: [sse],
+        });
       }
       return ctx.pass("the InitializeResult arrived as a message event");
     },
@@ -132,11 +142,14 @@ export const LEGACY_CHECKS: Check[] = [
         if (!read.matched) return ctx.skip("the initialize response did not arrive on the stream (see T-LEG-03)");
         const version = (read.matched.result as Record<string, unknown> | undefined)?.protocolVersion;
         if (!plausibleVersion(version)) {
-          return ctx.fail(`initialize with protocolVersion ${requested} did not return an InitializeResult with a known version`, {
-            expected: "a result naming the requested version or one the server supports",
-            actual: JSON.stringify(read.matched).slice(0, 200),
-            evidence: [post, sse],
-          });
+          return ctx.fail(
+            `initialize with protocolVersion ${requested} did not return an InitializeResult with a known version`,
+            {
+              expected: "a result naming the requested version or one the server supports",
+              actual: JSON.stringify(read.matched).slice(0, 200),
+              evidence: [post, sse],
+            },
+          );
         }
       }
       return ctx.pass("the requested version is answered, and an unknown one gets a supported alternative");
@@ -161,19 +174,27 @@ export const LEGACY_CHECKS: Check[] = [
         const read = await reply.readResponse(id);
         await reply.close();
         // One URL serving both transports is allowed: a modern client simply stays on Streamable HTTP.
-        if (read.matched && "result" in read.matched) return ctx.pass("the URL also serves Streamable HTTP, so no fallback is needed");
+        if (read.matched && "result" in read.matched) {
+          return ctx.pass("the URL also serves Streamable HTTP, so no fallback is needed");
+        }
       }
       await reply.close();
       if (clientError(reply)) {
-        return ctx.warn(`POST answered ${reply.status}: 2025-03-26 clients fall back on any 4xx, but 2025-11-25 clients only on 400, 404 or 405`, {
+        return ctx.warn(
+          `POST answered ${reply.status}: 2025-03-26 clients fall back on any 4xx, but 2025-11-25 clients only on 400, 404 or 405`,
+          {
+            expected: "400, 404 or 405",
+            actual: describe(reply),
+          },
+        );
+      }
+      return ctx.fail(
+        `POST initialize on the SSE URL answered ${reply.status}; a dual client will not fall back to HTTP+SSE`,
+        {
           expected: "400, 404 or 405",
           actual: describe(reply),
-        });
-      }
-      return ctx.fail(`POST initialize on the SSE URL answered ${reply.status}; a dual client will not fall back to HTTP+SSE`, {
-        expected: "400, 404 or 405",
-        actual: describe(reply),
-      });
+        },
+      );
     },
   },
   {
@@ -194,7 +215,10 @@ export const LEGACY_CHECKS: Check[] = [
         });
       }
       const { endpoint } = await endpointOf(ctx);
-      const post = await ctx.post(initializeRequest(ctx.nextId("init"), "2024-11-05"), { url: endpoint, headers: { origin: "http://evil.example" } });
+      const post = await ctx.post(initializeRequest(ctx.nextId("init"), "2024-11-05"), {
+        url: endpoint,
+        headers: { origin: "http://evil.example" },
+      });
       await post.text();
       if (!clientError(post)) {
         return ctx.fail(`the POST endpoint accepted Origin: http://evil.example (HTTP ${post.status})`, {

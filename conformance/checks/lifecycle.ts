@@ -80,10 +80,16 @@ export const LIFECYCLE_CHECKS: Check[] = [
       const s = await ctx.initialize();
       const token = ctx.nextId("progress");
       const { id, reply } = await ctx.startStreamTool(s, token);
-      if (!reply.isSse) throw new SkipError(`the stream tool was answered with ${describe(reply)}; it finished before it could be cancelled`);
+      if (!reply.isSse) {
+        throw new SkipError(
+          `the stream tool was answered with ${describe(reply)}; it finished before it could be cancelled`,
+        );
+      }
       const followed = ctx.follow(s, reply);
       const first = await followed.readUntil((m) => progressToken(m) === token || (isResponse(m) && m.id === id));
-      if (!first.matched || isResponse(first.matched)) return ctx.skip("the tool finished before it could be cancelled");
+      if (!first.matched || isResponse(first.matched)) {
+        return ctx.skip("the tool finished before it could be cancelled");
+      }
       const p = (first.matched.params ?? {}) as Record<string, unknown>;
       if (typeof p.total === "number" && typeof p.progress === "number" && p.progress >= p.total) {
         return ctx.skip("the first progress seen was already the last step; use a slower --stream-tool");
@@ -91,12 +97,19 @@ export const LIFECYCLE_CHECKS: Check[] = [
       if (followed.reconnects > 0 && followed.current.items.length > 0) {
         // Events replayed after a reconnect arrive together: the response may already be on the wire.
         const pending = await followed.current.readUntil((m) => isResponse(m) && m.id === id, 20);
-        if (pending.matched) return ctx.skip("the tool finished while the stream was being resumed; use a slower --stream-tool");
+        if (pending.matched) {
+          return ctx.skip("the tool finished while the stream was being resumed; use a slower --stream-tool");
+        }
       }
-      const cancel = await s.post(notification("notifications/cancelled", { requestId: id, reason: "conformance test" }));
+      const cancel = await s.post(
+        notification("notifications/cancelled", { requestId: id, reason: "conformance test" }),
+      );
       await cancel.text();
       if (cancel.status !== 202) {
-        return ctx.fail(`notifications/cancelled answered ${cancel.status}`, { expected: "HTTP 202", actual: describe(cancel) });
+        return ctx.fail(`notifications/cancelled answered ${cancel.status}`, {
+          expected: "HTTP 202",
+          actual: describe(cancel),
+        });
       }
       const rest = await followed.readResponse(id, Math.max(ctx.timeoutMs, 1000));
       if (rest.matched) {
@@ -109,7 +122,10 @@ export const LIFECYCLE_CHECKS: Check[] = [
       const unknown = await s.post(notification("notifications/cancelled", { requestId: "mcpwire-never-sent" }));
       await unknown.text();
       if (unknown.status !== 202) {
-        return ctx.fail(`cancelling an unknown request answered ${unknown.status}`, { expected: "HTTP 202 (ignored)", actual: describe(unknown) });
+        return ctx.fail(`cancelling an unknown request answered ${unknown.status}`, {
+          expected: "HTTP 202 (ignored)",
+          actual: describe(unknown),
+        });
       }
       return ctx.pass("the cancelled request was not answered");
     },

@@ -39,7 +39,9 @@ async function startAndDrop(ctx: Context, s: Session): Promise<Dropped> {
     }
     break;
   }
-  if (lastEventId === undefined) throw new SkipError("the stream carried no event ids, so it cannot be resumed (ids are optional)");
+  if (lastEventId === undefined) {
+    throw new SkipError("the stream carried no event ids, so it cannot be resumed (ids are optional)");
+  }
   await reply.close();
   return { id, token, lastEventId, first: reply };
 }
@@ -83,7 +85,9 @@ export const RESUMABILITY_CHECKS: Check[] = [
       const seen = new Map<string, number>();
       for (const r of replies) {
         // An empty id field resets the last event id; it is not an id.
-        for (const item of r.items) if (item.type === "event" && item.id) seen.set(item.id, (seen.get(item.id) ?? 0) + 1);
+        for (const item of r.items) {
+          if (item.type === "event" && item.id) seen.set(item.id, (seen.get(item.id) ?? 0) + 1);
+        }
       }
       const dup = [...seen].find(([, n]) => n > 1);
       if (dup) {
@@ -93,7 +97,9 @@ export const RESUMABILITY_CHECKS: Check[] = [
           evidence: replies.slice(1),
         });
       }
-      return ctx.pass(seen.size === 0 ? "no event ids are used (they are optional)" : `${seen.size} event ids, all unique`);
+      return ctx.pass(
+        seen.size === 0 ? "no event ids are used (they are optional)" : `${seen.size} event ids, all unique`,
+      );
     },
   },
   {
@@ -157,15 +163,19 @@ export const RESUMABILITY_CHECKS: Check[] = [
       const { id, reply } = await ctx.openSseResponse(s);
       const first = await reply.nextEvent();
       const read = await reply.readResponse(id);
-      const priming = typeof first === "object" && first.type === "event" && first.id !== undefined && first.data === "";
+      const priming = typeof first === "object" && first.type === "event" && first.id !== undefined &&
+        first.data === "";
       if (!read.matched && read.ended) {
         const hasId = reply.items.some((i) => i.type === "event" && i.id !== undefined);
         const hasRetry = reply.items.some((i) => i.type === "retry");
         if (!hasId || !hasRetry) {
-          return ctx.fail("the server closed the connection before the response without an event id and a retry field", {
-            expected: "an id-bearing event and retry: before closing early",
-            actual: `id ${hasId ? "seen" : "missing"}, retry ${hasRetry ? "seen" : "missing"}`,
-          });
+          return ctx.fail(
+            "the server closed the connection before the response without an event id and a retry field",
+            {
+              expected: "an id-bearing event and retry: before closing early",
+              actual: `id ${hasId ? "seen" : "missing"}, retry ${hasRetry ? "seen" : "missing"}`,
+            },
+          );
         }
       }
       if (!priming) {
@@ -240,11 +250,14 @@ export const RESUMABILITY_CHECKS: Check[] = [
       if (!again) return ctx.skip("resumption is not offered, so work after a disconnect cannot be observed");
       const read = await again.readResponse(d.id);
       if (read.matched && "result" in read.matched) return ctx.pass("the request completed after the disconnect");
-      return ctx.fail("after the client disconnected and resumed, the request never completed: either the disconnect cancelled it, or resumption loses later events (compare T-RES-02)", {
-        expected: "the result, delivered on resumption",
-        actual: read.matched ? JSON.stringify(read.matched).slice(0, 200) : "no response",
-        evidence: [d.first, again],
-      });
+      return ctx.fail(
+        "after the client disconnected and resumed, the request never completed: either the disconnect cancelled it, or resumption loses later events (compare T-RES-02)",
+        {
+          expected: "the result, delivered on resumption",
+          actual: read.matched ? JSON.stringify(read.matched).slice(0, 200) : "no response",
+          evidence: [d.first, again],
+        },
+      );
     },
   },
 ];

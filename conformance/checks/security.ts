@@ -24,10 +24,13 @@ export const SECURITY_CHECKS: Check[] = [
       const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), { headers: { origin: EVIL } });
       await reply.text();
       if (clientError(reply)) return ctx.pass(`Origin ${EVIL} was rejected with ${reply.status}`);
-      return ctx.fail(`initialize with Origin: ${EVIL} answered ${reply.status}; a web page on another site could drive this server (DNS rebinding)`, {
-        expected: "HTTP 403 (any 4xx before 2025-11-25)",
-        actual: describe(reply),
-      });
+      return ctx.fail(
+        `initialize with Origin: ${EVIL} answered ${reply.status}; a web page on another site could drive this server (DNS rebinding)`,
+        {
+          expected: "HTTP 403 (any 4xx before 2025-11-25)",
+          actual: describe(reply),
+        },
+      );
     },
   },
   {
@@ -73,23 +76,36 @@ export const SECURITY_CHECKS: Check[] = [
     specRef: "2025-06-18 basic/authorization §Error handling; RFC 9728 §5.1",
     async run(ctx) {
       const token = Object.keys(ctx.env.headers).some((h) => h.toLowerCase() === "authorization");
-      const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), { headers: { authorization: undefined } });
+      const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), {
+        headers: { authorization: undefined },
+      });
       await reply.text();
       const challenge = reply.headers.get("www-authenticate");
       if (!token && reply.status !== 401) {
-        return ctx.skip("the server did not ask for credentials; with a token (--header \"Authorization: Bearer …\") the check tests its 401");
+        return ctx.skip(
+          'the server did not ask for credentials; with a token (--header "Authorization: Bearer …") the check tests its 401',
+        );
       }
       if (reply.status !== 401) {
-        return ctx.fail(`without the token the server answered ${reply.status}`, { expected: "HTTP 401 with WWW-Authenticate", actual: describe(reply) });
-      }
-      if (!challenge || !/bearer/i.test(challenge)) {
-        return ctx.fail("the 401 has no Bearer WWW-Authenticate challenge, so clients cannot find the authorization server", {
-          expected: 'WWW-Authenticate: Bearer resource_metadata="…"',
-          actual: challenge ?? "(none)",
+        return ctx.fail(`without the token the server answered ${reply.status}`, {
+          expected: "HTTP 401 with WWW-Authenticate",
+          actual: describe(reply),
         });
       }
+      if (!challenge || !/bearer/i.test(challenge)) {
+        return ctx.fail(
+          "the 401 has no Bearer WWW-Authenticate challenge, so clients cannot find the authorization server",
+          {
+            expected: 'WWW-Authenticate: Bearer resource_metadata="…"',
+            actual: challenge ?? "(none)",
+          },
+        );
+      }
       if (!/resource_metadata=/i.test(challenge)) {
-        return ctx.warn("the challenge has no resource_metadata parameter", { expected: "resource_metadata=…", actual: challenge });
+        return ctx.warn("the challenge has no resource_metadata parameter", {
+          expected: "resource_metadata=…",
+          actual: challenge,
+        });
       }
       return ctx.pass("401 with a Bearer challenge naming resource_metadata");
     },
@@ -110,7 +126,10 @@ export const SECURITY_CHECKS: Check[] = [
       const reply = await s.post(rpc(ctx.nextId(), "ping"), { headers: { authorization: undefined } });
       await reply.text();
       if (ok(reply)) {
-        return ctx.fail("a request with a valid session id but no token was served", { expected: "HTTP 401", actual: describe(reply) });
+        return ctx.fail("a request with a valid session id but no token was served", {
+          expected: "HTTP 401",
+          actual: describe(reply),
+        });
       }
       return ctx.pass(`refused with ${reply.status}`);
     },

@@ -68,7 +68,9 @@ export const SESSION_CHECKS: Check[] = [
         if (!s.id) return ctx.skip("the server issues no session id");
         ids.push(s.id);
       }
-      if (new Set(ids).size !== ids.length) return ctx.fail("two initializations got the same session id", { actual: ids.join(", ") });
+      if (new Set(ids).size !== ids.length) {
+        return ctx.fail("two initializations got the same session id", { actual: ids.join(", ") });
+      }
       const short = ids.find((id) => id.length < 16);
       if (short) {
         return ctx.fail(`session id ${JSON.stringify(short)} is shorter than 16 characters; it can be guessed`, {
@@ -102,12 +104,22 @@ export const SESSION_CHECKS: Check[] = [
         });
       }
       if (reply.status !== 400) {
-        return ctx.warn(`tools/list without a session answered ${reply.status}`, { expected: "HTTP 400", actual: describe(reply) });
+        return ctx.warn(`tools/list without a session answered ${reply.status}`, {
+          expected: "HTTP 400",
+          actual: describe(reply),
+        });
       }
       for (const method of ["GET", "DELETE"]) {
-        const r = await ctx.request(method, { headers: { accept: "text/event-stream", ...s.headers(), "mcp-session-id": undefined } });
+        const r = await ctx.request(method, {
+          headers: { accept: "text/event-stream", ...s.headers(), "mcp-session-id": undefined },
+        });
         await r.close();
-        if (ok(r)) return ctx.fail(`${method} without a session was served (HTTP ${r.status})`, { expected: "400 or 405", actual: describe(r) });
+        if (ok(r)) {
+          return ctx.fail(`${method} without a session was served (HTTP ${r.status})`, {
+            expected: "400 or 405",
+            actual: describe(r),
+          });
+        }
       }
       return ctx.pass("requests without a session id were refused with 400");
     },
@@ -125,11 +137,14 @@ export const SESSION_CHECKS: Check[] = [
       const unknown = await s.post(rpc(ctx.nextId(), "ping"), { headers: { "mcp-session-id": unknownSessionId() } });
       await unknown.text();
       if (unknown.status !== 404) {
-        return ctx.fail(`a never-issued session id answered ${unknown.status}; clients only start a new session after 404`, {
-          expected: "HTTP 404",
-          actual: describe(unknown),
-          evidence: [unknown],
-        });
+        return ctx.fail(
+          `a never-issued session id answered ${unknown.status}; clients only start a new session after 404`,
+          {
+            expected: "HTTP 404",
+            actual: describe(unknown),
+            evidence: [unknown],
+          },
+        );
       }
       const del = await s.delete();
       await del.text();
@@ -159,7 +174,10 @@ export const SESSION_CHECKS: Check[] = [
       const del = await s.delete();
       await del.text();
       if (ok(del) || del.status === 405) return ctx.pass(`DELETE answered ${del.status}`);
-      return ctx.fail(`DELETE with a live session answered ${del.status}`, { expected: "2xx, or 405 when clients may not end sessions", actual: describe(del) });
+      return ctx.fail(`DELETE with a live session answered ${del.status}`, {
+        expected: "2xx, or 405 when clients may not end sessions",
+        actual: describe(del),
+      });
     },
   },
   {
@@ -178,11 +196,13 @@ export const SESSION_CHECKS: Check[] = [
       const issued = again.headers.get("mcp-session-id");
       if (!ok(again) || !read.matched || !("result" in read.matched)) return ctx.pass(`refused (HTTP ${again.status})`);
       if (issued !== null && issued !== s.id) return ctx.pass("served as a new session with a new id");
-      return ctx.strictFail("a second initialize on a live session was accepted for the same session; rejecting it (400, -32600) is best practice", {
-        expected: "HTTP 400 with -32600, or a new session",
-        actual: describe(again),
-      });
+      return ctx.strictFail(
+        "a second initialize on a live session was accepted for the same session; rejecting it (400, -32600) is best practice",
+        {
+          expected: "HTTP 400 with -32600, or a new session",
+          actual: describe(again),
+        },
+      );
     },
   },
 ];
-

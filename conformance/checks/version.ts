@@ -31,7 +31,10 @@ export const VERSION_CHECKS: Check[] = [
           });
         }
         if (reply.status !== 400) {
-          return ctx.warn(`MCP-Protocol-Version: ${value} answered ${reply.status}`, { expected: "HTTP 400", actual: describe(reply) });
+          return ctx.warn(`MCP-Protocol-Version: ${value} answered ${reply.status}`, {
+            expected: "HTTP 400",
+            actual: describe(reply),
+          });
         }
       }
       return ctx.pass("both invalid values got 400");

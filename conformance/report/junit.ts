@@ -29,16 +29,22 @@ function details(r: CheckResult): string {
 }
 
 function testcase(r: CheckResult): string {
-  const open = `    <testcase classname="${escapeXml(r.area)}" name="${escapeXml(`${r.id} ${r.title}`)}" time="${(r.durationMs / 1000).toFixed(3)}"`;
+  const open = `    <testcase classname="${escapeXml(r.area)}" name="${escapeXml(`${r.id} ${r.title}`)}" time="${
+    (r.durationMs / 1000).toFixed(3)
+  }"`;
   switch (r.status) {
     case "pass":
       return `${open}/>`;
     case "fail":
-      return `${open}>\n      <failure message="${escapeXml(r.message)}" type="${r.level}">${escapeXml(details(r))}</failure>\n    </testcase>`;
+      return `${open}>\n      <failure message="${escapeXml(r.message)}" type="${r.level}">${
+        escapeXml(details(r))
+      }</failure>\n    </testcase>`;
     case "skip":
       return `${open}>\n      <skipped message="${escapeXml(r.message)}"/>\n    </testcase>`;
     default:
-      return `${open}>\n      <system-out>${escapeXml(`${r.status.toUpperCase()}: ${details(r)}`)}</system-out>\n    </testcase>`;
+      return `${open}>\n      <system-out>${
+        escapeXml(`${r.status.toUpperCase()}: ${details(r)}`)
+      }</system-out>\n    </testcase>`;
   }
 }
 
@@ -60,11 +66,17 @@ export function formatJunit(report: Report): string {
       const skipped = rows.filter((r) => r.status === "skip").length;
       const time = rows.reduce((t, r) => t + r.durationMs, 0) / 1000;
       suites.push(
-        `  <testsuite name="${escapeXml(`${revision} ${area}`)}" tests="${rows.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time.toFixed(3)}" timestamp="${report.startedAt.slice(0, 19)}">\n${rows.map(testcase).join("\n")}\n  </testsuite>`,
+        `  <testsuite name="${
+          escapeXml(`${revision} ${area}`)
+        }" tests="${rows.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${
+          time.toFixed(3)
+        }" timestamp="${report.startedAt.slice(0, 19)}">\n${rows.map(testcase).join("\n")}\n  </testsuite>`,
       );
     }
   }
   const t = report.totals;
   const tests = report.results.length;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcpwire conformance" tests="${tests}" failures="${t.fail}" errors="0" skipped="${t.skip}">\n${suites.join("\n")}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcpwire conformance" tests="${tests}" failures="${t.fail}" errors="0" skipped="${t.skip}">\n${
+    suites.join("\n")
+  }\n</testsuites>\n`;
 }

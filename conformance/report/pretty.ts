@@ -14,7 +14,15 @@ export interface PrettyOptions {
 
 const SYMBOL: Record<Status, string> = { pass: "✔", fail: "✘", warn: "!", skip: "–", info: "i" };
 const COLOR: Record<Status, number> = { pass: 32, fail: 31, warn: 33, skip: 90, info: 36 };
-const SHOWN_REQUEST_HEADERS = ["content-type", "accept", "mcp-session-id", "mcp-protocol-version", "last-event-id", "origin", "authorization"];
+const SHOWN_REQUEST_HEADERS = [
+  "content-type",
+  "accept",
+  "mcp-session-id",
+  "mcp-protocol-version",
+  "last-event-id",
+  "origin",
+  "authorization",
+];
 const SHOWN_RESPONSE_HEADERS = ["content-type", "mcp-session-id", "allow", "www-authenticate", "location"];
 
 function paint(on: boolean, code: number, text: string): string {
@@ -77,7 +85,9 @@ export function formatVerdict(report: Report): string {
     return `PASS — no MUST requirement broken${warn ? ` (${warn} warning${warn === 1 ? "" : "s"} to look at)` : ""}`;
   }
   const ids = [...new Set(failed.map((r) => r.id))];
-  const rules = `${ids.length} ${report.strict ? "" : "MUST "}rule${ids.length === 1 ? "" : "s"} broken${report.strict ? " (strict)" : ""}`;
+  const rules = `${ids.length} ${report.strict ? "" : "MUST "}rule${ids.length === 1 ? "" : "s"} broken${
+    report.strict ? " (strict)" : ""
+  }`;
   const rows = failed.length > ids.length ? ` (${failed.length} failed checks across revisions)` : "";
   return `FAIL — ${rules}${rows}: ${ids.slice(0, 8).join(", ")}${ids.length > 8 ? ", …" : ""}`;
 }
@@ -92,19 +102,32 @@ export function formatVerdict(report: Report): string {
  */
 export function formatPretty(report: Report, options: PrettyOptions = {}): string {
   const color = options.color ?? false;
-  const out: string[] = [paint(color, 1, `mcpwire conformance — ${report.target}${report.strict ? " (strict)" : ""}`), ""];
+  const out: string[] = [
+    paint(color, 1, `mcpwire conformance — ${report.target}${report.strict ? " (strict)" : ""}`),
+    "",
+  ];
   out.push("Revisions:");
   for (const d of report.detection) {
-    out.push(`  ${d.supported ? paint(color, 32, "✔") : paint(color, 90, "–")} ${d.revision}  ${paint(color, 90, d.note)}`);
+    out.push(
+      `  ${d.supported ? paint(color, 32, "✔") : paint(color, 90, "–")} ${d.revision}  ${paint(color, 90, d.note)}`,
+    );
   }
   if (report.revisions.length === 0) {
     out.push(paint(color, 33, "  Nothing to check: no revision in this suite's range is spoken here (see above)."));
   } else if (!report.detection.some((d) => d.supported)) {
-    out.push(paint(color, 31, "  No revision could be initialized; T-EP-01 and T-LIFE-01 (2025-11-25) show what came back."));
+    out.push(
+      paint(color, 31, "  No revision could be initialized; T-EP-01 and T-LIFE-01 (2025-11-25) show what came back."),
+    );
   }
   out.push(
     "",
-    paint(color, 90, `Legend: ${paint(color, 32, "✔")} pass  ${paint(color, 31, "✘")} fail (a MUST is broken)  ${paint(color, 33, "!")} warning (SHOULD/MAY, or tolerated)  – skipped  i info`),
+    paint(
+      color,
+      90,
+      `Legend: ${paint(color, 32, "✔")} pass  ${paint(color, 31, "✘")} fail (a MUST is broken)  ${
+        paint(color, 33, "!")
+      } warning (SHOULD/MAY, or tolerated)  – skipped  i info`,
+    ),
   );
   const shown = new Map<string, string>();
   for (const revision of report.revisions) {
@@ -123,7 +146,9 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   const t = report.totals;
   out.push(
     "",
-    `Totals: ${paint(color, 32, `${t.pass} passed`)}, ${paint(color, 31, `${t.fail} failed`)}, ${paint(color, 33, `${t.warn} warning${t.warn === 1 ? "" : "s"}`)}, ${t.skip} skipped, ${t.info} info`,
+    `Totals: ${paint(color, 32, `${t.pass} passed`)}, ${paint(color, 31, `${t.fail} failed`)}, ${
+      paint(color, 33, `${t.warn} warning${t.warn === 1 ? "" : "s"}`)
+    }, ${t.skip} skipped, ${t.info} info`,
   );
   out.push(paint(color, report.verdict === "pass" ? 32 : 31, formatVerdict(report)));
   return out.join("\n") + "\n";
@@ -133,21 +158,30 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
  * A progress line for stderr, or undefined when the event needs none. With `live` (a terminal), passing
  * rows rewrite one status line in place; failures and warnings always get a line of their own.
  */
-export function formatProgress(event: ProgressEvent, options: PrettyOptions & { live?: boolean } = {}): string | undefined {
+export function formatProgress(
+  event: ProgressEvent,
+  options: PrettyOptions & { live?: boolean } = {},
+): string | undefined {
   const color = options.color ?? false;
   const clear = options.live ? "\r\x1b[2K" : "";
   switch (event.type) {
     case "detect":
-      return `${clear}${event.detection.supported ? "found" : "no   "} ${event.detection.revision}: ${event.detection.note}\n`;
+      return `${clear}${
+        event.detection.supported ? "found" : "no   "
+      } ${event.detection.revision}: ${event.detection.note}\n`;
     case "start":
       return `${clear}checking ${event.revision} (${event.checks} checks)…\n`;
     case "result": {
       const r = event.result;
       const counter = `[${event.done}/${event.total}]`;
       if (r.status === "pass" || r.status === "skip" || r.status === "info") {
-        return options.live ? `${clear}  ${counter} ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.revision} ${r.id}` : undefined;
+        return options.live
+          ? `${clear}  ${counter} ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.revision} ${r.id}`
+          : undefined;
       }
-      const line = `${clear}  ${counter} ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.revision} ${r.id} ${r.message}\n`;
+      const line = `${clear}  ${counter} ${
+        paint(color, COLOR[r.status], SYMBOL[r.status])
+      } ${r.revision} ${r.id} ${r.message}\n`;
       return line;
     }
   }

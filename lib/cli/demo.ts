@@ -68,7 +68,9 @@ export async function demoCommand(argv: string[], rt: Runtime): Promise<number> 
   const p = palette(rt.stdoutIsTTY());
   const start = Date.now();
   const serverScript = rt.pathOf(new URL("../demo/example_server.ts", import.meta.url));
-  const childArgs = rt.name === "deno" ? ["run", "--quiet", "--allow-env", "--allow-read", serverScript] : [serverScript];
+  const childArgs = rt.name === "deno"
+    ? ["run", "--quiet", "--allow-env", "--allow-read", serverScript]
+    : [serverScript];
   const upstream = stdioUpstream({
     command: rt.execPath(),
     args: childArgs,
@@ -125,12 +127,20 @@ export async function demoCommand(argv: string[], rt: Runtime): Promise<number> 
   };
 
   try {
-    expectResult("initialize", await post({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: LATEST_SESSION_REVISION, capabilities: {}, clientInfo: { name: "mcpwire-demo", version: "1" } },
-    }), 1);
+    expectResult(
+      "initialize",
+      await post({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: LATEST_SESSION_REVISION,
+          capabilities: {},
+          clientInfo: { name: "mcpwire-demo", version: "1" },
+        },
+      }),
+      1,
+    );
     const initialized = await post({ jsonrpc: "2.0", method: "notifications/initialized" });
     if (initialized.status !== 202) failures++;
     expectResult("tools/list", await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }), 2);
@@ -138,13 +148,21 @@ export async function demoCommand(argv: string[], rt: Runtime): Promise<number> 
       jsonrpc: "2.0",
       id: 3,
       method: "tools/call",
-      params: { name: "countdown", arguments: { steps, intervalMs: interval }, _meta: { progressToken: "demo-progress" } },
+      params: {
+        name: "countdown",
+        arguments: { steps, intervalMs: interval },
+        _meta: { progressToken: "demo-progress" },
+      },
     });
     progressSeen = call.messages.filter((m) => "method" in m && m.method === "notifications/progress").length;
     expectResult("tools/call countdown", call, 3);
     if (progressSeen !== steps) failures++;
     expectResult("ping", await post({ jsonrpc: "2.0", id: 4, method: "ping" }), 4);
-    if (sessionId) await fetch(endpoint, { method: "DELETE", headers: { "mcp-session-id": sessionId } }).then((r) => r.body?.cancel());
+    if (sessionId) {
+      await fetch(endpoint, { method: "DELETE", headers: { "mcp-session-id": sessionId } }).then((r) =>
+        r.body?.cancel()
+      );
+    }
   } catch (error) {
     failures++;
     await out(p.red(`  ✘ ${error instanceof Error ? error.message : String(error)}`));
@@ -155,7 +173,11 @@ export async function demoCommand(argv: string[], rt: Runtime): Promise<number> 
   }
   const seconds = ((Date.now() - start) / 1000).toFixed(2);
   if (failures === 0) {
-    await out(`\n${p.green("✔")} session complete in ${seconds}s: 4 requests answered, ${progressSeen} progress notifications streamed, session deleted`);
+    await out(
+      `\n${
+        p.green("✔")
+      } session complete in ${seconds}s: 4 requests answered, ${progressSeen} progress notifications streamed, session deleted`,
+    );
     return 0;
   }
   await out(`\n${p.red("✘")} the demo session had ${failures} failure(s)`);
@@ -165,7 +187,9 @@ export async function demoCommand(argv: string[], rt: Runtime): Promise<number> 
 function positiveInt(value: string, flag: string, allowZero = false): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1) || n > 1000) {
-    throw new UsageError(`${flag} must be ${allowZero ? "a whole number from 0" : "a whole number from 1"} to 1000 (got ${value})`);
+    throw new UsageError(
+      `${flag} must be ${allowZero ? "a whole number from 0" : "a whole number from 1"} to 1000 (got ${value})`,
+    );
   }
   return n;
 }

@@ -58,5 +58,7 @@ export function formatEnvelope(envelope: Envelope, start: number, p: Palette): s
 export function formatExchange(exchange: ExchangeInfo, start: number, p: Palette): string {
   const ms = `+${String(Date.now() - start).padStart(5)}ms`;
   const status = exchange.status >= 400 ? p.red(String(exchange.status)) : p.green(String(exchange.status));
-  return `${p.dim(ms)} ${p.dim("http")}   ${exchange.method.padEnd(6)} ${status} ${exchange.body} ${p.dim(`${exchange.durationMs}ms`)}`;
+  return `${p.dim(ms)} ${p.dim("http")}   ${exchange.method.padEnd(6)} ${status} ${exchange.body} ${
+    p.dim(`${exchange.durationMs}ms`)
+  }`;
 }

@@ -9,7 +9,7 @@ import { startForwardProxy } from "../proxy/forward.ts";
 import { formatEnvelope, palette } from "./format.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";
-import { rulesUpstream, type RulesSetup } from "./rules.ts";
+import { type RulesSetup, rulesUpstream } from "./rules.ts";
 import { startRecording } from "./tape.ts";
 import type { TapeRecorder } from "../record/recorder.ts";
 
@@ -70,7 +70,9 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
     const log = quiet ? () => {} : (line: string) => err(`mcpwire forward: ${line}`);
     upstream = upstreamFromFlags(flags, positionals[0], rest, rt, log);
     if (flags.rules !== undefined) rules = await rulesUpstream(flags.rules as string, upstream, rt, log);
-    if (flags.record !== undefined) recorder = await startRecording(flags.record as string, upstream.description, rt, log);
+    if (flags.record !== undefined) {
+      recorder = await startRecording(flags.record as string, upstream.description, rt, log);
+    }
   } catch (error) {
     if (error instanceof UsageError) {
       rules?.stop();

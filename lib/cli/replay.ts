@@ -59,7 +59,9 @@ export async function replayCommand(argv: string[], rt: Runtime): Promise<number
     }
     const [file, extra] = positionals;
     if (file === undefined || extra !== undefined) throw new UsageError("Give exactly one tape file");
-    if (flags.against !== undefined && flags.bind !== undefined) throw new UsageError("Give either --bind or --against, not both");
+    if (flags.against !== undefined && flags.bind !== undefined) {
+      throw new UsageError("Give either --bind or --against, not both");
+    }
     let tape: Tape;
     try {
       tape = parseTape(await rt.readTextFile(file));
@@ -67,7 +69,9 @@ export async function replayCommand(argv: string[], rt: Runtime): Promise<number
       err(`mcpwire replay: ${file}: ${error instanceof Error ? error.message : error}`);
       return 1;
     }
-    if (flags.against !== undefined) return await _against(tape, flags.against as string, (flags.ignore as string[] | undefined) ?? [], rt);
+    if (flags.against !== undefined) {
+      return await _against(tape, flags.against as string, (flags.ignore as string[] | undefined) ?? [], rt);
+    }
     const { hostname, port } = parseHostPort((flags.bind as string | undefined) ?? "127.0.0.1:8080");
     const path = (flags.path as string | undefined) ?? "/mcp";
     if (!path.startsWith("/")) throw new UsageError(`--path must start with / (got ${path})`);

@@ -87,7 +87,9 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     const rules = flags.rules === undefined ? undefined : await rulesUpstream(flags.rules as string, inner, rt, log);
     stopRules = rules?.stop;
     const upstream = rules?.upstream ?? inner;
-    const recorder = flags.record === undefined ? undefined : await startRecording(flags.record as string, inner.description, rt, log);
+    const recorder = flags.record === undefined
+      ? undefined
+      : await startRecording(flags.record as string, inner.description, rt, log);
     stopRecording = recorder?.close;
     const maxBody = flags["max-body"] === undefined ? undefined : Number(flags["max-body"]);
     if (maxBody !== undefined && (!Number.isInteger(maxBody) || maxBody <= 0)) {
@@ -107,7 +109,9 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
       ...(flags["session-timeout"] !== undefined
         ? { sessionIdleTimeoutMs: parseDuration(flags["session-timeout"] as string, "--session-timeout") }
         : {}),
-      ...(flags["keep-alive"] !== undefined ? { keepAliveMs: parseDuration(flags["keep-alive"] as string, "--keep-alive") } : {}),
+      ...(flags["keep-alive"] !== undefined
+        ? { keepAliveMs: parseDuration(flags["keep-alive"] as string, "--keep-alive") }
+        : {}),
       ...(flags.retry !== undefined ? { retryMs: parseDuration(flags.retry as string, "--retry") } : {}),
       ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
       getStream: !flags["no-get-stream"],

@@ -36,7 +36,9 @@ export async function rulesCommand(argv: string[], rt: Runtime): Promise<number>
       return 0;
     }
     const [sub, ...files] = positionals;
-    if (sub !== "check") throw new UsageError(sub === undefined ? "Missing subcommand: check" : `Unknown subcommand ${sub}`);
+    if (sub !== "check") {
+      throw new UsageError(sub === undefined ? "Missing subcommand: check" : `Unknown subcommand ${sub}`);
+    }
     if (files.length === 0) throw new UsageError("Give at least one rules file");
     let failed = false;
     for (const file of files) {
@@ -81,7 +83,12 @@ export interface RulesSetup {
  * const proxy = createReverseProxy({ upstream: rules.upstream });
  * ```
  */
-export async function rulesUpstream(file: string, upstream: Upstream, rt: Runtime, log: (line: string) => void): Promise<RulesSetup> {
+export async function rulesUpstream(
+  file: string,
+  upstream: Upstream,
+  rt: Runtime,
+  log: (line: string) => void,
+): Promise<RulesSetup> {
   let watched;
   try {
     watched = await watchRulesFile(file, { readTextFile: rt.readTextFile, log });
@@ -92,5 +99,8 @@ export async function rulesUpstream(file: string, upstream: Upstream, rt: Runtim
     onError: (e) => log(`rule failed: ${e instanceof Error ? e.message : e}`),
   });
   log(`rules loaded from ${file}: ${watched.engine.rules.rules.length} rules (watching for changes)`);
-  return { upstream: interceptUpstream(upstream, chain, { onError: (e) => log(`interceptor: ${e}`) }), stop: watched.stop };
+  return {
+    upstream: interceptUpstream(upstream, chain, { onError: (e) => log(`interceptor: ${e}`) }),
+    stop: watched.stop,
+  };
 }

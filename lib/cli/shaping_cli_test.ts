@@ -1,7 +1,7 @@
 /** The `rules`, `tape` and `replay` commands, driven with an in-memory runtime. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { runtime, type Runtime } from "../runtime/mod.ts";
+import { type Runtime, runtime } from "../runtime/mod.ts";
 import { rulesCommand } from "./rules.ts";
 import { tapeCommand } from "./tape.ts";
 import { replayCommand } from "./replay.ts";
@@ -16,7 +16,9 @@ function fakeRuntime(files: Record<string, string>) {
   const err: string[] = [];
   const rt: Runtime = {
     ...runtime,
-    readTextFile: (path) => (path in files ? Promise.resolve(files[path]!) : Promise.reject(new Error(`ENOENT: ${path}`))),
+    readTextFile: (
+      path,
+    ) => (path in files ? Promise.resolve(files[path]!) : Promise.reject(new Error(`ENOENT: ${path}`))),
     writeStdout: (text) => Promise.resolve(void out.push(text)),
     writeStderr: (text) => void err.push(text),
   };
@@ -87,7 +89,8 @@ describe("mcpwire replay", () => {
 describe("mcpwire reverse --rules --record", () => {
   test("rules apply and reload, the tape records the session, shutdown flushes it", { timeout: 30_000 }, async () => {
     const files: Record<string, string> = {
-      "rules.yaml": "version: 1\nrules:\n  - match: { tool: get-env }\n    action: block\n    error: { message: no env }\n",
+      "rules.yaml":
+        "version: 1\nrules:\n  - match: { tool: get-env }\n    action: block\n    error: { message: no env }\n",
     };
     const err: string[] = [];
     let shutdown: (() => void) | undefined;
@@ -118,14 +121,18 @@ describe("mcpwire reverse --rules --record", () => {
     assert.match(await call(2), /"message":"no env"/);
     files["rules.yaml"] = "version: 1\nrules: []\n";
     const reloaded = Date.now() + 5_000;
-    while (!err.join("").includes("rules reloaded") && Date.now() < reloaded) await new Promise((r) => setTimeout(r, 50));
+    while (!err.join("").includes("rules reloaded") && Date.now() < reloaded) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.doesNotMatch(await call(3), /no env/);
     await s.close();
     shutdown!();
     assert.equal(await exited, 0);
     const tape = parseTape(files["tape.jsonl"]!);
     assert.equal(tape.header?.format, "mcpwire-tape");
-    const methods = tape.records.flatMap((r) => (r.type === "message" && "method" in r.message ? [r.message.method] : []));
+    const methods = tape.records.flatMap((
+      r,
+    ) => (r.type === "message" && "method" in r.message ? [r.message.method] : []));
     assert.deepEqual(methods, ["initialize", "notifications/initialized", "tools/call", "tools/call"]);
     assert.ok(tape.records.some((r) => r.type === "http" && r.method === "DELETE" && r.status === 200));
   });
@@ -157,7 +164,16 @@ describe("mcpwire forward --rules --record", () => {
       writeStderr: () => {},
       onShutdownSignal: () => {},
     };
-    const exited = forwardCommand(["--rules", "rules.yaml", "--record", "tape.jsonl", "--", "node", EVERYTHING, "stdio"], rt);
+    const exited = forwardCommand([
+      "--rules",
+      "rules.yaml",
+      "--record",
+      "tape.jsonl",
+      "--",
+      "node",
+      EVERYTHING,
+      "stdio",
+    ], rt);
     const ready = Date.now() + 10_000;
     while (input === undefined && Date.now() < ready) await new Promise((r) => setTimeout(r, 10));
     const send = (m: unknown) => input!.enqueue(encoder.encode(JSON.stringify(m) + "\n"));
@@ -170,7 +186,12 @@ describe("mcpwire forward --rules --record", () => {
       }
       throw new Error(`no answer to ${id}: ${lines.join("\n")}`);
     };
-    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+    send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    });
     assert.ok((await answer(1)).result);
     send({ jsonrpc: "2.0", method: "notifications/initialized" });
     send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get-env", arguments: {} } });
@@ -180,7 +201,11 @@ describe("mcpwire forward --rules --record", () => {
     input!.close();
     assert.equal(await exited, 0);
     const tape = parseTape(files["tape.jsonl"]!);
-    const seen = tape.records.flatMap((r) => r.type === "message" ? [`${r.direction} ${"method" in r.message ? r.message.method : `#${(r.message as { id: number }).id}`}`] : []);
+    const seen = tape.records.flatMap((r) =>
+      r.type === "message"
+        ? [`${r.direction} ${"method" in r.message ? r.message.method : `#${(r.message as { id: number }).id}`}`]
+        : []
+    );
     // server-everything also sends notifications of its own (logging, list changes); leave them out.
     assert.deepEqual(seen.filter((x) => !x.startsWith("server-to-client notifications/")), [
       "client-to-server initialize",

@@ -34,7 +34,9 @@ export async function tapeCommand(argv: string[], rt: Runtime): Promise<number> 
       return 0;
     }
     const [sub, file, extra] = positionals;
-    if (sub !== "show") throw new UsageError(sub === undefined ? "Missing subcommand: show" : `Unknown subcommand ${sub}`);
+    if (sub !== "show") {
+      throw new UsageError(sub === undefined ? "Missing subcommand: show" : `Unknown subcommand ${sub}`);
+    }
     if (file === undefined || extra !== undefined) throw new UsageError("Give exactly one tape file");
     let text;
     try {
@@ -65,7 +67,12 @@ export async function tapeCommand(argv: string[], rt: Runtime): Promise<number> 
  * await rt.serve(recorder.wrap(proxy.fetch), { port: 8080 });
  * ```
  */
-export async function startRecording(file: string, upstream: string, rt: Runtime, log: (line: string) => void): Promise<TapeRecorder> {
+export async function startRecording(
+  file: string,
+  upstream: string,
+  rt: Runtime,
+  log: (line: string) => void,
+): Promise<TapeRecorder> {
   try {
     await rt.writeTextFile(file, "");
   } catch (error) {

@@ -57,8 +57,12 @@ export function upstreamFromFlags(
   rt: Runtime,
   log: (line: string) => void,
 ): Upstream {
-  if (url !== undefined && command.length > 0) throw new UsageError("Give either an upstream URL or -- <command>, not both");
-  const headers = ((flags["upstream-header"] as string[] | undefined) ?? []).map((h) => parseHeader(h, "--upstream-header"));
+  if (url !== undefined && command.length > 0) {
+    throw new UsageError("Give either an upstream URL or -- <command>, not both");
+  }
+  const headers = ((flags["upstream-header"] as string[] | undefined) ?? []).map((h) =>
+    parseHeader(h, "--upstream-header")
+  );
   const transport = (flags["upstream-transport"] as string | undefined) ?? "auto";
   if (!TRANSPORTS.includes(transport as UpstreamTransport)) {
     throw new UsageError(`--upstream-transport must be one of ${TRANSPORTS.join(", ")} (got ${transport})`);
@@ -68,7 +72,9 @@ export function upstreamFromFlags(
   const count = (name: string) => {
     if (flags[name] === undefined) return undefined;
     const n = Number(flags[name]);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number (got ${flags[name]})`);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UsageError(`--${name} must be a positive whole number (got ${flags[name]})`);
+    }
     return n;
   };
   const backoff = {
@@ -96,7 +102,11 @@ export function upstreamFromFlags(
       ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
       onFallback: (status) => log(`upstream answered initialize with HTTP ${status}: using HTTP+SSE (2024-11-05)`),
       onReconnect: (i) =>
-        log(`upstream ${i.stream} stream broke: reconnecting in ${i.delayMs} ms${i.lastEventId ? ` from event ${i.lastEventId}` : ""}`),
+        log(
+          `upstream ${i.stream} stream broke: reconnecting in ${i.delayMs} ms${
+            i.lastEventId ? ` from event ${i.lastEventId}` : ""
+          }`,
+        ),
     });
   } else {
     const [cmd, ...args] = command;

@@ -12,7 +12,10 @@ function build(argv: string[]) {
 describe("upstream flags", () => {
   test("a URL or a command builds an upstream described by it", () => {
     assert.equal(build(["http://127.0.0.1:3001/mcp"]).description, "http://127.0.0.1:3001/mcp");
-    assert.equal(build(["--upstream-transport", "sse", "http://127.0.0.1:3001/sse"]).description, "http://127.0.0.1:3001/sse (HTTP+SSE)");
+    assert.equal(
+      build(["--upstream-transport", "sse", "http://127.0.0.1:3001/sse"]).description,
+      "http://127.0.0.1:3001/sse (HTTP+SSE)",
+    );
     assert.equal(build(["--", "node", "server.js"]).description, "node server.js");
   });
 

@@ -81,7 +81,9 @@ export function createFixture(options: FixtureOptions = {}) {
         const flush = () => {
           while (index < stream.events.length) {
             const e = stream.events[index++]!;
-            controller.enqueue(enc.encode(encodeEvent({ id: e.id, ...(e.data === "" ? {} : { event: "message" }), data: e.data })));
+            controller.enqueue(
+              enc.encode(encodeEvent({ id: e.id, ...(e.data === "" ? {} : { event: "message" }), data: e.data })),
+            );
             written++;
             if (first && options.cutAfterEvents !== undefined && written >= options.cutAfterEvents && !stream.done) {
               stream.listeners.delete(listener!);
@@ -122,13 +124,21 @@ export function createFixture(options: FixtureOptions = {}) {
     session.streams.set(streamId, stream);
     stream.push("", eventId(session, streamId)); // priming event (T-RES-04)
     const push = (m: unknown) => stream.push(JSON.stringify(m), eventId(session, streamId));
-    const params = (request.params ?? {}) as { name?: string; arguments?: { steps?: number }; _meta?: { progressToken?: unknown } };
+    const params = (request.params ?? {}) as {
+      name?: string;
+      arguments?: { steps?: number };
+      _meta?: { progressToken?: unknown };
+    };
     if (request.method === "tools/call" && params.name === "slow") {
       const steps = params.arguments?.steps ?? 5;
       void (async () => {
         for (let i = 1; i <= steps; i++) {
           await new Promise((r) => setTimeout(r, options.stepMs ?? 20));
-          push({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: params._meta?.progressToken ?? 0, progress: i, total: steps } });
+          push({
+            jsonrpc: "2.0",
+            method: "notifications/progress",
+            params: { progressToken: params._meta?.progressToken ?? 0, progress: i, total: steps },
+          });
         }
         push(result({ content: [{ type: "text", text: `done after ${steps} steps` }] }));
         stream.end();
@@ -136,19 +146,36 @@ export function createFixture(options: FixtureOptions = {}) {
     } else if (request.method === "tools/call" && params.name === "hang") {
       // Never answers.
     } else {
-      push(result(request.method === "tools/call" ? { content: [{ type: "text", text: `called ${params.name}` }] } : {}));
+      push(
+        result(request.method === "tools/call" ? { content: [{ type: "text", text: `called ${params.name}` }] } : {}),
+      );
       stream.end();
     }
     if (options.json) {
-      return new Response(stream.events[1]?.data ?? "{}", { headers: { "content-type": "application/json", "mcp-session-id": session.id } });
+      return new Response(stream.events[1]?.data ?? "{}", {
+        headers: { "content-type": "application/json", "mcp-session-id": session.id },
+      });
     }
     return sse(stream, 0, session, true);
   };
 
-  const lost = () => new Response(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32001, message: options.unknownSessionStatus === 400 ? "Bad Request: No valid session ID provided" : "Session not found" } }), {
-    status: options.unknownSessionStatus ?? 404,
-    headers: { "content-type": "application/json" },
-  });
+  const lost = () =>
+    new Response(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: -32001,
+          message: options.unknownSessionStatus === 400
+            ? "Bad Request: No valid session ID provided"
+            : "Session not found",
+        },
+      }),
+      {
+        status: options.unknownSessionStatus ?? 404,
+        headers: { "content-type": "application/json" },
+      },
+    );
 
   async function handler(request: Request): Promise<Response> {
     const sid = request.headers.get("mcp-session-id");
@@ -159,11 +186,24 @@ export function createFixture(options: FixtureOptions = {}) {
         if (options.initializeStatus) return new Response("no", { status: options.initializeStatus });
         const id = `session-${++sessionCounter}`;
         const requested = (body.params as { protocolVersion?: string }).protocolVersion ?? "2025-06-18";
-        const session: Session = { id, protocolVersion: requested, streams: new Map(), standalone: new FixtureStream(), nextEvent: 0 };
+        const session: Session = {
+          id,
+          protocolVersion: requested,
+          streams: new Map(),
+          standalone: new FixtureStream(),
+          nextEvent: 0,
+        };
         sessions.set(id, session);
-        return new Response(JSON.stringify({ jsonrpc: "2.0", id: body.id, result: { protocolVersion: requested, capabilities: {}, serverInfo: { name: "fixture", version: "1" } } }), {
-          headers: { "content-type": "application/json", "mcp-session-id": id },
-        });
+        return new Response(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: body.id,
+            result: { protocolVersion: requested, capabilities: {}, serverInfo: { name: "fixture", version: "1" } },
+          }),
+          {
+            headers: { "content-type": "application/json", "mcp-session-id": id },
+          },
+        );
       }
       const session = sid === null ? undefined : sessions.get(sid);
       if (!session) return lost();
@@ -217,5 +257,10 @@ export async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
 
 /** An initialize request. */
 export function init(id: string | number = 1, protocolVersion = "2025-11-25"): JsonRpcRequest {
-  return { jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion, capabilities: {}, clientInfo: { name: "t", version: "1" } } };
+  return {
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: "t", version: "1" } },
+  };
 }

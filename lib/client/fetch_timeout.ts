@@ -46,7 +46,9 @@ export async function fetchWithTimeout(
   try {
     // A URL and init go to fetch as they are: fetch builds its Request once (a Request cloned here would be
     // one more copy of headers and body per call).
-    return await (typeof request === "string" ? fetchFn(request, { ...init, signal }) : fetchFn(new Request(request, { signal })));
+    return await (typeof request === "string"
+      ? fetchFn(request, { ...init, signal })
+      : fetchFn(new Request(request, { signal })));
   } catch (error) {
     if (options.signal?.aborted) throw error;
     if (timedOut) {

@@ -133,7 +133,9 @@ class LegacySseConnection implements UpstreamConnection {
       const endpoint = new URL(value.data.trim(), this.#url);
       // T-LEG-02: the message endpoint must be on the same origin (the SDK client refuses others too).
       if (endpoint.origin !== this.#url.origin) {
-        throw new UpstreamUnavailableError(`The upstream named a message endpoint on another origin: ${endpoint.origin}`);
+        throw new UpstreamUnavailableError(
+          `The upstream named a message endpoint on another origin: ${endpoint.origin}`,
+        );
       }
       return endpoint;
     }
@@ -191,7 +193,11 @@ class LegacySseConnection implements UpstreamConnection {
         response = await fetchWithTimeout(
           this.#fetch,
           new Request(endpoint, { method: "POST", headers, body: JSON.stringify(message) }),
-          { timeoutMs: this.#timeoutMs, what: `Upstream ${endpoint.href}`, ...(context?.signal ? { signal: context.signal } : {}) },
+          {
+            timeoutMs: this.#timeoutMs,
+            what: `Upstream ${endpoint.href}`,
+            ...(context?.signal ? { signal: context.signal } : {}),
+          },
         );
       } catch (error) {
         this.#router.abandon(requests.map((r) => r.id));

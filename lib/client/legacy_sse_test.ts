@@ -12,7 +12,8 @@ function legacyFixture(options: { endpoint?: string } = {}) {
   const streams = new Map<string, ReadableStreamDefaultController<Uint8Array>>();
   const requests: { method: string; url: string }[] = [];
   let n = 0;
-  const send = (sid: string, m: unknown) => streams.get(sid)?.enqueue(enc.encode(encodeEvent({ event: "message", data: JSON.stringify(m) })));
+  const send = (sid: string, m: unknown) =>
+    streams.get(sid)?.enqueue(enc.encode(encodeEvent({ event: "message", data: JSON.stringify(m) })));
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     requests.push({ method: request.method, url: url.pathname });
@@ -21,7 +22,9 @@ function legacyFixture(options: { endpoint?: string } = {}) {
       const body = new ReadableStream<Uint8Array>({
         start(c) {
           streams.set(sid, c);
-          c.enqueue(enc.encode(encodeEvent({ event: "endpoint", data: options.endpoint ?? `/message?sessionId=${sid}` })));
+          c.enqueue(
+            enc.encode(encodeEvent({ event: "endpoint", data: options.endpoint ?? `/message?sessionId=${sid}` })),
+          );
         },
       });
       return new Response(body, { headers: { "content-type": "text/event-stream" } });
@@ -29,12 +32,26 @@ function legacyFixture(options: { endpoint?: string } = {}) {
     if (url.pathname === "/message" && request.method === "POST") {
       const sid = url.searchParams.get("sessionId")!;
       if (!streams.has(sid)) return new Response("Session not found", { status: 404 });
-      const m = JSON.parse(await request.text()) as JsonRpcMessage & { id?: number; method?: string; params?: { _meta?: { progressToken?: unknown } } };
+      const m = JSON.parse(await request.text()) as JsonRpcMessage & {
+        id?: number;
+        method?: string;
+        params?: { _meta?: { progressToken?: unknown } };
+      };
       setTimeout(() => {
-        if (m.method === "initialize") send(sid, { jsonrpc: "2.0", id: m.id, result: { protocolVersion: "2024-11-05", capabilities: {}, serverInfo: { name: "legacy", version: "1" } } });
+        if (m.method === "initialize") {
+          send(sid, {
+            jsonrpc: "2.0",
+            id: m.id,
+            result: { protocolVersion: "2024-11-05", capabilities: {}, serverInfo: { name: "legacy", version: "1" } },
+          });
+        }
         if (m.method === "tools/call") {
           send(sid, { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "unrelated" } });
-          send(sid, { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: m.params?._meta?.progressToken, progress: 1 } });
+          send(sid, {
+            jsonrpc: "2.0",
+            method: "notifications/progress",
+            params: { progressToken: m.params?._meta?.progressToken, progress: 1 },
+          });
           send(sid, { jsonrpc: "2.0", id: m.id, result: { content: [] } });
         }
       }, 5);
@@ -60,7 +77,12 @@ describe("legacySseUpstream (2024-11-05 HTTP+SSE)", () => {
     const initMessages = (await collect(reply.messages)).map((i) => i.message);
     assert.equal((initMessages[0] as { result: { serverInfo: { name: string } } }).result.serverInfo.name, "legacy");
     assert.deepEqual(fx.requests.slice(0, 2), [{ method: "GET", url: "/sse" }, { method: "POST", url: "/message" }]);
-    const call = await conn.send([{ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "x", _meta: { progressToken: "t" } } }]);
+    const call = await conn.send([{
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "x", _meta: { progressToken: "t" } },
+    }]);
     assert.equal(call.type, "messages");
     if (call.type !== "messages") return;
     const got = (await collect(call.messages)).map((i) => i.message);
@@ -102,7 +124,11 @@ describe("httpUpstream transport choice (T-BC-01)", () => {
   test("auto: a 404 to the initialize POST falls back to HTTP+SSE, and later connections go straight to it", async () => {
     const fx = legacyFixture();
     const fallbacks: number[] = [];
-    const upstream = httpUpstream({ url: "http://legacy.test/sse", fetch: fx.fetch, onFallback: (s) => fallbacks.push(s) });
+    const upstream = httpUpstream({
+      url: "http://legacy.test/sse",
+      fetch: fx.fetch,
+      onFallback: (s) => fallbacks.push(s),
+    });
     for (const id of [1, 2]) {
       const conn = upstream.connect();
       const reply = await conn.send([init(id, "2024-11-05")]);
@@ -111,12 +137,17 @@ describe("httpUpstream transport choice (T-BC-01)", () => {
       await conn.close();
     }
     assert.deepEqual(fallbacks, [404]);
-    assert.deepEqual(fx.requests.filter((r) => r.method === "POST").map((r) => r.url), ["/sse", "/message", "/message"]);
+    assert.deepEqual(fx.requests.filter((r) => r.method === "POST").map((r) => r.url), [
+      "/sse",
+      "/message",
+      "/message",
+    ]);
   });
 
   test("forced streamable-http does not fall back; the 404 reaches the caller", async () => {
     const fx = legacyFixture();
-    const conn = httpUpstream({ url: "http://legacy.test/sse", fetch: fx.fetch, transport: "streamable-http" }).connect();
+    const conn = httpUpstream({ url: "http://legacy.test/sse", fetch: fx.fetch, transport: "streamable-http" })
+      .connect();
     const reply = await conn.send([init()]);
     assert.equal(reply.type, "http");
     if (reply.type === "http") assert.equal(reply.response.status, 404);

@@ -34,7 +34,10 @@ export interface ListenSource {
  * const stream = persistentListen(await inner.listen(), source);
  * ```
  */
-export function persistentListen(first: ReadableStream<UpstreamMessage>, source: ListenSource): ReadableStream<UpstreamMessage> {
+export function persistentListen(
+  first: ReadableStream<UpstreamMessage>,
+  source: ListenSource,
+): ReadableStream<UpstreamMessage> {
   let reader = first.getReader();
   let generation = source.generation();
   let cancelled = false;

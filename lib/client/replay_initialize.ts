@@ -47,13 +47,17 @@ export function proxyRequestId(purpose: string): string {
  * await replayInitialize(upstream.connect(), { initialize, initialized, timeoutMs: 15_000 });
  * ```
  */
-export async function replayInitialize(connection: UpstreamConnection, options: ReplayInitializeOptions): Promise<unknown> {
+export async function replayInitialize(
+  connection: UpstreamConnection,
+  options: ReplayInitializeOptions,
+): Promise<unknown> {
   const request: JsonRpcRequest = { ...options.initialize, id: proxyRequestId("reinit") };
   const context = options.headers ? { headers: options.headers } : {};
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new UpstreamUnavailableError(`The upstream did not answer initialize within ${options.timeoutMs} ms`)),
+      () =>
+        reject(new UpstreamUnavailableError(`The upstream did not answer initialize within ${options.timeoutMs} ms`)),
       options.timeoutMs,
     );
   });
@@ -64,7 +68,9 @@ export async function replayInitialize(connection: UpstreamConnection, options: 
       if (reply.type === "http") {
         await reply.response.body?.cancel().catch(() => {});
         if (!reply.response.ok) {
-          throw new UpstreamUnavailableError(`The upstream refused notifications/initialized (HTTP ${reply.response.status})`);
+          throw new UpstreamUnavailableError(
+            `The upstream refused notifications/initialized (HTTP ${reply.response.status})`,
+          );
         }
       }
       if (reply.type === "messages") await reply.messages.cancel().catch(() => {});

@@ -18,7 +18,7 @@
  */
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { isNotification, isRequest } from "../jsonrpc/types.ts";
-import { type BackoffOptions, backoffDelay, resolveBackoff, type ResolvedBackoff, sleep } from "./backoff.ts";
+import { backoffDelay, type BackoffOptions, resolveBackoff, type ResolvedBackoff, sleep } from "./backoff.ts";
 import { isSessionLost } from "./session_lost.ts";
 import { replayInitialize } from "./replay_initialize.ts";
 import { watchReply } from "./watch_reply.ts";

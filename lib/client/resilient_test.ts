@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { resilientUpstream, type ResilienceEvent } from "./resilient.ts";
+import { type ResilienceEvent, resilientUpstream } from "./resilient.ts";
 import { streamableHttpUpstream } from "./streamable_http.ts";
 import { type StdioChild, stdioUpstream } from "./stdio.ts";
 import { collect, createFixture, type FixtureOptions, init } from "./_test_fixture.ts";
@@ -21,7 +21,11 @@ async function handshake(conn: UpstreamConnection): Promise<JsonRpcMessage[]> {
 }
 
 async function messagesOf(reply: UpstreamReply): Promise<JsonRpcMessage[]> {
-  assert.equal(reply.type, "messages", `reply was ${reply.type}${reply.type === "http" ? ` ${reply.response.status}` : ""}`);
+  assert.equal(
+    reply.type,
+    "messages",
+    `reply was ${reply.type}${reply.type === "http" ? ` ${reply.response.status}` : ""}`,
+  );
   return reply.type === "messages" ? (await collect(reply.messages)).map((i) => i.message) : [];
 }
 
@@ -50,9 +54,11 @@ describe("resilientUpstream over Streamable HTTP", () => {
       assert.equal(inits.length, 2);
       const replayed = inits[1]!.body as { id: unknown; params: unknown };
       assert.match(String(replayed.id), /^mcpwire-reinit-/);
-      assert.deepEqual(replayed.params, (init("client-1").params));
+      assert.deepEqual(replayed.params, init("client-1").params);
       // The replayed handshake includes notifications/initialized, on the new session.
-      const notes = fixture.seen.filter((s) => s.body && "method" in s.body && s.body.method === "notifications/initialized");
+      const notes = fixture.seen.filter((s) =>
+        s.body && "method" in s.body && s.body.method === "notifications/initialized"
+      );
       assert.equal(notes.length, 2);
       assert.equal(notes[1]!.headers.get("mcp-session-id"), "session-2");
       assert.deepEqual(events.map((e) => e.type), ["session-lost", "reinitialized"]);
@@ -66,7 +72,11 @@ describe("resilientUpstream over Streamable HTTP", () => {
     if (reply.type === "messages") await collect(reply.messages);
     await conn.send([INITIALIZED], { headers: new Headers({ authorization: "Bearer old" }) });
     fixture.forgetAll();
-    await messagesOf(await conn.send([{ jsonrpc: "2.0", id: 2, method: "ping" }], { headers: new Headers({ authorization: "Bearer new" }) }));
+    await messagesOf(
+      await conn.send([{ jsonrpc: "2.0", id: 2, method: "ping" }], {
+        headers: new Headers({ authorization: "Bearer new" }),
+      }),
+    );
     const inits = initializes(fixture);
     assert.deepEqual(inits.map((i) => i.headers.get("authorization")), ["Bearer old", "Bearer new"]);
     await conn.close();
@@ -90,7 +100,10 @@ describe("resilientUpstream over Streamable HTTP", () => {
     assert.equal(first.type, "http");
     if (first.type === "http") assert.equal(first.response.status, 404);
     await conn.send([{ jsonrpc: "2.0", id: 6, method: "ping" }]);
-    await assert.rejects(conn.send([{ jsonrpc: "2.0", id: 7, method: "ping" }]), { name: "UpstreamUnavailableError", message: /giving up/ });
+    await assert.rejects(conn.send([{ jsonrpc: "2.0", id: 7, method: "ping" }]), {
+      name: "UpstreamUnavailableError",
+      message: /giving up/,
+    });
     await conn.ended; // the session ends with the connection
     assert.ok(initializes(fixture).length <= 4, `${initializes(fixture).length} initializes`);
     await assert.rejects(conn.send([{ jsonrpc: "2.0", id: 8, method: "ping" }]), { name: "UpstreamUnavailableError" });
@@ -113,7 +126,9 @@ describe("resilientUpstream over Streamable HTTP", () => {
     await handshake(conn);
     down = true;
     const started = Date.now();
-    await assert.rejects(conn.send([{ jsonrpc: "2.0", id: 5, method: "ping" }]), { message: /could not be re-initialized after 3 attempts/ });
+    await assert.rejects(conn.send([{ jsonrpc: "2.0", id: 5, method: "ping" }]), {
+      message: /could not be re-initialized after 3 attempts/,
+    });
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 50, `backed off ${elapsed} ms`);
     assert.ok(calls <= 6, `${calls} upstream calls`);
@@ -124,17 +139,28 @@ describe("resilientUpstream over Streamable HTTP", () => {
     const { fixture, events, conn } = httpSetup({ stepMs: 80 }, { requestTimeoutMs: 200 });
     await handshake(conn);
     const started = Date.now();
-    const hung = await messagesOf(await conn.send([{ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "hang" } }]));
+    const hung = await messagesOf(
+      await conn.send([{ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "hang" } }]),
+    );
     const elapsed = Date.now() - started;
     assert.equal(hung.length, 1);
     assert.equal((hung[0] as { error: { code: number } }).error.code, -32002);
     assert.ok(elapsed >= 190 && elapsed < 2_000, `timed out after ${elapsed} ms`);
     await new Promise((r) => setTimeout(r, 20));
-    const cancelled = fixture.seen.find((s) => s.body && "method" in s.body && s.body.method === "notifications/cancelled");
+    const cancelled = fixture.seen.find((s) =>
+      s.body && "method" in s.body && s.body.method === "notifications/cancelled"
+    );
     assert.deepEqual((cancelled?.body as unknown as { params: { requestId: unknown } }).params.requestId, 9);
     assert.deepEqual(events.map((e) => e.type), ["request-timeout"]);
     // 6 steps of 80 ms = 480 ms > 200 ms, but every progress notification resets the timeout.
-    const slow = await messagesOf(await conn.send([{ jsonrpc: "2.0", id: 10, method: "tools/call", params: { name: "slow", arguments: { steps: 6 }, _meta: { progressToken: 1 } } }]));
+    const slow = await messagesOf(
+      await conn.send([{
+        jsonrpc: "2.0",
+        id: 10,
+        method: "tools/call",
+        params: { name: "slow", arguments: { steps: 6 }, _meta: { progressToken: 1 } },
+      }]),
+    );
     assert.ok("result" in slow.at(-1)!, JSON.stringify(slow.at(-1)));
     await conn.close();
   });
@@ -142,7 +168,12 @@ describe("resilientUpstream over Streamable HTTP", () => {
 
 /** An in-memory stdio MCP server: answers initialize and ping, never answers `hang`; `exit()` kills it. */
 function fakeChildren() {
-  const children: { child: StdioChild; received: JsonRpcMessage[]; notify: (m: JsonRpcMessage) => void; exit: () => void }[] = [];
+  const children: {
+    child: StdioChild;
+    received: JsonRpcMessage[];
+    notify: (m: JsonRpcMessage) => void;
+    exit: () => void;
+  }[] = [];
   const spawn = (): StdioChild => {
     const enc = new TextEncoder();
     let out!: ReadableStreamDefaultController<Uint8Array>;
@@ -162,8 +193,13 @@ function fakeChildren() {
       for await (const line of splitLines(stdinParts.readable)) {
         const m = JSON.parse(line) as JsonRpcMessage & { id?: string | number; method?: string };
         received.push(m);
-        if (m.method === "initialize") write({ jsonrpc: "2.0", id: m.id, result: { protocolVersion: "2025-06-18", capabilities: {}, serverInfo: { name: "fake", version: "1" } } });
-        else if (m.method === "ping") write({ jsonrpc: "2.0", id: m.id, result: {} });
+        if (m.method === "initialize") {
+          write({
+            jsonrpc: "2.0",
+            id: m.id,
+            result: { protocolVersion: "2025-06-18", capabilities: {}, serverInfo: { name: "fake", version: "1" } },
+          });
+        } else if (m.method === "ping") write({ jsonrpc: "2.0", id: m.id, result: {} });
       }
     })().catch(() => {});
     const child: StdioChild = {
@@ -183,7 +219,10 @@ describe("resilientUpstream over stdio", () => {
   test("a child that exits is respawned and re-initialized; the request in flight gets an error, the next one succeeds", async () => {
     const fake = fakeChildren();
     const events: ResilienceEvent[] = [];
-    const upstream: Upstream = resilientUpstream(stdioUpstream({ command: "fake", spawn: fake.spawn }), { recovery: FAST, onEvent: (e) => events.push(e) });
+    const upstream: Upstream = resilientUpstream(stdioUpstream({ command: "fake", spawn: fake.spawn }), {
+      recovery: FAST,
+      onEvent: (e) => events.push(e),
+    });
     const conn = upstream.connect();
     await handshake(conn);
     const listened = await conn.listen();
@@ -211,14 +250,17 @@ describe("resilientUpstream over stdio", () => {
   test("a child that dies at every start ends in a clear error, with a bounded number of spawns", async () => {
     const fake = fakeChildren();
     let spawns = 0;
-    const upstream = resilientUpstream(stdioUpstream({
-      command: "fake",
-      spawn: () => {
-        const child = fake.spawn();
-        if (++spawns > 1) setTimeout(() => fake.children.at(-1)!.exit(), 1);
-        return child;
-      },
-    }), { recovery: FAST, maxRecoveries: 2 });
+    const upstream = resilientUpstream(
+      stdioUpstream({
+        command: "fake",
+        spawn: () => {
+          const child = fake.spawn();
+          if (++spawns > 1) setTimeout(() => fake.children.at(-1)!.exit(), 1);
+          return child;
+        },
+      }),
+      { recovery: FAST, maxRecoveries: 2 },
+    );
     const conn = upstream.connect();
     await handshake(conn);
     fake.children[0]!.exit();
@@ -232,10 +274,24 @@ describe("isSessionLost", () => {
   test("404 and SDK-style 400 mean a lost session; 404 -32601, other 400s and 401 do not", async () => {
     const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
     assert.equal(await isSessionLost(new Response(null, { status: 404 })), true);
-    assert.equal(await isSessionLost(json(404, { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" } })), true);
-    assert.equal(await isSessionLost(json(400, { jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: No valid session ID provided" } })), true);
-    assert.equal(await isSessionLost(json(404, { jsonrpc: "2.0", id: 1, error: { code: -32601, message: "Method not found" } })), false);
-    assert.equal(await isSessionLost(json(400, { jsonrpc: "2.0", error: { code: -32602, message: "Invalid params" } })), false);
+    assert.equal(
+      await isSessionLost(json(404, { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" } })),
+      true,
+    );
+    assert.equal(
+      await isSessionLost(
+        json(400, { jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: No valid session ID provided" } }),
+      ),
+      true,
+    );
+    assert.equal(
+      await isSessionLost(json(404, { jsonrpc: "2.0", id: 1, error: { code: -32601, message: "Method not found" } })),
+      false,
+    );
+    assert.equal(
+      await isSessionLost(json(400, { jsonrpc: "2.0", error: { code: -32602, message: "Invalid params" } })),
+      false,
+    );
     assert.equal(await isSessionLost(new Response("nope", { status: 401 })), false);
     const kept = json(404, { error: { code: -32001, message: "gone" } });
     await isSessionLost(kept);

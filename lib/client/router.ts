@@ -6,7 +6,7 @@
  * @module
  */
 import type { JsonRpcId, JsonRpcRequest } from "../jsonrpc/types.ts";
-import { errorResponse, ErrorCode, isResponse, progressNotificationToken, progressTokenOf } from "../jsonrpc/types.ts";
+import { ErrorCode, errorResponse, isResponse, progressNotificationToken, progressTokenOf } from "../jsonrpc/types.ts";
 import type { UpstreamMessage } from "./types.ts";
 
 interface PendingReply {

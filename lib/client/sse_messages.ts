@@ -110,8 +110,16 @@ export function resumableMessages(options: ResumableMessagesOptions): ReadableSt
       }
       // T-RES-04: the client MUST wait `retry` ms; repeated failures back off further.
       const backoff = backoffDelay(failures, options.backoff);
-      const delayMs = cursor.retryMs === undefined ? backoff : failures === 0 ? cursor.retryMs : Math.max(cursor.retryMs, backoff);
-      options.onReconnect?.({ attempt: failures, delayMs, ...(cursor.lastEventId !== undefined ? { lastEventId: cursor.lastEventId } : {}) });
+      const delayMs = cursor.retryMs === undefined
+        ? backoff
+        : failures === 0
+        ? cursor.retryMs
+        : Math.max(cursor.retryMs, backoff);
+      options.onReconnect?.({
+        attempt: failures,
+        delayMs,
+        ...(cursor.lastEventId !== undefined ? { lastEventId: cursor.lastEventId } : {}),
+      });
       await sleep(delayMs, abort.signal);
       if (abort.signal.aborted) return undefined;
       const outcome = await options.reconnect(cursor.lastEventId, abort.signal).catch((error): Reconnection => ({

@@ -20,7 +20,8 @@ function body(frames: string[], end: "close" | "error" = "close"): ReadableStrea
   }, { highWaterMark: 0 });
 }
 
-const msg = (id: string, n: number) => `id: ${id}\nevent: message\ndata: {"jsonrpc":"2.0","method":"n","params":{"n":${n}}}\n\n`;
+const msg = (id: string, n: number) =>
+  `id: ${id}\nevent: message\ndata: {"jsonrpc":"2.0","method":"n","params":{"n":${n}}}\n\n`;
 const result = (id: string) => `id: ${id}\nevent: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n`;
 const isResult = (m: unknown) => typeof m === "object" && m !== null && "result" in m;
 

@@ -98,7 +98,12 @@ class StreamableHttpConnection implements UpstreamConnection {
     return headers;
   }
 
-  #request(method: string, headers: Record<string, string>, signal: AbortSignal | undefined, body?: string): Promise<Response> {
+  #request(
+    method: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    body?: string,
+  ): Promise<Response> {
     const init: RequestInit = { method, headers, ...(body !== undefined ? { body } : {}) };
     return fetchWithTimeout(this.#fetch, this.#href, {
       timeoutMs: this.#options.connectTimeoutMs ?? 10_000,
@@ -188,7 +193,9 @@ class StreamableHttpConnection implements UpstreamConnection {
     }
     const lost = this.#sessionId !== undefined && await isSessionLost(response);
     await response.body?.cancel().catch(() => {});
-    if (lost) return { type: "lost", reason: `The upstream forgot session ${this.#sessionId} (HTTP ${response.status})` };
+    if (lost) {
+      return { type: "lost", reason: `The upstream forgot session ${this.#sessionId} (HTTP ${response.status})` };
+    }
     if (response.status === 405 || response.ok) return { type: "none" };
     return { type: "failed", reason: `The upstream answered the reconnection with HTTP ${response.status}` };
   }

@@ -7,7 +7,10 @@ import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
 const URL_ = "http://upstream.test/mcp";
 
-async function connected(options: FixtureOptions = {}, reconnect = { initialDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 }) {
+async function connected(
+  options: FixtureOptions = {},
+  reconnect = { initialDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 },
+) {
   const fixture = createFixture(options);
   const reconnects: number[] = [];
   const upstream = streamableHttpUpstream({
@@ -114,7 +117,7 @@ describe("streamableHttpUpstream", () => {
         Promise.resolve(++calls).then(() =>
           new Response(new ReadableStream({ start: (c) => c.error(new Error("reset")) }), {
             headers: { "content-type": "text/event-stream" },
-          }),
+          })
         ),
     }).connect();
     const reply = await conn.send([{ jsonrpc: "2.0", id: 1, method: "ping" }]);
@@ -125,7 +128,12 @@ describe("streamableHttpUpstream", () => {
 
   test("resuming a stream of a forgotten session fails with UpstreamSessionLostError", async () => {
     const { fixture, conn } = await connected({ cutAfterEvents: 2, stepMs: 30 });
-    const reply = await conn.send([{ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow", arguments: { steps: 5 } } }]);
+    const reply = await conn.send([{
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "slow", arguments: { steps: 5 } },
+    }]);
     fixture.forgetAll();
     assert.equal(reply.type, "messages");
     if (reply.type === "messages") {

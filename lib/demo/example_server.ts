@@ -46,7 +46,10 @@ export const EXAMPLE_TOOLS = [
  * Handles one client message; `send` writes server messages (progress, then the response).
  * Exported so tests can drive the server in-process, without a child.
  */
-export async function handleExampleMessage(message: JsonRpcMessage, send: (m: JsonRpcMessage) => Promise<void>): Promise<void> {
+export async function handleExampleMessage(
+  message: JsonRpcMessage,
+  send: (m: JsonRpcMessage) => Promise<void>,
+): Promise<void> {
   if (!isRequest(message)) return; // notifications and responses need no answer
   const result = await answer(message, send);
   await send(
@@ -78,7 +81,9 @@ async function answer(request: JsonRpcRequest, send: (m: JsonRpcMessage) => Prom
     case "resources/list":
       return { ok: { resources: [{ uri: "example://greeting", name: "greeting", mimeType: "text/plain" }] } };
     case "resources/read":
-      if (params.uri !== "example://greeting") return { error: { code: ErrorCode.InvalidParams, message: "Unknown resource" } };
+      if (params.uri !== "example://greeting") {
+        return { error: { code: ErrorCode.InvalidParams, message: "Unknown resource" } };
+      }
       return { ok: { contents: [{ uri: "example://greeting", mimeType: "text/plain", text: "Hello from mcpwire" }] } };
     case "prompts/list":
       return { ok: { prompts: [{ name: "greet", description: "Greets someone", arguments: [{ name: "name" }] }] } };
@@ -134,7 +139,10 @@ async function callTool(
 /**
  * Serves the example server over newline-delimited JSON-RPC on the given streams until input ends.
  */
-export async function serveExample(input: ReadableStream<Uint8Array>, write: (text: string) => Promise<void>): Promise<void> {
+export async function serveExample(
+  input: ReadableStream<Uint8Array>,
+  write: (text: string) => Promise<void>,
+): Promise<void> {
   const send = (m: JsonRpcMessage) => write(JSON.stringify(m) + "\n");
   const inflight = new Set<Promise<void>>();
   for await (const line of splitLines(input)) {

@@ -28,7 +28,11 @@ export interface RawSession {
 
 /** Initializes a session at `revision` and sends `notifications/initialized`. */
 export async function rawSession(endpoint: URL, revision: string): Promise<RawSession> {
-  const init = await fetch(endpoint, { method: "POST", headers: postHeaders(), body: JSON.stringify(initRequest(revision)) });
+  const init = await fetch(endpoint, {
+    method: "POST",
+    headers: postHeaders(),
+    body: JSON.stringify(initRequest(revision)),
+  });
   assert.equal(init.status, 200);
   await init.body?.cancel();
   const sessionId = init.headers.get("mcp-session-id")!;
@@ -57,48 +61,76 @@ export async function sseMessages(response: Response): Promise<JsonRpcMessage[]>
 
 /** T-BATCH-01: a 2025-03-26 batch whose members meet different rules, each intercepted on its own. */
 export function batchTest(endpoint: () => URL): void {
-  test("batch (2025-03-26): each member meets its own rule (block, respond, set, inject, drop, delay, rate limit); local and upstream answers share one SSE reply", { timeout: 20_000 }, async () => {
-    const s = await rawSession(endpoint(), "2025-03-26");
-    try {
-      const started = Date.now();
-      const r = await s.post([
-        { jsonrpc: "2.0", id: "env", method: "tools/call", params: { name: "get-env", arguments: {} } },
-        { jsonrpc: "2.0", id: "list", method: "tools/list" },
-        { jsonrpc: "2.0", id: "ping1", method: "ping" },
-        { jsonrpc: "2.0", id: "ping2", method: "ping" },
-        { jsonrpc: "2.0", id: "ping3", method: "ping" },
-        { jsonrpc: "2.0", id: "echo", method: "tools/call", params: { name: "echo", arguments: { message: "rewrite it" } } },
-        { jsonrpc: "2.0", id: "sum", method: "tools/call", params: { name: "get-sum", arguments: { a: 2, b: 2 } } },
-        {
-          jsonrpc: "2.0",
-          id: "long",
-          method: "tools/call",
-          params: { name: "trigger-long-running-operation", arguments: { duration: 0.3, steps: 3 }, _meta: { progressToken: "p1" } },
-        },
-      ]);
-      assert.equal(r.status, 200);
-      assert.match(r.headers.get("content-type") ?? "", /^text\/event-stream/);
-      const messages = await sseMessages(r);
-      const byId = new Map(messages.filter((m) => "id" in m && !("method" in m)).map((m) => [(m as { id: string }).id, m]));
-      assert.deepEqual((byId.get("env") as { error: unknown }).error, { code: -32050, message: "get-env is disabled by policy" });
-      assert.deepEqual((byId.get("echo") as { result: unknown }).result, { content: [{ type: "text", text: "rewritten by rules" }] });
-      assert.deepEqual((byId.get("sum") as { result: unknown }).result, { content: [{ type: "text", text: "42, from the rules" }] });
-      assert.match(JSON.stringify(byId.get("long")), /Long running operation completed/);
-      // delay: tools/list came back at least 600 ms after the batch was sent.
-      assert.ok(((byId.get("list") as { result: { tools: unknown[] } }).result.tools.length) > 3);
-      assert.ok(Date.now() - started >= 580, `the batch answered in ${Date.now() - started} ms`);
-      // rateLimit: two pings per session pass, the third is refused.
-      assert.deepEqual([byId.get("ping1"), byId.get("ping2")].map((m) => (m as { result: unknown }).result), [{}, {}]);
-      assert.deepEqual((byId.get("ping3") as { error: unknown }).error, { code: -32000, message: "Rate limit exceeded: at most 2 per 1m" });
-      const methods = messages.filter((m) => "method" in m).map((m) => (m as { method: string }).method);
-      assert.deepEqual(methods, ["notifications/message"], "progress dropped, the injected log kept");
-      const logAt = messages.findIndex((m) => "method" in m);
-      const echoAt = messages.indexOf(byId.get("echo")!);
-      assert.ok(logAt < echoAt, "the injected notification comes before the result it announces");
-    } finally {
-      await s.close();
-    }
-  });
+  test(
+    "batch (2025-03-26): each member meets its own rule (block, respond, set, inject, drop, delay, rate limit); local and upstream answers share one SSE reply",
+    { timeout: 20_000 },
+    async () => {
+      const s = await rawSession(endpoint(), "2025-03-26");
+      try {
+        const started = Date.now();
+        const r = await s.post([
+          { jsonrpc: "2.0", id: "env", method: "tools/call", params: { name: "get-env", arguments: {} } },
+          { jsonrpc: "2.0", id: "list", method: "tools/list" },
+          { jsonrpc: "2.0", id: "ping1", method: "ping" },
+          { jsonrpc: "2.0", id: "ping2", method: "ping" },
+          { jsonrpc: "2.0", id: "ping3", method: "ping" },
+          {
+            jsonrpc: "2.0",
+            id: "echo",
+            method: "tools/call",
+            params: { name: "echo", arguments: { message: "rewrite it" } },
+          },
+          { jsonrpc: "2.0", id: "sum", method: "tools/call", params: { name: "get-sum", arguments: { a: 2, b: 2 } } },
+          {
+            jsonrpc: "2.0",
+            id: "long",
+            method: "tools/call",
+            params: {
+              name: "trigger-long-running-operation",
+              arguments: { duration: 0.3, steps: 3 },
+              _meta: { progressToken: "p1" },
+            },
+          },
+        ]);
+        assert.equal(r.status, 200);
+        assert.match(r.headers.get("content-type") ?? "", /^text\/event-stream/);
+        const messages = await sseMessages(r);
+        const byId = new Map(
+          messages.filter((m) => "id" in m && !("method" in m)).map((m) => [(m as { id: string }).id, m]),
+        );
+        assert.deepEqual((byId.get("env") as { error: unknown }).error, {
+          code: -32050,
+          message: "get-env is disabled by policy",
+        });
+        assert.deepEqual((byId.get("echo") as { result: unknown }).result, {
+          content: [{ type: "text", text: "rewritten by rules" }],
+        });
+        assert.deepEqual((byId.get("sum") as { result: unknown }).result, {
+          content: [{ type: "text", text: "42, from the rules" }],
+        });
+        assert.match(JSON.stringify(byId.get("long")), /Long running operation completed/);
+        // delay: tools/list came back at least 600 ms after the batch was sent.
+        assert.ok(((byId.get("list") as { result: { tools: unknown[] } }).result.tools.length) > 3);
+        assert.ok(Date.now() - started >= 580, `the batch answered in ${Date.now() - started} ms`);
+        // rateLimit: two pings per session pass, the third is refused.
+        assert.deepEqual([byId.get("ping1"), byId.get("ping2")].map((m) => (m as { result: unknown }).result), [
+          {},
+          {},
+        ]);
+        assert.deepEqual((byId.get("ping3") as { error: unknown }).error, {
+          code: -32000,
+          message: "Rate limit exceeded: at most 2 per 1m",
+        });
+        const methods = messages.filter((m) => "method" in m).map((m) => (m as { method: string }).method);
+        assert.deepEqual(methods, ["notifications/message"], "progress dropped, the injected log kept");
+        const logAt = messages.findIndex((m) => "method" in m);
+        const echoAt = messages.indexOf(byId.get("echo")!);
+        assert.ok(logAt < echoAt, "the injected notification comes before the result it announces");
+      } finally {
+        await s.close();
+      }
+    },
+  );
 }
 
 const TOOLS = ["echo", "get-sum", "get-env", "get-tiny-image", "noisy"].map((name) => ({
@@ -133,20 +165,33 @@ export async function startJsonServer(): Promise<{ url: URL; close(): Promise<vo
       enableJsonResponse: true,
       onsessioninitialized: (id: string) => void transports.set(id, transport),
     });
-    const mcp = new McpLowLevelServer({ name: "json-fixture", version: "1" }, { capabilities: { tools: {}, logging: {} } });
-    mcp.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: TOOLS }));
-    mcp.setRequestHandler(CallToolRequestSchema, async (r: { params: { name: string; arguments?: Record<string, unknown> } }) => {
-      const args = r.params.arguments ?? {};
-      if (r.params.name === "noisy") {
-        // Unrelated to the request, so they go on the standalone GET stream (a JSON reply has no room).
-        await mcp.notification({ method: "notifications/message", params: { level: "info", logger: "noisy", data: "dropped" } });
-        await mcp.notification({ method: "notifications/message", params: { level: "info", logger: "keep", data: "kept" } });
-      }
-      const text = r.params.name === "echo" ? `Echo: ${args.message}` : r.params.name === "get-sum"
-        ? String(Number(args.a) + Number(args.b))
-        : `ran ${r.params.name}`;
-      return { content: [{ type: "text", text }] };
+    const mcp = new McpLowLevelServer({ name: "json-fixture", version: "1" }, {
+      capabilities: { tools: {}, logging: {} },
     });
+    mcp.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: TOOLS }));
+    mcp.setRequestHandler(
+      CallToolRequestSchema,
+      async (r: { params: { name: string; arguments?: Record<string, unknown> } }) => {
+        const args = r.params.arguments ?? {};
+        if (r.params.name === "noisy") {
+          // Unrelated to the request, so they go on the standalone GET stream (a JSON reply has no room).
+          await mcp.notification({
+            method: "notifications/message",
+            params: { level: "info", logger: "noisy", data: "dropped" },
+          });
+          await mcp.notification({
+            method: "notifications/message",
+            params: { level: "info", logger: "keep", data: "kept" },
+          });
+        }
+        const text = r.params.name === "echo"
+          ? `Echo: ${args.message}`
+          : r.params.name === "get-sum"
+          ? String(Number(args.a) + Number(args.b))
+          : `ran ${r.params.name}`;
+        return { content: [{ type: "text", text }] };
+      },
+    );
     await mcp.connect(transport);
     return await transport.handleRequest(request);
   }, { hostname: "127.0.0.1", port: 0 });

@@ -128,5 +128,8 @@ function _isAction(value: unknown): value is InterceptAction {
 
 function _defaultErrorHandler(error: unknown, _envelope: Readonly<Intercepted>, index: number): InterceptAction {
   const reason = error instanceof Error ? error.message : String(error);
-  return { action: "block", error: { code: ErrorCode.InternalError, message: `Interceptor ${index} failed: ${reason}` } };
+  return {
+    action: "block",
+    error: { code: ErrorCode.InternalError, message: `Interceptor ${index} failed: ${reason}` },
+  };
 }

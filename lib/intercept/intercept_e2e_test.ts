@@ -11,7 +11,7 @@ import {
   ResourceListChangedNotificationSchema,
   StreamableHTTPClientTransport,
 } from "../_test_deps.ts";
-import { EVERYTHING, type HttpChild, serveProxy, type ServedProxy, startEverything } from "../_test_utils.ts";
+import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../_test_utils.ts";
 import { streamableHttpUpstream } from "../client/streamable_http.ts";
 import { stdioUpstream } from "../client/stdio.ts";
 import { spawn } from "../runtime/process.ts";
@@ -77,11 +77,14 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
   test("block: get-env is answered with the rule's JSON-RPC error and never runs", { timeout: 20_000 }, async () => {
     const s = await connect(endpoint());
     try {
-      await assert.rejects(s.client.callTool({ name: "get-env", arguments: {} }), (e: { code?: number; message: string }) => {
-        assert.equal(e.code, -32050);
-        assert.match(e.message, /get-env is disabled by policy/);
-        return true;
-      });
+      await assert.rejects(
+        s.client.callTool({ name: "get-env", arguments: {} }),
+        (e: { code?: number; message: string }) => {
+          assert.equal(e.code, -32050);
+          assert.match(e.message, /get-env is disabled by policy/);
+          return true;
+        },
+      );
       // The session lives on.
       const echoed = await s.client.callTool({ name: "echo", arguments: { message: "still here" } });
       assert.deepEqual(echoed.content, [{ type: "text", text: "Echo: still here" }]);
@@ -100,7 +103,9 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
     }
   });
 
-  test("set + inject: the echo result is rewritten inside the SSE stream, a log notification comes first", { timeout: 20_000 }, async () => {
+  test("set + inject: the echo result is rewritten inside the SSE stream, a log notification comes first", {
+    timeout: 20_000,
+  }, async () => {
     const s = await connect(endpoint());
     try {
       const plain = await s.client.callTool({ name: "echo", arguments: { message: "plain" } });
@@ -117,7 +122,10 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
     }
   });
 
-  test("drop: progress notifications matching the rule (total 3) never reach the client, the result does", { timeout: 20_000, skip: options.json }, async () => {
+  test("drop: progress notifications matching the rule (total 3) never reach the client, the result does", {
+    timeout: 20_000,
+    skip: options.json,
+  }, async () => {
     const s = await connect(endpoint());
     try {
       const progress: number[] = [];
@@ -133,7 +141,10 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
     }
   });
 
-  test("set on SSE events: each progress notification is rewritten as it streams, none is held back", { timeout: 20_000, skip: options.json }, async () => {
+  test("set on SSE events: each progress notification is rewritten as it streams, none is held back", {
+    timeout: 20_000,
+    skip: options.json,
+  }, async () => {
     const s = await connect(endpoint());
     try {
       const progress: { at: number; progress: number; message?: string }[] = [];
@@ -141,26 +152,38 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
       const result = await s.client.callTool(
         { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 4 } },
         undefined,
-        { onprogress: (p: { progress: number; message?: string }) => progress.push({ at: Date.now() - started, ...p }) },
+        {
+          onprogress: (p: { progress: number; message?: string }) => progress.push({ at: Date.now() - started, ...p }),
+        },
       );
       const finishedAt = Date.now() - started;
       assert.match(JSON.stringify(result.content), /Long running operation completed/);
       assert.deepEqual(progress.map((p) => [p.progress, p.message]), [1, 2, 3, 4].map((n) => [n, "seen by mcpwire"]));
-      assert.ok(progress[0]!.at < finishedAt - 400, `first progress at ${progress[0]!.at} ms, result at ${finishedAt} ms`);
-      assert.ok(progress[3]!.at - progress[0]!.at >= 500, `progress spread over ${progress[3]!.at - progress[0]!.at} ms`);
+      assert.ok(
+        progress[0]!.at < finishedAt - 400,
+        `first progress at ${progress[0]!.at} ms, result at ${finishedAt} ms`,
+      );
+      assert.ok(
+        progress[3]!.at - progress[0]!.at >= 500,
+        `progress spread over ${progress[3]!.at - progress[0]!.at} ms`,
+      );
     } finally {
       await s.close();
     }
   });
 
-  test("inject on the standalone stream: the client gets resources/list_changed after initialized", { timeout: 20_000 }, async () => {
-    const s = await connect(endpoint());
-    try {
-      await withTimeout(s.greeted, 5_000, "the injected notification");
-    } finally {
-      await s.close();
-    }
-  });
+  test(
+    "inject on the standalone stream: the client gets resources/list_changed after initialized",
+    { timeout: 20_000 },
+    async () => {
+      const s = await connect(endpoint());
+      try {
+        await withTimeout(s.greeted, 5_000, "the injected notification");
+      } finally {
+        await s.close();
+      }
+    },
+  );
 
   test("delay: tools/list answers at least 600 ms late", { timeout: 20_000 }, async () => {
     const s = await connect(endpoint());
@@ -200,11 +223,14 @@ function actionTests(endpoint: () => URL, options: { json?: boolean } = {}): voi
   test("a throwing interceptor gives a clear JSON-RPC error and the session goes on", { timeout: 20_000 }, async () => {
     const s = await connect(endpoint());
     try {
-      await assert.rejects(s.client.callTool({ name: "get-tiny-image", arguments: {} }), (e: { code?: number; message: string }) => {
-        assert.equal(e.code, -32603);
-        assert.match(e.message, /Interceptor 0 failed: boom/);
-        return true;
-      });
+      await assert.rejects(
+        s.client.callTool({ name: "get-tiny-image", arguments: {} }),
+        (e: { code?: number; message: string }) => {
+          assert.equal(e.code, -32603);
+          assert.match(e.message, /Interceptor 0 failed: boom/);
+          return true;
+        },
+      );
       assert.deepEqual(await s.client.ping(), {});
     } finally {
       await s.close();
@@ -240,25 +266,38 @@ describe("rules over Streamable HTTP (SDK server with JSON replies)", () => {
   });
   actionTests(() => served.endpoint, { json: true });
 
-  test("drop: a notification on the standalone stream is dropped, the next one arrives", { timeout: 20_000 }, async () => {
-    const s = await connect(served.endpoint);
-    try {
-      await withTimeout(s.greeted, 5_000, "the standalone stream");
-      await s.client.callTool({ name: "noisy", arguments: {} });
-      await withTimeout(waitFor(() => s.logs.includes("kept")), 5_000, "the kept log");
-      assert.deepEqual(s.logs, ["kept"]);
-    } finally {
-      await s.close();
-    }
-  });
+  test(
+    "drop: a notification on the standalone stream is dropped, the next one arrives",
+    { timeout: 20_000 },
+    async () => {
+      const s = await connect(served.endpoint);
+      try {
+        await withTimeout(s.greeted, 5_000, "the standalone stream");
+        await s.client.callTool({ name: "noisy", arguments: {} });
+        await withTimeout(waitFor(() => s.logs.includes("kept")), 5_000, "the kept log");
+        assert.deepEqual(s.logs, ["kept"]);
+      } finally {
+        await s.close();
+      }
+    },
+  );
 
   test("a rewritten JSON reply stays a JSON reply", { timeout: 20_000 }, async () => {
     const s = await rawSession(served.endpoint, "2025-06-18");
-    const r = await s.post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { message: "rewrite" } } });
+    const r = await s.post({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "echo", arguments: { message: "rewrite" } },
+    });
     assert.equal(r.status, 200);
     assert.match(r.headers.get("content-type") ?? "", /^application\/json/);
     const body = await r.json();
-    assert.deepEqual(body, { jsonrpc: "2.0", id: 2, result: { content: [{ type: "text", text: "rewritten by rules" }] } });
+    assert.deepEqual(body, {
+      jsonrpc: "2.0",
+      id: 2,
+      result: { content: [{ type: "text", text: "rewritten by rules" }] },
+    });
     const b = await s.post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "get-env", arguments: {} } });
     assert.match(b.headers.get("content-type") ?? "", /^application\/json/);
     assert.deepEqual((await b.json()).error, { code: -32050, message: "get-env is disabled by policy" });
@@ -269,7 +308,9 @@ describe("rules over Streamable HTTP (SDK server with JSON replies)", () => {
 describe("rules over stdio (server-everything stdio child per session)", () => {
   let served: ServedProxy;
   before(async () => {
-    served = await serveProxy({ upstream: shaped(stdioUpstream({ command: "node", args: [EVERYTHING, "stdio"], spawn })) });
+    served = await serveProxy({
+      upstream: shaped(stdioUpstream({ command: "node", args: [EVERYTHING, "stdio"], spawn })),
+    });
   });
   after(async () => {
     await served?.close();

@@ -40,7 +40,9 @@ export function compilePath(source: string): JsonPath {
       const inner = s.slice(i + 1, end).trim();
       if (/^\d+$/.test(inner)) out.push(Number(inner));
       else if (/^(".*"|'.*')$/.test(inner)) out.push(inner.slice(1, -1));
-      else throw new JsonPathError(`Bad index [${inner}] in path ${JSON.stringify(source)}: use a number or a quoted key`);
+      else {throw new JsonPathError(
+          `Bad index [${inner}] in path ${JSON.stringify(source)}: use a number or a quoted key`,
+        );}
       i = end + 1;
       if (s[i] === ".") i++;
       continue;

@@ -14,7 +14,19 @@ import type { Injection } from "./types.ts";
 type Path = (string | number)[];
 
 /** The keys a rule may have. */
-export const RULE_KEYS = ["name", "enabled", "match", "action", "error", "result", "delay", "set", "remove", "inject", "rateLimit"];
+export const RULE_KEYS = [
+  "name",
+  "enabled",
+  "match",
+  "action",
+  "error",
+  "result",
+  "delay",
+  "set",
+  "remove",
+  "inject",
+  "rateLimit",
+];
 const _ACTIONS = ["continue", "block", "respond", "drop"];
 const _EDITABLE = new Set(["params", "result", "error"]);
 
@@ -62,10 +74,14 @@ function _compileRule(raw: unknown, path: Path, index: number, issues: IssueList
     return undefined;
   }
   for (const key of Object.keys(raw)) {
-    if (!RULE_KEYS.includes(key)) issues.add([...path, key], `unknown rule key; expected one of ${RULE_KEYS.join(", ")}`);
+    if (!RULE_KEYS.includes(key)) {
+      issues.add([...path, key], `unknown rule key; expected one of ${RULE_KEYS.join(", ")}`);
+    }
   }
   if (raw.name !== undefined && typeof raw.name !== "string") issues.add([...path, "name"], "must be a string");
-  if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") issues.add([...path, "enabled"], "must be true or false");
+  if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") {
+    issues.add([...path, "enabled"], "must be true or false");
+  }
   const match = compileMatch(raw.match, [...path, "match"], issues);
   const action = raw.action ?? "continue";
   if (typeof action !== "string" || !_ACTIONS.includes(action)) {
@@ -92,7 +108,10 @@ function _compileRule(raw: unknown, path: Path, index: number, issues: IssueList
     inject: _inject(raw.inject, [...path, "inject"], issues),
     // Over a rate limit, a rule without an explicit action blocks.
     action: (rateLimit && raw.action === undefined ? "block" : action) as CompiledRule["action"],
-    error: error ?? (rateLimit ? { message: `Rate limit exceeded: at most ${rateLimit.max} per ${_fmt(rateLimit.perMs)}` } : undefined),
+    error: error ??
+      (rateLimit
+        ? { message: `Rate limit exceeded: at most ${rateLimit.max} per ${_fmt(rateLimit.perMs)}` }
+        : undefined),
     result: raw.result,
   };
 }
@@ -104,9 +123,13 @@ function _error(raw: unknown, path: Path, issues: IssueList): CompiledRule["erro
     return undefined;
   }
   if (raw.code !== undefined && !Number.isInteger(raw.code)) issues.add([...path, "code"], "must be an integer");
-  if (raw.message !== undefined && typeof raw.message !== "string") issues.add([...path, "message"], "must be a string");
+  if (raw.message !== undefined && typeof raw.message !== "string") {
+    issues.add([...path, "message"], "must be a string");
+  }
   for (const key of Object.keys(raw)) {
-    if (!["code", "message", "data"].includes(key)) issues.add([...path, key], "unknown key; expected code, message, data");
+    if (!["code", "message", "data"].includes(key)) {
+      issues.add([...path, key], "unknown key; expected code, message, data");
+    }
   }
   return raw as CompiledRule["error"];
 }
@@ -119,7 +142,9 @@ function _rateLimit(raw: unknown, path: Path, issues: IssueList): CompiledRule["
   if (!Number.isInteger(raw.max) || (raw.max as number) < 0) issues.add([...path, "max"], "must be a whole number ≥ 0");
   const perMs = _duration(raw.per, [...path, "per"], issues);
   if (perMs <= 0) issues.add([...path, "per"], "must be a positive duration such as 1s or 1m");
-  for (const key of Object.keys(raw)) if (key !== "max" && key !== "per") issues.add([...path, key], "unknown key; expected max, per");
+  for (const key of Object.keys(raw)) {
+    if (key !== "max" && key !== "per") issues.add([...path, key], "unknown key; expected max, per");
+  }
   return { max: Number(raw.max), perMs };
 }
 
@@ -148,8 +173,9 @@ function _edits(set: unknown, remove: unknown, path: Path, issues: IssueList): E
   }
   if (remove !== undefined) {
     const list = typeof remove === "string" ? [remove] : remove;
-    if (!Array.isArray(list) || list.some((s) => typeof s !== "string")) issues.add([...path, "remove"], "must be a list of JSON paths");
-    else {
+    if (!Array.isArray(list) || list.some((s) => typeof s !== "string")) {
+      issues.add([...path, "remove"], "must be a list of JSON paths");
+    } else {
       list.forEach((source: string, n: number) => {
         const p = compile(source, [...path, "remove", n]);
         if (p) edits.push({ op: "remove", path: p });
@@ -187,7 +213,10 @@ function _duration(raw: unknown, path: Path, issues: IssueList): number {
   if (typeof raw === "number" && raw >= 0) return raw;
   const match = typeof raw === "string" ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(raw.trim()) : null;
   if (!match) {
-    issues.add(path, `must be a duration: a number of ms or a string such as 250ms, 2s, 1m (got ${JSON.stringify(raw)})`);
+    issues.add(
+      path,
+      `must be a duration: a number of ms or a string such as 250ms, 2s, 1m (got ${JSON.stringify(raw)})`,
+    );
     return 0;
   }
   return Math.round(Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? "ms") as "ms"]);

@@ -41,7 +41,10 @@ export function parseRules(text: string, options: ParseRulesOptions = {}): Rules
       const reason = error instanceof Error ? error.message : String(error);
       const offset = _jsonErrorOffset(text);
       const at = offset >= 0 ? lineCounter.linePos(offset) : { line: 0, col: 0 };
-      return { ok: false, issues: [{ line: at.line, column: at.col, field: "(file)", message: `invalid JSON: ${reason}` }] };
+      return {
+        ok: false,
+        issues: [{ line: at.line, column: at.col, field: "(file)", message: `invalid JSON: ${reason}` }],
+      };
     }
   }
   if (doc.errors.length > 0) {
@@ -59,7 +62,15 @@ export function parseRules(text: string, options: ParseRulesOptions = {}): Rules
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return { ok: false, issues: [{ line: 0, column: 0, field: "(file)", message: error instanceof Error ? error.message : String(error) }] };
+    return {
+      ok: false,
+      issues: [{
+        line: 0,
+        column: 0,
+        field: "(file)",
+        message: error instanceof Error ? error.message : String(error),
+      }],
+    };
   }
   const { rules, issues } = compileRules(value ?? null);
   if (issues.items.length === 0) return { ok: true, rules };
@@ -83,7 +94,10 @@ export function parseRules(text: string, options: ParseRulesOptions = {}): Rules
  * if (!result.ok) console.error(formatIssues("rules.yaml", result.issues));
  * ```
  */
-export async function loadRulesFile(path: string, readTextFile: (path: string) => Promise<string>): Promise<RulesParseResult> {
+export async function loadRulesFile(
+  path: string,
+  readTextFile: (path: string) => Promise<string>,
+): Promise<RulesParseResult> {
   const text = await readTextFile(path);
   return parseRules(text, { format: path.toLowerCase().endsWith(".json") ? "json" : "yaml" });
 }

@@ -13,8 +13,20 @@ type Path = (string | number)[];
 
 /** The match keys of format version 1. */
 export const MATCH_KEYS = [
-  "direction", "kind", "method", "tool", "resource", "prompt", "session", "revision",
-  "params", "result", "error", "all", "any", "not",
+  "direction",
+  "kind",
+  "method",
+  "tool",
+  "resource",
+  "prompt",
+  "session",
+  "revision",
+  "params",
+  "result",
+  "error",
+  "all",
+  "any",
+  "not",
 ] as const;
 
 const _DIRECTIONS: Direction[] = ["client-to-server", "server-to-client"];
@@ -69,7 +81,9 @@ function _compileObject(raw: unknown, path: Path, issues: IssueList, prefiltered
     switch (key) {
       case "direction": {
         for (const d of _strings(value)) {
-          if (!_DIRECTIONS.includes(d as Direction)) issues.add(at, `must be "client-to-server" or "server-to-client" (got ${JSON.stringify(d)})`);
+          if (!_DIRECTIONS.includes(d as Direction)) {
+            issues.add(at, `must be "client-to-server" or "server-to-client" (got ${JSON.stringify(d)})`);
+          }
         }
         const set = new Set(_strings(value));
         parts.push((i) => set.has(i.direction));
@@ -133,7 +147,12 @@ function _compileObject(raw: unknown, path: Path, issues: IssueList, prefiltered
 }
 
 /** `params`/`result`/`error`: a mapping from JSON path (relative to that member) to a condition. */
-function _compileConditions(member: "params" | "result" | "error", raw: unknown, path: Path, issues: IssueList): Matcher {
+function _compileConditions(
+  member: "params" | "result" | "error",
+  raw: unknown,
+  path: Path,
+  issues: IssueList,
+): Matcher {
   if (!_isObject(raw)) {
     issues.add(path, "must be a mapping from JSON path to condition");
     return () => false;
@@ -193,7 +212,9 @@ function _compileCondition(raw: unknown, path: Path, issues: IssueList): (value:
         break;
       case "contains":
         tests.push((v) =>
-          typeof v === "string" ? typeof arg === "string" && v.includes(arg) : Array.isArray(v) && v.some((x) => _equal(x, arg))
+          typeof v === "string"
+            ? typeof arg === "string" && v.includes(arg)
+            : Array.isArray(v) && v.some((x) => _equal(x, arg))
         );
         break;
       case "gt":
@@ -202,12 +223,20 @@ function _compileCondition(raw: unknown, path: Path, issues: IssueList): (value:
       case "lte": {
         if (typeof arg !== "number") issues.add(at, "must be a number");
         const n = Number(arg);
-        const cmp = { gt: (v: number) => v > n, gte: (v: number) => v >= n, lt: (v: number) => v < n, lte: (v: number) => v <= n }[op];
+        const cmp = {
+          gt: (v: number) => v > n,
+          gte: (v: number) => v >= n,
+          lt: (v: number) => v < n,
+          lte: (v: number) => v <= n,
+        }[op];
         tests.push((v) => typeof v === "number" && cmp(v));
         break;
       }
       default:
-        issues.add(at, `unknown condition; expected one of ${_OPERATORS.join(", ")} (to compare with an object, use equals)`);
+        issues.add(
+          at,
+          `unknown condition; expected one of ${_OPERATORS.join(", ")} (to compare with an object, use equals)`,
+        );
     }
   }
   return (v) => {

@@ -84,7 +84,9 @@ rules:
     const r = parseRules(`{"version": 1,\n "rules": [\n  {"action": "drop",}\n]}`, { format: "json" });
     assert.equal(r.ok, false);
     if (!r.ok) assert.deepEqual([r.issues[0]!.line, r.issues[0]!.column], [3, 21]);
-    const ok = parseRules(`{"version": 1, "rules": [{"match": {"method": "ping"}, "action": "drop"}]}`, { format: "json" });
+    const ok = parseRules(`{"version": 1, "rules": [{"match": {"method": "ping"}, "action": "drop"}]}`, {
+      format: "json",
+    });
     assert.equal(ok.ok, true);
   });
 
@@ -112,7 +114,10 @@ rules:
     const blocked = await e.interceptor(env(call("delete_all", { force: true, count: 5 })));
     assert.deepEqual(blocked, { action: "block", error: { message: "nope" } });
     assert.equal(await e.interceptor(env(call("delete_all", { force: true, count: 2 }))), undefined);
-    assert.equal(await e.interceptor(env(call("delete_all", { force: true, count: 5 }), { sessionId: "trusted" })), undefined);
+    assert.equal(
+      await e.interceptor(env(call("delete_all", { force: true, count: 5 }), { sessionId: "trusted" })),
+      undefined,
+    );
     assert.equal(await e.interceptor(env(call("list", { force: true, count: 5 }))), undefined);
   });
 
@@ -124,25 +129,47 @@ rules:
   - match: { direction: server-to-client, result: { "content[0].text": changed } }
     remove: [ result.extra ]
 `);
-    const response: JsonRpcMessage = { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "x" }], extra: 1 } };
-    const action = await e.interceptor(env(response, { direction: "server-to-client", request: call("echo") as never }));
-    assert.deepEqual(action, { action: "continue", message: { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "changed" }] } } });
-    assert.equal(await e.interceptor(env(response, { direction: "server-to-client", request: call("other") as never })), undefined);
+    const response: JsonRpcMessage = {
+      jsonrpc: "2.0",
+      id: 1,
+      result: { content: [{ type: "text", text: "x" }], extra: 1 },
+    };
+    const action = await e.interceptor(
+      env(response, { direction: "server-to-client", request: call("echo") as never }),
+    );
+    assert.deepEqual(action, {
+      action: "continue",
+      message: { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "changed" }] } },
+    });
+    assert.equal(
+      await e.interceptor(env(response, { direction: "server-to-client", request: call("other") as never })),
+      undefined,
+    );
   });
 
   test("rate limit counts per session and method in a sliding window", async () => {
     let clock = 0;
-    const e = engineOf(`version: 1
+    const e = engineOf(
+      `version: 1
 rules:
   - match: { method: [ping, tools/*] }
     rateLimit: { max: 2, per: 10s }
-`, () => clock);
-    const ping = (session: string) => e.interceptor(env({ jsonrpc: "2.0", id: 1, method: "ping" }, { sessionId: session }));
+`,
+      () => clock,
+    );
+    const ping = (session: string) =>
+      e.interceptor(env({ jsonrpc: "2.0", id: 1, method: "ping" }, { sessionId: session }));
     assert.equal(await ping("a"), undefined);
     assert.equal(await ping("a"), undefined);
-    assert.deepEqual(await ping("a"), { action: "block", error: { message: "Rate limit exceeded: at most 2 per 10s" } });
+    assert.deepEqual(await ping("a"), {
+      action: "block",
+      error: { message: "Rate limit exceeded: at most 2 per 10s" },
+    });
     assert.equal(await ping("b"), undefined);
-    assert.equal(await e.interceptor(env({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { sessionId: "a" })), undefined);
+    assert.equal(
+      await e.interceptor(env({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { sessionId: "a" })),
+      undefined,
+    );
     clock = 10_001;
     assert.equal(await ping("a"), undefined);
   });
@@ -165,28 +192,35 @@ rules:
 });
 
 describe("watched rules files", () => {
-  test("a valid change is applied; an invalid one is reported and the previous rules stay", { timeout: 10_000 }, async () => {
-    const files = new Map([["r.yaml", `version: 1\nrules:\n  - match: { method: ping }\n    action: drop\n`]]);
-    const log: string[] = [];
-    const watched = await watchRulesFile("r.yaml", {
-      readTextFile: (p) => Promise.resolve(files.get(p)!),
-      intervalMs: 20,
-      log: (l) => log.push(l),
-    });
-    const wait = () => new Promise((r) => setTimeout(r, 120));
-    try {
-      assert.equal(watched.engine.rules.rules.length, 1);
-      files.set("r.yaml", `version: 1\nrules:\n  - action: drop\n  - action: block\n`);
-      await wait();
-      assert.equal(watched.engine.rules.rules.length, 2);
-      files.set("r.yaml", `version: 1\nrules:\n  - action: nope\n`);
-      await wait();
-      assert.equal(watched.engine.rules.rules.length, 2);
-      assert.match(log.join("\n"), /rejected, previous rules stay in force:\nr\.yaml:3:13: rules\[0\]\.action: must be one of/);
-    } finally {
-      watched.stop();
-    }
-  });
+  test(
+    "a valid change is applied; an invalid one is reported and the previous rules stay",
+    { timeout: 10_000 },
+    async () => {
+      const files = new Map([["r.yaml", `version: 1\nrules:\n  - match: { method: ping }\n    action: drop\n`]]);
+      const log: string[] = [];
+      const watched = await watchRulesFile("r.yaml", {
+        readTextFile: (p) => Promise.resolve(files.get(p)!),
+        intervalMs: 20,
+        log: (l) => log.push(l),
+      });
+      const wait = () => new Promise((r) => setTimeout(r, 120));
+      try {
+        assert.equal(watched.engine.rules.rules.length, 1);
+        files.set("r.yaml", `version: 1\nrules:\n  - action: drop\n  - action: block\n`);
+        await wait();
+        assert.equal(watched.engine.rules.rules.length, 2);
+        files.set("r.yaml", `version: 1\nrules:\n  - action: nope\n`);
+        await wait();
+        assert.equal(watched.engine.rules.rules.length, 2);
+        assert.match(
+          log.join("\n"),
+          /rejected, previous rules stay in force:\nr\.yaml:3:13: rules\[0\]\.action: must be one of/,
+        );
+      } finally {
+        watched.stop();
+      }
+    },
+  );
 
   test("an invalid file at start is an error listing its issues", async () => {
     await assert.rejects(

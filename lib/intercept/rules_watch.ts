@@ -65,7 +65,13 @@ export async function watchRulesFile(path: string, options: WatchRulesOptions): 
         log(`rules file ${path} rejected, previous rules stay in force:\n${formatIssues(path, result.issues)}`);
       }
     } catch (error) {
-      if (!unreadable) log(`rules file ${path} unreadable, previous rules stay in force: ${error instanceof Error ? error.message : error}`);
+      if (!unreadable) {
+        log(
+          `rules file ${path} unreadable, previous rules stay in force: ${
+            error instanceof Error ? error.message : error
+          }`,
+        );
+      }
       unreadable = true;
     } finally {
       busy = false;

@@ -12,13 +12,7 @@ import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types
 import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
 import type { Direction } from "../protocol/envelope.ts";
 import type { Revision } from "../protocol/revisions.ts";
-import type {
-  SendContext,
-  Upstream,
-  UpstreamConnection,
-  UpstreamMessage,
-  UpstreamReply,
-} from "../client/types.ts";
+import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../client/types.ts";
 import type { InterceptorChain } from "./chain.ts";
 import type { Injection, Intercepted } from "./types.ts";
 import { _fromItems, _prepend } from "./_streams.ts";
@@ -60,7 +54,11 @@ const _MAX_TRACKED = 10_000;
  * const proxy = createReverseProxy({ upstream: interceptUpstream(stdioUpstream({ ... }), chain) });
  * ```
  */
-export function interceptUpstream(inner: Upstream, chain: InterceptorChain, options: InterceptUpstreamOptions = {}): Upstream {
+export function interceptUpstream(
+  inner: Upstream,
+  chain: InterceptorChain,
+  options: InterceptUpstreamOptions = {},
+): Upstream {
   return {
     description: inner.description,
     connect: () => new _InterceptedConnection(inner.connect(), chain, options),
@@ -122,7 +120,13 @@ class _InterceptedConnection implements UpstreamConnection {
       await reply.response.body?.cancel().catch(() => {});
       for (const m of forward) {
         if (isRequest(m)) {
-          local.push({ message: errorResponse(m.id, ErrorCode.UpstreamError, `The upstream answered HTTP ${reply.response.status}`) });
+          local.push({
+            message: errorResponse(
+              m.id,
+              ErrorCode.UpstreamError,
+              `The upstream answered HTTP ${reply.response.status}`,
+            ),
+          });
         }
       }
       return _localReply(local);
@@ -133,7 +137,9 @@ class _InterceptedConnection implements UpstreamConnection {
     return { type: "messages", format: "sse", messages: _prepend(local, messages_) };
   }
 
-  async listen(context: SendContext = {}): Promise<ReadableStream<UpstreamMessage> | null | { type: "http"; response: Response }> {
+  async listen(
+    context: SendContext = {},
+  ): Promise<ReadableStream<UpstreamMessage> | null | { type: "http"; response: Response }> {
     const result = await this.#inner.listen(context);
     if (result === null || !(result instanceof ReadableStream)) return result;
     const source = result.pipeThrough(this.#transform("get", context, true)).getReader();
@@ -168,7 +174,11 @@ class _InterceptedConnection implements UpstreamConnection {
   }
 
   /** Intercepts server → client messages one by one; `inline` lets injections join this stream. */
-  #transform(stream: "post" | "get", context: SendContext, inline: boolean): TransformStream<UpstreamMessage, UpstreamMessage> {
+  #transform(
+    stream: "post" | "get",
+    context: SendContext,
+    inline: boolean,
+  ): TransformStream<UpstreamMessage, UpstreamMessage> {
     return new TransformStream<UpstreamMessage, UpstreamMessage>({
       transform: async (item, controller) => {
         const message = item.message;
@@ -179,7 +189,11 @@ class _InterceptedConnection implements UpstreamConnection {
           await this.#injectAll(outcome.inject, context, (m) => inline ? controller.enqueue(m) : this.#pushListen(m));
           if (outcome.type === "forward") {
             if (isRequest(outcome.message)) _remember(this.#serverRequests, outcome.message);
-            controller.enqueue(item.eventId === undefined ? { message: outcome.message } : { message: outcome.message, eventId: item.eventId });
+            controller.enqueue(
+              item.eventId === undefined
+                ? { message: outcome.message }
+                : { message: outcome.message, eventId: item.eventId },
+            );
           } else if (outcome.type === "answer") {
             // A server request answered here (e.g. sampling blocked): the answer goes back upstream.
             void this.#sendOwn(outcome.reply, context);
@@ -209,7 +223,11 @@ class _InterceptedConnection implements UpstreamConnection {
     return envelope;
   }
 
-  async #injectAll(inject: Injection[], context: SendContext, toClient: (item: UpstreamMessage) => void): Promise<void> {
+  async #injectAll(
+    inject: Injection[],
+    context: SendContext,
+    toClient: (item: UpstreamMessage) => void,
+  ): Promise<void> {
     for (const injection of inject) {
       if (injection.direction === "server-to-client") toClient({ message: injection.message });
       else await this.#sendOwn(injection.message, context);

@@ -1,7 +1,15 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { messageProblem, parseBody } from "./parse.ts";
-import { ErrorCode, errorResponse, isErrorResponse, isNotification, isRequest, isResponse, progressTokenOf } from "./types.ts";
+import {
+  ErrorCode,
+  errorResponse,
+  isErrorResponse,
+  isNotification,
+  isRequest,
+  isResponse,
+  progressTokenOf,
+} from "./types.ts";
 
 describe("parseBody", () => {
   test("a single request parses as one message, not a batch", () => {
@@ -94,7 +102,10 @@ describe("message kinds", () => {
   });
 
   test("progressTokenOf reads params._meta.progressToken", () => {
-    assert.equal(progressTokenOf({ jsonrpc: "2.0", id: 1, method: "x", params: { _meta: { progressToken: "t" } } }), "t");
+    assert.equal(
+      progressTokenOf({ jsonrpc: "2.0", id: 1, method: "x", params: { _meta: { progressToken: "t" } } }),
+      "t",
+    );
     assert.equal(progressTokenOf({ jsonrpc: "2.0", id: 1, method: "x", params: {} }), undefined);
   });
 });

@@ -64,7 +64,12 @@ export function startForwardProxy(options: ForwardProxyOptions): ForwardProxy {
   let listening = false;
   const inflight = new Set<Promise<void>>();
 
-  const observe = (direction: Envelope["direction"], stream: "post" | "get", message: JsonRpcMessage, eventId?: string) => {
+  const observe = (
+    direction: Envelope["direction"],
+    stream: "post" | "get",
+    message: JsonRpcMessage,
+    eventId?: string,
+  ) => {
     if (!options.onMessage) return;
     const envelope: Envelope = { direction, message, stream, receivedAt: Date.now() };
     if (eventId !== undefined) envelope.upstreamEventId = eventId;

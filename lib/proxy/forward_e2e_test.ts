@@ -73,7 +73,10 @@ describe("mcpwire forward with the SDK stdio client and server-everything", () =
   test("a server-to-client request (sampling) and its answer travel through", { timeout: 30_000 }, async () => {
     let asked = "";
     await withForward([new URL("/mcp", http.url).href], async (client) => {
-      const result = await client.callTool({ name: "trigger-sampling-request", arguments: { prompt: "ping?", maxTokens: 5 } });
+      const result = await client.callTool({
+        name: "trigger-sampling-request",
+        arguments: { prompt: "ping?", maxTokens: 5 },
+      });
       assert.match(JSON.stringify(result.content), /sampled through mcpwire/);
       assert.match(asked, /ping\?/);
     }, (client) => {
@@ -114,22 +117,33 @@ describe("mcpwire forward with the SDK stdio client and server-everything", () =
 });
 
 describe("mcpwire forward input handling", () => {
-  test("bad lines get -32700 / -32600 on stdout, an unreachable upstream a -32003 error; never a crash", { timeout: 30_000 }, async () => {
-    const child = spawn(nodeProcess.execPath, forwardArgs(["--connect-timeout", "2s", "--reconnect-attempts", "1", "http://127.0.0.1:9/mcp"]), {
-      cwd: ROOT,
-      stdio: ["pipe", "pipe", "ignore"],
-    });
+  test("bad lines get -32700 / -32600 on stdout, an unreachable upstream a -32003 error; never a crash", {
+    timeout: 30_000,
+  }, async () => {
+    const child = spawn(
+      nodeProcess.execPath,
+      forwardArgs(["--connect-timeout", "2s", "--reconnect-attempts", "1", "http://127.0.0.1:9/mcp"]),
+      {
+        cwd: ROOT,
+        stdio: ["pipe", "pipe", "ignore"],
+      },
+    );
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += String(d)));
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.stdin.write('{not json\n{"id":1,"method":"ping"}\n[]\n{"jsonrpc":"2.0","id":7,"method":"ping"}\n');
     const deadline = Date.now() + 20_000;
-    while (stdout.split("\n").filter(Boolean).length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (stdout.split("\n").filter(Boolean).length < 4 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     child.stdin.end();
     const code = await exited;
     const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
     assert.equal(lines.length, 4, stdout);
-    assert.deepEqual(lines.slice(0, 3).map((l) => [l.id, l.error.code]), [[null, -32700], [null, -32600], [null, -32600]]);
+    assert.deepEqual(lines.slice(0, 3).map((l) => [l.id, l.error.code]), [[null, -32700], [null, -32600], [
+      null,
+      -32600,
+    ]]);
     assert.equal(lines[3].id, 7);
     assert.equal(lines[3].error.code, -32003);
     assert.equal(code, 0);

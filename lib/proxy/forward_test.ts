@@ -36,7 +36,8 @@ function pipe() {
   };
 }
 
-const byId = (id: unknown) => (lines: JsonRpcMessage[]) => lines.some((l) => "id" in l && l.id === id && !("method" in l));
+const byId = (id: unknown) => (lines: JsonRpcMessage[]) =>
+  lines.some((l) => "id" in l && l.id === id && !("method" in l));
 
 describe("startForwardProxy", () => {
   test("forwards requests, writes only JSON-RPC, opens the GET stream after notifications/initialized", async () => {
@@ -49,7 +50,12 @@ describe("startForwardProxy", () => {
     });
     client.send(init(1));
     client.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    client.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: { steps: 2 }, _meta: { progressToken: "p" } } });
+    client.send({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "slow", arguments: { steps: 2 }, _meta: { progressToken: "p" } },
+    });
     await client.until(byId(2));
     const progress = client.lines.filter((l) => "method" in l && l.method === "notifications/progress");
     assert.equal(progress.length, 2);
@@ -69,7 +75,10 @@ describe("startForwardProxy", () => {
     const proxy = startForwardProxy({
       upstream: streamableHttpUpstream({
         url: "http://auth.test/mcp",
-        fetch: () => Promise.resolve(new Response("Unauthorized", { status: 401, headers: { "www-authenticate": 'Bearer realm="x"' } })),
+        fetch: () =>
+          Promise.resolve(
+            new Response("Unauthorized", { status: 401, headers: { "www-authenticate": 'Bearer realm="x"' } }),
+          ),
       }),
       input: client.input,
       output: client.output,

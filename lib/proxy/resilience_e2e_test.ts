@@ -13,7 +13,16 @@ import {
   setupServer,
   StreamableHTTPClientTransport,
 } from "../_test_deps.ts";
-import { EVERYTHING, type HttpChild, freePort, postHeaders, initRequest, serveProxy, startEverything, startHttpChild } from "../_test_utils.ts";
+import {
+  EVERYTHING,
+  freePort,
+  type HttpChild,
+  initRequest,
+  postHeaders,
+  serveProxy,
+  startEverything,
+  startHttpChild,
+} from "../_test_utils.ts";
 import { httpUpstream, type HttpUpstreamOptions } from "../client/http.ts";
 import { resilientUpstream } from "../client/resilient.ts";
 import { streamableHttpUpstream } from "../client/streamable_http.ts";
@@ -70,7 +79,9 @@ function cuttingFetch(events: number) {
 }
 
 describe("resilience with server-everything (Streamable HTTP)", () => {
-  test("the upstream killed and restarted mid-session: the next call succeeds in the same client session", { timeout: 45_000 }, async () => {
+  test("the upstream killed and restarted mid-session: the next call succeeds in the same client session", {
+    timeout: 45_000,
+  }, async () => {
     const port = await freePort();
     let everything: HttpChild = await startEverything("streamableHttp", port);
     const getStream: string[] = [];
@@ -92,10 +103,15 @@ describe("resilience with server-everything (Streamable HTTP)", () => {
       assert.ok((await client.listTools()).tools.length > 0);
       // The client's GET stream survived too: server-initiated messages of the new upstream session reach it.
       const logged = new Promise<{ level: string }>((resolve) =>
-        client.setNotificationHandler(LoggingMessageNotificationSchema, (n: { params: { level: string } }) => resolve(n.params))
+        client.setNotificationHandler(
+          LoggingMessageNotificationSchema,
+          (n: { params: { level: string } }) => resolve(n.params),
+        )
       );
       await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no log notification in 5 s")), 5_000));
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("no log notification in 5 s")), 5_000)
+      );
       assert.equal(typeof (await Promise.race([logged, timeout])).level, "string");
       assert.ok(getStream.includes("notifications/message"), `GET stream after the restart: ${getStream}`);
       await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
@@ -108,7 +124,9 @@ describe("resilience with server-everything (Streamable HTTP)", () => {
 });
 
 describe("resilience with server-everything over stdio", () => {
-  test("the child killed mid-session is respawned: the call in flight gets an error, the next call succeeds", { timeout: 30_000 }, async () => {
+  test("the child killed mid-session is respawned: the call in flight gets an error, the next call succeeds", {
+    timeout: 30_000,
+  }, async () => {
     const children: StdioChild[] = [];
     const upstream = resilientUpstream(
       stdioUpstream({ command: "node", args: [EVERYTHING, "stdio"], spawn, onSpawn: (c) => void children.push(c) }),
@@ -119,7 +137,10 @@ describe("resilience with server-everything over stdio", () => {
     try {
       const sessionId = transport.sessionId;
       assert.deepEqual(await echo(client, "first child"), [{ type: "text", text: "Echo: first child" }]);
-      const inFlight = client.callTool({ name: "trigger-long-running-operation", arguments: { duration: 5, steps: 5 } });
+      const inFlight = client.callTool({
+        name: "trigger-long-running-operation",
+        arguments: { duration: 5, steps: 5 },
+      });
       await new Promise((r) => setTimeout(r, 200));
       children[0]!.kill("SIGKILL");
       await assert.rejects(inFlight, /exited/);
@@ -142,27 +163,35 @@ describe("resilience with an SDK server that keeps an event store", () => {
     await server?.close();
   });
 
-  test("an upstream SSE stream cut in the middle of a tool call: the result still arrives, no event duplicated (T-RES-02)", { timeout: 30_000 }, async () => {
-    const cutter = cuttingFetch(3);
-    const served = await serveProxy({ upstream: resilient({ url: new URL("/mcp", server.url), fetch: cutter.fetch }) });
-    const { client } = await connectClient(served.endpoint);
-    try {
-      const progress: number[] = [];
-      const result = await client.callTool(
-        { name: "slow", arguments: { steps: 6, stepMs: 100 } },
-        undefined,
-        { onprogress: (p: { progress: number }) => progress.push(p.progress) },
-      );
-      assert.ok(cutter.wasCut(), "the fault was injected");
-      assert.deepEqual(result.content, [{ type: "text", text: "slow done after 6 steps" }]);
-      assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
-    } finally {
-      await client.close();
-      await served.close();
-    }
-  });
+  test(
+    "an upstream SSE stream cut in the middle of a tool call: the result still arrives, no event duplicated (T-RES-02)",
+    { timeout: 30_000 },
+    async () => {
+      const cutter = cuttingFetch(3);
+      const served = await serveProxy({
+        upstream: resilient({ url: new URL("/mcp", server.url), fetch: cutter.fetch }),
+      });
+      const { client } = await connectClient(served.endpoint);
+      try {
+        const progress: number[] = [];
+        const result = await client.callTool(
+          { name: "slow", arguments: { steps: 6, stepMs: 100 } },
+          undefined,
+          { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+        );
+        assert.ok(cutter.wasCut(), "the fault was injected");
+        assert.deepEqual(result.content, [{ type: "text", text: "slow done after 6 steps" }]);
+        assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
+      } finally {
+        await client.close();
+        await served.close();
+      }
+    },
+  );
 
-  test("the SDK server restarted mid-session answers 404: the SDK client never sees it (T-SESS-07)", { timeout: 30_000 }, async () => {
+  test("the SDK server restarted mid-session answers 404: the SDK client never sees it (T-SESS-07)", {
+    timeout: 30_000,
+  }, async () => {
     const port = await freePort();
     let own = await startHttpChild([SDK_FIXTURE], { port });
     const served = await serveProxy({ upstream: resilient({ url: `http://127.0.0.1:${port}/mcp` }) });
@@ -181,7 +210,9 @@ describe("resilience with an SDK server that keeps an event store", () => {
     }
   });
 
-  test("the server's `retry` is honoured before polling a closed stream (T-RES-04, timing within tolerance)", { timeout: 30_000 }, async () => {
+  test("the server's `retry` is honoured before polling a closed stream (T-RES-04, timing within tolerance)", {
+    timeout: 30_000,
+  }, async () => {
     const times: { method: string; lastEventId: string | null; at: number }[] = [];
     const timing: typeof fetch = (input, init) => {
       const request = new Request(input, init);
@@ -189,9 +220,13 @@ describe("resilience with an SDK server that keeps an event store", () => {
       return fetch(request);
     };
     const delays: number[] = [];
-    const conn = streamableHttpUpstream({ url: new URL("/mcp", server.url), fetch: timing, onReconnect: (i) => delays.push(i.delayMs) }).connect();
+    const conn = streamableHttpUpstream({
+      url: new URL("/mcp", server.url),
+      fetch: timing,
+      onReconnect: (i) => delays.push(i.delayMs),
+    }).connect();
     const initReply = await conn.send([initRequest("2025-11-25")]);
-    if (initReply.type === "messages") for await (const _ of initReply.messages) { /* drain */ }
+    if (initReply.type === "messages") { for await (const _ of initReply.messages) { /* drain */ } }
     await conn.send([{ jsonrpc: "2.0", method: "notifications/initialized" }]);
     const reply = await conn.send([{
       jsonrpc: "2.0",
@@ -222,58 +257,85 @@ describe("resilience with MSW fixtures", () => {
   const fixture = createFixture({ unknownSessionStatus: 404 });
   const msw = setupServer(
     http.all("http://mcp.test/mcp", ({ request }) => fixture.handler(request)),
-    http.post("http://auth.test/mcp", ({ request }) =>
-      request.headers.get("authorization") === "Bearer good"
-        ? HttpResponse.json(
-          { jsonrpc: "2.0", id: 1, result: { protocolVersion: "2025-06-18", capabilities: {}, serverInfo: { name: "a", version: "1" } } },
-          { headers: { "mcp-session-id": "auth-session" } },
-        )
-        : new HttpResponse(null, {
-          status: 401,
-          headers: { "www-authenticate": 'Bearer resource_metadata="http://auth.test/.well-known/oauth-protected-resource"' },
-        })),
+    http.post(
+      "http://auth.test/mcp",
+      ({ request }) =>
+        request.headers.get("authorization") === "Bearer good"
+          ? HttpResponse.json(
+            {
+              jsonrpc: "2.0",
+              id: 1,
+              result: { protocolVersion: "2025-06-18", capabilities: {}, serverInfo: { name: "a", version: "1" } },
+            },
+            { headers: { "mcp-session-id": "auth-session" } },
+          )
+          : new HttpResponse(null, {
+            status: 401,
+            headers: {
+              "www-authenticate": 'Bearer resource_metadata="http://auth.test/.well-known/oauth-protected-resource"',
+            },
+          }),
+    ),
   );
   before(() => msw.listen({ onUnhandledRequest: "bypass" }));
   after(() => msw.close());
 
   // Plain fetch here: under MSW on Deno, cancelling a bypassed loopback response body hangs, and the SDK
   // client cancels bodies. The SDK client meets a real 404 in the restart test of the SDK server above.
-  test("the upstream answers 404 for the session: the client never sees it (T-SESS-07)", { timeout: 20_000 }, async () => {
-    const served = await serveProxy({ upstream: resilient({ url: "http://mcp.test/mcp" }) });
-    try {
-      const post = async (body: unknown, sid?: string) => {
-        const r = await fetch(served.endpoint, {
-          method: "POST",
-          headers: postHeaders(sid ? { "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" } : {}),
-          body: JSON.stringify(body),
-        });
-        return { status: r.status, sid: r.headers.get("mcp-session-id"), text: await r.text() };
-      };
-      const started = await post(initRequest("2025-06-18"));
-      assert.equal(started.status, 200);
-      const sid = started.sid!;
-      assert.equal((await post({ jsonrpc: "2.0", method: "notifications/initialized" }, sid)).status, 202);
-      const call = (id: number, name: string) => post({ jsonrpc: "2.0", id, method: "tools/call", params: { name } }, sid);
-      assert.match((await call(2, "a")).text, /called a/);
-      fixture.forgetAll();
-      const after = await call(3, "b");
-      assert.equal(after.status, 200);
-      assert.match(after.text, /"id":3,"result":\{"content":\[\{"type":"text","text":"called b"/);
-      assert.doesNotMatch(after.text, /mcpwire-reinit|serverInfo/, "the replayed InitializeResult stays in the proxy");
-      const inits = fixture.seen.filter((s) => s.body && "method" in s.body && s.body.method === "initialize");
-      assert.equal(inits.length, 2);
-      assert.match(String((inits[1]!.body as { id: unknown }).id), /^mcpwire-reinit-/);
-    } finally {
-      await served.close();
-    }
-  });
+  test(
+    "the upstream answers 404 for the session: the client never sees it (T-SESS-07)",
+    { timeout: 20_000 },
+    async () => {
+      const served = await serveProxy({ upstream: resilient({ url: "http://mcp.test/mcp" }) });
+      try {
+        const post = async (body: unknown, sid?: string) => {
+          const r = await fetch(served.endpoint, {
+            method: "POST",
+            headers: postHeaders(sid ? { "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" } : {}),
+            body: JSON.stringify(body),
+          });
+          return { status: r.status, sid: r.headers.get("mcp-session-id"), text: await r.text() };
+        };
+        const started = await post(initRequest("2025-06-18"));
+        assert.equal(started.status, 200);
+        const sid = started.sid!;
+        assert.equal((await post({ jsonrpc: "2.0", method: "notifications/initialized" }, sid)).status, 202);
+        const call = (id: number, name: string) =>
+          post({ jsonrpc: "2.0", id, method: "tools/call", params: { name } }, sid);
+        assert.match((await call(2, "a")).text, /called a/);
+        fixture.forgetAll();
+        const after = await call(3, "b");
+        assert.equal(after.status, 200);
+        assert.match(after.text, /"id":3,"result":\{"content":\[\{"type":"text","text":"called b"/);
+        assert.doesNotMatch(
+          after.text,
+          /mcpwire-reinit|serverInfo/,
+          "the replayed InitializeResult stays in the proxy",
+        );
+        const inits = fixture.seen.filter((s) => s.body && "method" in s.body && s.body.method === "initialize");
+        assert.equal(inits.length, 2);
+        assert.match(String((inits[1]!.body as { id: unknown }).id), /^mcpwire-reinit-/);
+      } finally {
+        await served.close();
+      }
+    },
+  );
 
-  test("an upstream 401 with WWW-Authenticate reaches the client unchanged; Authorization goes upstream", { timeout: 20_000 }, async () => {
+  test("an upstream 401 with WWW-Authenticate reaches the client unchanged; Authorization goes upstream", {
+    timeout: 20_000,
+  }, async () => {
     const served = await serveProxy({ upstream: resilient({ url: "http://auth.test/mcp" }) });
     try {
-      const refused = await fetch(served.endpoint, { method: "POST", headers: postHeaders(), body: JSON.stringify(initRequest()) });
+      const refused = await fetch(served.endpoint, {
+        method: "POST",
+        headers: postHeaders(),
+        body: JSON.stringify(initRequest()),
+      });
       assert.equal(refused.status, 401);
-      assert.equal(refused.headers.get("www-authenticate"), 'Bearer resource_metadata="http://auth.test/.well-known/oauth-protected-resource"');
+      assert.equal(
+        refused.headers.get("www-authenticate"),
+        'Bearer resource_metadata="http://auth.test/.well-known/oauth-protected-resource"',
+      );
       await refused.arrayBuffer();
       const allowed = await fetch(served.endpoint, {
         method: "POST",
@@ -298,41 +360,49 @@ describe("a legacy-only upstream (server-everything in sse mode) through the rev
     await everything?.close();
   });
 
-  test("the SDK Streamable HTTP client works against the HTTP+SSE upstream (T-BC-01)", { timeout: 30_000 }, async () => {
-    const served = await serveProxy({ upstream: resilient({ url: new URL("/sse", everything.url) }) });
-    const { client } = await connectClient(served.endpoint);
-    try {
-      assert.deepEqual(await echo(client, "legacy ☃"), [{ type: "text", text: "Echo: legacy ☃" }]);
-      const progress: number[] = [];
-      const long = await client.callTool(
-        { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 3 } },
-        undefined,
-        { onprogress: (p: { progress: number }) => progress.push(p.progress) },
-      );
-      assert.match(JSON.stringify(long.content), /Long running operation completed/);
-      assert.deepEqual(progress, [1, 2, 3]);
-    } finally {
-      await client.close();
-      await served.close();
-    }
-  });
+  test(
+    "the SDK Streamable HTTP client works against the HTTP+SSE upstream (T-BC-01)",
+    { timeout: 30_000 },
+    async () => {
+      const served = await serveProxy({ upstream: resilient({ url: new URL("/sse", everything.url) }) });
+      const { client } = await connectClient(served.endpoint);
+      try {
+        assert.deepEqual(await echo(client, "legacy ☃"), [{ type: "text", text: "Echo: legacy ☃" }]);
+        const progress: number[] = [];
+        const long = await client.callTool(
+          { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 3 } },
+          undefined,
+          { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+        );
+        assert.match(JSON.stringify(long.content), /Long running operation completed/);
+        assert.deepEqual(progress, [1, 2, 3]);
+      } finally {
+        await client.close();
+        await served.close();
+      }
+    },
+  );
 
-  test("the legacy upstream killed and restarted: a new event stream is opened and re-initialized", { timeout: 30_000 }, async () => {
-    const port = await freePort();
-    let own = await startEverything("sse", port);
-    const served = await serveProxy({ upstream: resilient({ url: `http://127.0.0.1:${port}/sse` }) });
-    const { client, transport } = await connectClient(served.endpoint);
-    try {
-      const sessionId = transport.sessionId;
-      assert.deepEqual(await echo(client, "before"), [{ type: "text", text: "Echo: before" }]);
-      await own.close();
-      own = await startEverything("sse", port);
-      assert.deepEqual(await echo(client, "after"), [{ type: "text", text: "Echo: after" }]);
-      assert.equal(transport.sessionId, sessionId);
-    } finally {
-      await client.close();
-      await served.close();
-      await own.close();
-    }
-  });
+  test(
+    "the legacy upstream killed and restarted: a new event stream is opened and re-initialized",
+    { timeout: 30_000 },
+    async () => {
+      const port = await freePort();
+      let own = await startEverything("sse", port);
+      const served = await serveProxy({ upstream: resilient({ url: `http://127.0.0.1:${port}/sse` }) });
+      const { client, transport } = await connectClient(served.endpoint);
+      try {
+        const sessionId = transport.sessionId;
+        assert.deepEqual(await echo(client, "before"), [{ type: "text", text: "Echo: before" }]);
+        await own.close();
+        own = await startEverything("sse", port);
+        assert.deepEqual(await echo(client, "after"), [{ type: "text", text: "Echo: after" }]);
+        assert.equal(transport.sessionId, sessionId);
+      } finally {
+        await client.close();
+        await served.close();
+        await own.close();
+      }
+    },
+  );
 });

@@ -87,10 +87,13 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
         app.post("/message", (c) => legacy.handleMessage(c.req.raw));
       }
       if (metrics) {
-        app.get("/metrics", () =>
-          new Response(metrics.render({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }), {
-            headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-          }));
+        app.get(
+          "/metrics",
+          () =>
+            new Response(metrics.render({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }), {
+              headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+            }),
+        );
       }
       app.get("/healthz", () => jsonResponse({ status: "ok", ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }));
     },

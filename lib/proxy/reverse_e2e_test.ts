@@ -4,8 +4,13 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client, LoggingMessageNotificationSchema, SSEClientTransport, StreamableHTTPClientTransport } from "../_test_deps.ts";
-import { EVERYTHING, type HttpChild, serveProxy, type ServedProxy, startEverything } from "../_test_utils.ts";
+import {
+  Client,
+  LoggingMessageNotificationSchema,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+} from "../_test_deps.ts";
+import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../_test_utils.ts";
 import { streamableHttpUpstream } from "../client/streamable_http.ts";
 import { stdioUpstream } from "../client/stdio.ts";
 import { spawn } from "../runtime/process.ts";
@@ -55,10 +60,15 @@ async function exerciseSession(endpoint: URL, seen: Envelope[]): Promise<void> {
 
     // Server-initiated messages travel on the proxied GET stream.
     const logged = new Promise<{ level: string }>((resolve) =>
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (n: { params: { level: string } }) => resolve(n.params))
+      client.setNotificationHandler(
+        LoggingMessageNotificationSchema,
+        (n: { params: { level: string } }) => resolve(n.params),
+      )
     );
     await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no log notification in 4 s")), 4_000));
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("no log notification in 4 s")), 4_000)
+    );
     const log = await Promise.race([logged, timeout]);
     assert.equal(typeof log.level, "string");
     assert.ok(
@@ -129,7 +139,11 @@ describe("reverse proxy with server-everything over Streamable HTTP", () => {
     await client.close();
     const r = await fetch(served.endpoint, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": sid },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-session-id": sid,
+      },
       body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "ping" }),
     });
     assert.equal(r.status, 404);

@@ -51,7 +51,11 @@ export interface ReplayAgainstOptions {
  * console.log(report.differences.length === 0 ? "same" : report.differences);
  * ```
  */
-export async function replayAgainst(tape: Tape, upstream: Upstream, options: ReplayAgainstOptions = {}): Promise<ReplayReport> {
+export async function replayAgainst(
+  tape: Tape,
+  upstream: Upstream,
+  options: ReplayAgainstOptions = {},
+): Promise<ReplayReport> {
   const ignore = (options.ignore ?? []).map(compilePath);
   const report: ReplayReport = { sessions: 0, requests: 0, differences: [] };
   for (const [session, records] of messagesBySession(tape)) {
@@ -93,7 +97,9 @@ async function _exchange(
   if (reply.type === "http") {
     const status = reply.response.status;
     await reply.response.body?.cancel().catch(() => {});
-    return isRequest(message) ? { jsonrpc: "2.0", id: message.id, error: { code: -32003, message: `HTTP ${status}` } } : undefined;
+    return isRequest(message)
+      ? { jsonrpc: "2.0", id: message.id, error: { code: -32003, message: `HTTP ${status}` } }
+      : undefined;
   }
   if (reply.type !== "messages" || !isRequest(message)) return undefined;
   const reader = reply.messages.getReader();
@@ -135,7 +141,11 @@ function _detail(message: JsonRpcMessage): string {
  * console.assert(diffValues({ a: [1, 2] }, { a: [1, 3] })[0]!.path === "a[1]");
  * ```
  */
-export function diffValues(recorded: unknown, actual: unknown, path = ""): { path: string; recorded: unknown; actual: unknown }[] {
+export function diffValues(
+  recorded: unknown,
+  actual: unknown,
+  path = "",
+): { path: string; recorded: unknown; actual: unknown }[] {
   const out: { path: string; recorded: unknown; actual: unknown }[] = [];
   const walk = (a: unknown, b: unknown, p: string) => {
     if (out.length >= 50 || a === b) return;
@@ -145,7 +155,9 @@ export function diffValues(recorded: unknown, actual: unknown, path = ""): { pat
     }
     if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
       const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-      for (const k of keys) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], p ? `${p}.${k}` : k);
+      for (const k of keys) {
+        walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], p ? `${p}.${k}` : k);
+      }
       return;
     }
     out.push({ path: p || "(whole)", recorded: a, actual: b });

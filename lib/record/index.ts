@@ -110,7 +110,9 @@ function _canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(_canonical).join(",")}]`;
   if (value && typeof value === "object") {
     const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${_canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${
+      keys.map((k) => `${JSON.stringify(k)}:${_canonical((value as Record<string, unknown>)[k])}`).join(",")
+    }}`;
   }
   return JSON.stringify(value) ?? "null";
 }

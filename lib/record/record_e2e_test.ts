@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "../_test_deps.ts";
-import { EVERYTHING, type HttpChild, serveProxy, type ServedProxy, startEverything } from "../_test_utils.ts";
+import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../_test_utils.ts";
 import { stdioUpstream } from "../client/stdio.ts";
 import { spawn } from "../runtime/process.ts";
 import type { Upstream } from "../client/types.ts";
@@ -63,7 +63,10 @@ function tapeTests(kind: "http" | "stdio"): void {
     } else {
       upstream = () => stdioUpstream({ command: "node", args: [EVERYTHING, "stdio"], spawn });
     }
-    const recorder = createTapeRecorder({ write: (t) => Promise.resolve(void (text += t)), upstream: "server-everything" });
+    const recorder = createTapeRecorder({
+      write: (t) => Promise.resolve(void (text += t)),
+      upstream: "server-everything",
+    });
     const proxy = createReverseProxy({
       upstream: upstream(),
       onMessage: recorder.onMessage,
@@ -92,10 +95,16 @@ function tapeTests(kind: "http" | "stdio"): void {
     const http = tape.records.filter((r) => r.type === "http");
     assert.ok(messages.length >= 20, `${messages.length} messages`);
     assert.ok(messages.every((m) => m.type === "message" && typeof m.session === "string" && m.stream !== undefined));
-    assert.ok(messages.some((m) => m.type === "message" && m.direction === "server-to-client" && "method" in m.message &&
-      m.message.method === "notifications/progress"));
-    assert.ok(http.some((h) => h.type === "http" && h.method === "POST" && h.status === 200 &&
-      h.response.headers["content-type"] === "text/event-stream"));
+    assert.ok(
+      messages.some((m) =>
+        m.type === "message" && m.direction === "server-to-client" && "method" in m.message &&
+        m.message.method === "notifications/progress"
+      ),
+    );
+    assert.ok(http.some((h) =>
+      h.type === "http" && h.method === "POST" && h.status === 200 &&
+      h.response.headers["content-type"] === "text/event-stream"
+    ));
     assert.ok(http.some((h) => h.type === "http" && h.status === 202));
     assert.ok(!text.toLowerCase().includes("authorization"));
     const timeline = formatTimeline(tape);
@@ -131,17 +140,21 @@ function tapeTests(kind: "http" | "stdio"): void {
     }
   });
 
-  test("replayed against the live server, the tape shows no differences; a planted one is found", { timeout: 30_000 }, async () => {
-    const same = await replayAgainst(tape, upstream());
-    assert.equal(same.sessions, 1);
-    assert.ok(same.requests >= 8);
-    assert.deepEqual(same.differences, []);
-    const planted = parseTape(text.replace("Echo: tape ☃", "Echo: something else"));
-    const report = await replayAgainst(planted, upstream());
-    assert.deepEqual(report.differences.map((d) => [d.request.replace(/#\d+/, "#n"), d.path, d.recorded, d.actual]), [
-      ["tools/call echo #n", "result.content[0].text", "Echo: something else", "Echo: tape ☃"],
-    ]);
-  });
+  test(
+    "replayed against the live server, the tape shows no differences; a planted one is found",
+    { timeout: 30_000 },
+    async () => {
+      const same = await replayAgainst(tape, upstream());
+      assert.equal(same.sessions, 1);
+      assert.ok(same.requests >= 8);
+      assert.deepEqual(same.differences, []);
+      const planted = parseTape(text.replace("Echo: tape ☃", "Echo: something else"));
+      const report = await replayAgainst(planted, upstream());
+      assert.deepEqual(report.differences.map((d) => [d.request.replace(/#\d+/, "#n"), d.path, d.recorded, d.actual]), [
+        ["tools/call echo #n", "result.content[0].text", "Echo: something else", "Echo: tape ☃"],
+      ]);
+    },
+  );
 }
 
 describe("tapes of a real session over Streamable HTTP", () => tapeTests("http"));

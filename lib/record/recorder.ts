@@ -7,7 +7,15 @@
 import type { Envelope } from "../protocol/envelope.ts";
 import type { Interceptor } from "../intercept/types.ts";
 import { SESSION_ID_HEADER } from "../protocol/headers.ts";
-import { TAPE_FORMAT, TAPE_HEADERS, TAPE_VERSION, type TapeExchange, tapeLine, type TapeMessage, type TapeRecord } from "./tape.ts";
+import {
+  TAPE_FORMAT,
+  TAPE_HEADERS,
+  TAPE_VERSION,
+  type TapeExchange,
+  tapeLine,
+  type TapeMessage,
+  type TapeRecord,
+} from "./tape.ts";
 
 /** Options of {@linkcode createTapeRecorder}. */
 export interface TapeRecorderOptions {
@@ -81,7 +89,12 @@ export function createTapeRecorder(options: TapeRecorderOptions): TapeRecorder {
   });
 
   const onMessage = (envelope: Envelope) => {
-    const record: TapeMessage = { type: "message", at: envelope.receivedAt, direction: envelope.direction, message: envelope.message };
+    const record: TapeMessage = {
+      type: "message",
+      at: envelope.receivedAt,
+      direction: envelope.direction,
+      message: envelope.message,
+    };
     if (envelope.sessionId !== undefined) record.session = envelope.sessionId;
     if (envelope.stream !== undefined) record.stream = envelope.stream;
     if (envelope.upstreamEventId !== undefined) record.eventId = envelope.upstreamEventId;

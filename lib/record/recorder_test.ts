@@ -7,9 +7,19 @@ import { createInterceptorChain } from "../intercept/chain.ts";
 describe("tape recorder", () => {
   test("writes a header, then messages in batches, never one write per message", async () => {
     const writes: string[] = [];
-    const recorder = createTapeRecorder({ write: (t) => Promise.resolve(void writes.push(t)), upstream: "u", flushMs: 10_000 });
+    const recorder = createTapeRecorder({
+      write: (t) => Promise.resolve(void writes.push(t)),
+      upstream: "u",
+      flushMs: 10_000,
+    });
     for (let i = 0; i < 100; i++) {
-      recorder.onMessage({ direction: "client-to-server", receivedAt: i, sessionId: "s", stream: "post", message: { jsonrpc: "2.0", id: i, method: "ping" } });
+      recorder.onMessage({
+        direction: "client-to-server",
+        receivedAt: i,
+        sessionId: "s",
+        stream: "post",
+        message: { jsonrpc: "2.0", id: i, method: "ping" },
+      });
     }
     assert.equal(writes.length, 0);
     await recorder.close();
@@ -33,11 +43,24 @@ describe("tape recorder", () => {
     let text = "";
     const recorder = createTapeRecorder({ write: (t) => Promise.resolve(void (text += t)) });
     const chain = createInterceptorChain([recorder.interceptor]);
-    const out = await chain.run({ direction: "server-to-client", receivedAt: 5, stream: "get", upstreamEventId: "e9", message: { jsonrpc: "2.0", method: "n" } });
+    const out = await chain.run({
+      direction: "server-to-client",
+      receivedAt: 5,
+      stream: "get",
+      upstreamEventId: "e9",
+      message: { jsonrpc: "2.0", method: "n" },
+    });
     assert.deepEqual(out, { type: "forward", message: { jsonrpc: "2.0", method: "n" }, inject: [] });
     await recorder.close();
     const [record] = parseTape(text).records;
-    assert.deepEqual(record, { type: "message", at: 5, direction: "server-to-client", message: { jsonrpc: "2.0", method: "n" }, stream: "get", eventId: "e9" });
+    assert.deepEqual(record, {
+      type: "message",
+      at: 5,
+      direction: "server-to-client",
+      message: { jsonrpc: "2.0", method: "n" },
+      stream: "get",
+      eventId: "e9",
+    });
   });
 
   test("wrap records each HTTP exchange with its status and only the headers that matter", async () => {
@@ -46,10 +69,12 @@ describe("tape recorder", () => {
     const handler = recorder.wrap(() =>
       Promise.resolve(new Response(null, { status: 202, headers: { "mcp-session-id": "abc", "x-other": "1" } }))
     );
-    const response = await handler(new Request("http://127.0.0.1/mcp", {
-      method: "POST",
-      headers: { authorization: "Bearer secret", "mcp-protocol-version": "2025-06-18", cookie: "c=1" },
-    }));
+    const response = await handler(
+      new Request("http://127.0.0.1/mcp", {
+        method: "POST",
+        headers: { authorization: "Bearer secret", "mcp-protocol-version": "2025-06-18", cookie: "c=1" },
+      }),
+    );
     assert.equal(response.status, 202);
     await recorder.close();
     const [record] = parseTape(text).records;

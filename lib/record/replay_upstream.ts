@@ -6,7 +6,14 @@
  * @module
  */
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
-import { ErrorCode, errorResponse, isRequest, isResponse, progressNotificationToken, progressTokenOf } from "../jsonrpc/types.ts";
+import {
+  ErrorCode,
+  errorResponse,
+  isRequest,
+  isResponse,
+  progressNotificationToken,
+  progressTokenOf,
+} from "../jsonrpc/types.ts";
 import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../client/types.ts";
 import type { Tape } from "./tape.ts";
 import { indexTape, type RecordedCall, requestKey, type TapeIndex } from "./index.ts";
@@ -74,7 +81,9 @@ class _TapeConnection implements UpstreamConnection {
             controller.enqueue({ message: _remap(reply.message, call.request, request) });
           }
           if (!call.replies.some((r) => isResponse(r.message))) {
-            controller.enqueue({ message: errorResponse(request.id, ErrorCode.UpstreamError, "The recorded request got no response") });
+            controller.enqueue({
+              message: errorResponse(request.id, ErrorCode.UpstreamError, "The recorded request got no response"),
+            });
           }
           for (const item of call.after) this.#push({ message: item.message });
         }
@@ -129,7 +138,11 @@ class _TapeConnection implements UpstreamConnection {
   #miss(request: JsonRpcRequest): JsonRpcMessage {
     if (request.method === "ping") return { jsonrpc: "2.0", id: request.id, result: {} };
     this.#options.onMiss?.(request);
-    return errorResponse(request.id, ErrorCode.MethodNotFound, `No recorded response for ${request.method} in the tape`);
+    return errorResponse(
+      request.id,
+      ErrorCode.MethodNotFound,
+      `No recorded response for ${request.method} in the tape`,
+    );
   }
 }
 

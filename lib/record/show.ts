@@ -22,7 +22,13 @@ import type { Tape } from "./tape.ts";
  */
 export function formatTimeline(tape: Tape): string {
   const lines: string[] = [];
-  if (tape.header) lines.push(`tape v${tape.header.version} recorded ${tape.header.createdAt}${tape.header.upstream ? ` from ${tape.header.upstream}` : ""}`);
+  if (tape.header) {
+    lines.push(
+      `tape v${tape.header.version} recorded ${tape.header.createdAt}${
+        tape.header.upstream ? ` from ${tape.header.upstream}` : ""
+      }`,
+    );
+  }
   const start = tape.records[0]?.at ?? 0;
   const methods = new Map<unknown, string>();
   const sessions = new Set<string>();
@@ -32,7 +38,11 @@ export function formatTimeline(tape: Tape): string {
     const session = (r.session ?? "-").slice(0, 8).padEnd(8);
     if (r.session) sessions.add(r.session);
     if (r.type === "http") {
-      lines.push(`${time}  ${session}  HTTP ${r.method} ${r.status} ${r.response.headers["content-type"] ?? ""} (${r.durationMs} ms)`.trimEnd());
+      lines.push(
+        `${time}  ${session}  HTTP ${r.method} ${r.status} ${
+          r.response.headers["content-type"] ?? ""
+        } (${r.durationMs} ms)`.trimEnd(),
+      );
       continue;
     }
     messages++;
@@ -44,7 +54,11 @@ export function formatTimeline(tape: Tape): string {
       const method = methods.get(`${r.session} ${m.id}`);
       if (method) text += ` (${method})`;
     }
-    lines.push(`${time}  ${session}  ${arrow} ${(r.stream ?? "").padEnd(4)}  ${text}${r.eventId ? `  [event ${r.eventId}]` : ""}`);
+    lines.push(
+      `${time}  ${session}  ${arrow} ${(r.stream ?? "").padEnd(4)}  ${text}${
+        r.eventId ? `  [event ${r.eventId}]` : ""
+      }`,
+    );
   }
   lines.push(`${messages} messages, ${sessions.size} sessions`);
   return lines.join("\n") + "\n";

@@ -112,8 +112,12 @@ export function parseTape(text: string): Tape {
       throw new TapeError(`Line ${n + 1}: not a tape record (no "type")`);
     }
     if (record.type === "tape") {
-      if (record.format !== TAPE_FORMAT) throw new TapeError(`Line ${n + 1}: not an mcpwire tape (format ${record.format})`);
-      if (record.version > TAPE_VERSION) throw new TapeError(`Line ${n + 1}: tape version ${record.version} is newer than ${TAPE_VERSION}`);
+      if (record.format !== TAPE_FORMAT) {
+        throw new TapeError(`Line ${n + 1}: not an mcpwire tape (format ${record.format})`);
+      }
+      if (record.version > TAPE_VERSION) {
+        throw new TapeError(`Line ${n + 1}: tape version ${record.version} is newer than ${TAPE_VERSION}`);
+      }
       tape.header = record;
     } else if (record.type === "message") {
       if (typeof record.message !== "object" || record.message === null || typeof record.at !== "number") {

@@ -8,7 +8,14 @@ import { Channel, replayBody } from "./channel.ts";
 import { HttpError } from "./errors.ts";
 import { accepts } from "./negotiate.ts";
 import type { LiveSession } from "./session.ts";
-import { channelOptions, checkVersionHeader, type EndpointContext, observer, sessionFor, upstreamHeaders } from "./context.ts";
+import {
+  channelOptions,
+  checkVersionHeader,
+  type EndpointContext,
+  observer,
+  sessionFor,
+  upstreamHeaders,
+} from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 
 /**
@@ -16,7 +23,11 @@ import { relay, sseHeaders } from "./responses.ts";
  * resumption of any stream of the session (T-RES-02/03).
  */
 export async function handleGet(ctx: EndpointContext, request: Request): Promise<Response> {
-  if (!ctx.getStream) throw new HttpError("method_not_allowed", "Method Not Allowed: this endpoint has no GET stream", { allow: "POST, DELETE" });
+  if (!ctx.getStream) {
+    throw new HttpError("method_not_allowed", "Method Not Allowed: this endpoint has no GET stream", {
+      allow: "POST, DELETE",
+    });
+  }
   if (!accepts(request.headers.get("accept"), "text/event-stream")) {
     throw new HttpError("not_acceptable", "Not Acceptable: Accept must list text/event-stream");
   }
@@ -31,12 +42,23 @@ export async function handleGet(ctx: EndpointContext, request: Request): Promise
     if (outcome instanceof Response) return outcome;
   }
   const standalone = session.standalone;
-  if (!standalone) throw new HttpError("method_not_allowed", "Method Not Allowed: the upstream has no GET stream", { allow: "POST, DELETE" });
+  if (!standalone) {
+    throw new HttpError("method_not_allowed", "Method Not Allowed: the upstream has no GET stream", {
+      allow: "POST, DELETE",
+    });
+  }
   // A second GET replaces the first connection (users.md item 8); the old body ends cleanly.
-  return new Response(standalone.attach(undefined, { announce: true }), { status: 200, headers: sseHeaders(session.record.id) });
+  return new Response(standalone.attach(undefined, { announce: true }), {
+    status: 200,
+    headers: sseHeaders(session.record.id),
+  });
 }
 
-async function openStandalone(ctx: EndpointContext, session: LiveSession, headers: Headers): Promise<Response | undefined> {
+async function openStandalone(
+  ctx: EndpointContext,
+  session: LiveSession,
+  headers: Headers,
+): Promise<Response | undefined> {
   if (session.standalone) return undefined;
   let listened;
   try {
@@ -50,7 +72,9 @@ async function openStandalone(ctx: EndpointContext, session: LiveSession, header
     throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");
   }
   if (listened === null) {
-    return new HttpError("method_not_allowed", "Method Not Allowed: the upstream has no GET stream", { allow: "POST, DELETE" }).toResponse();
+    return new HttpError("method_not_allowed", "Method Not Allowed: the upstream has no GET stream", {
+      allow: "POST, DELETE",
+    }).toResponse();
   }
   if ("type" in listened) return relay(listened.response, session.record.id);
   const channel = await Channel.create(session.record.id, channelOptions(ctx, session.rules.primingEvents));
@@ -90,4 +114,3 @@ async function resume(ctx: EndpointContext, session: LiveSession, lastEventId: s
   // The stream already ended: replay what is left of it, then close.
   return new Response(replayBody(result.events), { status: 200, headers });
 }
-

@@ -106,7 +106,10 @@ export function createLegacySseEndpoint(options: LegacySseOptions): LegacySseEnd
       return;
     }
     if (!response.ok && isRequest(message)) {
-      let error: { code: number; message: string } = { code: ErrorCode.UpstreamError, message: `HTTP ${response.status}` };
+      let error: { code: number; message: string } = {
+        code: ErrorCode.UpstreamError,
+        message: `HTTP ${response.status}`,
+      };
       try {
         error = JSON.parse(text).error ?? error;
       } catch {
@@ -185,13 +188,19 @@ export function createLegacySseEndpoint(options: LegacySseOptions): LegacySseEnd
       });
       return new Response(body, {
         status: 200,
-        headers: { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
+        headers: {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache, no-transform",
+          "x-accel-buffering": "no",
+        },
       });
     },
 
     async handleMessage(request: Request): Promise<Response> {
       const id = new URL(request.url).searchParams.get("sessionId");
-      if (id === null) throw new HttpError("session_required", "Bad Request: the sessionId query parameter is required");
+      if (id === null) {
+        throw new HttpError("session_required", "Bad Request: the sessionId query parameter is required");
+      }
       const session = sessions.get(id);
       if (!session) throw new HttpError("session_not_found", "Session not found");
       const type = mediaType(request.headers.get("content-type"));
@@ -200,7 +209,10 @@ export function createLegacySseEndpoint(options: LegacySseOptions): LegacySseEnd
       }
       const parsed = parseBody(await readBody(request, maxBody));
       if (!parsed.ok) {
-        throw new HttpError(parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request", parsed.error.message);
+        throw new HttpError(
+          parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request",
+          parsed.error.message,
+        );
       }
       for (const message of parsed.messages) {
         const delivery = deliver(session, message).catch(() => {

@@ -4,7 +4,7 @@
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client, SSEClientTransport } from "../_test_deps.ts";
-import { serveProxy, type ServedProxy } from "../_test_utils.ts";
+import { type ServedProxy, serveProxy } from "../_test_utils.ts";
 import { exampleUpstream, RawClient } from "./_test_utils.ts";
 import { decodeSse } from "../sse/decode.ts";
 
@@ -65,12 +65,26 @@ describe("legacy HTTP+SSE endpoints", () => {
     const first = await reader.read();
     const path = (first.value as { data: string }).data;
     const post = (body: unknown) =>
-      fetch(new URL(path, s.server.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    const accepted = await post({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2024-11-05", capabilities: {}, clientInfo: { name: "x", version: "1" } } });
+      fetch(new URL(path, s.server.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const accepted = await post({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: "2024-11-05", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    });
     assert.equal(accepted.status, 202);
     await accepted.body?.cancel();
     await (await post({ jsonrpc: "2.0", method: "notifications/initialized" })).body?.cancel();
-    await (await post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "countdown", arguments: { steps: 3, intervalMs: 5 }, _meta: { progressToken: "p" } } })).body?.cancel();
+    await (await post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "countdown", arguments: { steps: 3, intervalMs: 5 }, _meta: { progressToken: "p" } },
+    })).body?.cancel();
     const seen: string[] = [];
     while (seen.length < 5) {
       const { value, done } = await reader.read();
@@ -108,7 +122,9 @@ describe("legacy HTTP+SSE endpoints", () => {
 
   test("T-LEG-04: Origin validation applies to the legacy endpoints", async () => {
     const s = await start();
-    const r = await fetch(new URL("/sse", s.server.url), { headers: { accept: "text/event-stream", origin: "http://evil.example" } });
+    const r = await fetch(new URL("/sse", s.server.url), {
+      headers: { accept: "text/event-stream", origin: "http://evil.example" },
+    });
     assert.equal(r.status, 403);
     await r.body?.cancel();
   });

@@ -70,7 +70,11 @@ export class Metrics {
   /** Counts one message (observer of `onMessage`). */
   onMessage(envelope: Envelope): void {
     const m = envelope.message;
-    const method = "method" in m ? (KNOWN_METHODS.has(m.method) ? m.method : "other") : "error" in m ? "error" : "result";
+    const method = "method" in m
+      ? (KNOWN_METHODS.has(m.method) ? m.method : "other")
+      : "error" in m
+      ? "error"
+      : "result";
     const key = `direction="${envelope.direction}",method="${method}"`;
     this.#messages.set(key, (this.#messages.get(key) ?? 0) + 1);
   }
@@ -103,7 +107,8 @@ export class Metrics {
   /** The metrics in Prometheus text format. */
   render(gauges: GaugeSource): string {
     const lines: string[] = [];
-    const metric = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    const metric = (name: string, type: string, help: string) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     metric("mcpwire_sessions_open", "gauge", "Open downstream Streamable HTTP sessions.");
     lines.push(`mcpwire_sessions_open ${gauges.sessions}`);
     metric("mcpwire_legacy_sessions_open", "gauge", "Open downstream 2024-11-05 HTTP+SSE sessions.");
@@ -120,8 +125,12 @@ export class Metrics {
     for (const [labels, n] of this.#statuses) lines.push(`mcpwire_http_responses_total{${labels}} ${n}`);
     metric("mcpwire_http_request_duration_seconds", "histogram", "Time from request to response head, by method.");
     for (const [method, buckets] of this.#buckets) {
-      BUCKETS.forEach((b, i) => lines.push(`mcpwire_http_request_duration_seconds_bucket{method="${method}",le="${b}"} ${buckets[i]}`));
-      lines.push(`mcpwire_http_request_duration_seconds_bucket{method="${method}",le="+Inf"} ${this.#counts.get(method)}`);
+      BUCKETS.forEach((b, i) =>
+        lines.push(`mcpwire_http_request_duration_seconds_bucket{method="${method}",le="${b}"} ${buckets[i]}`)
+      );
+      lines.push(
+        `mcpwire_http_request_duration_seconds_bucket{method="${method}",le="+Inf"} ${this.#counts.get(method)}`,
+      );
       lines.push(`mcpwire_http_request_duration_seconds_sum{method="${method}"} ${this.#sums.get(method)}`);
       lines.push(`mcpwire_http_request_duration_seconds_count{method="${method}"} ${this.#counts.get(method)}`);
     }

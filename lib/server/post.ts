@@ -15,7 +15,14 @@ import { Channel } from "./channel.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
 import { LiveSession, mintSessionId } from "./session.ts";
-import { channelOptions, checkVersionHeader, type EndpointContext, observer, sessionFor, upstreamHeaders } from "./context.ts";
+import {
+  channelOptions,
+  checkVersionHeader,
+  type EndpointContext,
+  observer,
+  sessionFor,
+  upstreamHeaders,
+} from "./context.ts";
 import { forEachItem, relay, sseHeaders, streamOf, tap } from "./responses.ts";
 
 /**
@@ -25,7 +32,12 @@ import { forEachItem, relay, sseHeaders, streamOf, tap } from "./responses.ts";
 export async function handlePost(ctx: EndpointContext, request: Request): Promise<Response> {
   checkPostHeaders(request.headers);
   const parsed = parseBody(await readBody(request, ctx.maxBodyBytes));
-  if (!parsed.ok) throw new HttpError(parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request", parsed.error.message);
+  if (!parsed.ok) {
+    throw new HttpError(
+      parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request",
+      parsed.error.message,
+    );
+  }
   const { messages, batch } = parsed;
   const init = messages.find((m): m is JsonRpcRequest => isRequest(m) && m.method === "initialize");
   if (init) {
@@ -53,8 +65,8 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
   const requests = messages.filter(isRequest);
   // A batch is sent message by message: every upstream revision accepts single messages (T-POST-01).
   const replies: UpstreamReply[] = [];
-  for (const message of batch ? messages : [messages]) {
-    replies.push(await sendUpstream(ctx, session, Array.isArray(message) ? message : [message], headers));
+  for (const group of batch ? messages.map((m) => [m]) : [messages]) {
+    replies.push(await sendUpstream(ctx, session, group, headers));
   }
   if (requests.length === 0) {
     const failed = replies.find((r) => r.type === "http");
@@ -64,7 +76,9 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
   if (!batch && replies[0]!.type === "http") return relay(replies[0]!.response, session.record.id);
   // JSON stays JSON (a batch's answers become one array, T-BATCH-01); anything streamed becomes SSE.
   const streams = replies.flatMap((r) => (r.type === "messages" && r.format === "json" ? [r.messages] : []));
-  if (streams.length > 0 && replies.every((r) => r.type === "accepted" || (r.type === "messages" && r.format === "json"))) {
+  if (
+    streams.length > 0 && replies.every((r) => r.type === "accepted" || (r.type === "messages" && r.format === "json"))
+  ) {
     return await jsonReply(ctx, session, streams, batch);
   }
   return await sseReply(ctx, session, requests, replies, session.rules.primingEvents);
@@ -72,7 +86,10 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
 
 async function sendUpstream(
   ctx: EndpointContext,
-  session: LiveSession, messages: JsonRpcMessage[], headers: Headers): Promise<UpstreamReply> {
+  session: LiveSession,
+  messages: JsonRpcMessage[],
+  headers: Headers,
+): Promise<UpstreamReply> {
   try {
     return await session.upstream.send(messages, {
       headers,
@@ -200,4 +217,3 @@ async function sseReply(
   })();
   return new Response(body, { status: 200, headers: sseHeaders(session.record.id) });
 }
-

@@ -29,9 +29,12 @@ describe("forEachItem", () => {
       },
     });
     const boom = new Error("boom");
-    await assert.rejects(forEachItem(stream, () => {
-      throw boom;
-    }), boom);
+    await assert.rejects(
+      forEachItem(stream, () => {
+        throw boom;
+      }),
+      boom,
+    );
     assert.equal(cancelled, boom);
   });
 });

@@ -24,7 +24,12 @@ function initialize(headers: Record<string, string> = {}, url = "http://127.0.0.
   return new Request(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    }),
   });
 }
 
@@ -34,7 +39,10 @@ describe("Origin (T-SEC-01/02/03)", () => {
     for (const method of ["POST", "GET", "DELETE"]) {
       const request = method === "POST"
         ? initialize({ origin: "http://evil.example" })
-        : new Request("http://127.0.0.1:8080/mcp", { method, headers: { origin: "http://evil.example", accept: "text/event-stream" } });
+        : new Request("http://127.0.0.1:8080/mcp", {
+          method,
+          headers: { origin: "http://evil.example", accept: "text/event-stream" },
+        });
       const r = await proxy.fetch(request);
       assert.equal(r.status, 403, method);
       const body = await r.json();
@@ -45,7 +53,12 @@ describe("Origin (T-SEC-01/02/03)", () => {
 
   test("requests without Origin, and loopback or same-origin Origins, work", async () => {
     const proxy = proxyWith();
-    for (const headers of [{}, { origin: "http://localhost:3000" }, { origin: "http://127.0.0.1:8080" }] as Record<string, string>[]) {
+    for (
+      const headers of [{}, { origin: "http://localhost:3000" }, { origin: "http://127.0.0.1:8080" }] as Record<
+        string,
+        string
+      >[]
+    ) {
       const r = await proxy.fetch(initialize(headers));
       assert.equal(r.status, 200, JSON.stringify(headers));
       await r.body?.cancel();
@@ -96,17 +109,21 @@ describe("Host on a loopback bind (T-SEC-04)", () => {
 describe("CORS (users.md item 13)", () => {
   test("a preflight allows every MCP request header", async () => {
     const proxy = proxyWith();
-    const r = await proxy.fetch(new Request("http://127.0.0.1:8080/mcp", {
-      method: "OPTIONS",
-      headers: {
-        origin: "http://localhost:5173",
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "content-type, mcp-session-id, mcp-protocol-version, last-event-id",
-      },
-    }));
+    const r = await proxy.fetch(
+      new Request("http://127.0.0.1:8080/mcp", {
+        method: "OPTIONS",
+        headers: {
+          origin: "http://localhost:5173",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type, mcp-session-id, mcp-protocol-version, last-event-id",
+        },
+      }),
+    );
     assert.ok(r.status === 204 || r.status === 200);
     const allowed = (r.headers.get("access-control-allow-headers") ?? "").toLowerCase();
-    for (const h of ["mcp-session-id", "mcp-protocol-version", "last-event-id", "authorization"]) assert.ok(allowed.includes(h), h);
+    for (const h of ["mcp-session-id", "mcp-protocol-version", "last-event-id", "authorization"]) {
+      assert.ok(allowed.includes(h), h);
+    }
     assert.equal(r.headers.get("access-control-allow-origin"), "http://localhost:5173");
   });
 

@@ -93,7 +93,14 @@ describe("POST", () => {
     const c = setup();
     await c.initialize();
     const text = "ünïcödé ☃ 日本語 🚀";
-    const [m] = await messagesOf(await c.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: text } } }));
+    const [m] = await messagesOf(
+      await c.post({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "echo", arguments: { message: text } },
+      }),
+    );
     assert.deepEqual((m as { result: unknown }).result, { content: [{ type: "text", text }] });
   });
 
@@ -102,7 +109,11 @@ describe("POST", () => {
     await c.initialize();
     const r = await c.post("{bad");
     assert.equal(r.status, 400);
-    assert.deepEqual(await errorOf(r), { code: -32700, message: "Parse error: the body is not valid JSON", hasId: false });
+    assert.deepEqual(await errorOf(r), {
+      code: -32700,
+      message: "Parse error: the body is not valid JSON",
+      hasId: false,
+    });
   });
 
   test("T-RPC-02: JSON that is not JSON-RPC gets 400 and -32600 without an id", async () => {
@@ -149,7 +160,12 @@ describe("POST", () => {
   test("413 for a body over the limit", async () => {
     const c = setup({ maxBodyBytes: 200 });
     await c.initialize();
-    const r = await c.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: "x".repeat(500) } } });
+    const r = await c.post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "echo", arguments: { message: "x".repeat(500) } },
+    });
     assert.equal(r.status, 413);
     assert.equal((await errorOf(r)).hasId, false);
   });
@@ -325,7 +341,10 @@ describe("batches (T-BATCH-*)", () => {
   test("T-BATCH-02: a batch of only notifications gets 202", async () => {
     const c = setup();
     await c.initialize("2025-03-26");
-    const r = await c.post([{ jsonrpc: "2.0", method: "notifications/a" }, { jsonrpc: "2.0", method: "notifications/b" }]);
+    const r = await c.post([{ jsonrpc: "2.0", method: "notifications/a" }, {
+      jsonrpc: "2.0",
+      method: "notifications/b",
+    }]);
     assert.equal(r.status, 202);
     assert.equal(await r.text(), "");
   });
@@ -399,7 +418,12 @@ describe("MCP-Protocol-Version (T-PV-*)", () => {
   test("T-PV-05: initialize is served with or without the header", async () => {
     const c = setup();
     const r = await c.post(
-      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } },
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+      },
       { "mcp-protocol-version": "2025-06-18" },
     );
     assert.equal(r.status, 200);
@@ -408,7 +432,12 @@ describe("MCP-Protocol-Version (T-PV-*)", () => {
 
   test("T-LIFE-01: an unknown requested version negotiates the latest supported one", async () => {
     const c = setup();
-    const r = await c.post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "1999-01-01", capabilities: {}, clientInfo: { name: "x", version: "1" } } });
+    const r = await c.post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "1999-01-01", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    });
     const [m] = await messagesOf(r);
     assert.equal((m as { result: { protocolVersion: string } }).result.protocolVersion, "2025-11-25");
   });

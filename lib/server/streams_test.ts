@@ -46,7 +46,12 @@ describe("priming and headers", () => {
     for (const revision of ["2025-03-26", "2025-06-18"]) {
       const { client } = setup();
       const init = await sseEvents(
-        await client.post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: revision, capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+        await client.post({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: revision, capabilities: {}, clientInfo: { name: "x", version: "1" } },
+        }),
       );
       assert.ok(init.every((e) => e.data !== ""), revision);
       client.sessionId = undefined;
@@ -96,7 +101,9 @@ describe("resumption (T-RES-01..03)", () => {
     const resumed = await client.request("GET", { accept: "text/event-stream", "last-event-id": last });
     assert.equal(resumed.status, 200);
     const rest = await messagesOf(resumed);
-    const progress = rest.filter((m) => "method" in m).map((m) => (m as unknown as { params: { progress: number; progressToken: string } }).params);
+    const progress = rest.filter((m) => "method" in m).map((m) =>
+      (m as unknown as { params: { progress: number; progressToken: string } }).params
+    );
     assert.deepEqual(progress.map((p) => p.progress), [3, 4, 5, 6, 7, 8]);
     assert.ok(progress.every((p) => p.progressToken === "token-a"), "no events of stream B");
     const results = rest.filter((m) => !("method" in m));
@@ -111,7 +118,9 @@ describe("resumption (T-RES-01..03)", () => {
     const seen = await sseEvents(a, 2); // priming, progress 1
     const resumed = await client.request("GET", { accept: "text/event-stream", "last-event-id": seen[1]!.id! });
     const rest = await messagesOf(resumed);
-    const progress = rest.filter((m) => "method" in m).map((m) => (m as unknown as { params: { progress: number } }).params.progress);
+    const progress = rest.filter((m) => "method" in m).map((m) =>
+      (m as unknown as { params: { progress: number } }).params.progress
+    );
     assert.deepEqual(progress, [2, 3, 4, 5, 6]);
     assert.equal(rest.filter((m) => !("method" in m)).length, 1);
   });
@@ -123,7 +132,9 @@ describe("resumption (T-RES-01..03)", () => {
     const [priming] = await sseEvents(a, 1);
     assert.equal(priming!.data, "");
     await new Promise((r) => setTimeout(r, 60));
-    const rest = await messagesOf(await client.request("GET", { accept: "text/event-stream", "last-event-id": priming!.id! }));
+    const rest = await messagesOf(
+      await client.request("GET", { accept: "text/event-stream", "last-event-id": priming!.id! }),
+    );
     assert.equal(rest.length, 3);
   });
 
@@ -163,7 +174,9 @@ describe("bounded memory", () => {
     await client.initialize("2025-11-25");
     let peak = 0;
     const watcher = setInterval(() => void store.stats().then((s) => (peak = Math.max(peak, s.events))), 1);
-    const streams = await Promise.all([1, 2, 3, 4].map((n) => client.post(countdown(n, `t${n}`, 60, 0)).then(messagesOf)));
+    const streams = await Promise.all(
+      [1, 2, 3, 4].map((n) => client.post(countdown(n, `t${n}`, 60, 0)).then(messagesOf)),
+    );
     clearInterval(watcher);
     assert.ok(streams.every((m) => m.length === 61), "every client still got every event live");
     const stats = await store.stats();
@@ -178,7 +191,14 @@ describe("the standalone GET stream", () => {
     const get = await client.request("GET", { accept: "text/event-stream" });
     assert.equal(get.status, 200);
     assert.equal(get.headers.get("content-type"), "text/event-stream");
-    const post = await messagesOf(await client.post({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "notify", arguments: { text: "hi" } } }));
+    const post = await messagesOf(
+      await client.post({
+        jsonrpc: "2.0",
+        id: 5,
+        method: "tools/call",
+        params: { name: "notify", arguments: { text: "hi" } },
+      }),
+    );
     assert.deepEqual(post.map((m) => ("id" in m ? m.id : "note")), [5]);
     const [event] = await sseEvents(get, 1);
     const message = JSON.parse(event!.data);
@@ -204,7 +224,9 @@ describe("the standalone GET stream", () => {
     const second = await client.request("GET", { accept: "text/event-stream" });
     assert.equal(second.status, 200);
     assert.deepEqual(await sseEvents(first), []); // ended cleanly
-    await messagesOf(await client.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "notify", arguments: {} } }));
+    await messagesOf(
+      await client.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "notify", arguments: {} } }),
+    );
     const [event] = await sseEvents(second, 1);
     assert.equal(JSON.parse(event!.data).method, "notifications/message");
   });
@@ -214,7 +236,14 @@ describe("the standalone GET stream", () => {
     await client.initialize("2025-06-18");
     const first = await client.request("GET", { accept: "text/event-stream" });
     await first.body!.cancel();
-    await messagesOf(await client.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "notify", arguments: { text: "later" } } }));
+    await messagesOf(
+      await client.post({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "notify", arguments: { text: "later" } },
+      }),
+    );
     const again = await client.request("GET", { accept: "text/event-stream" });
     const [event] = await sseEvents(again, 1);
     assert.equal(JSON.parse(event!.data).params.data, "later");
@@ -240,7 +269,11 @@ describe("streaming through an HTTP upstream", () => {
       if (request.method !== "POST") return new Response(null, { status: 405 });
       const body = await request.json();
       if (body.method === "initialize") {
-        return Response.json({ jsonrpc: "2.0", id: body.id, result: { protocolVersion: "2025-06-18", capabilities: {}, serverInfo: { name: "u", version: "1" } } }, { headers: { "mcp-session-id": "upstream-1" } });
+        return Response.json({
+          jsonrpc: "2.0",
+          id: body.id,
+          result: { protocolVersion: "2025-06-18", capabilities: {}, serverInfo: { name: "u", version: "1" } },
+        }, { headers: { "mcp-session-id": "upstream-1" } });
       }
       if (!("id" in body)) return new Response(null, { status: 202 });
       return new Response(
@@ -248,15 +281,30 @@ describe("streaming through an HTTP upstream", () => {
         { headers: { "content-type": "text/event-stream" } },
       );
     };
-    const { client } = setup({ upstream: streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: upstreamFetch }) });
+    const { client } = setup({
+      upstream: streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: upstreamFetch }),
+    });
     await client.initialize("2025-06-18");
     const response = await client.post(countdown(1, "t", 1, 1));
     const reader = decodeSse(response.body!).getReader();
-    upstreamStream.enqueue(encoder.encode(encodeEvent({ id: "u1", data: JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: "t", progress: 1 } }) })));
+    upstreamStream.enqueue(
+      encoder.encode(
+        encodeEvent({
+          id: "u1",
+          data: JSON.stringify({
+            jsonrpc: "2.0",
+            method: "notifications/progress",
+            params: { progressToken: "t", progress: 1 },
+          }),
+        }),
+      ),
+    );
     const first = await reader.read(); // arrives although the upstream stream is still open
     assert.equal(first.done, false);
     assert.equal(JSON.parse((first.value as { data: string }).data).method, "notifications/progress");
-    upstreamStream.enqueue(encoder.encode(encodeEvent({ id: "u2", data: JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }) })));
+    upstreamStream.enqueue(
+      encoder.encode(encodeEvent({ id: "u2", data: JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }) })),
+    );
     const second = await reader.read();
     assert.deepEqual(JSON.parse((second.value as { data: string }).data), { jsonrpc: "2.0", id: 1, result: {} });
     assert.equal((await reader.read()).done, true);
@@ -270,9 +318,13 @@ describe("streaming through an HTTP upstream", () => {
       const body = await request.json();
       if (!("id" in body)) return new Response(null, { status: 202 });
       const result = body.method === "initialize" ? { protocolVersion: "2025-06-18" } : {};
-      return Response.json({ jsonrpc: "2.0", id: body.id, result }, { headers: { "mcp-session-id": "upstream-secret" } });
+      return Response.json({ jsonrpc: "2.0", id: body.id, result }, {
+        headers: { "mcp-session-id": "upstream-secret" },
+      });
     };
-    const { client } = setup({ upstream: streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: upstreamFetch }) });
+    const { client } = setup({
+      upstream: streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: upstreamFetch }),
+    });
     const init = await client.initialize("2025-06-18");
     assert.notEqual(client.sessionId, "upstream-secret");
     assert.equal(init.headers.get("mcp-session-id"), client.sessionId);
@@ -295,12 +347,24 @@ describe("streaming through an HTTP upstream", () => {
 
   test("T-SEC-06 (pass-through): an upstream 401 reaches the client with its WWW-Authenticate header", async () => {
     const upstreamFetch = () =>
-      Promise.resolve(new Response('{"error":"unauthorized"}', {
-        status: 401,
-        headers: { "www-authenticate": 'Bearer resource_metadata="http://u/.well-known/oauth-protected-resource"', "content-type": "application/json" },
-      }));
-    const { client } = setup({ upstream: streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: upstreamFetch }) });
-    const r = await client.post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18" } });
+      Promise.resolve(
+        new Response('{"error":"unauthorized"}', {
+          status: 401,
+          headers: {
+            "www-authenticate": 'Bearer resource_metadata="http://u/.well-known/oauth-protected-resource"',
+            "content-type": "application/json",
+          },
+        }),
+      );
+    const { client } = setup({
+      upstream: streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: upstreamFetch }),
+    });
+    const r = await client.post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18" },
+    });
     assert.equal(r.status, 401);
     assert.match(r.headers.get("www-authenticate")!, /resource_metadata/);
     await r.body?.cancel();
@@ -308,7 +372,12 @@ describe("streaming through an HTTP upstream", () => {
 
   test("an unreachable upstream gets 502 with a JSON-RPC error, not a crash", async () => {
     const { client } = setup({ upstream: streamableHttpUpstream({ url: "http://127.0.0.1:9/mcp" }) });
-    const r = await client.post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18" } });
+    const r = await client.post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18" },
+    });
     assert.equal(r.status, 502);
     const body = await r.json();
     assert.equal(body.error.code, -32003);

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeComment, encodeEvent } from "./encode.ts";
-import { decodeSse, type SseItem, SseDecodeError } from "./decode.ts";
+import { decodeSse, SseDecodeError, type SseItem } from "./decode.ts";
 
 function bodyOf(chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();

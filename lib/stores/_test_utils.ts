@@ -10,7 +10,11 @@ import type { EventStore } from "./event_store.ts";
 import type { SessionRecord, SessionStore } from "./session_store.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
-const note = (n: number): JsonRpcMessage => ({ jsonrpc: "2.0", method: "notifications/progress", params: { progress: n } });
+const note = (n: number): JsonRpcMessage => ({
+  jsonrpc: "2.0",
+  method: "notifications/progress",
+  params: { progress: n },
+});
 
 /** Runs the EventStore port suite against stores made by `make`, with the given caps. */
 export function eventStoreSuite(
