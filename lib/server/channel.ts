@@ -10,7 +10,7 @@ import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import type { EventStore, StoredEvent } from "../stores/event_store.ts";
 import { encodeCommentBytes, encodeEventBytes } from "../sse/encode.ts";
 
-/** The keep-alive comment: sent on idle connections, and first on announced ones (see `Channel.attach`). */
+/** The keep-alive comment: sent on idle connections, and first on connections with nothing else to send (`attach`). */
 const KEEP_ALIVE = encodeCommentBytes("keep-alive");
 
 /** Options shared by every channel of an endpoint. */
@@ -91,11 +91,12 @@ export class Channel {
    * GET replaces the old one, users.md item 8). `replay` events (from the store, after a `Last-Event-ID`)
    * are written first; without a replay, events that no connection has received yet are written first.
    * Then a priming event when enabled, then live events. An ended channel closes the body after that.
-   * With `announce`, a connection that would otherwise start empty gets a keep-alive comment at once: Bun sends the
-   * response head only with the first body bytes, so an idle GET stream would look unanswered until the
-   * first event or keep-alive (found by bench/ scale: clients waited 15 s for the head).
+   * A connection that would otherwise start empty gets a keep-alive comment at once: Bun sends the response
+   * head only with the first body bytes, so an idle GET stream, or the POST stream of a slow tool without
+   * progress, would look unanswered until the first event or keep-alive (found by bench/ scale: clients
+   * waited 15 s for the head; a client's response-head timeout would fire).
    */
-  attach(replay?: StoredEvent[], options: { announce?: boolean } = {}): ReadableStream<Uint8Array> {
+  attach(replay?: StoredEvent[]): ReadableStream<Uint8Array> {
     this.#detach();
     const backlog = replay ?? this.#undelivered;
     this.#undelivered = [];
@@ -107,7 +108,7 @@ export class Channel {
         this.#options.keepAlive.add(connection);
         for (const event of backlog) writeSse(connection, eventFrame(event));
         if (this.#ended) this.#closeConnection(connection);
-        else if (options.announce && backlog.length === 0 && !this.#options.priming) writeSse(connection, KEEP_ALIVE);
+        else if (backlog.length === 0 && !this.#options.priming) writeSse(connection, KEEP_ALIVE);
       },
       pull: () => _release(connection),
       cancel: () => {

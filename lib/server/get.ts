@@ -48,7 +48,7 @@ export async function handleGet(ctx: EndpointContext, request: Request): Promise
     });
   }
   // A second GET replaces the first connection (users.md item 8); the old body ends cleanly.
-  return new Response(standalone.attach(undefined, { announce: true }), {
+  return new Response(standalone.attach(), {
     status: 200,
     headers: sseHeaders(session.record.id),
   });
@@ -110,7 +110,7 @@ async function resume(ctx: EndpointContext, session: LiveSession, lastEventId: s
   ctx.onReplay?.(result.events.length);
   const channel = session.channels.get(result.streamId);
   const headers = sseHeaders(session.record.id);
-  if (channel) return new Response(channel.attach(result.events, { announce: true }), { status: 200, headers });
+  if (channel) return new Response(channel.attach(result.events), { status: 200, headers });
   // The stream already ended: replay what is left of it, then close.
   return new Response(replayBody(result.events), { status: 200, headers });
 }

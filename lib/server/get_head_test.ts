@@ -28,3 +28,34 @@ test("T-GET-01: the head of an idle GET stream arrives at once, before any event
     await served.close();
   }
 });
+
+test("T-POST-05: the head of an SSE reply to a slow request without progress arrives before the result", async () => {
+  const served = await serveProxy({ upstream: exampleUpstream(), keepAliveMs: 60_000 });
+  try {
+    const init = await fetch(served.endpoint, {
+      method: "POST",
+      headers: postHeaders(),
+      body: JSON.stringify(initRequest("2025-06-18")),
+    });
+    const sessionId = init.headers.get("mcp-session-id")!;
+    await init.body?.cancel();
+    const started = Date.now();
+    // countdown without a progress token: 4 steps of 500 ms and no event until the result.
+    const call = await fetch(served.endpoint, {
+      method: "POST",
+      headers: postHeaders({ "mcp-session-id": sessionId }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "countdown", arguments: { steps: 4, intervalMs: 500 } },
+      }),
+    });
+    const headAfter = Date.now() - started;
+    assert.equal(call.headers.get("content-type"), "text/event-stream");
+    assert.ok(headAfter < 1_500, `head after ${headAfter} ms`);
+    assert.match(await call.text(), /Countdown of 4 finished/);
+  } finally {
+    await served.close();
+  }
+});
