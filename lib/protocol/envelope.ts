@@ -25,6 +25,8 @@ export interface Envelope {
   stream?: "post" | "get";
   /** The upstream's SSE event id, when the upstream sent one. */
   upstreamEventId?: string;
+  /** The SSE event id mcpwire gave the message on its downstream stream (the client's `Last-Event-ID`). */
+  eventId?: string;
   /** When mcpwire received the message, ms since the epoch. */
   receivedAt: number;
 }

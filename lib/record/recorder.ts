@@ -97,7 +97,8 @@ export function createTapeRecorder(options: TapeRecorderOptions): TapeRecorder {
     };
     if (envelope.sessionId !== undefined) record.session = envelope.sessionId;
     if (envelope.stream !== undefined) record.stream = envelope.stream;
-    if (envelope.upstreamEventId !== undefined) record.eventId = envelope.upstreamEventId;
+    if (envelope.eventId !== undefined) record.eventId = envelope.eventId;
+    if (envelope.upstreamEventId !== undefined) record.upstreamEventId = envelope.upstreamEventId;
     if (envelope.revision !== undefined) record.revision = envelope.revision;
     push(record);
   };

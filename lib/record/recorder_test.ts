@@ -48,6 +48,7 @@ describe("tape recorder", () => {
       receivedAt: 5,
       stream: "get",
       upstreamEventId: "e9",
+      eventId: "3.1",
       message: { jsonrpc: "2.0", method: "n" },
     });
     assert.deepEqual(out, { type: "forward", message: { jsonrpc: "2.0", method: "n" }, inject: [] });
@@ -59,7 +60,8 @@ describe("tape recorder", () => {
       direction: "server-to-client",
       message: { jsonrpc: "2.0", method: "n" },
       stream: "get",
-      eventId: "e9",
+      eventId: "3.1",
+      upstreamEventId: "e9",
     });
   });
 

@@ -33,8 +33,10 @@ export interface TapeMessage {
   direction: Direction;
   /** `post`: on the stream of the POST that carried its request; `get`: the standalone stream. */
   stream?: "post" | "get";
-  /** The upstream's SSE event id, when it had one. */
+  /** The SSE event id the client saw (mcpwire's downstream id; resumable with `Last-Event-ID`). */
   eventId?: string;
+  /** The upstream's SSE event id, when it had one. */
+  upstreamEventId?: string;
   revision?: string;
   message: JsonRpcMessage;
 }

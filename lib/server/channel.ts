@@ -123,13 +123,17 @@ export class Channel {
     return body;
   }
 
-  /** Stores `message` on this stream and writes it to the attached connection, in order. */
-  send(message: JsonRpcMessage): Promise<void> {
+  /**
+   * Stores `message` on this stream and writes it to the attached connection, in order.
+   *
+   * @returns The event id the message got (`undefined` when the store failed).
+   */
+  send(message: JsonRpcMessage): Promise<string | undefined> {
     return this.#enqueue(message);
   }
 
-  #enqueue(message: JsonRpcMessage | null): Promise<void> {
-    this.#tail = this.#tail.then(async () => {
+  #enqueue(message: JsonRpcMessage | null): Promise<string | undefined> {
+    const done = this.#tail.then(async () => {
       const id = await this.#options.store.append(this.sessionId, this.streamId, message);
       const event: StoredEvent = { id, message };
       const connection = this.#connection;
@@ -142,8 +146,10 @@ export class Channel {
       } else if (message !== null) {
         this.#undelivered.push(event);
       }
-    }).catch(() => {});
-    return this.#tail;
+      return id;
+    });
+    this.#tail = done.then(() => {}, () => {});
+    return done.catch(() => undefined);
   }
 
   /**

@@ -14,8 +14,11 @@ import type { ChannelOptions, KeepAlive } from "./channel.ts";
 import { HttpError } from "./errors.ts";
 import type { LiveSession, SessionRegistry } from "./session.ts";
 
-/** Observes one message (the endpoint's `onMessage`, bound to a session, direction and stream). */
-export type MessageObserver = (message: JsonRpcMessage, upstreamEventId?: string) => void;
+/**
+ * Observes one message (the endpoint's `onMessage`, bound to a session, direction and stream), with the
+ * upstream's event id and the downstream event id it got, when there are such.
+ */
+export type MessageObserver = (message: JsonRpcMessage, upstreamEventId?: string, eventId?: string) => void;
 
 /** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
 export interface EndpointContext {
@@ -46,13 +49,14 @@ export function observer(
 ): MessageObserver | undefined {
   const onMessage = ctx.onMessage;
   if (!onMessage) return undefined;
-  return (message, upstreamEventId) => {
+  return (message, upstreamEventId, eventId) => {
     const envelope: Envelope = { direction, message, stream, receivedAt: Date.now() };
     if (session) {
       envelope.sessionId = session.record.id;
       envelope.revision = session.record.revision;
     }
     if (upstreamEventId !== undefined) envelope.upstreamEventId = upstreamEventId;
+    if (eventId !== undefined) envelope.eventId = eventId;
     onMessage(envelope);
   };
 }

@@ -84,8 +84,7 @@ async function openStandalone(
   void (async () => {
     try {
       for await (const { message, eventId } of listened) {
-        s2c?.(message, eventId);
-        await channel.send(message);
+        s2c?.(message, eventId, await channel.send(message));
       }
     } catch (error) {
       ctx.report(error);

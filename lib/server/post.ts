@@ -195,10 +195,10 @@ async function sseReply(
         return;
       }
       try {
-        await forEachItem(reply.messages, ({ message, eventId }) => {
-          s2c?.(message, eventId);
+        await forEachItem(reply.messages, async ({ message, eventId }) => {
           if (isResponse(message) && "id" in message && message.id != null) pending.delete(message.id);
-          return channel.send(message);
+          const id = await channel.send(message);
+          s2c?.(message, eventId, id);
         });
       } catch (error) {
         ctx.report(error);
@@ -208,8 +208,7 @@ async function sseReply(
     // The client never hangs: a response that did not come gets an error (users.md item 15).
     for (const id of pending) {
       const message = errorResponse(id, ErrorCode.UpstreamError, "The upstream ended the stream without a response");
-      s2c?.(message);
-      await channel.send(message);
+      s2c?.(message, undefined, await channel.send(message));
     }
     await settle?.();
     await channel.end();

@@ -10,6 +10,7 @@ import { InMemoryEventStore } from "../stores/event_store.ts";
 import { streamableHttpUpstream } from "../client/streamable_http.ts";
 import { encodeEvent } from "../sse/encode.ts";
 import { decodeSse } from "../sse/decode.ts";
+import type { Envelope } from "../protocol/envelope.ts";
 
 let proxies: ReverseProxy[] = [];
 afterEach(async () => {
@@ -164,6 +165,19 @@ describe("resumption (T-RES-01..03)", () => {
     const r = await other.request("GET", { accept: "text/event-stream", "last-event-id": events[0]!.id! });
     assert.equal(r.status, 400);
     await r.body?.cancel();
+  });
+});
+
+describe("observers", () => {
+  test("each server-to-client envelope carries the event id the client saw on its stream", async () => {
+    const seen: Envelope[] = [];
+    const { client } = setup({ onMessage: (e) => seen.push(e) });
+    await client.initialize("2025-06-18");
+    const events = await sseEvents(await client.post(countdown(9, "t", 2, 1)));
+    const fromServer = seen.filter((e) => e.direction === "server-to-client" && e.sessionId === client.sessionId);
+    const sent = fromServer.slice(-3).map((e) => e.eventId);
+    assert.deepEqual(sent, events.map((e) => e.id));
+    assert.ok(seen.filter((e) => e.direction === "client-to-server").every((e) => e.eventId === undefined));
   });
 });
 
