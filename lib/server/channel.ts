@@ -134,11 +134,13 @@ export class Channel {
 
   #enqueue(message: JsonRpcMessage | null): Promise<string | undefined> {
     const done = this.#tail.then(async () => {
-      const id = await this.#options.store.append(this.sessionId, this.streamId, message);
+      // Serialized once: the store takes its length, the frame takes the text.
+      const data = message === null ? "" : JSON.stringify(message);
+      const id = await this.#options.store.append(this.sessionId, this.streamId, message, data.length);
       const event: StoredEvent = { id, message };
       const connection = this.#connection;
       if (connection && !connection.closed) {
-        writeSse(connection, message === null ? primingFrame(id, this.#options.retryMs) : eventFrame(event));
+        writeSse(connection, message === null ? primingFrame(id, this.#options.retryMs) : dataFrame(id, data));
         // Backpressure: wait until the client has read below the high-water mark (or left, or the stream ends).
         if (!connection.closed && !this.#ended && (connection.controller.desiredSize ?? 1) <= 0) {
           await new Promise<void>((resolve) => (connection.drain = resolve));
@@ -206,11 +208,11 @@ export function writeSse(connection: SseConnection, bytes: Uint8Array): void {
 }
 
 function eventFrame(event: StoredEvent): Uint8Array {
-  return encodeEventBytes({
-    id: event.id,
-    event: "message",
-    data: event.message === null ? "" : JSON.stringify(event.message),
-  });
+  return dataFrame(event.id, event.message === null ? "" : JSON.stringify(event.message));
+}
+
+function dataFrame(id: string, data: string): Uint8Array {
+  return encodeEventBytes({ id, event: "message", data });
 }
 
 function primingFrame(id: string, retryMs: number): Uint8Array {

@@ -19,7 +19,7 @@ const note = (n: number): JsonRpcMessage => ({
 /** Runs the EventStore port suite against stores made by `make`, with the given caps. */
 export function eventStoreSuite(
   name: string,
-  make: (caps: { maxEventsPerStream: number; maxEvents: number }) => EventStore,
+  make: (caps: { maxEventsPerStream: number; maxEvents: number; maxBytesPerStream?: number }) => EventStore,
 ): void {
   describe(`EventStore port: ${name}`, () => {
     test("T-RES-01: event ids are unique across all streams of a session", async () => {
@@ -85,6 +85,20 @@ export function eventStoreSuite(
       const r = await store.replayAfter("s", ids[2]!); // events 3, 4, 5 are kept
       assert.ok(r.type === "found");
       assert.deepEqual(r.events.map((e) => e.message), [note(3), note(4), note(5)]);
+    });
+
+    test("the per-stream byte cap evicts the oldest events of a big stream", async () => {
+      const store = make({ maxEventsPerStream: 1000, maxEvents: 100_000, maxBytesPerStream: 1024 * 1024 });
+      const s = await store.createStream("s");
+      const big: JsonRpcMessage = {
+        jsonrpc: "2.0",
+        method: "notifications/message",
+        params: { data: "x".repeat(64 * 1024) },
+      };
+      for (let i = 0; i < 200; i++) await store.append("s", s, big); // 12.8 MB in all
+      const { bytes, events } = await store.stats();
+      assert.ok(bytes <= 1024 * 1024, `${bytes} bytes kept`);
+      assert.ok(events < 200 && events > 0, `${events} events kept`);
     });
 
     test("the total cap is never exceeded, however many events are driven through", async () => {

@@ -33,8 +33,9 @@ export interface EventStore {
   /**
    * Stores an event on a stream and returns its event id.
    * @param message The message, or `null` for a priming event.
+   * @param size The message's serialized length, when the caller already knows it (saves serializing again).
    */
-  append(sessionId: string, streamId: string, message: JsonRpcMessage | null): Promise<string>;
+  append(sessionId: string, streamId: string, message: JsonRpcMessage | null, size?: number): Promise<string>;
   /** The events of the same stream that follow `lastEventId`. */
   replayAfter(sessionId: string, lastEventId: string): Promise<ReplayResult>;
   /** Forgets every stream and event of a session (session ended). */
@@ -51,6 +52,8 @@ export interface InMemoryEventStoreOptions {
   maxEvents?: number;
   /** Approximate bytes of messages kept in all; the oldest go first. @default 67_108_864 (64 MiB) */
   maxBytes?: number;
+  /** Approximate bytes kept per stream; the oldest go first (a big stream cannot pin memory). @default 4_194_304 (4 MiB) */
+  maxBytesPerStream?: number;
 }
 
 interface StreamRecord {
@@ -58,6 +61,8 @@ interface StreamRecord {
   streamId: string;
   /** Events still kept, oldest first, with their sequence numbers. */
   events: { seq: number; event: StoredEvent; bytes: number }[];
+  /** Sum of `bytes` of the kept events. */
+  bytes: number;
   /** Next sequence number. */
   next: number;
   /** Number of events removed from the front (evicted). */
@@ -83,6 +88,7 @@ export class InMemoryEventStore implements EventStore {
   #maxPerStream: number;
   #maxEvents: number;
   #maxBytes: number;
+  #maxBytesPerStream: number;
   #sessions = new Map<string, { nextStream: number; streams: Map<string, StreamRecord> }>();
   /** Global insertion order, for store-wide eviction: stream records in the order of their events. */
   #order: StreamRecord[] = [];
@@ -94,6 +100,7 @@ export class InMemoryEventStore implements EventStore {
     this.#maxPerStream = options.maxEventsPerStream ?? 1_000;
     this.#maxEvents = options.maxEvents ?? 100_000;
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.#maxBytesPerStream = options.maxBytesPerStream ?? 4 * 1024 * 1024;
   }
 
   createStream(sessionId: string): Promise<string> {
@@ -103,22 +110,24 @@ export class InMemoryEventStore implements EventStore {
       this.#sessions.set(sessionId, session);
     }
     const streamId = String(session.nextStream++);
-    session.streams.set(streamId, { sessionId, streamId, events: [], next: 0, dropped: 0 });
+    session.streams.set(streamId, { sessionId, streamId, events: [], bytes: 0, next: 0, dropped: 0 });
     return Promise.resolve(streamId);
   }
 
-  append(sessionId: string, streamId: string, message: JsonRpcMessage | null): Promise<string> {
+  append(sessionId: string, streamId: string, message: JsonRpcMessage | null, size?: number): Promise<string> {
     const stream = this.#sessions.get(sessionId)?.streams.get(streamId);
     if (!stream) return Promise.reject(new Error(`Unknown stream ${streamId} in session`));
     const seq = stream.next++;
     const event: StoredEvent = { id: `${streamId}.${seq}`, message };
     // Approximate size: JSON length (UTF-16 units) of the message.
-    const bytes = message === null ? 16 : JSON.stringify(message).length + 16;
+    const bytes = message === null ? 16 : (size ?? JSON.stringify(message).length) + 16;
     stream.events.push({ seq, event, bytes });
+    stream.bytes += bytes;
     this.#order.push(stream);
     this.#events++;
     this.#bytes += bytes;
     if (stream.events.length > this.#maxPerStream) this.#evictFrom(stream);
+    while (stream.bytes > this.#maxBytesPerStream && stream.events.length > 1) this.#evictFrom(stream);
     while ((this.#events > this.#maxEvents || this.#bytes > this.#maxBytes) && this.#events > 1) {
       this.#evictOldest();
     }
@@ -129,6 +138,7 @@ export class InMemoryEventStore implements EventStore {
     const removed = stream.events.shift();
     if (!removed) return;
     stream.dropped++;
+    stream.bytes -= removed.bytes;
     this.#events--;
     this.#bytes -= removed.bytes;
   }
