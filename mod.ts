@@ -20,7 +20,7 @@ export * from "./lib/sse/mod.ts";
 export * from "./lib/stores/event_store.ts";
 export * from "./lib/stores/session_store.ts";
 export * from "./lib/client/types.ts";
-export { mediaType, streamableHttpUpstream } from "./lib/client/streamable_http.ts";
+export { streamableHttpUpstream } from "./lib/client/streamable_http.ts";
 export type { StreamableHttpUpstreamOptions } from "./lib/client/streamable_http.ts";
 export { stdioUpstream } from "./lib/client/stdio.ts";
 export type { StdioChild, StdioUpstreamOptions } from "./lib/client/stdio.ts";

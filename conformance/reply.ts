@@ -4,6 +4,7 @@
  * @module
  */
 import { decodeSse, type SseItem } from "../lib/sse/decode.ts";
+import { mediaType } from "../lib/protocol/headers.ts";
 import type { Evidence } from "./types.ts";
 
 /** A parsed JSON-RPC-looking object from a body or an SSE `data` field. */
@@ -25,10 +26,8 @@ export interface ReadResult {
 
 const EVIDENCE_BODY_LIMIT = 4000;
 
-/** Returns the media type of a `Content-Type` value, lower case, without parameters (`""` when absent). */
-export function mediaTypeOf(contentType: string | null): string {
-  return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-}
+/** The media type of a `Content-Type` value, lower case, without parameters (`""` when absent). */
+export const mediaTypeOf = mediaType;
 
 /** Parses an SSE `data` payload into JSON-RPC-looking objects; arrays are flattened, non-JSON gives `[]`. */
 export function messagesOf(data: string): Message[] {

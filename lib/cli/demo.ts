@@ -9,7 +9,7 @@
 import type { Runtime } from "../runtime/mod.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { stdioUpstream } from "../client/stdio.ts";
-import { mediaType } from "../client/streamable_http.ts";
+import { mediaType } from "../protocol/headers.ts";
 import { createReverseProxy } from "../proxy/reverse.ts";
 import { decodeSse } from "../sse/decode.ts";
 import { LATEST_SESSION_REVISION } from "../protocol/revisions.ts";

@@ -13,7 +13,7 @@ import { parseValue } from "../jsonrpc/parse.ts";
 import { decodeSse, type SseItem } from "../sse/decode.ts";
 import { fetchWithTimeout } from "./fetch_timeout.ts";
 import { ReplyRouter } from "./router.ts";
-import { mediaType } from "./streamable_http.ts";
+import { mediaType } from "../protocol/headers.ts";
 import {
   type SendContext,
   type Upstream,

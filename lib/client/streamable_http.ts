@@ -11,12 +11,19 @@
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { isRequest, isResponse } from "../jsonrpc/types.ts";
 import { parseValue } from "../jsonrpc/parse.ts";
-import { LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER } from "../protocol/headers.ts";
+import { LAST_EVENT_ID_HEADER, mediaType, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER } from "../protocol/headers.ts";
 import { type BackoffOptions, resolveBackoff, type ResolvedBackoff } from "./backoff.ts";
 import { type Reconnection, resumableMessages } from "./sse_messages.ts";
 import { isSessionLost } from "./session_lost.ts";
 import { fetchWithTimeout } from "./fetch_timeout.ts";
-import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "./types.ts";
+import {
+  type SendContext,
+  streamOf,
+  type Upstream,
+  type UpstreamConnection,
+  type UpstreamMessage,
+  type UpstreamReply,
+} from "./types.ts";
 
 /** Options for {@linkcode streamableHttpUpstream}. */
 export interface StreamableHttpUpstreamOptions {
@@ -239,20 +246,6 @@ class StreamableHttpConnection implements UpstreamConnection {
       // The upstream may already be gone; closing is best effort (T-SESS-08: 405 is tolerated as well).
     }
   }
-}
-
-/** The media type of a `Content-Type` value, lower-cased and without parameters. */
-export function mediaType(contentType: string | null): string {
-  return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-}
-
-function streamOf<T>(items: T[]): ReadableStream<T> {
-  return new ReadableStream<T>({
-    start(controller) {
-      for (const item of items) controller.enqueue(item);
-      controller.close();
-    },
-  });
 }
 
 /** A 502 with a JSON-RPC error body: the upstream answered something a proxy cannot relay. */

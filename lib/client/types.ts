@@ -66,6 +66,26 @@ export interface Upstream {
   readonly description: string;
 }
 
+/**
+ * A finished stream of the given items: the `messages` of a reply that is known in full (a JSON reply,
+ * an answer made by mcpwire itself).
+ *
+ * @example
+ * ```ts
+ * import { streamOf } from "./types.ts";
+ * const reader = streamOf([1, 2]).getReader();
+ * console.assert((await reader.read()).value === 1);
+ * ```
+ */
+export function streamOf<T>(items: T[]): ReadableStream<T> {
+  return new ReadableStream<T>({
+    start(controller) {
+      for (const item of items) controller.enqueue(item);
+      controller.close();
+    },
+  });
+}
+
 /** The upstream could not be reached (connection refused, child failed to start, DNS, …). */
 export class UpstreamUnavailableError extends Error {
   /** Always `"UpstreamUnavailableError"`. */

@@ -4,16 +4,6 @@
  * @module
  */
 
-/** A stream of the given items, already closed. */
-export function _fromItems<T>(items: T[]): ReadableStream<T> {
-  return new ReadableStream<T>({
-    start(controller) {
-      for (const item of items) controller.enqueue(item);
-      controller.close();
-    },
-  });
-}
-
 /** `head` first, then every item of `tail` as it arrives (no buffering); cancelling cancels `tail`. */
 export function _prepend<T>(head: T[], tail: ReadableStream<T>): ReadableStream<T> {
   const reader = tail.getReader();

@@ -15,7 +15,8 @@ import type { Revision } from "../protocol/revisions.ts";
 import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../client/types.ts";
 import type { InterceptorChain } from "./chain.ts";
 import type { Injection, Intercepted } from "./types.ts";
-import { _fromItems, _prepend } from "./_streams.ts";
+import { _prepend } from "./_streams.ts";
+import { streamOf } from "../client/types.ts";
 
 /** Options of {@linkcode interceptUpstream}. */
 export interface InterceptUpstreamOptions {
@@ -275,7 +276,7 @@ class _InterceptedConnection implements UpstreamConnection {
 }
 
 function _localReply(local: UpstreamMessage[]): UpstreamReply {
-  return { type: "messages", format: local.length === 1 ? "json" : "sse", messages: _fromItems(local) };
+  return { type: "messages", format: local.length === 1 ? "json" : "sse", messages: streamOf(local) };
 }
 
 function _remember(map: Map<JsonRpcId, JsonRpcRequest>, request: JsonRpcRequest): void {

@@ -33,6 +33,20 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The media type of a `Content-Type` value: lower case, without parameters (`""` when absent), e.g.
+ * `text/event-stream` for `text/event-stream; charset=utf-8` (T-POST-05 compares media types this way).
+ *
+ * @example
+ * ```ts
+ * import { mediaType } from "./headers.ts";
+ * console.assert(mediaType("Application/JSON; charset=utf-8") === "application/json");
+ * ```
+ */
+export function mediaType(contentType: string | null): string {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/**
  * Copies the end-to-end headers of `source`: hop-by-hop headers, headers listed in `Connection`, and the
  * names in `drop` are left out.
  *

@@ -3,18 +3,23 @@ import assert from "node:assert/strict";
 import { initRequest, postHeaders, serveProxy } from "../_test_utils.ts";
 import { exampleUpstream } from "./_test_utils.ts";
 
+/** Opens a 2025-06-18 session (no priming events, so nothing else would start a response body). */
+async function initialize(endpoint: URL): Promise<string> {
+  const init = await fetch(endpoint, {
+    method: "POST",
+    headers: postHeaders(),
+    body: JSON.stringify(initRequest("2025-06-18")),
+  });
+  await init.body?.cancel();
+  return init.headers.get("mcp-session-id")!;
+}
+
 // Found by bench/ (scale scenario): Bun sends a response head only with the first body bytes, so an idle
 // GET stream looked unanswered until the first event or keep-alive (15 s by default).
 test("T-GET-01: the head of an idle GET stream arrives at once, before any event or keep-alive", async () => {
   const served = await serveProxy({ upstream: exampleUpstream(), keepAliveMs: 60_000 });
   try {
-    const init = await fetch(served.endpoint, {
-      method: "POST",
-      headers: postHeaders(),
-      body: JSON.stringify(initRequest("2025-06-18")),
-    });
-    const sessionId = init.headers.get("mcp-session-id")!;
-    await init.body?.cancel();
+    const sessionId = await initialize(served.endpoint);
     const started = Date.now();
     const get = await fetch(served.endpoint, {
       headers: { accept: "text/event-stream", "mcp-session-id": sessionId },
@@ -32,13 +37,7 @@ test("T-GET-01: the head of an idle GET stream arrives at once, before any event
 test("T-POST-05: the head of an SSE reply to a slow request without progress arrives before the result", async () => {
   const served = await serveProxy({ upstream: exampleUpstream(), keepAliveMs: 60_000 });
   try {
-    const init = await fetch(served.endpoint, {
-      method: "POST",
-      headers: postHeaders(),
-      body: JSON.stringify(initRequest("2025-06-18")),
-    });
-    const sessionId = init.headers.get("mcp-session-id")!;
-    await init.body?.cancel();
+    const sessionId = await initialize(served.endpoint);
     const started = Date.now();
     // countdown without a progress token: 4 steps of 500 ms and no event until the result.
     const call = await fetch(served.endpoint, {

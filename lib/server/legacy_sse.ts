@@ -14,7 +14,7 @@ import { parseBody } from "../jsonrpc/parse.ts";
 import { SESSION_ID_HEADER } from "../protocol/headers.ts";
 import { encodeEventBytes } from "../sse/encode.ts";
 import { decodeSse } from "../sse/decode.ts";
-import { mediaType } from "../client/streamable_http.ts";
+import { mediaType } from "../protocol/headers.ts";
 import { KeepAlive, type SseConnection, writeSse } from "./channel.ts";
 import { HttpError } from "./errors.ts";
 import { accepts, readBody } from "./negotiate.ts";

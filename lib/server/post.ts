@@ -10,7 +10,7 @@ import { parseBody } from "../jsonrpc/parse.ts";
 import { SESSION_ID_HEADER } from "../protocol/headers.ts";
 import { isRevision, negotiateRevision, rulesFor } from "../protocol/revisions.ts";
 import type { UpstreamMessage, UpstreamReply } from "../client/types.ts";
-import { UpstreamUnavailableError } from "../client/types.ts";
+import { streamOf, UpstreamUnavailableError } from "../client/types.ts";
 import { Channel } from "./channel.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
@@ -23,7 +23,7 @@ import {
   sessionFor,
   upstreamHeaders,
 } from "./context.ts";
-import { forEachItem, relay, sseHeaders, streamOf, tap } from "./responses.ts";
+import { forEachItem, relay, sseHeaders, tap } from "./responses.ts";
 
 /**
  * POST: one message or (2025-03-26) a batch. Notifications and responses only → 202 (T-POST-03); requests

@@ -59,16 +59,6 @@ export async function forEachItem<T>(stream: ReadableStream<T>, fn: (item: T) =>
   }
 }
 
-/** A finished stream of the given items. */
-export function streamOf<T>(items: T[]): ReadableStream<T> {
-  return new ReadableStream<T>({
-    start(controller) {
-      for (const item of items) controller.enqueue(item);
-      controller.close();
-    },
-  });
-}
-
 /** Calls `fn` on each item's message as it passes, without buffering. */
 export function tap<T extends { message: JsonRpcMessage }>(
   stream: ReadableStream<T>,
