@@ -66,7 +66,20 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
   // A batch is sent message by message: every upstream revision accepts single messages (T-POST-01).
   const replies: UpstreamReply[] = [];
   for (const group of batch ? messages.map((m) => [m]) : [messages]) {
-    replies.push(await sendUpstream(ctx, session, group, headers));
+    const reply = await sendUpstream(ctx, session, group, headers);
+    const member = group[0]!;
+    if (batch && reply.type === "http" && isRequest(member)) {
+      // Inside a batch an HTTP failure of one request becomes that request's JSON-RPC error.
+      await reply.response.body?.cancel().catch(() => {});
+      const error = errorResponse(
+        member.id,
+        ErrorCode.UpstreamError,
+        `The upstream answered HTTP ${reply.response.status}`,
+      );
+      replies.push({ type: "messages", format: "json", messages: streamOf([{ message: error }]) });
+    } else {
+      replies.push(reply);
+    }
   }
   if (requests.length === 0) {
     const failed = replies.find((r) => r.type === "http");
@@ -190,7 +203,7 @@ async function sseReply(
     const pumps = replies.map(async (reply) => {
       if (reply.type === "accepted") return;
       if (reply.type === "http") {
-        // Inside a batch an HTTP failure of one member becomes its JSON-RPC error.
+        // Only a notification of a batch can still fail this way: it has no response to carry the error.
         await reply.response.body?.cancel().catch(() => {});
         return;
       }

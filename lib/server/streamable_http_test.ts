@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createReverseProxy, type ReverseProxy, type ReverseProxyOptions } from "../proxy/reverse.ts";
 import { exampleUpstream, messagesOf, RawClient } from "./_test_utils.ts";
 import type { Upstream, UpstreamMessage } from "../client/types.ts";
+import { streamableHttpUpstream } from "../client/streamable_http.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
 let proxies: ReverseProxy[] = [];
@@ -336,6 +337,25 @@ describe("batches (T-BATCH-*)", () => {
     const body = await r.json();
     assert.ok(Array.isArray(body));
     assert.deepEqual(body.map((m: { id: number }) => m.id).sort(), [1, 2]);
+  });
+
+  test("T-BATCH-01: an HTTP failure of one batch member becomes that request's JSON-RPC error", async () => {
+    const upstreamFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const body = await new Request(input, init).json();
+      if (!("id" in body)) return new Response(null, { status: 202 });
+      if (body.method === "tools/call") return new Response("busy", { status: 503 });
+      const result = body.method === "initialize" ? { protocolVersion: "2025-03-26" } : {};
+      return Response.json({ jsonrpc: "2.0", id: body.id, result }, { headers: { "mcp-session-id": "u" } });
+    };
+    const c = setup({ upstream: streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: upstreamFetch }) });
+    await c.initialize("2025-03-26");
+    const r = await c.post([ping(1), { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "x" } }]);
+    assert.equal(r.status, 200);
+    const byId = new Map((await messagesOf(r)).map((m) => ["id" in m ? m.id : null, m]));
+    assert.deepEqual(byId.get(1), { jsonrpc: "2.0", id: 1, result: {} });
+    const failed = byId.get(2) as { error: { code: number; message: string } };
+    assert.equal(failed.error.code, -32003);
+    assert.match(failed.error.message, /HTTP 503/);
   });
 
   test("T-BATCH-02: a batch of only notifications gets 202", async () => {
