@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
 import { serve, type Server } from "./lib/runtime/serve.ts";
-import { ROOT } from "./lib/_test_utils.ts";
+import { ROOT } from "./testing/e2e.ts";
 
 const DENO = join(ROOT, "node_modules/.bin/deno");
 const BUN = join(ROOT, "node_modules/.bin/bun");

@@ -13,7 +13,7 @@ import { parseRules } from "../lib/intercept/rules_load.ts";
 import { createRulesEngine } from "../lib/intercept/rules_engine.ts";
 import type { Intercepted, Interceptor } from "../lib/intercept/types.ts";
 import type { JsonRpcMessage } from "../lib/jsonrpc/types.ts";
-import type { Upstream, UpstreamMessage } from "../lib/client/types.ts";
+import type { Upstream, UpstreamMessage } from "../lib/upstream/types.ts";
 
 /** 100 rules of every kind: tool blocks, path conditions, globs, all/any/not, edits, rate limits. */
 function hundredRules(): string {

@@ -1,7 +1,7 @@
 // Memory probe (Deno, not part of the harness): the reverse proxy in-process, printing RSS, JS heap and
 // external memory every 2 s after a GC. Usage: deno run -A --v8-flags=--expose-gc bench/mem_probe.ts UPSTREAM_URL PORT
 import { createReverseProxy } from "../lib/proxy/reverse.ts";
-import { streamableHttpUpstream } from "../lib/client/streamable_http.ts";
+import { streamableHttpUpstream } from "../lib/upstream/streamable_http.ts";
 import { serve } from "../lib/runtime/serve.ts";
 const upstreamUrl = Deno.args[0]!;
 const port = Number(Deno.args[1]);

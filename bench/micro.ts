@@ -7,8 +7,8 @@
  * Usage: deno run -A bench/micro.ts   |   bun bench/micro.ts        (prints µs per call)
  */
 import { createReverseProxy } from "../lib/proxy/reverse.ts";
-import { streamableHttpUpstream } from "../lib/client/streamable_http.ts";
-import type { Upstream, UpstreamMessage } from "../lib/client/types.ts";
+import { streamableHttpUpstream } from "../lib/upstream/streamable_http.ts";
+import type { Upstream, UpstreamMessage } from "../lib/upstream/types.ts";
 import type { JsonRpcMessage } from "../lib/jsonrpc/types.ts";
 
 const N = Number((globalThis as { Deno?: { args: string[] } }).Deno?.args[0] ?? 20_000);

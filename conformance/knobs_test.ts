@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ALL_CHECKS } from "./checks/mod.ts";
 import { runConformance } from "./runner.ts";
-import { FAST, runAgainstReference } from "./_test_utils.ts";
+import { FAST, runAgainstReference } from "../testing/conformance.ts";
 import { KNOB_NAMES, type Knobs } from "../fixtures/servers/reference.ts";
 import { createLegacyServer, type LegacyKnobs } from "../fixtures/servers/legacy.ts";
 import type { Report, SuiteRevision } from "./types.ts";

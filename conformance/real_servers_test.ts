@@ -12,17 +12,10 @@ import { writeFileSync } from "node:fs";
 import nodeProcess from "node:process";
 import { runConformance } from "./runner.ts";
 import type { Report, SuiteRevision } from "./types.ts";
-import {
-  type HttpChild,
-  ROOT,
-  type ServedProxy,
-  serveProxy,
-  startEverything,
-  startHttpChild,
-} from "../lib/_test_utils.ts";
-import { streamableHttpUpstream } from "../lib/client/streamable_http.ts";
-import { httpUpstream } from "../lib/client/http.ts";
-import { resilientUpstream } from "../lib/client/resilient.ts";
+import { type HttpChild, ROOT, type ServedProxy, serveProxy, startEverything, startHttpChild } from "../testing/e2e.ts";
+import { streamableHttpUpstream } from "../lib/upstream/streamable_http.ts";
+import { httpUpstream } from "../lib/upstream/http.ts";
+import { resilientUpstream } from "../lib/upstream/resilient.ts";
 
 const FULL = nodeProcess.env.MCPWIRE_REAL_FULL === "1";
 const RESULTS = nodeProcess.env.MCPWIRE_REAL_RESULTS;

@@ -8,7 +8,7 @@
  */
 import type { Runtime } from "../runtime/mod.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
-import { stdioUpstream } from "../client/stdio.ts";
+import { stdioUpstream } from "../upstream/stdio.ts";
 import { mediaType } from "../protocol/headers.ts";
 import { createReverseProxy } from "../proxy/reverse.ts";
 import { decodeSse } from "../sse/decode.ts";

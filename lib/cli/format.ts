@@ -6,7 +6,7 @@
  */
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import type { Envelope } from "../protocol/envelope.ts";
-import type { ExchangeInfo } from "../server/streamable_http.ts";
+import type { ExchangeInfo } from "../downstream/streamable_http.ts";
 
 /** ANSI colours, or none. */
 export interface Palette {

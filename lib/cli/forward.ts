@@ -5,7 +5,7 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import { startForwardProxy } from "../proxy/forward.ts";
+import { startForwardProxy } from "../downstream/stdio.ts";
 import { formatEnvelope, palette } from "./format.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import { streamableHttpUpstream } from "../client/streamable_http.ts";
+import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
 import { createReverseProxy } from "../proxy/reverse.ts";
-import { isLoopbackHost } from "../server/security.ts";
+import { isLoopbackHost } from "../downstream/security.ts";
 import { parseTape, type Tape } from "../record/tape.ts";
 import { tapeUpstream } from "../record/replay_upstream.ts";
 import { replayAgainst } from "../record/against.ts";

@@ -5,7 +5,7 @@
  */
 import type { Runtime } from "../runtime/mod.ts";
 import { createReverseProxy } from "../proxy/reverse.ts";
-import { isLoopbackHost } from "../server/security.ts";
+import { isLoopbackHost } from "../downstream/security.ts";
 import { formatEnvelope, formatExchange, palette } from "./format.ts";
 import { parseArgs, parseDuration, parseHostPort, UsageError } from "./args.ts";
 import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";

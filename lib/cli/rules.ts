@@ -5,7 +5,7 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import type { Upstream } from "../client/types.ts";
+import type { Upstream } from "../upstream/types.ts";
 import { createInterceptorChain } from "../intercept/chain.ts";
 import { interceptUpstream } from "../intercept/upstream.ts";
 import { formatIssues, loadRulesFile } from "../intercept/rules_load.ts";

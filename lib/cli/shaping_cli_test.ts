@@ -7,9 +7,9 @@ import { tapeCommand } from "./tape.ts";
 import { replayCommand } from "./replay.ts";
 import { reverseCommand } from "./reverse.ts";
 import { forwardCommand } from "./forward.ts";
-import { EVERYTHING } from "../_test_utils.ts";
+import { EVERYTHING } from "../../testing/e2e.ts";
 import { parseTape } from "../record/tape.ts";
-import { rawSession } from "../intercept/_test_utils.ts";
+import { rawSession } from "../../testing/intercept.ts";
 
 function fakeRuntime(files: Record<string, string>) {
   const out: string[] = [];

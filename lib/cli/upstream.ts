@@ -5,10 +5,10 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import type { Upstream } from "../client/types.ts";
-import { httpUpstream, type UpstreamTransport } from "../client/http.ts";
-import { stdioUpstream } from "../client/stdio.ts";
-import { type ResilienceEvent, resilientUpstream } from "../client/resilient.ts";
+import type { Upstream } from "../upstream/types.ts";
+import { httpUpstream, type UpstreamTransport } from "../upstream/http.ts";
+import { stdioUpstream } from "../upstream/stdio.ts";
+import { type ResilienceEvent, resilientUpstream } from "../upstream/resilient.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import { parseDuration, parseHeader, UsageError } from "./args.ts";
 

@@ -13,7 +13,7 @@ import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { ErrorCode, errorResponse, isRequest, progressTokenOf } from "../jsonrpc/types.ts";
 import { parseBody } from "../jsonrpc/parse.ts";
 import { negotiateRevision } from "../protocol/revisions.ts";
-import { splitLines } from "../client/lines.ts";
+import { splitLines } from "../kit/lines.ts";
 
 /** The tools the example server offers, as `tools/list` returns them. */
 export const EXAMPLE_TOOLS = [

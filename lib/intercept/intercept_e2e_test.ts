@@ -10,17 +10,17 @@ import {
   LoggingMessageNotificationSchema,
   ResourceListChangedNotificationSchema,
   StreamableHTTPClientTransport,
-} from "../_test_deps.ts";
-import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../_test_utils.ts";
-import { streamableHttpUpstream } from "../client/streamable_http.ts";
-import { stdioUpstream } from "../client/stdio.ts";
+} from "../../testing/deps.ts";
+import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
+import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
+import { stdioUpstream } from "../upstream/stdio.ts";
 import { spawn } from "../runtime/process.ts";
-import type { Upstream } from "../client/types.ts";
+import type { Upstream } from "../upstream/types.ts";
 import { createInterceptorChain } from "./chain.ts";
 import { interceptUpstream } from "./upstream.ts";
 import { parseRules } from "./rules_load.ts";
 import { createRulesEngine } from "./rules_engine.ts";
-import { batchTest, rawSession, startJsonServer, TEST_RULES_YAML } from "./_test_utils.ts";
+import { batchTest, rawSession, startJsonServer, TEST_RULES_YAML } from "../../testing/intercept.ts";
 
 function shaped(inner: Upstream): Upstream {
   const parsed = parseRules(TEST_RULES_YAML);

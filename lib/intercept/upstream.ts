@@ -12,11 +12,11 @@ import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types
 import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
 import type { Direction } from "../protocol/envelope.ts";
 import type { Revision } from "../protocol/revisions.ts";
-import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../client/types.ts";
+import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 import type { InterceptorChain } from "./chain.ts";
 import type { Injection, Intercepted } from "./types.ts";
 import { _prepend } from "./_streams.ts";
-import { streamOf } from "../client/types.ts";
+import { streamOf } from "../upstream/types.ts";
 
 /** Options of {@linkcode interceptUpstream}. */
 export interface InterceptUpstreamOptions {

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
-import type { SendContext, Upstream, UpstreamMessage, UpstreamReply } from "../client/types.ts";
+import type { SendContext, Upstream, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 import { createInterceptorChain } from "./chain.ts";
 import { interceptUpstream } from "./upstream.ts";
 import type { Interceptor } from "./types.ts";

@@ -7,8 +7,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import nodeProcess from "node:process";
-import { Client, CreateMessageRequestSchema, StdioClientTransport } from "../_test_deps.ts";
-import { EVERYTHING, freePort, type HttpChild, ROOT, RUNTIME, startEverything } from "../_test_utils.ts";
+import { Client, CreateMessageRequestSchema, StdioClientTransport } from "../../testing/deps.ts";
+import { EVERYTHING, freePort, type HttpChild, ROOT, RUNTIME, startEverything } from "../../testing/e2e.ts";
 
 const CLI = `${ROOT}cli.ts`;
 

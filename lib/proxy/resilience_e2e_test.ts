@@ -12,7 +12,7 @@ import {
   LoggingMessageNotificationSchema,
   setupServer,
   StreamableHTTPClientTransport,
-} from "../_test_deps.ts";
+} from "../../testing/deps.ts";
 import {
   EVERYTHING,
   freePort,
@@ -22,12 +22,12 @@ import {
   serveProxy,
   startEverything,
   startHttpChild,
-} from "../_test_utils.ts";
-import { httpUpstream, type HttpUpstreamOptions } from "../client/http.ts";
-import { resilientUpstream } from "../client/resilient.ts";
-import { streamableHttpUpstream } from "../client/streamable_http.ts";
-import { createFixture } from "../client/_test_fixture.ts";
-import { type StdioChild, stdioUpstream } from "../client/stdio.ts";
+} from "../../testing/e2e.ts";
+import { httpUpstream, type HttpUpstreamOptions } from "../upstream/http.ts";
+import { resilientUpstream } from "../upstream/resilient.ts";
+import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
+import { createFixture } from "../../testing/upstream_fixture.ts";
+import { type StdioChild, stdioUpstream } from "../upstream/stdio.ts";
 import { spawn } from "../runtime/process.ts";
 
 const SDK_FIXTURE = new URL("../../fixtures/real/sdk_event_store_server.mjs", import.meta.url).pathname;

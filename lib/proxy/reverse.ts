@@ -4,17 +4,17 @@
  *
  * @module
  */
-import type { Upstream } from "../client/types.ts";
-import { createApp } from "../server/app.ts";
-import { createLegacySseEndpoint } from "../server/legacy_sse.ts";
-import { jsonResponse } from "../server/errors.ts";
-import { Metrics } from "../server/metrics.ts";
-import type { SecurityOptions } from "../server/security.ts";
+import type { Upstream } from "../upstream/types.ts";
+import { createApp } from "../downstream/app.ts";
+import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
+import { jsonResponse } from "../downstream/errors.ts";
+import { Metrics } from "./metrics.ts";
+import type { SecurityOptions } from "../downstream/security.ts";
 import {
   createStreamableHttpEndpoint,
   type StreamableHttpEndpoint,
   type StreamableHttpEndpointOptions,
-} from "../server/streamable_http.ts";
+} from "../downstream/streamable_http.ts";
 
 /** Options of {@linkcode createReverseProxy}: the endpoint's options, the security options and the path. */
 export interface ReverseProxyOptions extends StreamableHttpEndpointOptions, SecurityOptions {

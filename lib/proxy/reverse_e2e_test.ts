@@ -9,12 +9,12 @@ import {
   LoggingMessageNotificationSchema,
   SSEClientTransport,
   StreamableHTTPClientTransport,
-} from "../_test_deps.ts";
-import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../_test_utils.ts";
-import { streamableHttpUpstream } from "../client/streamable_http.ts";
-import { stdioUpstream } from "../client/stdio.ts";
+} from "../../testing/deps.ts";
+import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
+import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
+import { stdioUpstream } from "../upstream/stdio.ts";
 import { spawn } from "../runtime/process.ts";
-import type { Upstream } from "../client/types.ts";
+import type { Upstream } from "../upstream/types.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 
 async function exerciseSession(endpoint: URL, seen: Envelope[]): Promise<void> {

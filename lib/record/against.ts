@@ -7,7 +7,7 @@
  */
 import type { JsonRpcMessage, JsonRpcResponse } from "../jsonrpc/types.ts";
 import { isRequest, isResponse } from "../jsonrpc/types.ts";
-import type { Upstream } from "../client/types.ts";
+import type { Upstream } from "../upstream/types.ts";
 import { compilePath, getPath, type JsonPath, removePath } from "../intercept/json_path.ts";
 import { messagesBySession, type Tape } from "./tape.ts";
 

@@ -5,12 +5,12 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "../_test_deps.ts";
-import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../_test_utils.ts";
-import { stdioUpstream } from "../client/stdio.ts";
+import { Client, StreamableHTTPClientTransport } from "../../testing/deps.ts";
+import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
+import { stdioUpstream } from "../upstream/stdio.ts";
 import { spawn } from "../runtime/process.ts";
-import type { Upstream } from "../client/types.ts";
-import { streamableHttpUpstream } from "../client/streamable_http.ts";
+import type { Upstream } from "../upstream/types.ts";
+import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
 import { createReverseProxy } from "../proxy/reverse.ts";
 import { serve, type Server } from "../runtime/serve.ts";
 import { createTapeRecorder } from "./recorder.ts";

@@ -14,7 +14,7 @@ import {
   progressNotificationToken,
   progressTokenOf,
 } from "../jsonrpc/types.ts";
-import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../client/types.ts";
+import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 import type { Tape } from "./tape.ts";
 import { indexTape, type RecordedCall, requestKey, type TapeIndex } from "./index.ts";
 

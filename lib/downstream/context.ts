@@ -1,0 +1,99 @@
+/**
+ * The shared state of one Streamable HTTP endpoint, and the helpers its POST, GET and DELETE handlers
+ * use: session lookup (T-SESS-05/06), the version header check (T-PV-02), observers, header forwarding.
+ *
+ * @module
+ */
+import type { JsonRpcMessage } from "../jsonrpc/types.ts";
+import { endToEndHeaders, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER } from "../protocol/headers.ts";
+import { isRevision, rulesFor } from "../protocol/revisions.ts";
+import type { Envelope } from "../protocol/envelope.ts";
+import type { Upstream } from "../upstream/types.ts";
+import type { EventStore } from "../stores/event_store.ts";
+import type { ChannelOptions, KeepAlive } from "../session/channel.ts";
+import { HttpError } from "./errors.ts";
+import type { LiveSession, SessionRegistry } from "../session/registry.ts";
+
+/**
+ * Observes one message (the endpoint's `onMessage`, bound to a session, direction and stream), with the
+ * upstream's event id and the downstream event id it got, when there are such.
+ */
+export type MessageObserver = (message: JsonRpcMessage, upstreamEventId?: string, eventId?: string) => void;
+
+/** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
+export interface EndpointContext {
+  upstream: Upstream;
+  events: EventStore;
+  registry: SessionRegistry;
+  keepAlive: KeepAlive;
+  retryMs: number;
+  maxBodyBytes: number;
+  getStream: boolean;
+  onMessage: ((envelope: Envelope) => void) | undefined;
+  onReplay: ((count: number) => void) | undefined;
+  /** Reports an error worth logging. */
+  report: (error: unknown) => void;
+}
+
+/** Channel options of this endpoint, with or without priming events. */
+export function channelOptions(ctx: EndpointContext, priming: boolean): ChannelOptions {
+  return { store: ctx.events, priming, retryMs: ctx.retryMs, keepAlive: ctx.keepAlive };
+}
+
+/** An observer for messages of `session` going `direction` on `stream`, or `undefined` when nobody listens. */
+export function observer(
+  ctx: EndpointContext,
+  session: LiveSession | undefined,
+  direction: Envelope["direction"],
+  stream: "post" | "get",
+): MessageObserver | undefined {
+  const onMessage = ctx.onMessage;
+  if (!onMessage) return undefined;
+  return (message, upstreamEventId, eventId) => {
+    const envelope: Envelope = { direction, message, stream, receivedAt: Date.now() };
+    if (session) {
+      envelope.sessionId = session.record.id;
+      envelope.revision = session.record.revision;
+    }
+    if (upstreamEventId !== undefined) envelope.upstreamEventId = upstreamEventId;
+    if (eventId !== undefined) envelope.eventId = eventId;
+    onMessage(envelope);
+  };
+}
+
+/**
+ * The live session a request names.
+ *
+ * @throws {HttpError} `session_required` (400, T-SESS-05) without the header; `session_not_found`
+ * (404, T-SESS-06) for an unknown, expired or deleted id.
+ */
+export async function sessionFor(ctx: EndpointContext, request: Request): Promise<LiveSession> {
+  const id = request.headers.get(SESSION_ID_HEADER);
+  if (id === null) throw new HttpError("session_required", "Bad Request: Mcp-Session-Id header is required");
+  const session = await ctx.registry.get(id);
+  if (!session) throw new HttpError("session_not_found", "Session not found");
+  return session;
+}
+
+/**
+ * T-PV-02: from 2025-06-18 an invalid or unsupported `MCP-Protocol-Version` is refused. The negotiated
+ * revision stays in force either way (docs/endpoint.md).
+ *
+ * @throws {HttpError} `bad_protocol_version` (400).
+ */
+export function checkVersionHeader(request: Request, session: LiveSession): void {
+  const value = request.headers.get(PROTOCOL_VERSION_HEADER);
+  if (value === null || !session.rules.validatesVersionHeader) return;
+  if (!isRevision(value) || rulesFor(value).transport === "stateless-http") {
+    throw new HttpError("bad_protocol_version", `Bad Request: unsupported MCP-Protocol-Version ${value}`);
+  }
+}
+
+/**
+ * The headers of a downstream request that go upstream: end-to-end headers (`Authorization`,
+ * `MCP-Protocol-Version`, custom ones), without the session id (the connector sets the upstream's),
+ * `Origin`, and the negotiation headers the connector sets itself.
+ */
+export function upstreamHeaders(request: Request): Headers {
+  return endToEndHeaders(request.headers, [SESSION_ID_HEADER, "origin", "accept", "content-type"]);
+}

@@ -1,0 +1,115 @@
+/**
+ * GET on the Streamable HTTP endpoint: the standalone GET stream and resumption with `Last-Event-ID`.
+ *
+ * @module
+ */
+import { LAST_EVENT_ID_HEADER } from "../protocol/headers.ts";
+import { Channel, replayBody } from "../session/channel.ts";
+import { HttpError } from "./errors.ts";
+import { accepts } from "./negotiate.ts";
+import type { LiveSession } from "../session/registry.ts";
+import {
+  channelOptions,
+  checkVersionHeader,
+  type EndpointContext,
+  observer,
+  sessionFor,
+  upstreamHeaders,
+} from "./context.ts";
+import { relay, sseHeaders } from "./responses.ts";
+
+/**
+ * GET: the standalone stream (T-GET-01: SSE, or 405 when there is none), or with `Last-Event-ID` the
+ * resumption of any stream of the session (T-RES-02/03).
+ */
+export async function handleGet(ctx: EndpointContext, request: Request): Promise<Response> {
+  if (!ctx.getStream) {
+    throw new HttpError("method_not_allowed", "Method Not Allowed: this endpoint has no GET stream", {
+      allow: "POST, DELETE",
+    });
+  }
+  if (!accepts(request.headers.get("accept"), "text/event-stream")) {
+    throw new HttpError("not_acceptable", "Not Acceptable: Accept must list text/event-stream");
+  }
+  const session = await sessionFor(ctx, request);
+  checkVersionHeader(request, session);
+  const lastEventId = request.headers.get(LAST_EVENT_ID_HEADER);
+  if (lastEventId !== null) return await resume(ctx, session, lastEventId);
+  if (!session.standalone) {
+    session.opening ??= openStandalone(ctx, session, upstreamHeaders(request));
+    const outcome = await session.opening;
+    session.opening = undefined;
+    if (outcome instanceof Response) return outcome;
+  }
+  const standalone = session.standalone;
+  if (!standalone) {
+    throw new HttpError("method_not_allowed", "Method Not Allowed: the upstream has no GET stream", {
+      allow: "POST, DELETE",
+    });
+  }
+  // A second GET replaces the first connection (users.md item 8); the old body ends cleanly.
+  return new Response(standalone.attach(), {
+    status: 200,
+    headers: sseHeaders(session.record.id),
+  });
+}
+
+async function openStandalone(
+  ctx: EndpointContext,
+  session: LiveSession,
+  headers: Headers,
+): Promise<Response | undefined> {
+  if (session.standalone) return undefined;
+  let listened;
+  try {
+    listened = await session.upstream.listen({
+      headers,
+      sessionId: session.record.id,
+      revision: session.record.revision,
+    });
+  } catch (error) {
+    ctx.report(error);
+    throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");
+  }
+  if (listened === null) {
+    return new HttpError("method_not_allowed", "Method Not Allowed: the upstream has no GET stream", {
+      allow: "POST, DELETE",
+    }).toResponse();
+  }
+  if ("type" in listened) return relay(listened.response, session.record.id);
+  const channel = await Channel.create(session.record.id, channelOptions(ctx, session.rules.primingEvents));
+  session.standalone = channel;
+  session.channels.set(channel.streamId, channel);
+  const s2c = observer(ctx, session, "server-to-client", "get");
+  void (async () => {
+    try {
+      for await (const { message, eventId } of listened) {
+        s2c?.(message, eventId, await channel.send(message));
+      }
+    } catch (error) {
+      ctx.report(error);
+    }
+    // The upstream ended its GET stream: end ours, so the client may open a new one.
+    if (session.standalone === channel) session.standalone = undefined;
+    session.channels.delete(channel.streamId);
+    await channel.end();
+  })();
+  return undefined;
+}
+
+/** T-RES-02/03: replay the events after `lastEventId` of that same stream, then continue live. */
+async function resume(ctx: EndpointContext, session: LiveSession, lastEventId: string): Promise<Response> {
+  const result = await ctx.events.replayAfter(session.record.id, lastEventId);
+  if (result.type === "unknown") {
+    throw new HttpError("bad_last_event_id", "Bad Request: unknown Last-Event-ID for this session");
+  }
+  if (result.type === "evicted") {
+    throw new HttpError("bad_last_event_id", "Bad Request: the events after this Last-Event-ID were evicted");
+  }
+  ctx.onReplay?.(result.events.length);
+  const channel = session.channels.get(result.streamId);
+  const headers = sseHeaders(session.record.id);
+  if (channel) return new Response(channel.attach(result.events), { status: 200, headers });
+  // The stream already ended: replay what is left of it, then close.
+  return new Response(replayBody(result.events), { status: 200, headers });
+}

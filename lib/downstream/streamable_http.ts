@@ -1,0 +1,161 @@
+/**
+ * The downstream Streamable HTTP endpoint (MCP 2025-03-26, 2025-06-18, 2025-11-25): POST, GET and DELETE
+ * on one path, in front of any {@linkcode Upstream}. It answers status codes itself, keeps its own session
+ * ids and event ids, and streams every upstream message to the client as soon as it arrives.
+ *
+ * @module
+ */
+import { SESSION_ID_HEADER } from "../protocol/headers.ts";
+import type { Envelope } from "../protocol/envelope.ts";
+import type { Upstream } from "../upstream/types.ts";
+import { type EventStore, InMemoryEventStore } from "../stores/event_store.ts";
+import { InMemorySessionStore, type SessionStore } from "../stores/session_store.ts";
+import { KeepAlive } from "../session/channel.ts";
+import { HttpError, toErrorResponse } from "./errors.ts";
+import { SessionRegistry } from "../session/registry.ts";
+import { checkVersionHeader, type EndpointContext, sessionFor } from "./context.ts";
+import { handlePost } from "./post.ts";
+import { handleGet } from "./get.ts";
+import { bodyKind } from "./responses.ts";
+
+/** Options of {@linkcode createStreamableHttpEndpoint}. */
+export interface StreamableHttpEndpointOptions {
+  /** Where messages go: the upstream MCP server. */
+  upstream: Upstream;
+  /** @default new InMemoryEventStore() */
+  eventStore?: EventStore;
+  /** @default new InMemorySessionStore() */
+  sessionStore?: SessionStore;
+  /** Largest request body, in bytes. @default 4_194_304 (4 MiB) */
+  maxBodyBytes?: number;
+  /** Idle time after which a session expires, in ms; 0 never. @default 1_800_000 (30 minutes) */
+  sessionIdleTimeoutMs?: number;
+  /** Idle time before a keep-alive comment on an SSE stream, in ms; 0 never. @default 15_000 */
+  keepAliveMs?: number;
+  /** `retry` sent with priming events to 2025-11-25 clients, in ms. @default 1_000 */
+  retryMs?: number;
+  /** Serve the standalone GET stream; `false` answers GET with 405. @default true */
+  getStream?: boolean;
+  /** Observes every message that passes, in both directions. */
+  onMessage?: (envelope: Envelope) => void;
+  /** Observes every HTTP exchange once its status is known (duration in ms up to the response head). */
+  onExchange?: (exchange: ExchangeInfo) => void;
+  /** Receives errors worth logging (upstream failures, bugs). */
+  onError?: (error: unknown) => void;
+  /** Observes each resumption: the number of events replayed after a `Last-Event-ID`. */
+  onReplay?: (count: number) => void;
+}
+
+/** One HTTP exchange, as reported to `onExchange`. */
+export interface ExchangeInfo {
+  method: string;
+  status: number;
+  /** Time from the request to the response head, in ms. */
+  durationMs: number;
+  sessionId?: string;
+  /** JSON-RPC methods (or `response`) carried by a POST. */
+  methods?: string[];
+  /** `json`, `sse` or `empty`. */
+  body: "json" | "sse" | "empty";
+}
+
+/** The endpoint: a Web-standard handler plus lifecycle and introspection. */
+export interface StreamableHttpEndpoint {
+  /** Handles POST, GET and DELETE (and answers 405 for other methods). */
+  handle(request: Request): Promise<Response>;
+  /** Ends every session and stops timers. */
+  close(): Promise<void>;
+  /** Live sessions and open SSE connections, for health and metrics. */
+  stats(): { sessions: number; connections: number };
+}
+
+const ALLOW = "GET, POST, DELETE";
+
+/**
+ * Creates a Streamable HTTP endpoint in front of `upstream`.
+ *
+ * Behaviour per rule (IDs from `shared/spec-requirements.md`): 202 with an empty body for notification-
+ * and response-only POSTs (T-POST-03); JSON or SSE for requests (T-POST-05); 400 for a missing session id
+ * (T-SESS-05), 404 for an unknown, expired or deleted one (T-SESS-06); 405 with `Allow` (T-EP-03,
+ * T-GET-01); 406 / 415 / 413 for bad `Accept`, `Content-Type` or size; -32700 / -32600 without id for
+ * bad bodies (T-RPC-01/02/06); batches only in 2025-03-26 sessions (T-BATCH-*); `MCP-Protocol-Version`
+ * validated from 2025-06-18 (T-PV-02); priming events for 2025-11-25 (T-RES-04); resumption with
+ * `Last-Event-ID` strictly within the stream (T-RES-01..03).
+ *
+ * @example
+ * ```ts ignore
+ * const endpoint = createStreamableHttpEndpoint({ upstream: streamableHttpUpstream({ url }) });
+ * const response = await endpoint.handle(new Request("http://127.0.0.1/mcp", { method: "POST", ... }));
+ * ```
+ */
+export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOptions): StreamableHttpEndpoint {
+  const events = options.eventStore ?? new InMemoryEventStore();
+  const keepAlive = new KeepAlive(options.keepAliveMs ?? 15_000);
+  const registry = new SessionRegistry({
+    store: options.sessionStore ?? new InMemorySessionStore(),
+    events,
+    idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
+  });
+  const report = options.onError ?? (() => {});
+  const ctx: EndpointContext = {
+    upstream: options.upstream,
+    events,
+    registry,
+    keepAlive,
+    retryMs: options.retryMs ?? 1_000,
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    getStream: options.getStream ?? true,
+    onMessage: options.onMessage,
+    onReplay: options.onReplay,
+    report,
+  };
+
+  async function handleDelete(request: Request): Promise<Response> {
+    const session = await sessionFor(ctx, request);
+    checkVersionHeader(request, session);
+    await registry.close(session, "deleted");
+    return new Response(null, { status: 200 });
+  }
+
+  return {
+    async handle(request: Request): Promise<Response> {
+      const started = Date.now();
+      let response: Response;
+      try {
+        switch (request.method) {
+          case "POST":
+            response = await handlePost(ctx, request);
+            break;
+          case "GET":
+            response = await handleGet(ctx, request);
+            break;
+          case "DELETE":
+            response = await handleDelete(request);
+            break;
+          default:
+            throw new HttpError("method_not_allowed", `Method Not Allowed: ${request.method}`, { allow: ALLOW });
+        }
+      } catch (error) {
+        if (!(error instanceof HttpError)) report(error);
+        response = toErrorResponse(error);
+      }
+      options.onExchange?.({
+        method: request.method,
+        status: response.status,
+        durationMs: Date.now() - started,
+        body: bodyKind(response),
+        ...(request.headers.has(SESSION_ID_HEADER) || response.headers.has(SESSION_ID_HEADER)
+          ? { sessionId: (response.headers.get(SESSION_ID_HEADER) ?? request.headers.get(SESSION_ID_HEADER))! }
+          : {}),
+      });
+      return response;
+    },
+    async close() {
+      await registry.closeAll();
+      keepAlive.stop();
+    },
+    stats() {
+      return { sessions: registry.size, connections: keepAlive.size };
+    },
+  };
+}

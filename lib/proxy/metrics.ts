@@ -1,0 +1,139 @@
+/**
+ * Prometheus metrics of the reverse proxy, in the text exposition format (version 0.0.4): open sessions
+ * and streams, messages by direction and method, upstream errors, replayed events, and a request latency
+ * histogram.
+ *
+ * @module
+ */
+import type { Envelope } from "../protocol/envelope.ts";
+import type { ExchangeInfo } from "../downstream/streamable_http.ts";
+
+/** Latency buckets, in seconds. */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Methods counted by name; anything else is counted as `other` to bound label cardinality. */
+const KNOWN_METHODS = new Set([
+  "initialize",
+  "ping",
+  "tools/list",
+  "tools/call",
+  "resources/list",
+  "resources/templates/list",
+  "resources/read",
+  "resources/subscribe",
+  "resources/unsubscribe",
+  "prompts/list",
+  "prompts/get",
+  "completion/complete",
+  "logging/setLevel",
+  "sampling/createMessage",
+  "elicitation/create",
+  "roots/list",
+  "notifications/initialized",
+  "notifications/progress",
+  "notifications/message",
+  "notifications/cancelled",
+  "notifications/resources/updated",
+  "notifications/resources/list_changed",
+  "notifications/tools/list_changed",
+  "notifications/prompts/list_changed",
+  "notifications/roots/list_changed",
+]);
+
+/** Gauges read at scrape time. */
+export interface GaugeSource {
+  sessions: number;
+  connections: number;
+  legacySessions: number;
+}
+
+/**
+ * Collects counters from the endpoint's observer callbacks and renders them.
+ *
+ * @example
+ * ```ts
+ * import { Metrics } from "./metrics.ts";
+ * const m = new Metrics();
+ * m.onMessage({ direction: "client-to-server", message: { jsonrpc: "2.0", id: 1, method: "ping" }, receivedAt: 0 });
+ * console.assert(m.render({ sessions: 0, connections: 0, legacySessions: 0 }).includes('method="ping"'));
+ * ```
+ */
+export class Metrics {
+  #messages = new Map<string, number>();
+  #upstreamErrors = 0;
+  #replayed = 0;
+  #buckets = new Map<string, number[]>();
+  #sums = new Map<string, number>();
+  #counts = new Map<string, number>();
+  #statuses = new Map<string, number>();
+
+  /** Counts one message (observer of `onMessage`). */
+  onMessage(envelope: Envelope): void {
+    const m = envelope.message;
+    const method = "method" in m
+      ? (KNOWN_METHODS.has(m.method) ? m.method : "other")
+      : "error" in m
+      ? "error"
+      : "result";
+    const key = `direction="${envelope.direction}",method="${method}"`;
+    this.#messages.set(key, (this.#messages.get(key) ?? 0) + 1);
+  }
+
+  /** Records one exchange's latency and status (observer of `onExchange`). */
+  onExchange(exchange: ExchangeInfo): void {
+    const method = exchange.method;
+    let buckets = this.#buckets.get(method);
+    if (!buckets) this.#buckets.set(method, buckets = BUCKETS.map(() => 0));
+    const seconds = exchange.durationMs / 1000;
+    BUCKETS.forEach((b, i) => {
+      if (seconds <= b) buckets![i]!++;
+    });
+    this.#sums.set(method, (this.#sums.get(method) ?? 0) + seconds);
+    this.#counts.set(method, (this.#counts.get(method) ?? 0) + 1);
+    const status = `method="${method}",status="${exchange.status}"`;
+    this.#statuses.set(status, (this.#statuses.get(status) ?? 0) + 1);
+  }
+
+  /** Counts an upstream failure (observer of `onError`). */
+  onUpstreamError(): void {
+    this.#upstreamErrors++;
+  }
+
+  /** Counts events replayed to resuming clients (observer of `onReplay`). */
+  onReplay(count: number): void {
+    this.#replayed += count;
+  }
+
+  /** The metrics in Prometheus text format. */
+  render(gauges: GaugeSource): string {
+    const lines: string[] = [];
+    const metric = (name: string, type: string, help: string) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    metric("mcpwire_sessions_open", "gauge", "Open downstream Streamable HTTP sessions.");
+    lines.push(`mcpwire_sessions_open ${gauges.sessions}`);
+    metric("mcpwire_legacy_sessions_open", "gauge", "Open downstream 2024-11-05 HTTP+SSE sessions.");
+    lines.push(`mcpwire_legacy_sessions_open ${gauges.legacySessions}`);
+    metric("mcpwire_sse_streams_open", "gauge", "Open downstream SSE connections.");
+    lines.push(`mcpwire_sse_streams_open ${gauges.connections}`);
+    metric("mcpwire_messages_total", "counter", "JSON-RPC messages by direction and method.");
+    for (const [labels, n] of this.#messages) lines.push(`mcpwire_messages_total{${labels}} ${n}`);
+    metric("mcpwire_upstream_errors_total", "counter", "Failures reaching or reading the upstream.");
+    lines.push(`mcpwire_upstream_errors_total ${this.#upstreamErrors}`);
+    metric("mcpwire_replayed_events_total", "counter", "SSE events replayed to clients resuming with Last-Event-ID.");
+    lines.push(`mcpwire_replayed_events_total ${this.#replayed}`);
+    metric("mcpwire_http_responses_total", "counter", "HTTP responses of the MCP endpoint by method and status.");
+    for (const [labels, n] of this.#statuses) lines.push(`mcpwire_http_responses_total{${labels}} ${n}`);
+    metric("mcpwire_http_request_duration_seconds", "histogram", "Time from request to response head, by method.");
+    for (const [method, buckets] of this.#buckets) {
+      BUCKETS.forEach((b, i) =>
+        lines.push(`mcpwire_http_request_duration_seconds_bucket{method="${method}",le="${b}"} ${buckets[i]}`)
+      );
+      lines.push(
+        `mcpwire_http_request_duration_seconds_bucket{method="${method}",le="+Inf"} ${this.#counts.get(method)}`,
+      );
+      lines.push(`mcpwire_http_request_duration_seconds_sum{method="${method}"} ${this.#sums.get(method)}`);
+      lines.push(`mcpwire_http_request_duration_seconds_count{method="${method}"} ${this.#counts.get(method)}`);
+    }
+    return lines.join("\n") + "\n";
+  }
+}

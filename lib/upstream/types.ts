@@ -1,0 +1,102 @@
+/**
+ * The upstream connector port: how the proxies talk to an MCP server, whatever its transport.
+ *
+ * @module
+ */
+import type { JsonRpcMessage } from "../jsonrpc/types.ts";
+
+/** One message received from the upstream, with the upstream's SSE event id when it had one. */
+export interface UpstreamMessage {
+  /** The message. */
+  message: JsonRpcMessage;
+  /** The upstream's event id (Streamable HTTP SSE only); opaque. */
+  eventId?: string;
+}
+
+/** What the upstream answered to a POST of client messages. */
+export type UpstreamReply =
+  /** The upstream accepted notifications/responses (HTTP 202, or written to a stdio child). */
+  | { type: "accepted" }
+  /**
+   * Messages related to the POSTed requests: responses, plus notifications and requests the server sent
+   * while handling them. `format` says how the upstream framed them (a proxy may keep the framing).
+   * The stream ends once every response arrived (or the upstream ended it).
+   */
+  | { type: "messages"; format: "json" | "sse"; messages: ReadableStream<UpstreamMessage> }
+  /** An HTTP answer to relay as it is (401 with `WWW-Authenticate`, 400, 404, …). */
+  | { type: "http"; response: Response };
+
+/** Per-call context: the end-to-end headers of the downstream request to forward, and where it came from. */
+export interface SendContext {
+  /** The downstream session id (for interceptors, recorders and logs). */
+  sessionId?: string;
+  /** The protocol revision of the downstream session. */
+  revision?: string;
+  /** Headers to forward upstream (already stripped of hop-by-hop headers). */
+  headers?: Headers;
+  /** Aborts the call (e.g. at shutdown). A client disconnect does NOT abort (T-POST-09). */
+  signal?: AbortSignal;
+}
+
+/** A connection to one upstream MCP session. */
+export interface UpstreamConnection {
+  /**
+   * Sends client messages (one HTTP POST for Streamable HTTP; lines for stdio). An `initialize` request
+   * establishes the upstream session.
+   *
+   * @throws {UpstreamUnavailableError} When the upstream cannot be reached at all.
+   */
+  send(messages: JsonRpcMessage[], context?: SendContext): Promise<UpstreamReply>;
+  /**
+   * Opens the standalone stream of server-initiated messages (the GET stream, or a stdio child's
+   * unsolicited output). `null` means the upstream has none (HTTP 405).
+   */
+  listen(context?: SendContext): Promise<ReadableStream<UpstreamMessage> | null | { type: "http"; response: Response }>;
+  /** Ends the upstream session (HTTP DELETE, 405 tolerated; stdio: the child is ended). */
+  close(): Promise<void>;
+  /** Resolves when the upstream ended the connection by itself (child exited). */
+  readonly ended: Promise<void>;
+}
+
+/** A factory of upstream connections: one per downstream session. */
+export interface Upstream {
+  /** Opens a new, not yet initialized, connection. */
+  connect(): UpstreamConnection;
+  /** What the upstream is, for logs: a URL or a command line. */
+  readonly description: string;
+}
+
+/**
+ * A finished stream of the given items: the `messages` of a reply that is known in full (a JSON reply,
+ * an answer made by mcpwire itself).
+ *
+ * @example
+ * ```ts
+ * import { streamOf } from "./types.ts";
+ * const reader = streamOf([1, 2]).getReader();
+ * console.assert((await reader.read()).value === 1);
+ * ```
+ */
+export function streamOf<T>(items: T[]): ReadableStream<T> {
+  return new ReadableStream<T>({
+    start(controller) {
+      for (const item of items) controller.enqueue(item);
+      controller.close();
+    },
+  });
+}
+
+/** The upstream could not be reached (connection refused, child failed to start, DNS, …). */
+export class UpstreamUnavailableError extends Error {
+  /** Always `"UpstreamUnavailableError"`. */
+  override name = "UpstreamUnavailableError";
+}
+
+/**
+ * The upstream forgot the session (HTTP 404 for a request carrying its session id, T-SESS-06/07; or a
+ * legacy stream that ended). A client must initialize again; `resilientUpstream` (lib/upstream/resilient.ts) does it.
+ */
+export class UpstreamSessionLostError extends UpstreamUnavailableError {
+  /** Always `"UpstreamSessionLostError"`. */
+  override name = "UpstreamSessionLostError";
+}
