@@ -81,11 +81,10 @@ describe("importing from a URL", () => {
     const script = join(empty, "proxy.ts");
     writeFileSync(
       script,
-      `import { createReverseProxy, stdioUpstream, runtime } from "${new URL("/mod.ts", server.url).href}";
-const upstream = stdioUpstream({ command: runtime.execPath(), args: ["run", "${
-        new URL("/lib/demo/example_server.ts", server.url).href
-      }"], spawn: runtime.spawn });
-const proxy = createReverseProxy({ upstream });
+      `import { createReverseProxy } from "${new URL("/mod.ts", server.url).href}";
+import { runtime } from "${new URL("/lib/runtime/mod.ts", server.url).href}";
+const upstream = [runtime.execPath(), "run", "${new URL("/lib/demo/example_server.ts", server.url).href}"];
+const proxy = createReverseProxy({ upstream, spawn: runtime.spawn });
 const s = await runtime.serve(proxy.fetch, { port: 0 });
 const endpoint = new URL("/mcp", s.url);
 const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };

@@ -1,69 +1,57 @@
 /**
  * mcpwire: proxy, shape and check Model Context Protocol (MCP) traffic over HTTP.
  *
- * The library runs on Deno 2 and Bun from the same source and is built on Web-standard `Request`,
- * `Response` and `ReadableStream`. Import it from a URL in Deno:
+ * This entry point is the small, stable, Web-standard surface (no runtime API, no `node:` module, directly
+ * or indirectly): the proxies and their default stack, the `Upstream` port and its connectors, the
+ * Streamable HTTP endpoint, rules, and the message types. The rest lives in entry points of its own:
+ *
+ * | entry point | what |
+ * |---|---|
+ * | `mcpwire/runtime` (`lib/runtime/mod.ts`) | serving, child processes, stdio and files on Deno or Bun |
+ * | `mcpwire/upstream` (`lib/upstream/mod.ts`) | every connector and decorator, backoff, session-loss detection |
+ * | `mcpwire/downstream` (`lib/downstream/mod.ts`) | the client faces: Streamable HTTP, legacy HTTP+SSE, stdio |
+ * | `mcpwire/stores` (`lib/stores/mod.ts`) | the SessionStore and EventStore ports and implementations |
+ * | `mcpwire/protocol` (`lib/protocol/mod.ts`) | JSON-RPC parsing, the revision table, header names |
+ * | `mcpwire/sse` (`lib/sse/mod.ts`) | the SSE encoder and decoder |
+ * | `mcpwire/intercept` (`lib/intercept/mod.ts`) | the interceptor chain, the rules engine, JSON paths |
+ * | `mcpwire/record` (`lib/record/mod.ts`) | tapes: recorder, timeline, replay as a mock server or client |
+ * | `mcpwire/conformance` (`conformance/mod.ts`) | the conformance suite and its reports |
+ *
+ * Import it from a URL in Deno:
  *
  * ```ts ignore
- * import { createReverseProxy, runtime, streamableHttpUpstream } from "https://example.com/mcpwire/mod.ts";
- * const proxy = createReverseProxy({ upstream: streamableHttpUpstream({ url: "http://127.0.0.1:3001/mcp" }) });
+ * import { createReverseProxy } from "https://example.com/mcpwire/mod.ts";
+ * import { runtime } from "https://example.com/mcpwire/lib/runtime/mod.ts";
+ * const proxy = createReverseProxy({ upstream: "http://127.0.0.1:3001/mcp" });
  * const server = await runtime.serve(proxy.fetch, { hostname: "127.0.0.1", port: 8080 });
  * console.log(`listening on ${server.url}`);
  * ```
  *
  * @module
  */
-export * from "./lib/jsonrpc/mod.ts";
-export * from "./lib/protocol/mod.ts";
-export type { Direction, Envelope } from "./lib/protocol/envelope.ts";
-export * from "./lib/sse/mod.ts";
-export * from "./lib/stores/event_store.ts";
-export * from "./lib/stores/session_store.ts";
-export * from "./lib/upstream/types.ts";
-export { streamableHttpUpstream } from "./lib/upstream/streamable_http.ts";
-export type { StreamableHttpUpstreamOptions } from "./lib/upstream/streamable_http.ts";
-export { stdioUpstream } from "./lib/upstream/stdio.ts";
-export type { StdioChild, StdioUpstreamOptions } from "./lib/upstream/stdio.ts";
-export { splitLines } from "./lib/kit/lines.ts";
-export type { SplitLinesOptions } from "./lib/kit/lines.ts";
-export { legacySseUpstream } from "./lib/upstream/legacy_sse.ts";
-export type { LegacySseUpstreamOptions } from "./lib/upstream/legacy_sse.ts";
-export { httpUpstream } from "./lib/upstream/http.ts";
-export type { HttpUpstreamOptions, UpstreamTransport } from "./lib/upstream/http.ts";
-export { resilientUpstream } from "./lib/upstream/resilient.ts";
-export type { ResilienceEvent, ResilienceOptions } from "./lib/upstream/resilient.ts";
-export { backoffDelay, DEFAULT_BACKOFF } from "./lib/kit/backoff.ts";
-export type { BackoffOptions, ResolvedBackoff } from "./lib/kit/backoff.ts";
-export { isSessionLost } from "./lib/upstream/session_lost.ts";
-export { createStreamableHttpEndpoint } from "./lib/downstream/streamable_http.ts";
-export type {
-  ExchangeInfo,
-  StreamableHttpEndpoint,
-  StreamableHttpEndpointOptions,
-} from "./lib/downstream/streamable_http.ts";
-export { HTTP_ERRORS, HttpError } from "./lib/downstream/errors.ts";
-export type { HttpErrorCode } from "./lib/downstream/errors.ts";
-export { createSecurityCheck, isLoopbackHost } from "./lib/downstream/security.ts";
-export type { SecurityOptions } from "./lib/downstream/security.ts";
 export { createReverseProxy } from "./lib/proxy/reverse.ts";
 export type { ReverseProxy, ReverseProxyOptions } from "./lib/proxy/reverse.ts";
-export { startForwardProxy } from "./lib/downstream/stdio.ts";
-export type { ForwardProxy, ForwardProxyOptions } from "./lib/downstream/stdio.ts";
-export { runtime } from "./lib/runtime/mod.ts";
-export type { Runtime, ServeOptions, Server } from "./lib/runtime/mod.ts";
-export * from "./lib/intercept/mod.ts";
-export * from "./lib/record/mod.ts";
-export {
-  ALL_CHECKS,
-  formatJson as formatConformanceJson,
-  formatJunit as formatConformanceJunit,
-  formatPretty as formatConformancePretty,
-  runConformance,
-} from "./conformance/mod.ts";
+export { startForwardProxy } from "./lib/proxy/forward.ts";
+export type { ForwardProxy, ForwardProxyOptions } from "./lib/proxy/forward.ts";
+export type { UpstreamSpec, UpstreamStackOptions } from "./lib/proxy/stack.ts";
 export type {
-  Check,
-  CheckResult,
-  ConformanceOptions,
-  Report as ConformanceReport,
-  Target as ConformanceTarget,
-} from "./conformance/types.ts";
+  SendContext,
+  Upstream,
+  UpstreamConnection,
+  UpstreamMessage,
+  UpstreamReply,
+} from "./lib/upstream/types.ts";
+export { UpstreamSessionLostError, UpstreamUnavailableError } from "./lib/upstream/types.ts";
+export { httpUpstream } from "./lib/upstream/http.ts";
+export { stdioUpstream } from "./lib/upstream/stdio.ts";
+export { resilientUpstream } from "./lib/upstream/resilient.ts";
+export { interceptUpstream } from "./lib/intercept/upstream.ts";
+export { createStreamableHttpEndpoint } from "./lib/downstream/streamable_http.ts";
+export type { StreamableHttpEndpoint, StreamableHttpEndpointOptions } from "./lib/downstream/streamable_http.ts";
+export { parseRules } from "./lib/intercept/rules_load.ts";
+export type { Interceptor } from "./lib/intercept/types.ts";
+export type { RuleSet } from "./lib/intercept/rules_types.ts";
+export { ErrorCode } from "./lib/jsonrpc/types.ts";
+export type { JsonRpcMessage } from "./lib/jsonrpc/types.ts";
+export type { Envelope } from "./lib/protocol/envelope.ts";
+export type { Revision } from "./lib/protocol/revisions.ts";

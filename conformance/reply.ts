@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { decodeSse, type SseItem } from "../lib/sse/decode.ts";
-import { mediaType } from "../lib/protocol/headers.ts";
+import { decodeSse, type SseItem } from "../lib/sse/mod.ts";
+import { mediaType } from "../lib/protocol/mod.ts";
 import type { Evidence } from "./types.ts";
 
 /** A parsed JSON-RPC-looking object from a body or an SSE `data` field. */

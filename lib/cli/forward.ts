@@ -5,13 +5,12 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import { startForwardProxy } from "../downstream/stdio.ts";
+import { type ForwardProxyOptions, startForwardProxy } from "../proxy/forward.ts";
 import { formatEnvelope, palette } from "./format.ts";
 import { parseArgs, UsageError } from "./args.ts";
-import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";
-import { type RulesSetup, rulesUpstream } from "./rules.ts";
-import { startRecording } from "./tape.ts";
-import type { TapeRecorder } from "../record/recorder.ts";
+import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamOptionsFromFlags } from "./upstream.ts";
+import { type WatchedRulesFlag, watchRulesFlag } from "./rules.ts";
+import { recordingFlag } from "./tape.ts";
 
 /** Usage text of `mcpwire forward`. */
 export const FORWARD_USAGE = `Usage:
@@ -53,11 +52,9 @@ const FLAGS = {
  */
 export async function forwardCommand(argv: string[], rt: Runtime): Promise<number> {
   const err = (line: string) => rt.writeStderr(line + "\n");
-  let upstream;
   let quiet = false;
-  let traffic = false;
-  let rules: RulesSetup | undefined;
-  let recorder: TapeRecorder | undefined;
+  let rules: WatchedRulesFlag | undefined;
+  let options: ForwardProxyOptions;
   try {
     const { flags, positionals, rest } = parseArgs(argv, FLAGS);
     if (flags.help) {
@@ -66,45 +63,37 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
     }
     if (positionals.length > 1) throw new UsageError(`Unexpected argument ${positionals[1]}`);
     quiet = Boolean(flags.quiet);
-    traffic = Boolean(flags["log-traffic"]) && !quiet;
+    const traffic = Boolean(flags["log-traffic"]) && !quiet;
     const log = quiet ? () => {} : (line: string) => err(`mcpwire forward: ${line}`);
-    upstream = upstreamFromFlags(flags, positionals[0], rest, rt, log);
-    if (flags.rules !== undefined) rules = await rulesUpstream(flags.rules as string, upstream, rt, log);
-    if (flags.record !== undefined) {
-      recorder = await startRecording(flags.record as string, upstream.description, rt, log);
-    }
+    const stack = upstreamOptionsFromFlags(flags, positionals[0], rest, rt, log);
+    if (flags.rules !== undefined) rules = await watchRulesFlag(flags.rules as string, rt, log);
+    const record = flags.record === undefined ? undefined : await recordingFlag(flags.record as string, rt, log);
+    const p = palette(rt.stderrIsTTY());
+    const start = Date.now();
+    options = {
+      ...stack,
+      input: rt.stdin(),
+      output: (text) => rt.writeStdout(text),
+      onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
+      onInterceptorError: (e) => log(`rule failed: ${e instanceof Error ? e.message : e}`),
+      ...(rules ? { interceptors: [rules.interceptor] } : {}),
+      ...(record
+        ? { record, onRecordError: (e) => log(`recording failed: ${e instanceof Error ? e.message : e}`) }
+        : {}),
+      ...(traffic ? { onMessage: (e) => err(formatEnvelope(e, start, p)) } : {}),
+    };
   } catch (error) {
-    if (error instanceof UsageError) {
-      rules?.stop();
-      err(`mcpwire forward: ${error.message}`);
-      err(FORWARD_USAGE);
-      return 2;
-    }
-    throw error;
+    rules?.stop();
+    if (!(error instanceof UsageError)) throw error;
+    err(`mcpwire forward: ${error.message}`);
+    err(FORWARD_USAGE);
+    return 2;
   }
-  const p = palette(rt.stderrIsTTY());
-  const start = Date.now();
-  const proxy = startForwardProxy({
-    upstream: rules?.upstream ?? upstream,
-    input: rt.stdin(),
-    output: (text) => rt.writeStdout(text),
-    onError: (e) => {
-      if (!quiet) err(`mcpwire forward: error: ${e instanceof Error ? e.message : String(e)}`);
-    },
-    ...(traffic || recorder
-      ? {
-        onMessage: (e) => {
-          recorder?.onMessage(e);
-          if (traffic) err(formatEnvelope(e, start, p));
-        },
-      }
-      : {}),
-  });
-  if (!quiet) err(`mcpwire forward: stdio ⇄ ${upstream.description}`);
+  const proxy = startForwardProxy(options);
+  if (!quiet) err(`mcpwire forward: stdio ⇄ ${proxy.upstream.description}`);
   rt.onShutdownSignal(() => void proxy.close());
   const why = await proxy.done;
   rules?.stop();
-  await recorder?.close();
   if (why === "upstream-ended") {
     err("mcpwire forward: the upstream is gone for good; stopping");
     return 1;

@@ -4,13 +4,13 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import { createReverseProxy } from "../proxy/reverse.ts";
+import { createReverseProxy, type ReverseProxyOptions } from "../proxy/reverse.ts";
 import { isLoopbackHost } from "../downstream/security.ts";
 import { formatEnvelope, formatExchange, palette } from "./format.ts";
-import { parseArgs, parseDuration, parseHostPort, UsageError } from "./args.ts";
-import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";
-import { rulesUpstream } from "./rules.ts";
-import { startRecording } from "./tape.ts";
+import { parseArgs, type ParsedArgs, parseDuration, parseHostPort, UsageError } from "./args.ts";
+import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamOptionsFromFlags } from "./upstream.ts";
+import { watchRulesFlag } from "./rules.ts";
+import { recordingFlag } from "./tape.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -70,9 +70,8 @@ const FLAGS = {
  */
 export async function reverseCommand(argv: string[], rt: Runtime): Promise<number> {
   const err = (line: string) => rt.writeStderr(line + "\n");
-  let proxyStarted;
   let stopRules: (() => void) | undefined;
-  let stopRecording: (() => Promise<void>) | undefined;
+  let setup;
   try {
     const { flags, positionals, rest } = parseArgs(argv, FLAGS);
     if (flags.help) {
@@ -80,81 +79,86 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`Unexpected argument ${positionals[0]} (put a command after --)`);
-    const { hostname, port } = parseHostPort((flags.bind as string | undefined) ?? "127.0.0.1:8080");
     const quiet = Boolean(flags.quiet);
     const log = quiet ? () => {} : err;
-    const inner = upstreamFromFlags(flags, flags.upstream as string | undefined, rest, rt, log);
-    const rules = flags.rules === undefined ? undefined : await rulesUpstream(flags.rules as string, inner, rt, log);
+    const rules = flags.rules === undefined ? undefined : await watchRulesFlag(flags.rules as string, rt, log);
     stopRules = rules?.stop;
-    const upstream = rules?.upstream ?? inner;
-    const recorder = flags.record === undefined
-      ? undefined
-      : await startRecording(flags.record as string, inner.description, rt, log);
-    stopRecording = recorder?.close;
-    const maxBody = flags["max-body"] === undefined ? undefined : Number(flags["max-body"]);
-    if (maxBody !== undefined && (!Number.isInteger(maxBody) || maxBody <= 0)) {
-      throw new UsageError(`--max-body must be a positive number of bytes (got ${flags["max-body"]})`);
-    }
-    const path = (flags.path as string | undefined) ?? "/mcp";
-    if (!path.startsWith("/")) throw new UsageError(`--path must start with / (got ${path})`);
-    const p = palette(rt.stderrIsTTY());
-    const start = Date.now();
-    const traffic = Boolean(flags["log-traffic"]) && !quiet;
-    const proxy = createReverseProxy({
-      upstream,
-      path,
-      allowedOrigins: (flags["allow-origin"] as string[] | undefined) ?? [],
-      allowedHosts: (flags["allow-host"] as string[] | undefined) ?? [],
-      loopbackOnly: isLoopbackHost(hostname.includes(":") ? `[${hostname}]` : hostname),
-      ...(flags["session-timeout"] !== undefined
-        ? { sessionIdleTimeoutMs: parseDuration(flags["session-timeout"] as string, "--session-timeout") }
-        : {}),
-      ...(flags["keep-alive"] !== undefined
-        ? { keepAliveMs: parseDuration(flags["keep-alive"] as string, "--keep-alive") }
-        : {}),
-      ...(flags.retry !== undefined ? { retryMs: parseDuration(flags.retry as string, "--retry") } : {}),
-      ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
-      getStream: !flags["no-get-stream"],
-      onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
-      ...(traffic ? { onExchange: (x) => err(formatExchange(x, start, p)) } : {}),
-      ...(traffic || recorder
-        ? {
-          onMessage: (e) => {
-            recorder?.onMessage(e);
-            if (traffic) err(formatEnvelope(e, start, p));
-          },
-        }
-        : {}),
-    });
-    proxyStarted = proxy;
-    let server;
-    try {
-      server = await rt.serve(recorder ? recorder.wrap(proxy.fetch) : proxy.fetch, { hostname, port });
-    } catch (error) {
-      err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
-      await proxy.close();
-      stopRules?.();
-      await stopRecording?.();
-      return 1;
-    }
-    log(`mcpwire reverse listening on ${new URL(path, server.url).href}`);
-    log(`forwarding to ${upstream.description}`);
-    await new Promise<void>((resolve) => rt.onShutdownSignal(() => resolve()));
-    log("shutting down: closing sessions and streams");
-    await proxy.close();
-    await server.close();
-    stopRules?.();
-    await stopRecording?.();
-    return 0;
+    setup = await proxyOptionsFromFlags(flags, rest, rt, log, quiet);
+    if (rules) setup.options.interceptors = [rules.interceptor];
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(`mcpwire reverse: ${error.message}`);
-      err(REVERSE_USAGE);
-      await proxyStarted?.close();
-      stopRules?.();
-      await stopRecording?.();
-      return 2;
-    }
-    throw error;
+    stopRules?.();
+    if (!(error instanceof UsageError)) throw error;
+    err(`mcpwire reverse: ${error.message}`);
+    err(REVERSE_USAGE);
+    return 2;
   }
+  const { options, hostname, port, log } = setup;
+  const proxy = createReverseProxy(options);
+  let server;
+  try {
+    server = await rt.serve(proxy.fetch, { hostname, port });
+  } catch (error) {
+    err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
+    await proxy.close();
+    stopRules?.();
+    return 1;
+  }
+  log(`mcpwire reverse listening on ${new URL(options.path ?? "/mcp", server.url).href}`);
+  log(`forwarding to ${proxy.upstream.description}`);
+  await new Promise<void>((resolve) => rt.onShutdownSignal(() => resolve()));
+  log("shutting down: closing sessions and streams");
+  await proxy.close();
+  await server.close();
+  stopRules?.();
+  return 0;
+}
+
+/** The proxy's options, the address to listen on and the log, from the parsed flags. */
+async function proxyOptionsFromFlags(
+  flags: ParsedArgs["flags"],
+  command: string[],
+  rt: Runtime,
+  log: (line: string) => void,
+  quiet: boolean,
+): Promise<{ options: ReverseProxyOptions; hostname: string; port: number; log: (line: string) => void }> {
+  const err = (line: string) => rt.writeStderr(line + "\n");
+  const { hostname, port } = parseHostPort((flags.bind as string | undefined) ?? "127.0.0.1:8080");
+  const stack = upstreamOptionsFromFlags(flags, flags.upstream as string | undefined, command, rt, log);
+  const maxBody = flags["max-body"] === undefined ? undefined : Number(flags["max-body"]);
+  if (maxBody !== undefined && (!Number.isInteger(maxBody) || maxBody <= 0)) {
+    throw new UsageError(`--max-body must be a positive number of bytes (got ${flags["max-body"]})`);
+  }
+  const path = (flags.path as string | undefined) ?? "/mcp";
+  if (!path.startsWith("/")) throw new UsageError(`--path must start with / (got ${path})`);
+  const duration = (name: string) =>
+    flags[name] === undefined ? undefined : parseDuration(flags[name] as string, `--${name}`);
+  const sessionIdleTimeoutMs = duration("session-timeout");
+  const keepAliveMs = duration("keep-alive");
+  const retryMs = duration("retry");
+  const record = flags.record === undefined ? undefined : await recordingFlag(flags.record as string, rt, log);
+  const p = palette(rt.stderrIsTTY());
+  const start = Date.now();
+  const traffic = Boolean(flags["log-traffic"]) && !quiet;
+  const options: ReverseProxyOptions = {
+    ...stack,
+    path,
+    allowedOrigins: (flags["allow-origin"] as string[] | undefined) ?? [],
+    allowedHosts: (flags["allow-host"] as string[] | undefined) ?? [],
+    loopbackOnly: isLoopbackHost(hostname.includes(":") ? `[${hostname}]` : hostname),
+    ...(sessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs } : {}),
+    ...(keepAliveMs !== undefined ? { keepAliveMs } : {}),
+    ...(retryMs !== undefined ? { retryMs } : {}),
+    ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
+    getStream: !flags["no-get-stream"],
+    onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
+    onInterceptorError: (e) => log(`rule failed: ${e instanceof Error ? e.message : e}`),
+    ...(record ? { record, onRecordError: (e) => log(`recording failed: ${e instanceof Error ? e.message : e}`) } : {}),
+    ...(traffic
+      ? {
+        onExchange: (x) => err(formatExchange(x, start, p)),
+        onMessage: (e) => err(formatEnvelope(e, start, p)),
+      }
+      : {}),
+  };
+  return { options, hostname, port, log };
 }

@@ -5,9 +5,7 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import type { Upstream } from "../upstream/types.ts";
-import { createInterceptorChain } from "../intercept/chain.ts";
-import { interceptUpstream } from "../intercept/upstream.ts";
+import type { Interceptor } from "../intercept/types.ts";
 import { formatIssues, loadRulesFile } from "../intercept/rules_load.ts";
 import { watchRulesFile } from "../intercept/rules_watch.ts";
 import { parseArgs, UsageError } from "./args.ts";
@@ -66,41 +64,36 @@ export async function rulesCommand(argv: string[], rt: Runtime): Promise<number>
   }
 }
 
-/** The upstream with rules applied, and how to stop watching the file. */
-export interface RulesSetup {
-  upstream: Upstream;
+/** The rules of `--rules FILE` as an interceptor, and how to stop watching the file. */
+export interface WatchedRulesFlag {
+  /** Evaluates the rules in force (the file's latest valid version). */
+  interceptor: Interceptor;
+  /** Stops watching the file. */
   stop(): void;
 }
 
 /**
- * Loads `file`, watches it (reloaded when its content changes; an invalid version is logged and the
- * previous rules stay) and wraps `upstream` with the rules. For `--rules FILE` of any proxy command.
+ * Loads `file` and watches it (reloaded when its content changes; an invalid version is logged and the
+ * previous rules stay). For `--rules FILE` of any proxy command: give the interceptor to the default stack.
  *
  * @throws {UsageError} When the file cannot be read or is invalid at start (every issue in the message).
  * @example
  * ```ts ignore
- * const rules = await rulesUpstream("rules.yaml", upstreamFromArgs(url, [], [], rt, log), rt, log);
- * const proxy = createReverseProxy({ upstream: rules.upstream });
+ * const rules = await watchRulesFlag("rules.yaml", rt, log);
+ * const proxy = createReverseProxy({ upstream: url, interceptors: [rules.interceptor] });
  * ```
  */
-export async function rulesUpstream(
+export async function watchRulesFlag(
   file: string,
-  upstream: Upstream,
   rt: Runtime,
   log: (line: string) => void,
-): Promise<RulesSetup> {
+): Promise<WatchedRulesFlag> {
   let watched;
   try {
     watched = await watchRulesFile(file, { readTextFile: rt.readTextFile, log });
   } catch (error) {
     throw new UsageError(`--rules ${file}: ${error instanceof Error ? error.message : error}`);
   }
-  const chain = createInterceptorChain([watched.engine.interceptor], {
-    onError: (e) => log(`rule failed: ${e instanceof Error ? e.message : e}`),
-  });
   log(`rules loaded from ${file}: ${watched.engine.rules.rules.length} rules (watching for changes)`);
-  return {
-    upstream: interceptUpstream(upstream, chain, { onError: (e) => log(`interceptor: ${e}`) }),
-    stop: watched.stop,
-  };
+  return { interceptor: watched.engine.interceptor, stop: watched.stop };
 }

@@ -7,7 +7,6 @@
 import type { Runtime } from "../runtime/mod.ts";
 import { parseTape } from "../record/tape.ts";
 import { formatTimeline } from "../record/show.ts";
-import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
 /** Usage text of `mcpwire tape`. */
@@ -57,31 +56,25 @@ export async function tapeCommand(argv: string[], rt: Runtime): Promise<number> 
 }
 
 /**
- * Starts recording to `file` (truncated first) for `--record FILE`.
+ * Opens `file` (truncated first) for `--record FILE` and returns the appender the proxies' `record` option
+ * takes.
  *
  * @throws {UsageError} When the file cannot be written.
  * @example
  * ```ts ignore
- * const recorder = await startRecording("session.jsonl", upstream.description, rt, log);
- * const proxy = createReverseProxy({ upstream, onMessage: recorder.onMessage });
- * await rt.serve(recorder.wrap(proxy.fetch), { port: 8080 });
+ * const proxy = createReverseProxy({ upstream: url, record: await recordingFlag("session.jsonl", rt, log) });
  * ```
  */
-export async function startRecording(
+export async function recordingFlag(
   file: string,
-  upstream: string,
   rt: Runtime,
   log: (line: string) => void,
-): Promise<TapeRecorder> {
+): Promise<(text: string) => Promise<void>> {
   try {
     await rt.writeTextFile(file, "");
   } catch (error) {
     throw new UsageError(`--record ${file}: cannot write: ${error instanceof Error ? error.message : error}`);
   }
   log(`recording to ${file}`);
-  return createTapeRecorder({
-    write: (text) => rt.appendTextFile(file, text),
-    upstream,
-    onError: (e) => log(`recording to ${file} failed: ${e instanceof Error ? e.message : e}`),
-  });
+  return (text) => rt.appendTextFile(file, text);
 }

@@ -1,14 +1,13 @@
 /**
  * The upstream half of the proxy commands (`reverse`, `forward`): flags that pick and tune the upstream
- * connector and its resilience, and the function that builds it.
+ * connector and its resilience, and the function that turns them into the default stack's options.
  *
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import type { Upstream } from "../upstream/types.ts";
-import { httpUpstream, type UpstreamTransport } from "../upstream/http.ts";
-import { stdioUpstream } from "../upstream/stdio.ts";
-import { type ResilienceEvent, resilientUpstream } from "../upstream/resilient.ts";
+import type { UpstreamTransport } from "../upstream/http.ts";
+import type { ResilienceEvent, ResilienceOptions } from "../upstream/resilient.ts";
+import type { UpstreamStackOptions } from "../proxy/stack.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import { parseDuration, parseHeader, UsageError } from "./args.ts";
 
@@ -43,20 +42,20 @@ export const UPSTREAM_USAGE = `Upstream options:
 const TRANSPORTS: readonly UpstreamTransport[] = ["auto", "streamable-http", "sse"];
 
 /**
- * Builds the upstream from a URL or a command, wrapped in {@linkcode resilientUpstream} as the flags say.
+ * The default upstream stack's options (`lib/proxy/stack.ts`) for a URL or a command, as the flags say.
  *
  * @param flags Parsed flags (including {@linkcode UPSTREAM_FLAGS}).
  * @param url The upstream URL, if any.
  * @param command The command and its arguments (after `--`), if any.
  * @throws {UsageError} For both or neither of URL and command, and for bad flag values.
  */
-export function upstreamFromFlags(
+export function upstreamOptionsFromFlags(
   flags: ParsedArgs["flags"],
   url: string | undefined,
   command: string[],
   rt: Runtime,
   log: (line: string) => void,
-): Upstream {
+): UpstreamStackOptions {
   if (url !== undefined && command.length > 0) {
     throw new UsageError("Give either an upstream URL or -- <command>, not both");
   }
@@ -82,53 +81,51 @@ export function upstreamFromFlags(
     ...(duration("reconnect-max") !== undefined ? { maxDelayMs: duration("reconnect-max")! } : {}),
     ...(count("reconnect-attempts") !== undefined ? { maxAttempts: count("reconnect-attempts")! } : {}),
   };
-  let inner: Upstream;
-  if (url !== undefined) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new UsageError(`The upstream must be an http(s) URL (got ${url})`);
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new UsageError(`The upstream must be an http(s) URL (got ${url})`);
-    }
-    const connectTimeoutMs = duration("connect-timeout");
-    inner = httpUpstream({
-      url: parsed,
-      headers,
-      transport: transport as UpstreamTransport,
-      reconnect: backoff,
-      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
-      onFallback: (status) => log(`upstream answered initialize with HTTP ${status}: using HTTP+SSE (2024-11-05)`),
-      onReconnect: (i) =>
-        log(
-          `upstream ${i.stream} stream broke: reconnecting in ${i.delayMs} ms${
-            i.lastEventId ? ` from event ${i.lastEventId}` : ""
-          }`,
-        ),
-    });
-  } else {
-    const [cmd, ...args] = command;
-    if (cmd === undefined) throw new UsageError("Missing upstream: give a URL or -- <command> [args...]");
-    inner = stdioUpstream({
-      command: cmd,
-      args,
-      spawn: (c, a) => rt.spawn(c, a),
-      onSpawn: (child) => log(`started upstream process ${cmd} (pid ${child.pid})`),
-      onStderr: (line) => log(`[upstream stderr] ${line}`),
-      onInvalidOutput: (line) => log(`[upstream stdout, not JSON-RPC] ${line.slice(0, 200)}`),
-    });
-  }
   const requestTimeoutMs = duration("request-timeout");
   const maxRecoveries = count("max-recoveries");
-  return resilientUpstream(inner, {
+  const resilience: ResilienceOptions = {
     reinitialize: !flags["no-reinitialize"],
     recovery: backoff,
     ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
     ...(maxRecoveries !== undefined ? { maxRecoveries } : {}),
     onEvent: (event) => log(describeResilienceEvent(event)),
-  });
+  };
+  if (url !== undefined) {
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") {
+      throw new UsageError(`The upstream must be an http(s) URL (got ${url})`);
+    }
+    const connectTimeoutMs = duration("connect-timeout");
+    return {
+      upstream: parsed,
+      resilience,
+      http: {
+        headers,
+        transport: transport as UpstreamTransport,
+        reconnect: backoff,
+        ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+        onFallback: (status) => log(`upstream answered initialize with HTTP ${status}: using HTTP+SSE (2024-11-05)`),
+        onReconnect: (i) =>
+          log(
+            `upstream ${i.stream} stream broke: reconnecting in ${i.delayMs} ms${
+              i.lastEventId ? ` from event ${i.lastEventId}` : ""
+            }`,
+          ),
+      },
+    };
+  }
+  const cmd = command[0];
+  if (cmd === undefined) throw new UsageError("Missing upstream: give a URL or -- <command> [args...]");
+  return {
+    upstream: command,
+    resilience,
+    spawn: (c, a) => rt.spawn(c, a),
+    stdio: {
+      onSpawn: (child) => log(`started upstream process ${cmd} (pid ${child.pid})`),
+      onStderr: (line) => log(`[upstream stderr] ${line}`),
+      onInvalidOutput: (line) => log(`[upstream stdout, not JSON-RPC] ${line.slice(0, 200)}`),
+    },
+  };
 }
 
 /** One log line for a resilience event. */

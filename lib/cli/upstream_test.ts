@@ -1,12 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parseArgs, UsageError } from "./args.ts";
-import { describeResilienceEvent, UPSTREAM_FLAGS, upstreamFromFlags } from "./upstream.ts";
+import { describeResilienceEvent, UPSTREAM_FLAGS, upstreamOptionsFromFlags } from "./upstream.ts";
 import { runtime } from "../runtime/mod.ts";
+import { buildUpstream } from "../proxy/stack.ts";
 
 function build(argv: string[]) {
   const { flags, positionals, rest } = parseArgs(argv, UPSTREAM_FLAGS);
-  return upstreamFromFlags(flags, positionals[0], rest, runtime, () => {});
+  return buildUpstream(upstreamOptionsFromFlags(flags, positionals[0], rest, runtime, () => {})).upstream;
 }
 
 describe("upstream flags", () => {

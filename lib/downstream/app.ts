@@ -1,11 +1,11 @@
 /**
- * The HTTP application of the reverse proxy: routes the MCP endpoint (and health), applies the
+ * The HTTP application of the reverse proxy: routes the MCP endpoint (and the operator routes the proxy adds), applies the
  * DNS-rebinding checks and CORS, and turns every failure into a JSON-RPC error response.
  *
  * @module
  */
 import { cors, Hono } from "../deps.ts";
-import { HttpError, jsonResponse, toErrorResponse } from "./errors.ts";
+import { HttpError, toErrorResponse } from "./errors.ts";
 import { createSecurityCheck, type SecurityOptions } from "./security.ts";
 import type { StreamableHttpEndpoint } from "./streamable_http.ts";
 
@@ -15,7 +15,7 @@ export interface AppOptions extends SecurityOptions {
   endpoint: StreamableHttpEndpoint;
   /** Path of the MCP endpoint. @default "/mcp" */
   path?: string;
-  /** Extra routes (legacy SSE, metrics), mounted before the fallback. */
+  /** Extra routes (legacy SSE, metrics, health), mounted before the MCP endpoint. */
   extraRoutes?: (app: Hono) => void;
 }
 
@@ -69,7 +69,6 @@ export function createApp(options: AppOptions): Hono {
   // response to append Vary) is skipped. Found by bench/ (the most expensive JS step per call on Deno).
   app.use("*", (c, next) => (c.req.raw.headers.has("origin") ? corsHeaders(c, next) : next()));
   options.extraRoutes?.(app);
-  app.get("/healthz", () => jsonResponse({ status: "ok", ...options.endpoint.stats() }));
   app.all(path, (c) => options.endpoint.handle(c.req.raw));
   return app;
 }

@@ -1,7 +1,7 @@
 /**
- * The forward proxy: a local MCP client talks newline-delimited JSON-RPC on stdin/stdout (the MCP stdio
- * transport) to mcpwire, which forwards every message to an upstream (Streamable HTTP, HTTP+SSE, or another
- * stdio command) with the same resilience as the reverse proxy. Only JSON-RPC goes to the output; bad input
+ * The stdio face (what `mcpwire forward` serves): a local MCP client talks newline-delimited JSON-RPC on
+ * stdin/stdout (the MCP stdio transport) to mcpwire, which forwards every message to an upstream (Streamable
+ * HTTP, HTTP+SSE, or another stdio command). Only JSON-RPC goes to the output; bad input
  * lines get a JSON-RPC error (-32700 / -32600, id `null`), never a crash.
  *
  * @module
@@ -13,9 +13,9 @@ import type { Envelope } from "../protocol/envelope.ts";
 import { splitLines } from "../kit/lines.ts";
 import type { Upstream, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 
-/** Options of {@linkcode startForwardProxy}. */
-export interface ForwardProxyOptions {
-  /** Where messages go. Wrap it in `resilientUpstream` for recovery (the CLI does). */
+/** Options of {@linkcode serveStdio}. */
+export interface StdioFaceOptions {
+  /** Where messages go (`startForwardProxy` of `lib/proxy/forward.ts` gives the default stack). */
   upstream: Upstream;
   /** The client's messages: newline-delimited JSON-RPC (standard input). */
   input: ReadableStream<Uint8Array>;
@@ -31,8 +31,8 @@ export interface ForwardProxyOptions {
   drainMs?: number;
 }
 
-/** A running forward proxy. */
-export interface ForwardProxy {
+/** A running stdio face. */
+export interface StdioFace {
   /**
    * Resolves when the proxy stopped: `"input-closed"` when the client closed its end (the upstream session
    * is then closed), `"upstream-ended"` when the upstream was given up for good, `"closed"` after `close()`.
@@ -51,11 +51,11 @@ export interface ForwardProxy {
  *
  * @example
  * ```ts ignore
- * const proxy = startForwardProxy({ upstream, input: runtime.stdin(), output: runtime.writeStdout });
- * await proxy.done;
+ * const face = serveStdio({ upstream, input: runtime.stdin(), output: runtime.writeStdout });
+ * await face.done;
  * ```
  */
-export function startForwardProxy(options: ForwardProxyOptions): ForwardProxy {
+export function serveStdio(options: StdioFaceOptions): StdioFace {
   const connection = options.upstream.connect();
   const report = options.onError ?? (() => {});
   const abort = new AbortController();

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startForwardProxy } from "./stdio.ts";
+import { serveStdio } from "./stdio.ts";
 import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
 import { resilientUpstream } from "../upstream/resilient.ts";
 import { createFixture, init } from "../../testing/upstream_fixture.ts";
@@ -39,11 +39,11 @@ function pipe() {
 const byId = (id: unknown) => (lines: JsonRpcMessage[]) =>
   lines.some((l) => "id" in l && l.id === id && !("method" in l));
 
-describe("startForwardProxy", () => {
+describe("serveStdio", () => {
   test("forwards requests, writes only JSON-RPC, opens the GET stream after notifications/initialized", async () => {
     const fixture = createFixture();
     const client = pipe();
-    const proxy = startForwardProxy({
+    const proxy = serveStdio({
       upstream: streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: fixture.fetch }),
       input: client.input,
       output: client.output,
@@ -72,7 +72,7 @@ describe("startForwardProxy", () => {
 
   test("an upstream HTTP refusal becomes a JSON-RPC error that carries the status and WWW-Authenticate", async () => {
     const client = pipe();
-    const proxy = startForwardProxy({
+    const proxy = serveStdio({
       upstream: streamableHttpUpstream({
         url: "http://auth.test/mcp",
         fetch: () =>
@@ -94,7 +94,7 @@ describe("startForwardProxy", () => {
   test("the upstream forgetting the session is repaired; the client only sees its own answers", async () => {
     const fixture = createFixture();
     const client = pipe();
-    const proxy = startForwardProxy({
+    const proxy = serveStdio({
       upstream: resilientUpstream(streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: fixture.fetch })),
       input: client.input,
       output: client.output,

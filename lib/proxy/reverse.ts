@@ -5,6 +5,8 @@
  * @module
  */
 import type { Upstream } from "../upstream/types.ts";
+import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
+import { buildUpstream, type UpstreamStackOptions } from "./stack.ts";
 import { createApp } from "../downstream/app.ts";
 import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
 import { jsonResponse } from "../downstream/errors.ts";
@@ -16,8 +18,19 @@ import {
   type StreamableHttpEndpointOptions,
 } from "../downstream/streamable_http.ts";
 
-/** Options of {@linkcode createReverseProxy}: the endpoint's options, the security options and the path. */
-export interface ReverseProxyOptions extends StreamableHttpEndpointOptions, SecurityOptions {
+/**
+ * Options of {@linkcode createReverseProxy}: what to proxy to and how (the default upstream stack of
+ * `stack.ts`: connector, resilience, rules), the endpoint's options, the security options and the path.
+ */
+export interface ReverseProxyOptions
+  extends Omit<StreamableHttpEndpointOptions, "upstream">, SecurityOptions, UpstreamStackOptions {
+  /**
+   * Records every message and HTTP exchange as a tape (docs/tapes.md): called with batches of JSON lines to
+   * append, e.g. `(text) => runtime.appendTextFile("session.jsonl", text)`.
+   */
+  record?: (text: string) => Promise<void>;
+  /** Receives failures to write the tape (the recording goes on). */
+  onRecordError?: (error: unknown) => void;
   /** Path of the MCP endpoint. @default "/mcp" */
   path?: string;
   /** Serve 2024-11-05 HTTP+SSE clients at `GET /sse` and `POST /message`. @default true */
@@ -32,52 +45,51 @@ export interface ReverseProxy {
   fetch: (request: Request) => Promise<Response>;
   /** The MCP endpoint (sessions, stats). */
   endpoint: StreamableHttpEndpoint;
-  /** What the proxy forwards to (a URL or a command line). */
+  /** The outermost layer of the upstream stack the proxy forwards to (its `description` is the URL or command). */
   upstream: Upstream;
+  /** The tape recorder, when `record` was given. */
+  recorder: TapeRecorder | undefined;
   /** Ends every session (upstream sessions closed, children ended, streams closed). */
   close(): Promise<void>;
 }
 
 /**
- * Creates a reverse proxy in front of `options.upstream`.
+ * Creates a reverse proxy in front of `options.upstream`, with the same default stack as `mcpwire reverse`:
+ * Streamable HTTP (or HTTP+SSE) and stdio connectors, resilience, rules, recording, metrics, the legacy
+ * HTTP+SSE face and the DNS-rebinding defences.
  *
+ * @param options What to proxy to, and how.
+ * @returns The proxy: a Web handler plus lifecycle.
+ * @throws {TypeError} For an upstream that is not an http(s) URL, a command line or an `Upstream`.
  * @example
  * ```ts ignore
- * import { createReverseProxy, runtime, streamableHttpUpstream } from "./mod.ts";
- * const proxy = createReverseProxy({ upstream: streamableHttpUpstream({ url: "http://127.0.0.1:3001/mcp" }) });
+ * import { createReverseProxy } from "./mod.ts";
+ * import { runtime } from "./lib/runtime/mod.ts";
+ * const proxy = createReverseProxy({ upstream: "http://127.0.0.1:3001/mcp" });
  * await runtime.serve(proxy.fetch, { hostname: "127.0.0.1", port: 8080 });
  * ```
  */
 export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
+  const { upstream, description } = buildUpstream(options);
+  const recorder = options.record
+    ? createTapeRecorder({
+      write: options.record,
+      upstream: description,
+      ...(options.onRecordError ? { onError: options.onRecordError } : {}),
+    })
+    : undefined;
   const metrics = options.metrics === false ? undefined : new Metrics();
   const endpoint = createStreamableHttpEndpoint({
     ...options,
-    ...(metrics
-      ? {
-        onMessage: (e) => {
-          metrics.onMessage(e);
-          options.onMessage?.(e);
-        },
-        onExchange: (x) => {
-          metrics.onExchange(x);
-          options.onExchange?.(x);
-        },
-        onError: (error) => {
-          metrics.onUpstreamError();
-          options.onError?.(error);
-        },
-        onReplay: (n) => {
-          metrics.onReplay(n);
-          options.onReplay?.(n);
-        },
-      }
-      : {}),
+    upstream,
+    ...observers(options, metrics, recorder),
   });
   const legacy = options.legacySse === false ? undefined : createLegacySseEndpoint({
     endpoint,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
   });
+  const stats = () => ({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 });
   const app = createApp({
     ...options,
     endpoint,
@@ -87,24 +99,52 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
         app.post("/message", (c) => legacy.handleMessage(c.req.raw));
       }
       if (metrics) {
-        app.get(
-          "/metrics",
-          () =>
-            new Response(metrics.render({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }), {
-              headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-            }),
-        );
+        app.get("/metrics", () =>
+          new Response(metrics.render(stats()), {
+            headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+          }));
       }
-      app.get("/healthz", () => jsonResponse({ status: "ok", ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }));
+      app.get("/healthz", () => jsonResponse({ status: "ok", ...stats() }));
     },
   });
+  const handler = async (request: Request) => await app.fetch(request);
   return {
-    fetch: async (request) => await app.fetch(request),
+    fetch: recorder ? recorder.wrap(handler) : handler,
     endpoint,
-    upstream: options.upstream,
+    upstream,
+    recorder,
     close: async () => {
       await legacy?.close();
       await endpoint.close();
+      await recorder?.close();
+    },
+  };
+}
+
+/** The endpoint's observers: the caller's, plus metrics and the recorder when they are on. */
+function observers(
+  options: ReverseProxyOptions,
+  metrics: Metrics | undefined,
+  recorder: TapeRecorder | undefined,
+): Pick<StreamableHttpEndpointOptions, "onMessage" | "onExchange" | "onError" | "onReplay"> {
+  if (!metrics && !recorder) return {};
+  return {
+    onMessage: (e) => {
+      metrics?.onMessage(e);
+      recorder?.onMessage(e);
+      options.onMessage?.(e);
+    },
+    onExchange: (x) => {
+      metrics?.onExchange(x);
+      options.onExchange?.(x);
+    },
+    onError: (error) => {
+      metrics?.onUpstreamError();
+      options.onError?.(error);
+    },
+    onReplay: (n) => {
+      metrics?.onReplay(n);
+      options.onReplay?.(n);
     },
   };
 }

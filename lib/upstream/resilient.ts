@@ -68,10 +68,27 @@ export interface ResilienceOptions {
  */
 export function resilientUpstream(inner: Upstream, options: ResilienceOptions = {}): Upstream {
   const recovery = resolveBackoff({ initialDelayMs: 250, maxDelayMs: 5_000, maxAttempts: 6, ...options.recovery });
-  return {
+  const upstream: Upstream = {
     description: inner.description,
     connect: () => new _ResilientConnection(inner, options, recovery),
   };
+  RESILIENT.add(upstream);
+  return upstream;
+}
+
+const RESILIENT = new WeakSet<Upstream>();
+
+/**
+ * Was `upstream` made by {@linkcode resilientUpstream}? The default stack uses it so that an upstream the
+ * caller already made resilient is not wrapped twice.
+ *
+ * @example
+ * ```ts ignore
+ * console.assert(isResilient(resilientUpstream(inner)) && !isResilient(inner));
+ * ```
+ */
+export function isResilient(upstream: Upstream): boolean {
+  return RESILIENT.has(upstream);
 }
 
 class _ResilientConnection implements UpstreamConnection {

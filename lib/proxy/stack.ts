@@ -1,0 +1,115 @@
+/**
+ * The default upstream stack, built once for every face: a connector for the upstream (Streamable HTTP with
+ * HTTP+SSE fallback for a URL, a stdio child per session for a command), wrapped in resilience
+ * (re-initialize, respawn, retry once, timeouts) and then in the interceptor chain (rules). `mcpwire reverse`,
+ * `mcpwire forward` and the library's `createReverseProxy` / `startForwardProxy` all build it here, so a
+ * library user gets exactly what the CLI gets.
+ *
+ * @module
+ */
+import type { Upstream } from "../upstream/types.ts";
+import { httpUpstream, type HttpUpstreamOptions } from "../upstream/http.ts";
+import { type StdioChild, stdioUpstream, type StdioUpstreamOptions } from "../upstream/stdio.ts";
+import { isResilient, type ResilienceOptions, resilientUpstream } from "../upstream/resilient.ts";
+import type { Interceptor } from "../intercept/types.ts";
+import { createInterceptorChain, type InterceptorChainOptions } from "../intercept/chain.ts";
+import { interceptUpstream } from "../intercept/upstream.ts";
+import { createRulesEngine } from "../intercept/rules_engine.ts";
+import type { RuleSet } from "../intercept/rules_types.ts";
+
+/**
+ * What to proxy to: an http(s) URL (Streamable HTTP, falling back to 2024-11-05 HTTP+SSE, T-BC-01), a
+ * command line as an array (`["npx", "-y", "@modelcontextprotocol/server-everything", "stdio"]`, one child
+ * per session), or an {@linkcode Upstream} built by hand.
+ */
+export type UpstreamSpec = string | URL | readonly string[] | Upstream;
+
+/** Options of {@linkcode buildUpstream}: how each layer of the default stack is set up. */
+export interface UpstreamStackOptions {
+  /** What to proxy to. */
+  upstream: UpstreamSpec;
+  /**
+   * Starts a child process, for a command-line upstream: the runtime's `spawn` (`runtime.spawn` from the
+   * `mcpwire/runtime` entry point). Injected so this module stays runtime-neutral.
+   */
+  spawn?: (command: string, args: string[]) => StdioChild;
+  /** Options of the HTTP connector (headers, transport, timeouts, `fetch`), for a URL upstream. */
+  http?: Omit<HttpUpstreamOptions, "url">;
+  /** Options of the stdio connector (stderr and pid hooks, buffer sizes), for a command-line upstream. */
+  stdio?: Omit<StdioUpstreamOptions, "command" | "args" | "spawn">;
+  /**
+   * Resilience of every upstream connection (docs/resilience.md); `false` leaves the connector bare. An
+   * {@linkcode Upstream} that is already resilient is not wrapped twice. @default {} (on, with its defaults)
+   */
+  resilience?: ResilienceOptions | false;
+  /** Compiled rules (`compileRules` / `parseRules`) applied to every message, docs/rules.md. */
+  rules?: RuleSet;
+  /** Interceptors applied to every message, after `rules` (a hot-reloaded rules engine, a recorder, …). */
+  interceptors?: Interceptor[];
+  /** Observes failures of interceptors and of the interceptor decorator (for logs). */
+  onInterceptorError?: InterceptorChainOptions["onError"];
+}
+
+/** The stack {@linkcode buildUpstream} built. */
+export interface UpstreamStack {
+  /** The outermost layer: what the faces send to. */
+  upstream: Upstream;
+  /** What is proxied to, for logs and tapes: the URL or the command line. */
+  description: string;
+}
+
+/**
+ * Builds the default upstream stack: connector → resilience → interceptors.
+ *
+ * @param options What to proxy to and how each layer is set up.
+ * @returns The outermost layer and a description of the upstream.
+ * @throws {TypeError} For a URL that is not http(s), an empty command, or a command without `spawn`.
+ * @example
+ * ```ts
+ * import { buildUpstream } from "./stack.ts";
+ * const { upstream, description } = buildUpstream({ upstream: "http://127.0.0.1:3001/mcp" });
+ * console.assert(description === "http://127.0.0.1:3001/mcp" && typeof upstream.connect === "function");
+ * ```
+ */
+export function buildUpstream(options: UpstreamStackOptions): UpstreamStack {
+  const connector = connectorFor(options);
+  const resilient = options.resilience === false || isResilient(connector)
+    ? connector
+    : resilientUpstream(connector, options.resilience ?? {});
+  const interceptors = [
+    ...(options.rules ? [createRulesEngine(options.rules).interceptor] : []),
+    ...(options.interceptors ?? []),
+  ];
+  const onError = options.onInterceptorError;
+  const upstream = interceptors.length === 0 ? resilient : interceptUpstream(
+    resilient,
+    createInterceptorChain(interceptors, onError ? { onError } : {}),
+    onError ? { onError } : {},
+  );
+  return { upstream, description: connector.description };
+}
+
+function connectorFor(options: UpstreamStackOptions): Upstream {
+  const spec = options.upstream;
+  if (typeof spec === "string" || spec instanceof URL) {
+    let url: URL;
+    try {
+      url = new URL(spec);
+    } catch {
+      throw new TypeError(`The upstream must be an http(s) URL (got ${spec})`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new TypeError(`The upstream must be an http(s) URL (got ${spec})`);
+    }
+    return httpUpstream({ ...options.http, url });
+  }
+  if (Array.isArray(spec)) {
+    const [command, ...args] = spec as readonly string[];
+    if (command === undefined || command === "") throw new TypeError("The upstream command is empty");
+    if (!options.spawn) {
+      throw new TypeError("A command-line upstream needs spawn (runtime.spawn from the mcpwire/runtime entry point)");
+    }
+    return stdioUpstream({ ...options.stdio, command, args, spawn: options.spawn });
+  }
+  return spec as Upstream;
+}
