@@ -9,7 +9,7 @@ import { _race, type Message, Reply } from "./reply.ts";
 import { _argsFromSchema, initializeRequest, notification, rpc } from "./messages.ts";
 import { createSession, type Session } from "./session.ts";
 import { Followed } from "./follow.ts";
-import type { Evidence, Outcome, Status, SuiteRevision } from "./types.ts";
+import type { Evidence, Outcome, Status, SuiteRevision } from "./terms.ts";
 import { type Environment, type RequestOptions, SkipError, TimeoutError, type ToolSpec } from "./environment.ts";
 
 // Checks import everything they need from here.

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Message } from "./reply.ts";
-import type { Evidence, FetchLike } from "./types.ts";
+import type { Evidence, FetchLike } from "./terms.ts";
 
 /** Thrown inside a check to skip it; the message is the reason shown to the user. */
 export class SkipError extends Error {

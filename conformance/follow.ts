@@ -6,7 +6,7 @@
  * @module
  */
 import type { Message, ReadResult, Reply } from "./reply.ts";
-import type { RequestOptions } from "./context.ts";
+import type { RequestOptions } from "./environment.ts";
 
 /** What {@link Followed} needs from a session: a GET with extra headers. */
 export interface Reconnectable {

@@ -5,7 +5,7 @@
  */
 import { decodeSse, type SseItem } from "../lib/sse/mod.ts";
 import { mediaType } from "../lib/protocol/mod.ts";
-import type { Evidence } from "./types.ts";
+import type { Evidence } from "./terms.ts";
 
 /** A parsed JSON-RPC-looking object from a body or an SSE `data` field. */
 export type Message = Record<string, unknown>;

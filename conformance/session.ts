@@ -5,10 +5,30 @@
  *
  * @module
  */
-import type { Context, RequestOptions } from "./context.ts";
+import type { RequestOptions } from "./environment.ts";
 import { Followed } from "./follow.ts";
 import { rpc } from "./messages.ts";
 import type { Message, Reply } from "./reply.ts";
+import type { SuiteRevision } from "./terms.ts";
+
+/**
+ * What a session needs of the check context (`Context` in context.ts has it all): stated here, so that
+ * the context can build sessions without an import cycle.
+ */
+export interface SessionHost {
+  /** The revision under test. */
+  readonly revision: SuiteRevision;
+  /** Default time allowed for each network wait, in ms. */
+  readonly timeoutMs: number;
+  /** A fresh request id with `prefix`. */
+  nextId(prefix?: string): string;
+  /** Is the revision under test `revision` or later? */
+  atLeast(revision: SuiteRevision): boolean;
+  /** Sends a request with `method` to the endpoint. */
+  request(method: string, options?: RequestOptions): Promise<Reply>;
+  /** POSTs a message to the endpoint. */
+  post(message: unknown, options?: RequestOptions): Promise<Reply>;
+}
 
 /** A client session (or a sessionless connection) established with `initialize`. */
 export interface Session {
@@ -47,7 +67,7 @@ export interface CallResult {
 }
 
 /** Builds the {@link Session} for the InitializeResult `result` carried by `initReply`. */
-export function createSession(ctx: Context, initReply: Reply, result: Message): Session {
+export function createSession(ctx: SessionHost, initReply: Reply, result: Message): Session {
   const id = initReply.headers.get("mcp-session-id") ?? undefined;
   const negotiated = typeof result.protocolVersion === "string" ? result.protocolVersion : ctx.revision;
   const headers = (): Record<string, string> => {

@@ -4,87 +4,9 @@
  * @module
  */
 import type { Context } from "./context.ts";
+import type { Area, Evidence, FetchLike, Level, Outcome, Status, SuiteRevision } from "./terms.ts";
 
-/** Requirement level of a rule, as the spec words it (RFC 2119). Rows where the spec is silent use `MAY`. */
-export type Level = "MUST" | "SHOULD" | "MAY";
-
-/**
- * Result of one check for one revision.
- * - `pass`: the rule holds.
- * - `fail`: a MUST is broken (or, with `--strict`, a row where the spec is silent or debated).
- * - `warn`: a SHOULD or MAY expectation is not met, or a tolerated deviation.
- * - `skip`: not applicable or not testable here; the message says why.
- * - `info`: behaviour recorded, no verdict.
- */
-export type Status = "pass" | "fail" | "warn" | "skip" | "info";
-
-/** The area a check belongs to; one file under `conformance/checks/` per area. */
-export type Area =
-  | "endpoint"
-  | "jsonrpc"
-  | "get"
-  | "resumability"
-  | "sessions"
-  | "version"
-  | "lifecycle"
-  | "security"
-  | "content"
-  | "legacy";
-
-/** Every area in report order. */
-export const AREAS: readonly Area[] = [
-  "endpoint",
-  "jsonrpc",
-  "get",
-  "resumability",
-  "sessions",
-  "version",
-  "lifecycle",
-  "security",
-  "content",
-  "legacy",
-];
-
-/** Protocol revisions the suite checks: 2024-11-05 is the legacy HTTP+SSE transport, the rest Streamable HTTP. */
-export type SuiteRevision = "2024-11-05" | "2025-03-26" | "2025-06-18" | "2025-11-25";
-
-/** Every revision the suite knows, oldest first. */
-export const SUITE_REVISIONS: readonly SuiteRevision[] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
-
-/** Streamable HTTP revisions, oldest first. */
-export const MODERN_REVISIONS: readonly SuiteRevision[] = ["2025-03-26", "2025-06-18", "2025-11-25"];
-
-/**
- * One HTTP exchange as recorded for a result: the request and (when one came) the response, both trimmed.
- * Header names are lower case. Bodies are cut to about 600 characters (SSE bodies are shown as frames).
- */
-export interface Evidence {
-  /** The request that was sent. */
-  request: { method: string; url: string; headers: Record<string, string>; body?: string };
-  /** The response, absent when none arrived (timeout, network error). */
-  response?: { status: number; headers: Record<string, string>; body?: string };
-  /** Why no (complete) response was seen, e.g. `no response within 5000 ms`. */
-  error?: string;
-}
-
-/**
- * What a check's `run` returns. `status: "fail"` is reported as `warn` for SHOULD/MAY checks. `strict: true`
- * marks a row where the spec is silent or debated: reported as `info` normally and `fail` under `--strict`.
- */
-export interface Outcome {
-  /** The verdict (before level and strict mapping). */
-  status: Status;
-  /** One sentence a newcomer understands: what was seen and what it means. */
-  message: string;
-  /** What the rule expects, e.g. `HTTP 202 with an empty body`. */
-  expected?: string;
-  /** What came back, e.g. `HTTP 200 with 42 bytes`. */
-  actual?: string;
-  /** Exchanges that decided the result; defaults to the last exchange of the check. */
-  evidence?: Evidence[];
-  /** The row is silent or debated in the spec: info normally, fail under `--strict`. */
-  strict?: boolean;
-}
+export * from "./terms.ts";
 
 /**
  * A conformance check: data plus a function. `run` gets a {@link Context} bound to the target and the
@@ -161,9 +83,6 @@ export interface Report {
   /** 1 when `verdict` is `fail`, else 0. */
   exitCode: 0 | 1;
 }
-
-/** A fetch-compatible function the suite sends every request through. */
-export type FetchLike = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
 
 /** Events reported while the suite runs (for progress output). */
 export type ProgressEvent =

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JsonRpcMessage } from "../jsonrpc/types.ts";
+import { describeMessage } from "../jsonrpc/describe.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import type { ExchangeInfo } from "../downstream/streamable_http.ts";
 
@@ -22,24 +22,6 @@ export interface Palette {
 export function palette(enabled: boolean): Palette {
   const c = (code: number) => (s: string) => (enabled ? `\x1b[${code}m${s}\x1b[0m` : s);
   return { dim: c(2), green: c(32), red: c(31), yellow: c(33), cyan: c(36), bold: c(1) };
-}
-
-/** A short description of a message: `initialize #1`, `result #1`, `error #3 -32601`, `notifications/progress 2/4`. */
-export function describeMessage(message: JsonRpcMessage): string {
-  if ("method" in message) {
-    const id = "id" in message ? ` #${message.id}` : "";
-    const params = message.params as Record<string, unknown> | undefined;
-    let detail = "";
-    if (message.method === "tools/call" && typeof params?.name === "string") detail = ` ${params.name}`;
-    else if (message.method === "resources/read" && typeof params?.uri === "string") detail = ` ${params.uri}`;
-    else if (message.method === "prompts/get" && typeof params?.name === "string") detail = ` ${params.name}`;
-    else if (message.method === "notifications/progress" && params) {
-      detail = ` ${params.progress}${params.total !== undefined ? `/${params.total}` : ""}`;
-    }
-    return `${message.method}${id}${detail}`;
-  }
-  if ("error" in message) return `error #${message.id ?? "-"} ${message.error.code} ${message.error.message}`;
-  return `result #${message.id}`;
 }
 
 /** One traffic line for a message: time since `start` (ms), direction arrow, short session id, description. */

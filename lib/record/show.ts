@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describeMessage } from "../cli/format.ts";
+import { describeMessage } from "../jsonrpc/describe.ts";
 import type { Tape } from "./tape.ts";
 
 /**

@@ -11,7 +11,7 @@ import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { isRequest } from "../jsonrpc/types.ts";
 import { parseValue } from "../jsonrpc/parse.ts";
 import { decodeSse, type SseItem } from "../sse/decode.ts";
-import { fetchWithTimeout } from "../kit/fetch_timeout.ts";
+import { fetchWithTimeout } from "./fetch_timeout.ts";
 import { ReplyRouter } from "./router.ts";
 import { mediaType } from "../protocol/headers.ts";
 import {

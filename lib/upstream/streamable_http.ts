@@ -15,7 +15,7 @@ import { LAST_EVENT_ID_HEADER, mediaType, PROTOCOL_VERSION_HEADER, SESSION_ID_HE
 import { type BackoffOptions, resolveBackoff, type ResolvedBackoff } from "../kit/backoff.ts";
 import { type Reconnection, resumableMessages } from "./sse_messages.ts";
 import { isSessionLost } from "./session_lost.ts";
-import { fetchWithTimeout } from "../kit/fetch_timeout.ts";
+import { fetchWithTimeout } from "./fetch_timeout.ts";
 import {
   type SendContext,
   streamOf,

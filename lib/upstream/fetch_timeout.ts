@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UpstreamUnavailableError } from "../upstream/types.ts";
+import { UpstreamUnavailableError } from "./types.ts";
 
 /** Options of {@linkcode fetchWithTimeout}. */
 export interface FetchTimeoutOptions {
