@@ -158,11 +158,11 @@ export function sessionStoreSuite(name: string, make: () => SessionStore): void 
       assert.equal((await store.get("a"))!.lastSeenAt, 1);
     });
 
-    test("touch updates lastSeenAt and ignores unknown ids", async () => {
+    test("touch updates lastSeenAt, and says false for unknown ids", async () => {
       const store = make();
       await store.set(record("a", 1));
-      await store.touch("a", 50);
-      await store.touch("zzz", 50);
+      assert.equal(await store.touch("a", 50), true);
+      assert.equal(await store.touch("zzz", 50), false);
       assert.equal((await store.get("a"))!.lastSeenAt, 50);
       assert.equal(await store.size(), 1);
     });

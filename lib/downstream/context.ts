@@ -65,12 +65,20 @@ export function observer(
  * The live session a request names.
  *
  * @throws {HttpError} `session_required` (400, T-SESS-05) without the header; `session_not_found`
- * (404, T-SESS-06) for an unknown, expired or deleted id.
+ * (404, T-SESS-06) for an unknown, expired or deleted id; `bad_gateway` (502) when a session another
+ * instance created cannot be re-initialized upstream here.
  */
 export async function sessionFor(ctx: EndpointContext, request: Request): Promise<LiveSession> {
   const id = request.headers.get(SESSION_ID_HEADER);
   if (id === null) throw new HttpError("session_required", "Bad Request: Mcp-Session-Id header is required");
-  const session = await ctx.registry.get(id);
+  let session;
+  try {
+    session = await ctx.registry.get(id, upstreamHeaders(request));
+  } catch (error) {
+    // The session exists (another instance created it) but its upstream could not be initialized here.
+    ctx.report(error);
+    throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");
+  }
   if (!session) throw new HttpError("session_not_found", "Session not found");
   return session;
 }

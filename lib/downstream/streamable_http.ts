@@ -7,9 +7,11 @@
  */
 import { SESSION_ID_HEADER } from "../protocol/headers.ts";
 import type { Envelope } from "../protocol/envelope.ts";
-import type { Upstream } from "../upstream/types.ts";
+import type { Upstream, UpstreamConnection } from "../upstream/types.ts";
+import { replayInitialize } from "../upstream/replay_initialize.ts";
+import type { JsonRpcNotification } from "../jsonrpc/types.ts";
 import { type EventStore, InMemoryEventStore } from "../stores/event_store.ts";
-import { InMemorySessionStore, type SessionStore } from "../stores/session_store.ts";
+import { InMemorySessionStore, type SessionRecord, type SessionStore } from "../stores/session_store.ts";
 import { KeepAlive } from "../session/channel.ts";
 import { HttpError, toErrorResponse } from "./errors.ts";
 import { SessionRegistry } from "../session/registry.ts";
@@ -71,6 +73,36 @@ export interface StreamableHttpEndpoint {
 
 const ALLOW = "GET, POST, DELETE";
 
+/** The `notifications/initialized` replayed after the recorded `initialize` of a revived session. */
+const INITIALIZED: JsonRpcNotification = { jsonrpc: "2.0", method: "notifications/initialized" };
+
+/**
+ * An initialized upstream connection for a session another instance created (SessionStore read-through):
+ * the recorded `initialize` is replayed under a proxy-owned id (its result never reaches the client,
+ * T-SESS-07), then `notifications/initialized` — the session was past its handshake when it was continued.
+ *
+ * @throws {UpstreamUnavailableError} When the upstream refuses or does not answer in time (15 s).
+ */
+async function reviveUpstream(
+  upstream: Upstream,
+  record: SessionRecord,
+  headers: Headers | undefined,
+): Promise<UpstreamConnection> {
+  const connection = upstream.connect();
+  try {
+    await replayInitialize(connection, {
+      initialize: record.initialize,
+      initialized: INITIALIZED,
+      ...(headers ? { headers } : {}),
+      timeoutMs: 15_000,
+    });
+  } catch (error) {
+    await connection.close().catch(() => {});
+    throw error;
+  }
+  return connection;
+}
+
 /**
  * Creates a Streamable HTTP endpoint in front of `upstream`.
  *
@@ -95,6 +127,7 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     store: options.sessionStore ?? new InMemorySessionStore(),
     events,
     idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
+    revive: (record, headers) => reviveUpstream(options.upstream, record, headers),
   });
   const report = options.onError ?? (() => {});
   const ctx: EndpointContext = {

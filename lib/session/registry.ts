@@ -21,7 +21,7 @@ export function mintSessionId(): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** One live session, held in memory by this instance of the endpoint. */
+/** One live session, held in memory by this instance of the endpoint (its record is in the store too). */
 export class LiveSession {
   readonly record: SessionRecord;
   readonly upstream: UpstreamConnection;
@@ -46,8 +46,18 @@ export class LiveSession {
 
 /** Options of {@linkcode SessionRegistry}. */
 export interface SessionRegistryOptions {
+  /** The session records; shared between instances, it lets any instance serve any session. */
   store: SessionStore;
+  /** The events of every stream (dropped when a session ends). */
   events: EventStore;
+  /**
+   * Opens an initialized upstream connection for a session this instance does not hold but found in the
+   * store (another instance created it): replays the recorded `initialize` (T-SESS-07). `headers` are the
+   * end-to-end headers of the request that named the session. Without it, such a session is unknown (404).
+   *
+   * @throws {Error} When the upstream cannot be initialized; the request then fails with that error.
+   */
+  revive?: (record: SessionRecord, headers: Headers | undefined) => Promise<UpstreamConnection>;
   /** Idle time after which a session expires and its id gets 404, in ms. 0 disables. */
   idleTimeoutMs: number;
   /** Called after a session ended (DELETE, expiry, shutdown, upstream gone). */
@@ -58,6 +68,8 @@ export interface SessionRegistryOptions {
 export class SessionRegistry {
   #options: SessionRegistryOptions;
   #live = new Map<string, LiveSession>();
+  /** Sessions being revived from the store, so that concurrent requests revive each one once. */
+  #reviving = new Map<string, Promise<LiveSession | undefined>>();
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: SessionRegistryOptions) {
@@ -77,6 +89,10 @@ export class SessionRegistry {
   /** Registers a new session. */
   async add(session: LiveSession): Promise<void> {
     await this.#options.store.set(session.record);
+    this.#track(session);
+  }
+
+  #track(session: LiveSession): void {
     this.#live.set(session.record.id, session);
     void session.upstream.ended.then(() => {
       if (!session.closed) void this.close(session, "upstream-ended");
@@ -89,9 +105,17 @@ export class SessionRegistry {
     if (!session.closed) await this.#options.store.set(session.record);
   }
 
-  /** The live session with this id, touched; `undefined` when unknown, expired or ended (→ 404). */
-  async get(id: string): Promise<LiveSession | undefined> {
-    const session = this.#live.get(id);
+  /**
+   * The session with this id, touched: held here, or revived from the store when another instance created
+   * it (read-through). `undefined` when unknown, expired or ended (→ 404, T-SESS-06); a session another
+   * instance deleted is closed here too.
+   *
+   * @param id The session id the client sent.
+   * @param headers End-to-end headers of the request, for the upstream initialize of a revived session.
+   * @throws {Error} When a session found in the store cannot be re-initialized upstream.
+   */
+  async get(id: string, headers?: Headers): Promise<LiveSession | undefined> {
+    const session = this.#live.get(id) ?? await this.#revive(id, headers);
     if (!session || session.closed) return undefined;
     const now = Date.now();
     const idle = this.#options.idleTimeoutMs;
@@ -100,8 +124,33 @@ export class SessionRegistry {
       return undefined;
     }
     session.record.lastSeenAt = now;
-    await this.#options.store.touch(id, now);
+    if (!(await this.#options.store.touch(id, now))) {
+      // Another instance ended it (DELETE or expiry): the store is the authority.
+      await this.close(session, "deleted");
+      return undefined;
+    }
     return session;
+  }
+
+  #revive(id: string, headers: Headers | undefined): Promise<LiveSession | undefined> {
+    const revive = this.#options.revive;
+    if (!revive) return Promise.resolve(undefined);
+    let pending = this.#reviving.get(id);
+    if (!pending) {
+      pending = (async () => {
+        const record = await this.#options.store.get(id);
+        if (!record) return undefined;
+        const session = new LiveSession(record, await revive(record, headers));
+        if (this.#live.has(id)) {
+          await session.upstream.close().catch(() => {});
+          return this.#live.get(id);
+        }
+        this.#track(session);
+        return session;
+      })().finally(() => this.#reviving.delete(id));
+      this.#reviving.set(id, pending);
+    }
+    return pending;
   }
 
   /** Ends a session: channels end, the upstream session is closed, stored events are dropped. */

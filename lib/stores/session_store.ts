@@ -1,6 +1,7 @@
 /**
  * The SessionStore port: the serializable record of each downstream session, so that sessions can expire
- * and (with a shared implementation) outlive any single instance of the proxy.
+ * and (with a shared implementation) outlive any single instance of the proxy: the registry reads a session
+ * it does not hold from the store and re-initializes the upstream for it (read-through).
  *
  * @module
  */
@@ -27,8 +28,8 @@ export interface SessionStore {
   get(id: string): Promise<SessionRecord | undefined>;
   /** Stores (a copy of) a record, replacing any record with the same id. */
   set(record: SessionRecord): Promise<void>;
-  /** Updates `lastSeenAt`; does nothing for an unknown id. */
-  touch(id: string, now: number): Promise<void>;
+  /** Updates `lastSeenAt`; `false` (and nothing done) for an unknown id: deleted or expired elsewhere. */
+  touch(id: string, now: number): Promise<boolean>;
   /** Forgets session `id`; does nothing for an unknown id. */
   delete(id: string): Promise<void>;
   /** Removes and returns the ids of sessions idle since before `cutoff` (ms since the epoch). */
@@ -58,10 +59,10 @@ export class InMemorySessionStore implements SessionStore {
     this.#records.set(record.id, { ...record });
     return Promise.resolve();
   }
-  touch(id: string, now: number): Promise<void> {
+  touch(id: string, now: number): Promise<boolean> {
     const record = this.#records.get(id);
     if (record) record.lastSeenAt = now;
-    return Promise.resolve();
+    return Promise.resolve(record !== undefined);
   }
   delete(id: string): Promise<void> {
     this.#records.delete(id);
