@@ -55,7 +55,11 @@ export type JsonRpcResponse = JsonRpcSuccess | JsonRpcError;
 /** Any single JSON-RPC message. */
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
-/** The standard JSON-RPC 2.0 error codes, plus the ones MCP reserves. */
+/**
+ * Named JSON-RPC error codes: JSON-RPC 2.0's own, mcpwire's (inside the implementation-defined range
+ * −32000…−32019, never one MCP gives a meaning: −32002 is MCP's "resource not found"), and the ones
+ * 2026-07-28 reserves (−32020…−32099). Code and docs use these names, never bare numbers.
+ */
 export const ErrorCode = {
   /** Invalid JSON was received. */
   ParseError: -32700,
@@ -71,8 +75,10 @@ export const ErrorCode = {
   ServerError: -32000,
   /** Implementation-defined: the session is unknown or ended (used with HTTP 404). */
   SessionNotFound: -32001,
-  /** Implementation-defined: the request timed out. */
-  RequestTimeout: -32002,
+  /** MCP: the resource does not exist (`resources/read`); named so that mcpwire never reuses it. */
+  ResourceNotFound: -32002,
+  /** Implementation-defined: the request timed out (no message on its stream for the request timeout). */
+  RequestTimeout: -32004,
   /** Implementation-defined: the upstream failed (used with HTTP 502/504). */
   UpstreamError: -32003,
   /** 2026-07-28: a header and the body disagree. */

@@ -5,7 +5,7 @@ import { streamableHttpUpstream } from "./streamable_http.ts";
 import { type StdioChild, stdioUpstream } from "./stdio.ts";
 import { collect, createFixture, type FixtureOptions, init } from "../../testing/upstream_fixture.ts";
 import type { Upstream, UpstreamConnection, UpstreamReply } from "./types.ts";
-import type { JsonRpcMessage } from "../jsonrpc/types.ts";
+import { ErrorCode, type JsonRpcMessage } from "../jsonrpc/types.ts";
 import { splitLines } from "../kit/lines.ts";
 import { isSessionLost } from "./session_lost.ts";
 
@@ -135,7 +135,7 @@ describe("resilientUpstream over Streamable HTTP", () => {
     await conn.ended;
   });
 
-  test("a request timeout answers -32002 and sends notifications/cancelled upstream; progress resets the clock", async () => {
+  test("a request timeout answers -32004 and sends notifications/cancelled upstream; progress resets the clock", async () => {
     const { fixture, events, conn } = httpSetup({ stepMs: 80 }, { requestTimeoutMs: 200 });
     await handshake(conn);
     const started = Date.now();
@@ -144,7 +144,7 @@ describe("resilientUpstream over Streamable HTTP", () => {
     );
     const elapsed = Date.now() - started;
     assert.equal(hung.length, 1);
-    assert.equal((hung[0] as { error: { code: number } }).error.code, -32002);
+    assert.equal((hung[0] as { error: { code: number } }).error.code, ErrorCode.RequestTimeout);
     assert.ok(elapsed >= 190 && elapsed < 2_000, `timed out after ${elapsed} ms`);
     await new Promise((r) => setTimeout(r, 20));
     const cancelled = fixture.seen.find((s) =>

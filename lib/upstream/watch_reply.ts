@@ -28,7 +28,7 @@ export interface WatchReplyOptions {
  * Wraps a reply stream as described in the module doc.
  *
  * @returns A stream that carries the upstream's messages and, for every request left without a response when
- * the upstream stream ends, fails or times out, a JSON-RPC error (`-32003` upstream error, `-32002` timeout).
+ * the upstream stream ends, fails or times out, a JSON-RPC error (`-32003` upstream error, `-32004` timeout).
  * @example
  * ```ts ignore
  * const watched = watchReply(reply.messages, { pending: [1], timeoutMs: 30_000, cancel: (n) => send(n) });
