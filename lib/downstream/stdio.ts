@@ -11,6 +11,8 @@ import { ErrorCode, errorResponse, isNotification, isRequest } from "../jsonrpc/
 import { parseBody } from "../jsonrpc/parse.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { splitLines } from "../kit/lines.ts";
+import { errorForHttpFailure } from "../kit/http_failure.ts";
+import { withDeadline } from "../kit/deadline.ts";
 import type { Upstream, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 
 /** Options of {@linkcode serveStdio}. */
@@ -126,7 +128,7 @@ export function serveStdio(options: StdioFaceOptions): StdioFace {
       return;
     }
     if (reply.type === "http") {
-      if (isRequest(message)) await write(await _httpError(message.id, reply.response));
+      if (isRequest(message)) await write(await errorForHttpFailure(message.id, reply.response));
       else await reply.response.body?.cancel().catch(() => {});
       return;
     }
@@ -170,12 +172,7 @@ export function serveStdio(options: StdioFaceOptions): StdioFace {
     await gate.catch(() => {});
     if (why === "input-closed" && inflight.size > 0) {
       // A client that wrote its requests and closed its end still gets the answers in flight.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.all(inflight),
-        new Promise((resolve) => (timer = setTimeout(resolve, options.drainMs ?? 5_000))),
-      ]);
-      clearTimeout(timer);
+      await withDeadline(Promise.all(inflight).then(() => {}), options.drainMs ?? 5_000, { onTimeout: () => {} });
     }
     abort.abort();
     await connection.close().catch(report);
@@ -191,30 +188,4 @@ export function serveStdio(options: StdioFaceOptions): StdioFace {
       await done;
     },
   };
-}
-
-/**
- * The JSON-RPC error for a request the upstream refused at the HTTP level: the upstream's own JSON-RPC error
- * when its body is one, otherwise `-32003` naming the status. `data` carries the status and any
- * `WWW-Authenticate` challenge (users.md item 11: a stdio client cannot see headers).
- */
-async function _httpError(id: JsonRpcId, response: Response): Promise<JsonRpcError> {
-  const challenge = response.headers.get("www-authenticate");
-  const data = { status: response.status, ...(challenge !== null ? { wwwAuthenticate: challenge } : {}) };
-  let text = "";
-  try {
-    text = (await response.text()).slice(0, 4096);
-  } catch {
-    // No body.
-  }
-  try {
-    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof body.error?.code === "number" && typeof body.error.message === "string") {
-      return errorResponse(id, body.error.code, body.error.message, data);
-    }
-  } catch {
-    // Not JSON.
-  }
-  const detail = text.trim() === "" ? "" : `: ${text.trim().slice(0, 200)}`;
-  return errorResponse(id, ErrorCode.UpstreamError, `The upstream answered HTTP ${response.status}${detail}`, data);
 }

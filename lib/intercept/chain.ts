@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { sleep } from "../kit/deadline.ts";
 import { ErrorCode, errorResponse, isNotification, isRequest, isResponse } from "../jsonrpc/types.ts";
 import type { JsonRpcErrorObject, JsonRpcMessage } from "../jsonrpc/types.ts";
 import type { ChainOutcome, Injection, InterceptAction, Intercepted, Interceptor } from "./types.ts";
@@ -85,7 +86,7 @@ export function createInterceptorChain(
             if (action.message) message = action.message;
             break;
           case "delay":
-            if (action.ms > 0) await new Promise((resolve) => setTimeout(resolve, action.ms));
+            if (action.ms > 0) await sleep(action.ms);
             break;
           case "respond":
             if (isRequest(message)) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { sleep } from "../kit/deadline.ts";
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import type { Direction } from "../protocol/envelope.ts";
 import { removePath, setPath } from "./json_path.ts";
@@ -112,7 +113,7 @@ function _evaluate(
   if (!outcome && (message !== envelope.message || inject)) outcome = { action: "continue", message };
   if (outcome && inject) outcome.inject = inject;
   if (delayMs <= 0) return outcome;
-  return new Promise((resolve) => setTimeout(() => resolve(outcome), delayMs));
+  return sleep(delayMs).then(() => outcome);
 }
 
 /** Sliding-window count per (rule, session, method); `true` when this message is over the limit. */

@@ -45,25 +45,3 @@ export function backoffDelay(attempt: number, options: ResolvedBackoff, random: 
   const base = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.max(0, attempt));
   return Math.round(base / 2 + random() * (base / 2));
 }
-
-/**
- * Waits `ms` milliseconds; resolves early (without error) when `signal` aborts.
- *
- * @example
- * ```ts
- * import { sleep } from "./backoff.ts";
- * await sleep(1);
- * ```
- */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}

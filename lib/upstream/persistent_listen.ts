@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { sleep } from "../kit/backoff.ts";
+import { sleep } from "../kit/deadline.ts";
 import { type UpstreamMessage, UpstreamSessionLostError } from "./types.ts";
 
 /** What {@linkcode persistentListen} needs from the connection that owns it. */

@@ -18,7 +18,8 @@
  */
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { isNotification, isRequest } from "../jsonrpc/types.ts";
-import { backoffDelay, type BackoffOptions, resolveBackoff, type ResolvedBackoff, sleep } from "../kit/backoff.ts";
+import { backoffDelay, type BackoffOptions, resolveBackoff, type ResolvedBackoff } from "../kit/backoff.ts";
+import { sleep } from "../kit/deadline.ts";
 import { isSessionLost } from "./session_lost.ts";
 import { replayInitialize } from "./replay_initialize.ts";
 import { watchReply } from "./watch_reply.ts";

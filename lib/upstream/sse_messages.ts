@@ -10,7 +10,8 @@
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { parseValue } from "../jsonrpc/parse.ts";
 import { decodeSse, type SseItem } from "../sse/decode.ts";
-import { backoffDelay, type ResolvedBackoff, sleep } from "../kit/backoff.ts";
+import { backoffDelay, type ResolvedBackoff } from "../kit/backoff.ts";
+import { sleep } from "../kit/deadline.ts";
 import { type UpstreamMessage, UpstreamSessionLostError, UpstreamUnavailableError } from "./types.ts";
 
 /** Where a logical upstream stream stands: the resumption cursor and the server's `retry`. */
