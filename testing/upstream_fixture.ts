@@ -1,15 +1,20 @@
 /**
  * An in-process Streamable HTTP MCP server for connector tests, with every fault as a knob: SSE streams cut
  * after N events, `retry` + close after the priming event (2025-11-25 polling), forgotten sessions (404 or
- * the SDK-style 400), no GET stream, legacy-only endpoints. It is a Web-standard handler; `fetch` calls it
- * directly (no sockets).
+ * the SDK-style 400), no GET stream, a stateless server (no session id, GET answered 404), legacy-only
+ * endpoints. It is a Web-standard handler; `fetch` calls it directly (no sockets).
+ *
+ * @module
  */
 import type { JsonRpcMessage, JsonRpcRequest } from "../lib/jsonrpc/types.ts";
 import { encodeEvent } from "../lib/sse/encode.ts";
 
 /** Fault knobs. */
 export interface FixtureOptions {
-  /** Cut the first connection of every `slow` tool stream after this many events (priming included). */
+  /**
+   * Cut the first connection of every `slow` tool stream after this many events (priming included). A call
+   * can set its own with the tool argument `cutAfterEvents`.
+   */
   cutAfterEvents?: number;
   /** How to cut: close the body cleanly, or error it (a network break). @default "error" */
   cutMode?: "close" | "error";
@@ -27,6 +32,12 @@ export interface FixtureOptions {
   initializeStatus?: number;
   /** Answer requests with JSON instead of SSE. */
   json?: boolean;
+  /**
+   * A stateless server, as the SDK's `sessionIdGenerator: undefined` behind an app that routes only POST (the
+   * official conformance suite's `tools_call` server): no `Mcp-Session-Id` is minted (T-SESS-01), any or no
+   * session id is accepted, and GET and DELETE get an HTML-ish 404 ("Cannot GET /mcp"), never an SSE stream.
+   */
+  stateless?: boolean;
 }
 
 interface StoredEvent {
@@ -36,6 +47,8 @@ interface StoredEvent {
 
 class FixtureStream {
   events: StoredEvent[] = [];
+  /** This stream's own cut (the `cutAfterEvents` tool argument); else the fixture's. */
+  cutAfter: number | undefined;
   done = false;
   listeners = new Set<() => void>();
   connections = 0;
@@ -64,7 +77,15 @@ export interface Seen {
   body?: JsonRpcMessage;
 }
 
-/** Creates the fixture. */
+/**
+ * Creates the fixture.
+ *
+ * @example
+ * ```ts ignore
+ * const fixture = createFixture({ stateless: true });
+ * const upstream = streamableHttpUpstream({ url: "http://upstream.test/mcp", fetch: fixture.fetch });
+ * ```
+ */
 export function createFixture(options: FixtureOptions = {}) {
   const sessions = new Map<string, Session>();
   const seen: Seen[] = [];
@@ -85,7 +106,8 @@ export function createFixture(options: FixtureOptions = {}) {
               enc.encode(encodeEvent({ id: e.id, ...(e.data === "" ? {} : { event: "message" }), data: e.data })),
             );
             written++;
-            if (first && options.cutAfterEvents !== undefined && written >= options.cutAfterEvents && !stream.done) {
+            const cutAfter = stream.cutAfter ?? options.cutAfterEvents;
+            if (first && cutAfter !== undefined && written >= cutAfter && !stream.done) {
               stream.listeners.delete(listener!);
               if ((options.cutMode ?? "error") === "error") controller.error(new Error("connection reset"));
               else controller.close();
@@ -112,8 +134,12 @@ export function createFixture(options: FixtureOptions = {}) {
         if (listener) stream.listeners.delete(listener);
       },
     });
-    return new Response(body, { headers: { "content-type": "text/event-stream", "mcp-session-id": session.id } });
+    return new Response(body, { headers: { "content-type": "text/event-stream", ...sessionHeader(session) } });
   };
+
+  /** The session header of a response: none from a stateless server (T-SESS-01). */
+  const sessionHeader = (session: Session): Record<string, string> =>
+    options.stateless ? {} : { "mcp-session-id": session.id };
 
   const eventId = (session: Session, streamId: string) => `${streamId}:${++session.nextEvent}`;
 
@@ -126,11 +152,12 @@ export function createFixture(options: FixtureOptions = {}) {
     const push = (m: unknown) => stream.push(JSON.stringify(m), eventId(session, streamId));
     const params = (request.params ?? {}) as {
       name?: string;
-      arguments?: { steps?: number };
+      arguments?: { steps?: number; cutAfterEvents?: number };
       _meta?: { progressToken?: unknown };
     };
     if (request.method === "tools/call" && params.name === "slow") {
       const steps = params.arguments?.steps ?? 5;
+      stream.cutAfter = params.arguments?.cutAfterEvents;
       void (async () => {
         for (let i = 1; i <= steps; i++) {
           await new Promise((r) => setTimeout(r, options.stepMs ?? 20));
@@ -153,7 +180,7 @@ export function createFixture(options: FixtureOptions = {}) {
     }
     if (options.json) {
       return new Response(stream.events[1]?.data ?? "{}", {
-        headers: { "content-type": "application/json", "mcp-session-id": session.id },
+        headers: { "content-type": "application/json", ...sessionHeader(session) },
       });
     }
     return sse(stream, 0, session, true);
@@ -177,14 +204,36 @@ export function createFixture(options: FixtureOptions = {}) {
       },
     );
 
+  /** The one implicit session of a stateless server: it holds the streams, nothing else. */
+  const statelessSession = (): Session => {
+    let session = sessions.get("stateless");
+    if (!session) {
+      session = {
+        id: "stateless",
+        protocolVersion: "",
+        streams: new Map(),
+        standalone: new FixtureStream(),
+        nextEvent: 0,
+      };
+      sessions.set(session.id, session);
+    }
+    return session;
+  };
+
   async function handler(request: Request): Promise<Response> {
-    const sid = request.headers.get("mcp-session-id");
+    const sid = options.stateless ? "stateless" : request.headers.get("mcp-session-id");
+    if (options.stateless && request.method !== "POST") {
+      seen.push({ method: request.method, headers: request.headers });
+      // Express without a route for the method: 404 with an HTML body, the same with or without a session id.
+      return new Response(`Cannot ${request.method} /mcp`, { status: 404, headers: { "content-type": "text/html" } });
+    }
     if (request.method === "POST") {
       const body = JSON.parse(await request.text()) as JsonRpcMessage;
       seen.push({ method: "POST", headers: request.headers, body });
       if ("method" in body && body.method === "initialize" && "id" in body) {
         if (options.initializeStatus) return new Response("no", { status: options.initializeStatus });
-        const id = `session-${++sessionCounter}`;
+        if (options.stateless) statelessSession();
+        const id = options.stateless ? "stateless" : `session-${++sessionCounter}`;
         const requested = (body.params as { protocolVersion?: string }).protocolVersion ?? "2025-06-18";
         const session: Session = {
           id,
@@ -193,7 +242,7 @@ export function createFixture(options: FixtureOptions = {}) {
           standalone: new FixtureStream(),
           nextEvent: 0,
         };
-        sessions.set(id, session);
+        if (!options.stateless) sessions.set(id, session);
         return new Response(
           JSON.stringify({
             jsonrpc: "2.0",
@@ -201,11 +250,11 @@ export function createFixture(options: FixtureOptions = {}) {
             result: { protocolVersion: requested, capabilities: {}, serverInfo: { name: "fixture", version: "1" } },
           }),
           {
-            headers: { "content-type": "application/json", "mcp-session-id": id },
+            headers: { "content-type": "application/json", ...sessionHeader(session) },
           },
         );
       }
-      const session = sid === null ? undefined : sessions.get(sid);
+      const session = options.stateless ? statelessSession() : sid === null ? undefined : sessions.get(sid);
       if (!session) return lost();
       if (!("id" in body) || !("method" in body)) return new Response(null, { status: 202 });
       return answer(session, body as JsonRpcRequest);

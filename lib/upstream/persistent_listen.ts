@@ -1,12 +1,14 @@
 /**
  * The standalone stream of a recovering connection: when the inner stream ends together with its upstream
  * connection (child exit, lost session, unreachable upstream), wait for the recovery and listen again on the
- * new connection, so the client's GET stream never notices (design.md "Self-healing").
+ * new connection, so the client's GET stream never notices (design.md "Self-healing"). When a recovery
+ * replaces the connection while its stream is still open (the recovery was started by a request), it moves to
+ * the new connection at once: the old connection stays open only for the replies still in flight on it.
  *
  * @module
  */
 import { sleep } from "../kit/deadline.ts";
-import { type UpstreamMessage, UpstreamSessionLostError } from "./types.ts";
+import { type UpstreamHttpAnswer, type UpstreamMessage, UpstreamSessionLostError } from "./types.ts";
 
 /** What {@linkcode persistentListen} needs from the connection that owns it. */
 export interface ListenSource {
@@ -20,8 +22,10 @@ export interface ListenSource {
   recover(generation: number, reason: string): Promise<void>;
   /** Resolves once a recovery in progress (if any) is over. */
   settled(): Promise<void> | undefined;
+  /** Resolves when the generation has grown past `generation` (at once if it already has). */
+  changed(generation: number): Promise<void>;
   /** Opens the standalone stream on the current inner connection. */
-  listen(): Promise<ReadableStream<UpstreamMessage> | null | { type: "http"; response: Response }>;
+  listen(): Promise<ReadableStream<UpstreamMessage> | null | UpstreamHttpAnswer>;
 }
 
 /**
@@ -38,9 +42,24 @@ export function persistentListen(
   first: ReadableStream<UpstreamMessage>,
   source: ListenSource,
 ): ReadableStream<UpstreamMessage> {
-  let reader = first.getReader();
-  let generation = source.generation();
+  let reader!: ReadableStreamDefaultReader<UpstreamMessage>;
+  let generation = 0;
+  /** Set when a recovery replaced the connection under the current reader (which was cancelled for it). */
+  let moved = false;
   let cancelled = false;
+  const follow = (stream: ReadableStream<UpstreamMessage>) => {
+    const mine = stream.getReader();
+    reader = mine;
+    generation = source.generation();
+    moved = false;
+    // One watcher per connection (not per read): when a recovery replaces it, let go of its stream at once.
+    void source.changed(generation).then(() => {
+      if (cancelled || reader !== mine) return;
+      moved = true;
+      void mine.cancel().catch(() => {});
+    });
+  };
+  follow(first);
   return new ReadableStream<UpstreamMessage>({
     pull: async (controller) => {
       while (!cancelled) {
@@ -56,7 +75,9 @@ export function persistentListen(
           controller.enqueue(result.value);
           return;
         }
-        if (failure instanceof UpstreamSessionLostError && source.canRecover()) {
+        if (moved) {
+          // Replaced by a recovery while the stream was open: straight to the new connection.
+        } else if (failure instanceof UpstreamSessionLostError && source.canRecover()) {
           // Only a lost session is worth a re-initialization here; a GET stream that merely cannot be
           // re-established ends (the client may open another), and the next request finds out the rest.
           await source.recover(generation, failure.message).catch(() => {});
@@ -81,8 +102,7 @@ export function persistentListen(
           controller.close();
           return;
         }
-        reader = next.getReader();
-        generation = source.generation();
+        follow(next);
       }
     },
     cancel: async (reason) => {

@@ -3,10 +3,15 @@
  * the client notices nothing but a delay (design.md "Self-healing", users.md items 2, 6, 15).
  *
  * - It records the client's `initialize` and `notifications/initialized`.
- * - When the upstream forgot the session (HTTP 404, T-SESS-06/07; or 400 "no valid session", see
- *   `session_lost.ts`), when it cannot be reached, or when a stdio child exits, it opens a fresh inner
- *   connection, replays the recorded `initialize` under a proxy-owned id (its InitializeResult never reaches
- *   the client) and `notifications/initialized`, and retries the failed request once.
+ * - When the upstream forgot the session (HTTP 404 to a request that carried the session id, T-SESS-06/07;
+ *   or 400 "no valid session", see `session_lost.ts`; a stateless upstream's 404 never counts), when it cannot
+ *   be reached, or when a stdio child exits, it opens a fresh inner connection, replays the recorded
+ *   `initialize` under a proxy-owned id (its InitializeResult never reaches the client) and
+ *   `notifications/initialized`, and retries the failed request once (it was refused, so it never ran).
+ * - A recovery never cuts the replies in flight: the old inner connection is retired, not closed, until every
+ *   reply on it is over, so whatever the upstream still answers there is delivered; a reply whose stream was
+ *   lost with the session gets its own JSON-RPC error naming the session (it may have run, so it is not
+ *   retried).
  * - Requests in flight on a dead upstream get a JSON-RPC error; with a request timeout, silent requests get
  *   one too and the upstream gets `notifications/cancelled` (see `watch_reply.ts`).
  * - The standalone stream survives recoveries: it is re-opened on the new inner connection.
@@ -28,6 +33,8 @@ import {
   type SendContext,
   type Upstream,
   type UpstreamConnection,
+  type UpstreamHttpAnswer,
+  type UpstreamMessage,
   type UpstreamReply,
   UpstreamUnavailableError,
 } from "./types.ts";
@@ -99,6 +106,12 @@ class _ResilientConnection implements UpstreamConnection {
   #inner: UpstreamConnection;
   #generation = 0;
   #retired = new WeakSet<UpstreamConnection>();
+  /** Replies still streaming, per inner connection (a retired connection is closed when its count is 0). */
+  #inflight = new Map<UpstreamConnection, number>();
+  /** Retired connections that still carry replies; closed when those are over, or with this connection. */
+  #draining = new Set<UpstreamConnection>();
+  /** Resolved (and replaced) whenever the generation grows: the standalone stream moves on at once. */
+  #nextGeneration = Promise.withResolvers<void>();
   #init: JsonRpcRequest | undefined;
   /** The headers of the client's latest request (its `Authorization` may have been refreshed since initialize). */
   #initHeaders: Headers | undefined;
@@ -146,7 +159,7 @@ class _ResilientConnection implements UpstreamConnection {
     if (messages.length === 1 && first && isRequest(first) && first.method === "initialize") {
       this.#init = first;
       this.#initHeaders = context?.headers ? new Headers(context.headers) : undefined;
-      return this.#watch(await this.#inner.send(messages, context), messages, context);
+      return await this.#sendOn(this.#inner, messages, context);
     }
     for (const m of messages) {
       if (isNotification(m) && m.method === "notifications/initialized") this.#initialized = m;
@@ -157,45 +170,90 @@ class _ResilientConnection implements UpstreamConnection {
     const generation = this.#generation;
     let reply: UpstreamReply;
     try {
-      reply = await this.#inner.send(messages, context);
+      reply = await this.#sendOn(this.#inner, messages, context);
     } catch (error) {
       if (!(error instanceof UpstreamUnavailableError) || !this.#canRecover()) throw error;
       await this.#recover(generation, error.message);
-      return this.#watch(await this.#inner.send(messages, context), messages, context);
+      return await this.#sendOn(this.#inner, messages, context);
     }
-    if (reply.type === "http" && this.#canRecover() && await isSessionLost(reply.response)) {
+    if (reply.type === "http" && this.#canRecover() && await _sessionLost(reply)) {
       const status = reply.response.status;
       await reply.response.body?.cancel().catch(() => {});
       await this.#recover(generation, `The upstream answered HTTP ${status} for the session`);
-      // Retried once: a second failure reaches the client as it is.
-      reply = await this.#inner.send(messages, context);
+      // Retried once (the refused request never ran): a second failure reaches the client as it is.
+      reply = await this.#sendOn(this.#inner, messages, context);
     }
-    return this.#watch(reply, messages, context);
+    return reply;
   }
 
-  #watch(reply: UpstreamReply, messages: JsonRpcMessage[], context: SendContext | undefined): UpstreamReply {
-    if (reply.type !== "messages") return reply;
+  /**
+   * Sends on one inner connection and watches the reply; the connection counts as busy until the reply is
+   * over, so a recovery meanwhile retires it without cutting that reply.
+   */
+  async #sendOn(inner: UpstreamConnection, messages: JsonRpcMessage[], context?: SendContext): Promise<UpstreamReply> {
     const generation = this.#generation;
-    const inner = this.#inner;
-    return {
-      ...reply,
-      messages: watchReply(reply.messages, {
-        pending: messages.filter(isRequest).map((r) => r.id),
-        timeoutMs: this.#options.requestTimeoutMs ?? 0,
-        cancel: async (notification) => {
-          const r = await inner.send([notification], context);
-          if (r.type === "http") await r.response.body?.cancel();
-          if (r.type === "messages") await r.messages.cancel();
-        },
-        onTimeout: (id) => this.#options.onEvent?.({ type: "request-timeout", id }),
-        onFailure: (error) => {
-          // The stream broke for good (the session is gone, or the upstream is down): recover for what follows.
-          if (error instanceof UpstreamUnavailableError && this.#canRecover()) {
-            void this.#recover(generation, error.message).catch(() => {});
-          }
-        },
-      }),
+    const release = this.#hold(inner);
+    let reply: UpstreamReply;
+    try {
+      reply = await inner.send(messages, context);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    if (reply.type !== "messages") {
+      release();
+      return reply;
+    }
+    const watched = watchReply(reply.messages, {
+      pending: messages.filter(isRequest).map((r) => r.id),
+      timeoutMs: this.#options.requestTimeoutMs ?? 0,
+      cancel: async (notification) => {
+        const r = await inner.send([notification], context);
+        if (r.type === "http") await r.response.body?.cancel();
+        if (r.type === "messages") await r.messages.cancel();
+      },
+      onTimeout: (id) => this.#options.onEvent?.({ type: "request-timeout", id }),
+      onFailure: (error) => {
+        // The stream broke for good (the session is gone, or the upstream is down): recover for what follows.
+        if (error instanceof UpstreamUnavailableError && this.#canRecover()) {
+          void this.#recover(generation, error.message).catch(() => {});
+        }
+      },
+    });
+    return { ...reply, messages: _onSettled(watched, release) };
+  }
+
+  /** Marks `inner` busy with one more reply; the returned function (idempotent) says that reply is over. */
+  #hold(inner: UpstreamConnection): () => void {
+    this.#inflight.set(inner, (this.#inflight.get(inner) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#inflight.get(inner) ?? 1) - 1;
+      if (left > 0) {
+        this.#inflight.set(inner, left);
+        return;
+      }
+      this.#inflight.delete(inner);
+      if (this.#draining.delete(inner)) void inner.close().catch(() => {});
     };
+  }
+
+  /**
+   * Retires `inner` (a recovery replaced it): closed at once when idle, otherwise once its last reply is over.
+   * Closing it earlier would cut replies the upstream may still deliver (its close ends every stream).
+   */
+  #retire(inner: UpstreamConnection): void {
+    this.#retired.add(inner);
+    if (this.#inflight.has(inner)) this.#draining.add(inner);
+    else void inner.close().catch(() => {});
+  }
+
+  /** Closes every retired connection still draining (at give-up and close: nothing more will be read). */
+  #closeDraining(): void {
+    for (const inner of this.#draining) void inner.close().catch(() => {});
+    this.#draining.clear();
   }
 
   async listen(context?: SendContext) {
@@ -211,7 +269,7 @@ class _ResilientConnection implements UpstreamConnection {
       await this.#recover(generation, error.message);
       first = await this.#inner.listen(context);
     }
-    if (first !== null && "type" in first && this.#canRecover() && await isSessionLost(first.response)) {
+    if (first !== null && "type" in first && this.#canRecover() && await _sessionLost(first)) {
       await first.response.body?.cancel().catch(() => {});
       await this.#recover(generation, `The upstream answered HTTP ${first.response.status} for the session`);
       first = await this.#inner.listen(context);
@@ -223,6 +281,7 @@ class _ResilientConnection implements UpstreamConnection {
       canRecover: () => this.#canRecover(),
       recover: (generation, reason) => this.#recover(generation, reason),
       settled: () => this.#recovering?.catch(() => {}),
+      changed: (generation) => generation === this.#generation ? this.#nextGeneration.promise : Promise.resolve(),
       listen: () => this.#inner.listen(context),
     });
   }
@@ -250,9 +309,9 @@ class _ResilientConnection implements UpstreamConnection {
       throw this.#giveUp(`The upstream failed ${max + 1} times within ${window} ms; giving up (last: ${reason})`);
     }
     this.#recoveries.push(now);
-    const old = this.#inner;
-    this.#retired.add(old);
-    void old.close().catch(() => {});
+    // The old connection is retired, not closed: replies still streaming on it are delivered (or fail on
+    // their own, each with its own error) rather than cut.
+    this.#retire(this.#inner);
     let last = reason;
     for (let attempt = 0; attempt < this.#backoff.maxAttempts; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt - 1, this.#backoff), this.#closed.signal);
@@ -278,6 +337,8 @@ class _ResilientConnection implements UpstreamConnection {
       }
       this.#inner = this.#adopt(inner);
       this.#generation++;
+      this.#nextGeneration.resolve();
+      this.#nextGeneration = Promise.withResolvers<void>();
       this.#options.onEvent?.({ type: "reinitialized", attempt });
       return;
     }
@@ -290,6 +351,7 @@ class _ResilientConnection implements UpstreamConnection {
       this.#options.onEvent?.({ type: "gave-up", reason });
       this.#retired.add(this.#inner);
       void this.#inner.close().catch(() => {});
+      this.#closeDraining();
       this.#endedResolve();
     }
     return new UpstreamUnavailableError(reason);
@@ -300,6 +362,42 @@ class _ResilientConnection implements UpstreamConnection {
     this.#closed.abort();
     this.#retired.add(this.#inner);
     this.#endedResolve();
+    this.#closeDraining();
     await this.#inner.close();
   }
+}
+
+/**
+ * Whether an HTTP answer means the session is gone: the connector's verdict when it gave one (it knows whether
+ * the request carried a session id, T-SESS-06/07), otherwise the response's own look (`isSessionLost`).
+ */
+async function _sessionLost(answer: UpstreamHttpAnswer): Promise<boolean> {
+  return answer.sessionLost ?? await isSessionLost(answer.response);
+}
+
+/** `stream`, calling `done` once when it ends, fails or is cancelled. */
+function _onSettled(stream: ReadableStream<UpstreamMessage>, done: () => void): ReadableStream<UpstreamMessage> {
+  const reader = stream.getReader();
+  return new ReadableStream<UpstreamMessage>({
+    pull: async (controller) => {
+      let result: ReadableStreamReadResult<UpstreamMessage>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        done();
+        controller.error(error);
+        return;
+      }
+      if (result.done) {
+        done();
+        controller.close();
+        return;
+      }
+      controller.enqueue(result.value);
+    },
+    cancel: async (reason) => {
+      done();
+      await reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
 }

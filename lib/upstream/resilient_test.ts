@@ -66,6 +66,36 @@ describe("resilientUpstream over Streamable HTTP", () => {
     });
   }
 
+  test("a recovery started by a request moves the open standalone stream to the new session at once, the reply in flight still arrives", async () => {
+    const { fixture, conn } = httpSetup();
+    await handshake(conn);
+    const listened = await conn.listen();
+    assert.ok(listened instanceof ReadableStream);
+    const reader = listened.getReader();
+    const next = reader.read(); // a client's GET is always waiting for the next message
+    // A call in flight keeps the old connection open (its reply must not be cut) after the recovery.
+    const slow = await conn.send([{
+      jsonrpc: "2.0",
+      id: 4,
+      method: "tools/call",
+      params: { name: "slow", arguments: { steps: 10 } },
+    }]);
+    fixture.forgetAll(); // the old GET stays connected, but its session is gone
+    await messagesOf(await conn.send([{ jsonrpc: "2.0", id: 5, method: "ping" }]));
+    // The new session's GET opens without waiting for the old one to end.
+    const deadline = Date.now() + 2_000;
+    while (!fixture.seen.some((s) => s.method === "GET" && s.headers.get("mcp-session-id") === "session-2")) {
+      assert.ok(Date.now() < deadline, "no GET on the new session");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    fixture.notify("session-2", { jsonrpc: "2.0", method: "notifications/message", params: { from: "new" } });
+    assert.deepEqual(((await next).value?.message as { params: unknown }).params, { from: "new" });
+    // …and the call that was in flight on the old session still gets its answer.
+    assert.ok("result" in (await messagesOf(slow)).at(-1)!);
+    await reader.cancel();
+    await conn.close();
+  });
+
   test("the replayed initialize carries the client's latest Authorization (a refreshed token)", async () => {
     const { fixture, conn } = httpSetup();
     const reply = await conn.send([init("c")], { headers: new Headers({ authorization: "Bearer old" }) });

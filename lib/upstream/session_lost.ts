@@ -9,7 +9,9 @@ const SESSION_WORDS = /session/i;
 
 /**
  * Whether `response` (the answer to a request that carried a session id) says the upstream forgot the
- * session. 404 is the spec's answer (T-SESS-06). A 400 whose body mentions the session counts too: the
+ * session. Ask only about such answers: a request without a session id (a stateless upstream, T-SESS-01)
+ * has no session to lose, and its 404 is about the URL or the method (the connectors decide that, see
+ * `UpstreamHttpAnswer.sessionLost`). 404 is the spec's answer (T-SESS-06). A 400 whose body mentions the session counts too: the
  * MCP TypeScript SDK's example servers (and server-everything) answer unknown session ids with 400
  * "No valid session ID provided" (typescript-sdk#389), and without this a restarted upstream of that kind
  * would wedge every session forever. A 404 whose JSON-RPC error is -32601 (method not found, the 2026-07-28

@@ -6,6 +6,10 @@
  * none, T-GET-01), DELETE on close (405 tolerated, T-SESS-08), and resumption of broken SSE streams with
  * `Last-Event-ID` (T-RES-02/04, see `sse_messages.ts`).
  *
+ * Stateless upstreams (no session id in the InitializeResult, T-SESS-01) are served as such: a 404 counts as a
+ * lost session only for a request that carried a session id (T-SESS-06/07), and a GET without one answered 404
+ * or 405 means "no standalone stream" (T-GET-01; an app that routes only POST answers 404), not an error.
+ *
  * @module
  */
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
@@ -21,6 +25,7 @@ import {
   streamOf,
   type Upstream,
   type UpstreamConnection,
+  type UpstreamHttpAnswer,
   type UpstreamMessage,
   type UpstreamReply,
 } from "./types.ts";
@@ -134,7 +139,7 @@ class StreamableHttpConnection implements UpstreamConnection {
       await response.body?.cancel();
       return { type: "accepted" };
     }
-    if (!response.ok) return { type: "http", response };
+    if (!response.ok) return await _refused(response, headers);
     const type = mediaType(response.headers.get("content-type"));
     const pending = new Set(messages.filter(isRequest).map((m) => m.id));
     const note = isInit ? (m: JsonRpcMessage) => this.#noteInitialize(m) : undefined;
@@ -198,12 +203,12 @@ class StreamableHttpConnection implements UpstreamConnection {
     if (response.ok && mediaType(response.headers.get("content-type")) === "text/event-stream" && response.body) {
       return { type: "stream", body: response.body };
     }
-    const lost = this.#sessionId !== undefined && await isSessionLost(response);
+    const carried = headers[SESSION_ID_HEADER];
+    const lost = carried !== undefined && await isSessionLost(response);
     await response.body?.cancel().catch(() => {});
-    if (lost) {
-      return { type: "lost", reason: `The upstream forgot session ${this.#sessionId} (HTTP ${response.status})` };
-    }
-    if (response.status === 405 || response.ok) return { type: "none" };
+    if (lost) return { type: "lost", reason: `The upstream forgot session ${carried} (HTTP ${response.status})` };
+    // T-GET-01: 405 (or a stateless server's 404) means there is no GET to resume on: the stream just ends.
+    if (_noGetStream(response, carried) || response.ok) return { type: "none" };
     return { type: "failed", reason: `The upstream answered the reconnection with HTTP ${response.status}` };
   }
 
@@ -211,12 +216,12 @@ class StreamableHttpConnection implements UpstreamConnection {
     if (this.#closed) return null;
     const headers = this.#headers(context, "text/event-stream");
     const response = await this.#request("GET", headers, context?.signal);
-    if (response.status === 405) {
-      // T-GET-01: 405 means "no GET stream", not an error.
-      await response.body?.cancel();
+    if (_noGetStream(response, headers[SESSION_ID_HEADER])) {
+      // T-GET-01: "no GET stream", not an error, and above all not a lost session (nothing was sent to lose).
+      await response.body?.cancel().catch(() => {});
       return null;
     }
-    if (!response.ok) return { type: "http" as const, response };
+    if (!response.ok) return await _refused(response, headers);
     if (mediaType(response.headers.get("content-type")) !== "text/event-stream" || !response.body) {
       await response.body?.cancel();
       return null;
@@ -246,6 +251,24 @@ class StreamableHttpConnection implements UpstreamConnection {
       // The upstream may already be gone; closing is best effort (T-SESS-08: 405 is tolerated as well).
     }
   }
+}
+
+/**
+ * A refused request as an {@linkcode UpstreamHttpAnswer}, with the verdict on the session: lost only when the
+ * request carried a session id and the answer says it is gone (T-SESS-06/07).
+ */
+async function _refused(response: Response, headers: Record<string, string>): Promise<UpstreamHttpAnswer> {
+  const sessionLost = headers[SESSION_ID_HEADER] !== undefined && await isSessionLost(response);
+  return { type: "http", response, sessionLost };
+}
+
+/**
+ * Whether the answer to a GET means "this upstream has no standalone stream": 405 always (T-GET-01), and 404
+ * when the GET carried no session id (a stateless server whose app routes only POST, like the official
+ * conformance suite's `tools_call` server; with a session id a 404 means the session is gone, T-SESS-06).
+ */
+function _noGetStream(response: Response, sessionId: string | undefined): boolean {
+  return response.status === 405 || (response.status === 404 && sessionId === undefined);
 }
 
 /** A 502 with a JSON-RPC error body: the upstream answered something a proxy cannot relay. */

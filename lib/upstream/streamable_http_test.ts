@@ -177,4 +177,59 @@ describe("streamableHttpUpstream", () => {
     await assert.rejects(conn.send([init()]), { name: "UpstreamUnavailableError", message: /within 100 ms/ });
     assert.ok(Date.now() - started < 1_000);
   });
+
+  test("a stateless upstream: no session id is sent, GET 404 means no standalone stream (T-SESS-01, T-GET-01)", async () => {
+    const { fixture, conn } = await connected({ stateless: true });
+    assert.equal(await conn.listen(), null);
+    const out = await callSlow(conn, 2);
+    assert.ok("result" in out.at(-1)!.message);
+    assert.ok(fixture.seen.every((s) => !s.headers.has("mcp-session-id")));
+    await conn.close();
+    assert.equal(fixture.seen.filter((s) => s.method === "DELETE").length, 0, "no session, nothing to DELETE");
+  });
+
+  test("a 404 is a lost session only when the request carried a session id (T-SESS-06/07)", async () => {
+    const gone = () =>
+      new Response(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "gone" } }), {
+        status: 404,
+      });
+    for (const stateless of [true, false]) {
+      const fixture = createFixture({ stateless });
+      const fetch_: typeof fetch = async (input, init_) => {
+        const request = new Request(input, init_);
+        const body = request.method === "POST" ? await request.clone().text() : "";
+        // After initialize, every ping and every GET gets a 404 with a session-ish body.
+        if (body.includes('"ping"') || request.method === "GET") return gone();
+        return fixture.handler(request);
+      };
+      const conn = streamableHttpUpstream({ url: URL_, fetch: fetch_ }).connect();
+      const reply = await conn.send([init()]);
+      if (reply.type === "messages") await collect(reply.messages);
+      const ping = await conn.send([{ jsonrpc: "2.0", id: 2, method: "ping" }]);
+      assert.equal(ping.type, "http");
+      if (ping.type === "http") {
+        assert.equal(ping.sessionLost, !stateless, `stateless ${stateless}`);
+        assert.equal(ping.response.status, 404, "relayed as it is");
+        await ping.response.body?.cancel();
+      }
+      const listened = await conn.listen();
+      if (stateless) assert.equal(listened, null);
+      else {
+        assert.ok(listened !== null && "type" in listened && listened.sessionLost === true);
+        await listened.response.body?.cancel();
+      }
+      await conn.close();
+    }
+  });
+
+  test("a broken stream of a stateless upstream is not resumed against its 404 GET: the reply ends at once", async () => {
+    const { fixture, conn, reconnects } = await connected({ stateless: true, cutAfterEvents: 2 });
+    const started = Date.now();
+    const out = await callSlow(conn, 5);
+    assert.ok(out.every((m) => !("result" in m.message)));
+    assert.equal(fixture.seen.filter((s) => s.method === "GET").length, 1, "one try, no backoff loop");
+    assert.equal(reconnects.length, 1);
+    assert.ok(Date.now() - started < 1_000);
+    await conn.close();
+  });
 });

@@ -24,7 +24,24 @@ export type UpstreamReply =
    */
   | { type: "messages"; format: "json" | "sse"; messages: ReadableStream<UpstreamMessage> }
   /** An HTTP answer to relay as it is (401 with `WWW-Authenticate`, 400, 404, …). */
-  | { type: "http"; response: Response };
+  | UpstreamHttpAnswer;
+
+/** An HTTP answer of the upstream that is relayed as it is (a refused POST or GET). */
+export interface UpstreamHttpAnswer {
+  /** Always `"http"`. */
+  type: "http";
+  /** The upstream's response, body unread. */
+  response: Response;
+  /**
+   * The connector's verdict: does this answer mean the upstream forgot the session the request carried?
+   * `true` only when the request carried a session id and the answer says it is gone (404, T-SESS-06; or the
+   * SDK-style 400, see `session_lost.ts`); `false` when it cannot mean that, above all because the request
+   * carried no session id (a stateless upstream's 404 is about the URL or the method, never a session:
+   * T-SESS-07 re-initializes only after a 404 "for a request carrying a session id"). Absent when the
+   * connector cannot tell; `resilientUpstream` then judges the response itself.
+   */
+  sessionLost?: boolean;
+}
 
 /** Per-call context: the end-to-end headers of the downstream request to forward, and where it came from. */
 export interface SendContext {
@@ -49,9 +66,10 @@ export interface UpstreamConnection {
   send(messages: JsonRpcMessage[], context?: SendContext): Promise<UpstreamReply>;
   /**
    * Opens the standalone stream of server-initiated messages (the GET stream, or a stdio child's
-   * unsolicited output). `null` means the upstream has none (HTTP 405).
+   * unsolicited output). `null` means the upstream has none (HTTP 405; or 404 to a GET without a session id,
+   * a stateless server, T-GET-01).
    */
-  listen(context?: SendContext): Promise<ReadableStream<UpstreamMessage> | null | { type: "http"; response: Response }>;
+  listen(context?: SendContext): Promise<ReadableStream<UpstreamMessage> | null | UpstreamHttpAnswer>;
   /** Ends the upstream session (HTTP DELETE, 405 tolerated; stdio: the child is ended). */
   close(): Promise<void>;
   /** Resolves when the upstream ended the connection by itself (child exited). */
