@@ -7,7 +7,7 @@
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { endToEndHeaders, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER } from "../protocol/headers.ts";
 import { isRevision, rulesFor } from "../protocol/revisions.ts";
-import type { Envelope } from "../protocol/envelope.ts";
+import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
 import type { Upstream } from "../upstream/types.ts";
 import type { EventStore } from "../stores/event_store.ts";
 import type { ChannelOptions, KeepAlive } from "../session/channel.ts";
@@ -49,16 +49,14 @@ export function observer(
 ): MessageObserver | undefined {
   const onMessage = ctx.onMessage;
   if (!onMessage) return undefined;
-  return (message, upstreamEventId, eventId) => {
-    const envelope: Envelope = { direction, message, stream, receivedAt: Date.now() };
-    if (session) {
-      envelope.sessionId = session.record.id;
-      envelope.revision = session.record.revision;
-    }
-    if (upstreamEventId !== undefined) envelope.upstreamEventId = upstreamEventId;
-    if (eventId !== undefined) envelope.eventId = eventId;
-    onMessage(envelope);
-  };
+  return (message, upstreamEventId, eventId) =>
+    onMessage(createEnvelope(direction, message, {
+      stream,
+      sessionId: session?.record.id,
+      revision: session?.record.revision,
+      upstreamEventId,
+      eventId,
+    }));
 }
 
 /**

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import type { JsonRpcError, JsonRpcId, JsonRpcMessage } from "../jsonrpc/types.ts";
+import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { ErrorCode, errorResponse, isNotification, isRequest } from "../jsonrpc/types.ts";
 import { parseBody } from "../jsonrpc/parse.ts";
-import type { Envelope } from "../protocol/envelope.ts";
+import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { splitLines } from "../kit/lines.ts";
 import { errorForHttpFailure } from "../kit/http_failure.ts";
 import { withDeadline } from "../kit/deadline.ts";
@@ -73,9 +73,7 @@ export function serveStdio(options: StdioFaceOptions): StdioFace {
     eventId?: string,
   ) => {
     if (!options.onMessage) return;
-    const envelope: Envelope = { direction, message, stream, receivedAt: Date.now() };
-    if (eventId !== undefined) envelope.upstreamEventId = eventId;
-    options.onMessage(envelope);
+    options.onMessage(createEnvelope(direction, message, { stream, upstreamEventId: eventId }));
   };
 
   const write = (message: JsonRpcMessage): Promise<void> => {

@@ -10,7 +10,7 @@
  */
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
-import type { Direction } from "../protocol/envelope.ts";
+import { createEnvelope, type Direction } from "../protocol/envelope.ts";
 import type { Revision } from "../protocol/revisions.ts";
 import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 import type { InterceptorChain } from "./chain.ts";
@@ -216,10 +216,12 @@ class _InterceptedConnection implements UpstreamConnection {
     request: JsonRpcRequest | undefined,
     upstreamEventId?: string,
   ): Intercepted {
-    const envelope: Intercepted = { direction, message, stream, receivedAt: Date.now() };
-    if (context.sessionId !== undefined) envelope.sessionId = context.sessionId;
-    if (context.revision !== undefined) envelope.revision = context.revision as Revision;
-    if (upstreamEventId !== undefined) envelope.upstreamEventId = upstreamEventId;
+    const envelope: Intercepted = createEnvelope(direction, message, {
+      stream,
+      sessionId: context.sessionId,
+      revision: context.revision as Revision | undefined,
+      upstreamEventId,
+    });
     if (request) envelope.request = request;
     return envelope;
   }

@@ -30,3 +30,42 @@ export interface Envelope {
   /** When mcpwire received the message, ms since the epoch. */
   receivedAt: number;
 }
+
+/** Where a message was seen, besides its direction: the fields of an {@linkcode Envelope} that may be absent. */
+export interface EnvelopeOrigin {
+  /** The stream: `"post"` (a request's response stream) or `"get"` (the standalone stream). */
+  stream?: "post" | "get";
+  /** The downstream session id. */
+  sessionId?: string | undefined;
+  /** The session's protocol revision. */
+  revision?: Revision | undefined;
+  /** The upstream's SSE event id. */
+  upstreamEventId?: string | undefined;
+  /** The downstream SSE event id. */
+  eventId?: string | undefined;
+}
+
+/**
+ * Builds an envelope stamped now, leaving out the origin fields that are `undefined` (so envelopes compare
+ * and serialize the same wherever they are built: faces, interceptors, the forward proxy).
+ *
+ * @param direction Which way the message travels.
+ * @param message The JSON-RPC message.
+ * @param origin Stream, session, revision and event ids, when known.
+ * @returns A new envelope with `receivedAt` = `Date.now()` (ms since the epoch).
+ * @example
+ * ```ts
+ * import { createEnvelope } from "./envelope.ts";
+ * const e = createEnvelope("client-to-server", { jsonrpc: "2.0", id: 1, method: "ping" }, { stream: "post" });
+ * console.assert(e.stream === "post" && !("sessionId" in e));
+ * ```
+ */
+export function createEnvelope(direction: Direction, message: JsonRpcMessage, origin: EnvelopeOrigin = {}): Envelope {
+  const envelope: Envelope = { direction, message, receivedAt: Date.now() };
+  if (origin.stream !== undefined) envelope.stream = origin.stream;
+  if (origin.sessionId !== undefined) envelope.sessionId = origin.sessionId;
+  if (origin.revision !== undefined) envelope.revision = origin.revision;
+  if (origin.upstreamEventId !== undefined) envelope.upstreamEventId = origin.upstreamEventId;
+  if (origin.eventId !== undefined) envelope.eventId = origin.eventId;
+  return envelope;
+}
