@@ -1,35 +1,27 @@
 /**
  * The shared state of one Streamable HTTP endpoint, and the helpers its POST, GET and DELETE handlers
- * use: session lookup (T-SESS-05/06), the version header check (T-PV-02), observers, header forwarding.
+ * use: session lookup (T-SESS-05/06), the version header check (T-PV-02), header forwarding.
  *
  * @module
  */
-import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { endToEndHeaders, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER } from "../protocol/headers.ts";
 import { isRevision, rulesFor } from "../protocol/revisions.ts";
-import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
-import type { Upstream } from "../upstream/types.ts";
 import type { EventStore } from "../stores/event_store.ts";
-import type { ChannelOptions, KeepAlive } from "../session/channel.ts";
+import type { ChannelOptions } from "../session/channel.ts";
+import type { KeepAlive } from "../session/sse_connection.ts";
 import { HttpError } from "./errors.ts";
-import type { LiveSession, SessionRegistry } from "../session/registry.ts";
-
-/**
- * Observes one message (the endpoint's `onMessage`, bound to a session, direction and stream), with the
- * upstream's event id and the downstream event id it got, when there are such.
- */
-export type MessageObserver = (message: JsonRpcMessage, upstreamEventId?: string, eventId?: string) => void;
+import type { LiveSession } from "../session/registry.ts";
+import type { SessionCore } from "../session/core.ts";
 
 /** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
 export interface EndpointContext {
-  upstream: Upstream;
+  /** The message-level session core (sessions, upstream, observers). */
+  core: SessionCore;
   events: EventStore;
-  registry: SessionRegistry;
   keepAlive: KeepAlive;
   retryMs: number;
   maxBodyBytes: number;
   getStream: boolean;
-  onMessage: ((envelope: Envelope) => void) | undefined;
   onReplay: ((count: number) => void) | undefined;
   /** Reports an error worth logging. */
   report: (error: unknown) => void;
@@ -38,25 +30,6 @@ export interface EndpointContext {
 /** Channel options of this endpoint, with or without priming events. */
 export function channelOptions(ctx: EndpointContext, priming: boolean): ChannelOptions {
   return { store: ctx.events, priming, retryMs: ctx.retryMs, keepAlive: ctx.keepAlive };
-}
-
-/** An observer for messages of `session` going `direction` on `stream`, or `undefined` when nobody listens. */
-export function observer(
-  ctx: EndpointContext,
-  session: LiveSession | undefined,
-  direction: Envelope["direction"],
-  stream: "post" | "get",
-): MessageObserver | undefined {
-  const onMessage = ctx.onMessage;
-  if (!onMessage) return undefined;
-  return (message, upstreamEventId, eventId) =>
-    onMessage(createEnvelope(direction, message, {
-      stream,
-      sessionId: session?.record.id,
-      revision: session?.record.revision,
-      upstreamEventId,
-      eventId,
-    }));
 }
 
 /**
@@ -71,7 +44,7 @@ export async function sessionFor(ctx: EndpointContext, request: Request): Promis
   if (id === null) throw new HttpError("session_required", "Bad Request: Mcp-Session-Id header is required");
   let session;
   try {
-    session = await ctx.registry.get(id, upstreamHeaders(request));
+    session = await ctx.core.registry.get(id, upstreamHeaders(request));
   } catch (error) {
     // The session exists (another instance created it) but its upstream could not be initialized here.
     ctx.report(error);

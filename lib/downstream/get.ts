@@ -8,14 +8,7 @@ import { Channel, replayBody } from "../session/channel.ts";
 import { HttpError } from "./errors.ts";
 import { accepts } from "./negotiate.ts";
 import type { LiveSession } from "../session/registry.ts";
-import {
-  channelOptions,
-  checkVersionHeader,
-  type EndpointContext,
-  observer,
-  sessionFor,
-  upstreamHeaders,
-} from "./context.ts";
+import { channelOptions, checkVersionHeader, type EndpointContext, sessionFor, upstreamHeaders } from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 
 /**
@@ -62,13 +55,8 @@ async function openStandalone(
   if (session.standalone) return undefined;
   let listened;
   try {
-    listened = await session.upstream.listen({
-      headers,
-      sessionId: session.record.id,
-      revision: session.record.revision,
-    });
+    listened = await ctx.core.listen(session, headers);
   } catch (error) {
-    ctx.report(error);
     throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");
   }
   if (listened === null) {
@@ -80,15 +68,9 @@ async function openStandalone(
   const channel = await Channel.create(session.record.id, channelOptions(ctx, session.rules.primingEvents));
   session.standalone = channel;
   session.channels.set(channel.streamId, channel);
-  const s2c = observer(ctx, session, "server-to-client", "get");
   void (async () => {
-    try {
-      for await (const { message, eventId } of listened) {
-        s2c?.(message, eventId, await channel.send(message));
-      }
-    } catch (error) {
-      ctx.report(error);
-    }
+    const reply = { type: "messages", format: "sse", messages: listened } as const;
+    await ctx.core.deliver(session, [reply], [], "get", (message) => channel.send(message));
     // The upstream ended its GET stream: end ours, so the client may open a new one.
     if (session.standalone === channel) session.standalone = undefined;
     session.channels.delete(channel.streamId);

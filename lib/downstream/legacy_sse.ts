@@ -1,30 +1,33 @@
 /**
- * The 2024-11-05 HTTP+SSE endpoints for legacy clients, in front of any upstream: `GET /sse` opens an event
+ * The 2024-11-05 HTTP+SSE face for legacy clients, in front of any upstream: `GET /sse` opens an event
  * stream whose first event is `endpoint` (a same-origin message URL, T-LEG-02); client messages POSTed to
  * that URL are answered on the stream as `event: message` (T-LEG-03).
  *
- * It is an adapter over the Streamable HTTP endpoint: each legacy session drives one internal Streamable
- * HTTP session, so sessions, resumable upstream work, interception and recording are shared.
+ * It frames the same message-level session core as the Streamable HTTP face (sessions, upstream,
+ * interception, recording are shared), directly: no internal HTTP requests, and the legacy client's reading
+ * pace holds back the upstream (each message waits while the client is far behind).
  *
  * @module
  */
-import type { JsonRpcMessage } from "../jsonrpc/types.ts";
+import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { ErrorCode, errorResponse, isNotification, isRequest } from "../jsonrpc/types.ts";
 import { parseBody } from "../jsonrpc/parse.ts";
-import { SESSION_ID_HEADER } from "../protocol/headers.ts";
-import { encodeEventBytes } from "../sse/encode.ts";
-import { decodeSse } from "../sse/decode.ts";
 import { mediaType } from "../protocol/headers.ts";
-import { KeepAlive, type SseConnection, writeSse } from "../session/channel.ts";
+import { encodeEventBytes } from "../sse/encode.ts";
+import { errorForHttpFailure } from "../kit/http_failure.ts";
+import { type UpstreamReply, UpstreamUnavailableError } from "../upstream/types.ts";
+import type { SessionCore } from "../session/core.ts";
+import type { LiveSession } from "../session/registry.ts";
+import { mintSessionId } from "../session/registry.ts";
+import { closeSse, KeepAlive, openSseBody, type SseConnection, writeAndWait } from "../session/sse_connection.ts";
 import { HttpError } from "./errors.ts";
 import { accepts, readBody } from "./negotiate.ts";
-import { mintSessionId } from "../session/registry.ts";
-import type { StreamableHttpEndpoint } from "./streamable_http.ts";
+import { upstreamHeaders } from "./context.ts";
 
 /** Options of {@linkcode createLegacySseEndpoint}. */
 export interface LegacySseOptions {
-  /** The Streamable HTTP endpoint that does the work. */
-  endpoint: StreamableHttpEndpoint;
+  /** The session core of the Streamable HTTP endpoint (`endpoint.core`): sessions are shared with it. */
+  core: SessionCore;
   /** Path of the message endpoint announced in the `endpoint` event. @default "/message" */
   messagePath?: string;
   /** Largest POST body, in bytes. @default 4_194_304 */
@@ -39,131 +42,108 @@ export interface LegacySseEndpoint {
   handleStream(request: Request): Response;
   /** `POST /message?sessionId=…`: a client message of a legacy session. */
   handleMessage(request: Request): Promise<Response>;
-  /** Closes every legacy stream and its internal session. */
+  /** Closes every legacy stream and ends its session. */
   close(): Promise<void>;
-  /** Number of open legacy sessions. */
+  /** Number of open legacy streams. */
   readonly size: number;
 }
 
-interface LegacySession {
+/** One legacy client: its event stream and, once it initialized, its session in the core. */
+interface LegacyClient {
   id: string;
   connection: SseConnection;
-  /** The internal Streamable HTTP session id, once initialized. */
-  internalId: string | undefined;
+  session: LiveSession | undefined;
   /** Resolves once `initialize` went through (messages before it wait). */
   initialized: Promise<void> | undefined;
-  listening: boolean;
+  /** The request headers of the latest POST, forwarded upstream. */
+  headers: Headers;
   closed: boolean;
 }
 
-const INTERNAL_URL = "http://mcpwire.internal/mcp";
-
 /**
- * Creates the legacy HTTP+SSE endpoints over `options.endpoint`.
+ * Creates the legacy HTTP+SSE endpoints over the session core `options.core`.
  *
  * @example
  * ```ts ignore
- * const legacy = createLegacySseEndpoint({ endpoint });
+ * const legacy = createLegacySseEndpoint({ core: endpoint.core });
  * app.get("/sse", (c) => legacy.handleStream(c.req.raw));
  * app.post("/message", (c) => legacy.handleMessage(c.req.raw));
  * ```
  */
 export function createLegacySseEndpoint(options: LegacySseOptions): LegacySseEndpoint {
-  const endpoint = options.endpoint;
+  const { core } = options;
   const messagePath = options.messagePath ?? "/message";
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const keepAlive = new KeepAlive(options.keepAliveMs ?? 15_000);
-  const sessions = new Map<string, LegacySession>();
+  const clients = new Map<string, LegacyClient>();
 
-  const send = (session: LegacySession, message: JsonRpcMessage) =>
-    writeSse(session.connection, encodeEventBytes({ event: "message", data: JSON.stringify(message) }));
+  /** T-LEG-03: every server message is an `event: message`; the sender waits while the client is behind. */
+  const send = async (client: LegacyClient, message: JsonRpcMessage): Promise<void> => {
+    await writeAndWait(client.connection, encodeEventBytes({ event: "message", data: JSON.stringify(message) }));
+  };
 
-  function internal(session: LegacySession, method: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = {
-      accept: method === "GET" ? "text/event-stream" : "application/json, text/event-stream",
-    };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (session.internalId) headers[SESSION_ID_HEADER] = session.internalId;
-    return endpoint.handle(
-      new Request(INTERNAL_URL, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
-    );
+  async function deliverReplies(client: LegacyClient, replies: UpstreamReply[], requests: JsonRpcRequest[]) {
+    const session = client.session!;
+    const refused = replies.find((r) => r.type === "http");
+    if (refused && refused.type === "http") {
+      // The legacy stream has no status line: an HTTP refusal becomes the request's JSON-RPC error.
+      const [request] = requests;
+      if (request) await send(client, await errorForHttpFailure(request.id, refused.response));
+      else await refused.response.body?.cancel().catch(() => {});
+      return;
+    }
+    await core.deliver(session, replies, requests, "post", (m) => send(client, m));
   }
 
-  /** Forwards the messages of an internal response to the legacy stream; HTTP errors become JSON-RPC errors. */
-  async function pipe(session: LegacySession, response: Response, message: JsonRpcMessage): Promise<void> {
-    const type = mediaType(response.headers.get("content-type"));
-    if (type === "text/event-stream" && response.body) {
-      for await (const item of decodeSse(response.body)) {
-        if (session.closed) break;
-        if (item.type === "event" && item.data !== "") send(session, JSON.parse(item.data));
+  async function initialize(client: LegacyClient, init: JsonRpcRequest): Promise<void> {
+    const opened = await core.open(init, client.headers);
+    if (opened.type === "http") return void (await send(client, await errorForHttpFailure(init.id, opened.response)));
+    client.session = opened.session;
+    opened.session.holders++;
+    opened.session.ending.addEventListener("abort", () => void end(client), { once: true });
+    await core.deliver(opened.session, [opened.reply], [init], "post", (m) => send(client, m));
+    await opened.settle();
+  }
+
+  /** The standalone stream, once the client sent `notifications/initialized`: server messages go out too. */
+  async function listen(client: LegacyClient): Promise<void> {
+    const session = client.session;
+    if (!session || client.closed) return;
+    const listened = await core.listen(session, client.headers);
+    if (listened === null) return;
+    if ("type" in listened) return void (await listened.response.body?.cancel().catch(() => {}));
+    const reply = { type: "messages", format: "sse", messages: listened } as const;
+    await core.deliver(session, [reply], [], "get", (m) => send(client, m));
+  }
+
+  async function deliver(client: LegacyClient, message: JsonRpcMessage): Promise<void> {
+    if (isRequest(message) && message.method === "initialize") return await initialize(client, message);
+    await client.initialized;
+    if (!client.session) {
+      if (isRequest(message)) {
+        await send(client, errorResponse(message.id, ErrorCode.InvalidRequest, "The session is not initialized"));
       }
       return;
     }
-    const text = await response.text();
-    if (response.ok && type === "application/json") {
-      const value = JSON.parse(text);
-      for (const m of Array.isArray(value) ? value : [value]) send(session, m);
-      return;
+    const replies = await core.send(client.session, [message], client.headers, false);
+    if (isNotification(message) && message.method === "notifications/initialized" && replies[0]?.type === "accepted") {
+      void listen(client).catch(() => {});
     }
-    if (!response.ok && isRequest(message)) {
-      let error: { code: number; message: string } = {
-        code: ErrorCode.UpstreamError,
-        message: `HTTP ${response.status}`,
-      };
-      try {
-        error = JSON.parse(text).error ?? error;
-      } catch {
-        // Keep the HTTP status as the message.
-      }
-      send(session, errorResponse(message.id, error.code, error.message));
-    }
+    await deliverReplies(client, replies, isRequest(message) ? [message] : []);
   }
 
-  async function openListener(session: LegacySession): Promise<void> {
-    if (session.listening || session.closed) return;
-    session.listening = true;
-    const response = await internal(session, "GET");
-    if (response.status !== 200 || !response.body) {
-      await response.body?.cancel();
-      return;
-    }
-    await pipe(session, response, { jsonrpc: "2.0", method: "listen" });
-  }
-
-  async function deliver(session: LegacySession, message: JsonRpcMessage): Promise<void> {
-    if (isRequest(message) && message.method === "initialize") {
-      const response = await internal(session, "POST", message);
-      session.internalId = response.headers.get(SESSION_ID_HEADER) ?? undefined;
-      await pipe(session, response, message);
-      return;
-    }
-    await session.initialized;
-    const response = await internal(session, "POST", message);
-    if (isNotification(message) && message.method === "notifications/initialized" && response.status === 202) {
-      void openListener(session).catch(() => {});
-    }
-    await pipe(session, response, message);
-  }
-
-  async function end(session: LegacySession): Promise<void> {
-    if (session.closed) return;
-    session.closed = true;
-    sessions.delete(session.id);
-    keepAlive.delete(session.connection);
-    if (!session.connection.closed) {
-      session.connection.closed = true;
-      try {
-        session.connection.controller.close();
-      } catch {
-        // Already closed.
-      }
-    }
-    if (session.internalId) await (await internal(session, "DELETE")).body?.cancel();
+  async function end(client: LegacyClient): Promise<void> {
+    if (client.closed) return;
+    client.closed = true;
+    clients.delete(client.id);
+    closeSse(client.connection, keepAlive);
+    const session = client.session;
+    if (session && !session.closed) await core.registry.close(session, "deleted");
   }
 
   return {
     get size() {
-      return sessions.size;
+      return clients.size;
     },
 
     handleStream(request: Request): Response {
@@ -171,20 +151,25 @@ export function createLegacySseEndpoint(options: LegacySseOptions): LegacySseEnd
         throw new HttpError("not_acceptable", "Not Acceptable: Accept must list text/event-stream");
       }
       const id = mintSessionId();
-      let session!: LegacySession;
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          const connection: SseConnection = { controller, lastWriteAt: Date.now(), closed: false };
-          session = { id, connection, internalId: undefined, initialized: undefined, listening: false, closed: false };
-          sessions.set(id, session);
-          keepAlive.add(connection);
+      let client!: LegacyClient;
+      const { body } = openSseBody(keepAlive, {
+        start: (connection) => {
+          client = {
+            id,
+            connection,
+            session: undefined,
+            initialized: undefined,
+            headers: upstreamHeaders(request),
+            closed: false,
+          };
+          clients.set(id, client);
           // T-LEG-02: the first event names the message URL, relative to the SSE URL's origin.
-          writeSse(connection, encodeEventBytes({ event: "endpoint", data: `${messagePath}?sessionId=${id}` }));
+          void writeAndWait(
+            connection,
+            encodeEventBytes({ event: "endpoint", data: `${messagePath}?sessionId=${id}` }),
+          );
         },
-        cancel() {
-          session.connection.closed = true;
-          void end(session).catch(() => {});
-        },
+        cancel: () => void end(client).catch(() => {}),
       });
       return new Response(body, {
         status: 200,
@@ -201,30 +186,29 @@ export function createLegacySseEndpoint(options: LegacySseOptions): LegacySseEnd
       if (id === null) {
         throw new HttpError("session_required", "Bad Request: the sessionId query parameter is required");
       }
-      const session = sessions.get(id);
-      if (!session) throw new HttpError("session_not_found", "Session not found");
-      const type = mediaType(request.headers.get("content-type"));
-      if (type !== "application/json") {
+      const client = clients.get(id);
+      if (!client) throw new HttpError("session_not_found", "Session not found");
+      if (mediaType(request.headers.get("content-type")) !== "application/json") {
         throw new HttpError("unsupported_media_type", "Unsupported Media Type: Content-Type must be application/json");
       }
       const parsed = parseBody(await readBody(request, maxBody));
       if (!parsed.ok) {
-        throw new HttpError(
-          parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request",
-          parsed.error.message,
-        );
+        const code = parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request";
+        throw new HttpError(code, parsed.error.message);
       }
+      client.headers = upstreamHeaders(request);
       for (const message of parsed.messages) {
-        const delivery = deliver(session, message).catch(() => {
-          if (isRequest(message)) send(session, errorResponse(message.id, ErrorCode.InternalError, "Internal error"));
+        const delivery = deliver(client, message).catch(async (error) => {
+          const text = error instanceof UpstreamUnavailableError ? error.message : "Internal error";
+          if (isRequest(message)) await send(client, errorResponse(message.id, ErrorCode.InternalError, text));
         });
-        if (isRequest(message) && message.method === "initialize") session.initialized = delivery;
+        if (isRequest(message) && message.method === "initialize") client.initialized = delivery;
       }
       return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
     },
 
     async close() {
-      await Promise.all([...sessions.values()].map((s) => end(s)));
+      await Promise.all([...clients.values()].map((c) => end(c)));
       keepAlive.stop();
     },
   };

@@ -12,9 +12,10 @@ import { replayInitialize } from "../upstream/replay_initialize.ts";
 import type { JsonRpcNotification } from "../jsonrpc/types.ts";
 import { type EventStore, InMemoryEventStore } from "../stores/event_store.ts";
 import { InMemorySessionStore, type SessionRecord, type SessionStore } from "../stores/session_store.ts";
-import { KeepAlive } from "../session/channel.ts";
+import { KeepAlive } from "../session/sse_connection.ts";
 import { HttpError, toErrorResponse } from "./errors.ts";
 import { SessionRegistry } from "../session/registry.ts";
+import { SessionCore } from "../session/core.ts";
 import { checkVersionHeader, type EndpointContext, sessionFor } from "./context.ts";
 import { handlePost } from "./post.ts";
 import { handleGet } from "./get.ts";
@@ -69,6 +70,8 @@ export interface StreamableHttpEndpoint {
   close(): Promise<void>;
   /** Live sessions and open SSE connections, for health and metrics. */
   stats(): { sessions: number; connections: number };
+  /** The message-level session core, shared with the other faces (the legacy HTTP+SSE one). */
+  readonly core: SessionCore;
 }
 
 const ALLOW = "GET, POST, DELETE";
@@ -130,15 +133,14 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     revive: (record, headers) => reviveUpstream(options.upstream, record, headers),
   });
   const report = options.onError ?? (() => {});
+  const core = new SessionCore({ upstream: options.upstream, registry, onMessage: options.onMessage, report });
   const ctx: EndpointContext = {
-    upstream: options.upstream,
+    core,
     events,
-    registry,
     keepAlive,
     retryMs: options.retryMs ?? 1_000,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
     getStream: options.getStream ?? true,
-    onMessage: options.onMessage,
     onReplay: options.onReplay,
     report,
   };
@@ -190,5 +192,6 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     stats() {
       return { sessions: registry.size, connections: keepAlive.size };
     },
+    core,
   };
 }

@@ -85,7 +85,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     ...observers(options, metrics, recorder),
   });
   const legacy = options.legacySse === false ? undefined : createLegacySseEndpoint({
-    endpoint,
+    core: endpoint.core,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
   });

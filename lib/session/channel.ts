@@ -8,10 +8,16 @@
  */
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import type { EventStore, StoredEvent } from "../stores/event_store.ts";
-import { encodeCommentBytes, encodeEventBytes } from "../sse/encode.ts";
-
-/** The keep-alive comment: sent on idle connections, and first on connections with nothing else to send (`attach`). */
-const KEEP_ALIVE = encodeCommentBytes("keep-alive");
+import { encodeEventBytes } from "../sse/encode.ts";
+import {
+  closeSse,
+  KEEP_ALIVE,
+  type KeepAlive,
+  openSseBody,
+  releaseDrain,
+  type SseConnection,
+  writeSse,
+} from "./sse_connection.ts";
 
 /** Options shared by every channel of an endpoint. */
 export interface ChannelOptions {
@@ -23,25 +29,6 @@ export interface ChannelOptions {
   /** The shared keep-alive ticker. */
   keepAlive: KeepAlive;
 }
-
-/** An open SSE connection: the body of one HTTP response, watched by {@linkcode KeepAlive}. */
-export interface SseConnection {
-  controller: ReadableStreamDefaultController<Uint8Array>;
-  lastWriteAt: number;
-  closed: boolean;
-  /** Resolves a sender waiting for the client to read (see {@linkcode HIGH_WATER_BYTES}). */
-  drain?: () => void;
-}
-
-/**
- * Bytes queued for a connection beyond which a channel waits for the client to read before it takes the
- * next event: a slow client then holds back the upstream (TCP backpressure) instead of the proxy holding
- * the whole stream in memory (found by bench/: a client that paused 3 s made the proxy buffer a 40 MB
- * stream, RSS +136 MB). A client that goes away releases the wait; later events go to the store only.
- */
-export const HIGH_WATER_BYTES = 64 * 1024;
-
-const BYTES: QueuingStrategy<Uint8Array> = { highWaterMark: HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength };
 
 /**
  * One logical SSE stream.
@@ -100,25 +87,18 @@ export class Channel {
     this.#detach();
     const backlog = replay ?? this.#undelivered;
     this.#undelivered = [];
-    let connection: SseConnection;
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        connection = { controller, lastWriteAt: Date.now(), closed: false };
+    const { body } = openSseBody(this.#options.keepAlive, {
+      start: (connection) => {
         this.#connection = connection;
-        this.#options.keepAlive.add(connection);
         for (const event of backlog) writeSse(connection, eventFrame(event));
         if (this.#ended) this.#closeConnection(connection);
         else if (backlog.length === 0 && !this.#options.priming) writeSse(connection, KEEP_ALIVE);
       },
-      pull: () => _release(connection),
-      cancel: () => {
-        // The client went away. The channel goes on: events keep flowing into the store (T-POST-09).
-        connection.closed = true;
-        _release(connection);
-        this.#options.keepAlive.delete(connection);
+      // The client went away. The channel goes on: events keep flowing into the store (T-POST-09).
+      cancel: (connection) => {
         if (this.#connection === connection) this.#connection = undefined;
       },
-    }, BYTES);
+    });
     if (this.#options.priming && !this.#ended) this.#enqueue(null);
     return body;
   }
@@ -160,7 +140,7 @@ export class Channel {
   async end(): Promise<void> {
     this.#ended = true;
     // A sender waiting for a stalled client must not hold up the end (shutdown, DELETE).
-    if (this.#connection) _release(this.#connection);
+    if (this.#connection) releaseDrain(this.#connection);
     await this.#tail;
     if (this.#connection) this.#closeConnection(this.#connection);
   }
@@ -171,39 +151,8 @@ export class Channel {
   }
 
   #closeConnection(connection: SseConnection): void {
-    _release(connection);
-    this.#options.keepAlive.delete(connection);
     if (this.#connection === connection) this.#connection = undefined;
-    if (connection.closed) return;
-    connection.closed = true;
-    try {
-      connection.controller.close();
-    } catch {
-      // Already closed or errored.
-    }
-  }
-
-  /** Closes the connection now; the stream may be resumed later. */
-  disconnect(): void {
-    this.#detach();
-  }
-}
-
-/** Wakes a sender waiting for `connection` to drain. */
-function _release(connection: SseConnection): void {
-  const drain = connection.drain;
-  connection.drain = undefined;
-  drain?.();
-}
-
-/** Writes bytes to a connection; a connection that cannot take them is marked closed. */
-export function writeSse(connection: SseConnection, bytes: Uint8Array): void {
-  if (connection.closed) return;
-  try {
-    connection.controller.enqueue(bytes);
-    connection.lastWriteAt = Date.now();
-  } catch {
-    connection.closed = true;
+    closeSse(connection, this.#options.keepAlive);
   }
 }
 
@@ -217,58 +166,6 @@ function dataFrame(id: string, data: string): Uint8Array {
 
 function primingFrame(id: string, retryMs: number): Uint8Array {
   return encodeEventBytes({ id, retry: retryMs, data: "" });
-}
-
-/**
- * One timer for all open connections: every `intervalMs`, a comment is written to each connection that
- * has been idle that long (users.md item 4: idle streams get cut by load balancers and NAT).
- */
-export class KeepAlive {
-  #intervalMs: number;
-  #connections = new Set<SseConnection>();
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #comment = KEEP_ALIVE;
-
-  /** @param intervalMs Idle time before a keep-alive comment, in ms; 0 turns keep-alives off. */
-  constructor(intervalMs: number) {
-    this.#intervalMs = intervalMs;
-  }
-
-  /** Number of connections watched (open SSE connections). */
-  get size(): number {
-    return this.#connections.size;
-  }
-
-  /** Watches a newly opened connection (starts the timer when it is the first). */
-  add(connection: SseConnection): void {
-    this.#connections.add(connection);
-    if (this.#timer === undefined && this.#intervalMs > 0) {
-      const tick = Math.max(10, Math.floor(this.#intervalMs / 2));
-      this.#timer = setInterval(() => this.#tick(), tick);
-    }
-  }
-
-  /** Stops watching a connection (stops the timer when none is left). */
-  delete(connection: SseConnection): void {
-    this.#connections.delete(connection);
-    if (this.#connections.size === 0 && this.#timer !== undefined) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
-  }
-
-  #tick(): void {
-    const due = Date.now() - this.#intervalMs;
-    for (const c of this.#connections) {
-      if (c.lastWriteAt <= due) writeSse(c, this.#comment);
-    }
-  }
-
-  /** Stops the timer (shutdown). */
-  stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
 }
 
 /** The body of a resumption of a stream that has already ended: the replayed events, then the end. */

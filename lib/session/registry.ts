@@ -31,11 +31,25 @@ export class LiveSession {
   standalone: Channel | undefined;
   /** The standalone stream is being opened upstream (one at a time). */
   opening: Promise<unknown> | undefined;
+  /** Open connections of a face that holds the session without a channel (a legacy SSE stream): activity. */
+  holders = 0;
   closed = false;
+  readonly #ending = new AbortController();
 
   constructor(record: SessionRecord, upstream: UpstreamConnection) {
     this.record = record;
     this.upstream = upstream;
+  }
+
+  /** Aborts when the session ends (DELETE, expiry, shutdown, upstream gone): a face ends its streams then. */
+  get ending(): AbortSignal {
+    return this.#ending.signal;
+  }
+
+  /** Marks the session ended (the registry calls it once). */
+  markClosed(): void {
+    this.closed = true;
+    this.#ending.abort();
   }
 
   /** The transport rules of the negotiated revision. */
@@ -156,7 +170,7 @@ export class SessionRegistry {
   /** Ends a session: channels end, the upstream session is closed, stored events are dropped. */
   async close(session: LiveSession, reason: "deleted" | "expired" | "shutdown" | "upstream-ended"): Promise<void> {
     if (session.closed) return;
-    session.closed = true;
+    session.markClosed();
     this.#live.delete(session.record.id);
     for (const channel of session.channels.values()) await channel.end();
     await session.standalone?.end();
@@ -188,8 +202,9 @@ export class SessionRegistry {
     const cutoff = Date.now() - this.#options.idleTimeoutMs;
     for (const session of [...this.#live.values()]) {
       // An attached SSE connection is activity too: a client listening on its GET stream is not idle.
-      if ([...session.channels.values()].some((c) => c.attached)) session.record.lastSeenAt = Date.now();
-      else if (session.record.lastSeenAt < cutoff) await this.close(session, "expired");
+      if (session.holders > 0 || [...session.channels.values()].some((c) => c.attached)) {
+        session.record.lastSeenAt = Date.now();
+      } else if (session.record.lastSeenAt < cutoff) await this.close(session, "expired");
     }
   }
 }

@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ResilienceEvent, resilientUpstream } from "./resilient.ts";
 import { streamableHttpUpstream } from "./streamable_http.ts";
-import { startForwardProxy } from "../downstream/stdio.ts";
+import { serveStdio } from "../downstream/stdio.ts";
 import { collect, createFixture, init } from "../../testing/upstream_fixture.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
@@ -68,7 +68,7 @@ describe("a stateless upstream (no session id, GET 404)", () => {
       },
     });
     const output: JsonRpcMessage[] = [];
-    const proxy = startForwardProxy({
+    const proxy = serveStdio({
       upstream,
       input,
       output: (text) => {

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachItem } from "./responses.ts";
+import { forEachItem } from "./streams.ts";
 
 describe("forEachItem", () => {
   test("visits every item in order, awaiting async callbacks", async () => {

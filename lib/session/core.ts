@@ -1,0 +1,264 @@
+/**
+ * The message-level session core that every client face (Streamable HTTP, legacy HTTP+SSE) frames: opening
+ * a session with `initialize`, sending client messages upstream, delivering the upstream's messages to a
+ * face's sink with one response per request guaranteed, and the standalone stream. It knows JSON-RPC,
+ * sessions and the `Upstream` port, and nothing of HTTP framing: the faces decide status codes, SSE or JSON,
+ * channels and resumption. Observers (`onMessage`) see every message here, so the recorder, metrics and
+ * traffic logs are the same for every face.
+ *
+ * @module
+ */
+import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
+import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
+import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
+import { isRevision, negotiateRevision, rulesFor } from "../protocol/revisions.ts";
+import { streamOf, type Upstream, type UpstreamMessage, type UpstreamReply } from "../upstream/types.ts";
+import { UpstreamUnavailableError } from "../upstream/types.ts";
+import { badGateway, errorForHttpFailure } from "../kit/http_failure.ts";
+import { PendingResponses } from "../kit/pending.ts";
+import { forEachItem, tap } from "../kit/streams.ts";
+import { LiveSession, mintSessionId, type SessionRegistry } from "./registry.ts";
+
+/**
+ * Observes one message of a session going one way on one stream, with the upstream's event id and the
+ * downstream event id it got, when there are such.
+ */
+export type MessageObserver = (message: JsonRpcMessage, upstreamEventId?: string, eventId?: string) => void;
+
+/**
+ * Where a face puts a server message: it frames and sends it, and returns the downstream event id it gave
+ * the message (an SSE face), or nothing. A promise holds back the next message (backpressure).
+ */
+export type MessageSink = (message: JsonRpcMessage) => Promise<string | undefined | void> | string | undefined | void;
+
+/** What opening a session gave. */
+export type Opened =
+  /** The upstream refused `initialize` at the HTTP level (401 with a challenge, …): relay it; no session. */
+  | { type: "http"; response: Response }
+  /**
+   * A session, registered, with the upstream's reply to `initialize` (deliver it). `settle` must be called
+   * after the reply was delivered: it keeps the session when `initialize` succeeded and ends it otherwise.
+   */
+  | { type: "opened"; session: LiveSession; reply: UpstreamReply; settle: () => Promise<void> };
+
+/** Options of {@linkcode SessionCore}. */
+export interface SessionCoreOptions {
+  /** Where messages go. */
+  upstream: Upstream;
+  /** The sessions. */
+  registry: SessionRegistry;
+  /** Observes every message, both ways. */
+  onMessage?: ((envelope: Envelope) => void) | undefined;
+  /** Receives errors worth logging (upstream failures). */
+  report: (error: unknown) => void;
+}
+
+/** The message that explains a response that never came. */
+const NO_RESPONSE = "The upstream ended the stream without a response";
+
+/**
+ * The session core: one per endpoint, shared by its faces.
+ *
+ * @example
+ * ```ts ignore
+ * const core = new SessionCore({ upstream, registry, report: console.error });
+ * const opened = await core.open(initialize, new Headers());
+ * if (opened.type === "opened") {
+ *   await core.deliver(opened.session, [opened.reply], [initialize], "post", (m) => console.log(m));
+ *   await opened.settle();
+ * }
+ * ```
+ */
+export class SessionCore {
+  readonly #options: SessionCoreOptions;
+
+  constructor(options: SessionCoreOptions) {
+    this.#options = options;
+  }
+
+  /** The session registry. */
+  get registry(): SessionRegistry {
+    return this.#options.registry;
+  }
+
+  /** An observer of `session`'s messages going `direction` on `stream`; `undefined` when nobody listens. */
+  observer(
+    session: LiveSession | undefined,
+    direction: Envelope["direction"],
+    stream: "post" | "get",
+  ): MessageObserver | undefined {
+    const onMessage = this.#options.onMessage;
+    if (!onMessage) return undefined;
+    return (message, upstreamEventId, eventId) =>
+      onMessage(createEnvelope(direction, message, {
+        stream,
+        sessionId: session?.record.id,
+        revision: session?.record.revision,
+        upstreamEventId,
+        eventId,
+      }));
+  }
+
+  /**
+   * Opens a session with the client's `initialize`: a new upstream connection, the revision negotiated
+   * (T-LIFE-01; the upstream's answer decides when mcpwire knows it), the session registered.
+   *
+   * @param init The client's `initialize` request.
+   * @param headers End-to-end headers to forward upstream.
+   * @throws {UpstreamUnavailableError} When the upstream cannot be reached or accepts `initialize` unanswered.
+   */
+  async open(init: JsonRpcRequest, headers: Headers): Promise<Opened> {
+    const connection = this.#options.upstream.connect();
+    const requested = (init.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+    const now = Date.now();
+    const session = new LiveSession(
+      {
+        id: mintSessionId(),
+        revision: negotiateRevision(requested),
+        initialize: init,
+        createdAt: now,
+        lastSeenAt: now,
+      },
+      connection,
+    );
+    this.observer(session, "client-to-server", "post")?.(init);
+    let reply: UpstreamReply;
+    try {
+      reply = await connection.send([init], {
+        headers,
+        sessionId: session.record.id,
+        revision: session.record.revision,
+      });
+    } catch (error) {
+      this.#options.report(error);
+      await connection.close().catch(() => {});
+      throw error instanceof UpstreamUnavailableError ? error : new UpstreamUnavailableError("The upstream failed");
+    }
+    if (reply.type !== "messages") {
+      await connection.close().catch(() => {});
+      if (reply.type === "http") return { type: "http", response: reply.response };
+      throw new UpstreamUnavailableError("The upstream accepted initialize without answering it");
+    }
+    let succeeded = false;
+    const messages = tap(reply.messages, (m) => {
+      if (isResponse(m) && m.id === init.id && "result" in m) {
+        succeeded = true;
+        const v = (m.result as { protocolVersion?: unknown } | null)?.protocolVersion;
+        if (isRevision(v) && rulesFor(v).sessions) session.record.revision = v;
+      }
+    });
+    await this.registry.add(session);
+    // A failed initialize leaves no session behind; a successful one is stored with its final revision.
+    const settle = () => succeeded ? this.registry.save(session) : this.registry.close(session, "deleted");
+    return { type: "opened", session, reply: { ...reply, messages }, settle };
+  }
+
+  /**
+   * Sends client messages of `session` upstream. A batch (2025-03-26) goes member by member, and a member's
+   * HTTP failure becomes that request's own JSON-RPC error; an unreachable upstream becomes an error per
+   * request (or a 502 answer when there are only notifications and responses).
+   *
+   * @returns One reply per message group sent (one for a single POST, one per member for a batch).
+   */
+  async send(
+    session: LiveSession,
+    messages: JsonRpcMessage[],
+    headers: Headers,
+    batch: boolean,
+  ): Promise<UpstreamReply[]> {
+    const c2s = this.observer(session, "client-to-server", "post");
+    for (const m of messages) c2s?.(m);
+    const replies: UpstreamReply[] = [];
+    for (const group of batch ? messages.map((m) => [m]) : [messages]) {
+      const reply = await this.#sendGroup(session, group, headers);
+      const member = group[0]!;
+      if (batch && reply.type === "http" && isRequest(member)) {
+        const error = await errorForHttpFailure(member.id, reply.response);
+        replies.push({ type: "messages", format: "json", messages: streamOf([{ message: error }]) });
+      } else {
+        replies.push(reply);
+      }
+    }
+    return replies;
+  }
+
+  async #sendGroup(session: LiveSession, messages: JsonRpcMessage[], headers: Headers): Promise<UpstreamReply> {
+    try {
+      return await session.upstream.send(messages, {
+        headers,
+        sessionId: session.record.id,
+        revision: session.record.revision,
+      });
+    } catch (error) {
+      this.#options.report(error);
+      const message = error instanceof UpstreamUnavailableError ? error.message : "The upstream failed";
+      const requests = messages.filter(isRequest);
+      if (requests.length === 0) return { type: "http", response: badGateway(message) };
+      return {
+        type: "messages",
+        format: "json",
+        messages: streamOf(requests.map((r) => ({ message: errorResponse(r.id, ErrorCode.UpstreamError, message) }))),
+      };
+    }
+  }
+
+  /**
+   * Delivers the messages of `replies` to `sink`, each observed with the event id the sink gave it. Every
+   * request of `requests` gets exactly one response: one the upstream never sent becomes a JSON-RPC error.
+   * HTTP answers among the replies (a batch's notifications) carry nothing to deliver and are discarded.
+   *
+   * @param concurrent Pump the replies at once (SSE: a slow request never holds up another's response) or
+   *   one after the other (JSON: the answers keep the batch's order).
+   */
+  async deliver(
+    session: LiveSession,
+    replies: UpstreamReply[],
+    requests: JsonRpcRequest[],
+    stream: "post" | "get",
+    sink: MessageSink,
+    concurrent = true,
+  ): Promise<void> {
+    const s2c = this.observer(session, "server-to-client", stream);
+    const pending = new PendingResponses(requests.map((r) => r.id));
+    const put = async (message: JsonRpcMessage, upstreamEventId?: string) => {
+      pending.settle(message);
+      const id = await sink(message);
+      s2c?.(message, upstreamEventId, id ?? undefined);
+    };
+    const pump = async (reply: UpstreamReply) => {
+      if (reply.type === "http") return void (await reply.response.body?.cancel().catch(() => {}));
+      if (reply.type !== "messages") return;
+      try {
+        await forEachItem(reply.messages, ({ message, eventId }) => put(message, eventId));
+      } catch (error) {
+        this.#options.report(error);
+      }
+    };
+    if (concurrent) await Promise.all(replies.map(pump));
+    else for (const reply of replies) await pump(reply);
+    for (const error of pending.fail(ErrorCode.UpstreamError, NO_RESPONSE)) await put(error);
+  }
+
+  /**
+   * Opens the upstream's standalone stream for `session` (the GET stream, or a stdio child's unsolicited
+   * messages).
+   *
+   * @returns The stream; `null` when the upstream has none; an HTTP answer to relay when it refused.
+   * @throws {Error} When the upstream failed (reported first).
+   */
+  async listen(
+    session: LiveSession,
+    headers: Headers,
+  ): Promise<ReadableStream<UpstreamMessage> | null | { type: "http"; response: Response }> {
+    try {
+      return await session.upstream.listen({
+        headers,
+        sessionId: session.record.id,
+        revision: session.record.revision,
+      });
+    } catch (error) {
+      this.#options.report(error);
+      throw error;
+    }
+  }
+}
