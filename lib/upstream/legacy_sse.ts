@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { withDeadline } from "../kit/deadline.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { isRequest } from "../jsonrpc/types.ts";
 import { parseValue } from "../jsonrpc/parse.ts";
@@ -104,24 +105,17 @@ class LegacySseConnection implements UpstreamConnection {
     const events = decodeSse(response.body, { maxBufferSize: this.#options.maxEventSize ?? 16 * 1024 * 1024 })
       .getReader();
     this.#events = events;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      if (this.#timeoutMs > 0) {
-        timer = setTimeout(
-          () => reject(new UpstreamUnavailableError(`${what} sent no endpoint event within ${this.#timeoutMs} ms`)),
-          this.#timeoutMs,
-        );
-      }
-    });
     try {
-      const endpoint = await Promise.race([this.#readEndpoint(events), timeout]);
+      const endpoint = await withDeadline(this.#readEndpoint(events), this.#timeoutMs, {
+        onTimeout: () => {
+          throw new UpstreamUnavailableError(`${what} sent no endpoint event within ${this.#timeoutMs} ms`);
+        },
+      });
       void this.#pump(events);
       return endpoint;
     } catch (error) {
       await events.cancel().catch(() => {});
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { withDeadline } from "../kit/deadline.ts";
 import type { JsonRpcNotification, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { isResponse } from "../jsonrpc/types.ts";
 import { type UpstreamConnection, UpstreamUnavailableError } from "./types.ts";
@@ -53,32 +54,28 @@ export async function replayInitialize(
 ): Promise<unknown> {
   const request: JsonRpcRequest = { ...options.initialize, id: proxyRequestId("reinit") };
   const context = options.headers ? { headers: options.headers } : {};
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new UpstreamUnavailableError(`The upstream did not answer initialize within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
-  });
-  try {
-    const result = await Promise.race([_initialize(connection, request, context), timeout]);
-    if (options.initialized) {
-      const reply = await Promise.race([connection.send([options.initialized], context), timeout]);
-      if (reply.type === "http") {
-        await reply.response.body?.cancel().catch(() => {});
-        if (!reply.response.ok) {
-          throw new UpstreamUnavailableError(
-            `The upstream refused notifications/initialized (HTTP ${reply.response.status})`,
-          );
-        }
+  // One deadline for the whole handshake: the initialize and the notification after it.
+  const until = Date.now() + options.timeoutMs;
+  const inTime = <T>(work: Promise<T>) =>
+    withDeadline(work, Math.max(1, until - Date.now()), {
+      onTimeout: () => {
+        throw new UpstreamUnavailableError(`The upstream did not answer initialize within ${options.timeoutMs} ms`);
+      },
+    });
+  const result = await inTime(_initialize(connection, request, context));
+  if (options.initialized) {
+    const reply = await inTime(connection.send([options.initialized], context));
+    if (reply.type === "http") {
+      await reply.response.body?.cancel().catch(() => {});
+      if (!reply.response.ok) {
+        throw new UpstreamUnavailableError(
+          `The upstream refused notifications/initialized (HTTP ${reply.response.status})`,
+        );
       }
-      if (reply.type === "messages") await reply.messages.cancel().catch(() => {});
     }
-    return result;
-  } finally {
-    clearTimeout(timer);
+    if (reply.type === "messages") await reply.messages.cancel().catch(() => {});
   }
+  return result;
 }
 
 async function _initialize(

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { withDeadline } from "../kit/deadline.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { isRequest } from "../jsonrpc/types.ts";
 import { parseBody } from "../jsonrpc/parse.ts";
@@ -162,10 +163,7 @@ class StdioConnection implements UpstreamConnection {
     await this.#writer?.close().catch(() => {});
     child.kill("SIGTERM");
     const grace = this.#options.killGraceMs ?? 2_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), grace)));
-    const outcome = await Promise.race([child.exited, timeout]);
-    clearTimeout(timer);
+    const outcome = await withDeadline<number | null | "timeout">(child.exited, grace, { onTimeout: () => "timeout" });
     if (outcome === "timeout") {
       child.kill("SIGKILL");
       await child.exited;

@@ -12,6 +12,8 @@
  *
  * @module
  */
+import { PendingResponses } from "../kit/pending.ts";
+import { badGateway } from "../kit/http_failure.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { isRequest, isResponse } from "../jsonrpc/types.ts";
 import { parseValue } from "../jsonrpc/parse.ts";
@@ -141,11 +143,11 @@ class StreamableHttpConnection implements UpstreamConnection {
     }
     if (!response.ok) return await _refused(response, headers);
     const type = mediaType(response.headers.get("content-type"));
-    const pending = new Set(messages.filter(isRequest).map((m) => m.id));
+    const pending = new PendingResponses(messages.filter(isRequest).map((m) => m.id));
     const note = isInit ? (m: JsonRpcMessage) => this.#noteInitialize(m) : undefined;
     const complete = (m: JsonRpcMessage) => {
       note?.(m);
-      if (isResponse(m) && "id" in m && m.id != null) pending.delete(m.id);
+      pending.settle(m);
       return pending.size === 0;
     };
     if (type === "text/event-stream" && response.body) {
@@ -269,14 +271,6 @@ async function _refused(response: Response, headers: Record<string, string>): Pr
  */
 function _noGetStream(response: Response, sessionId: string | undefined): boolean {
   return response.status === 405 || (response.status === 404 && sessionId === undefined);
-}
-
-/** A 502 with a JSON-RPC error body: the upstream answered something a proxy cannot relay. */
-export function badGateway(message: string): Response {
-  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code: -32003, message } }), {
-    status: 502,
-    headers: { "content-type": "application/json" },
-  });
 }
 
 export type { UpstreamMessage };

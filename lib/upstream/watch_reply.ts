@@ -7,7 +7,8 @@
  * @module
  */
 import type { JsonRpcId, JsonRpcNotification } from "../jsonrpc/types.ts";
-import { ErrorCode, errorResponse, isResponse } from "../jsonrpc/types.ts";
+import { ErrorCode } from "../jsonrpc/types.ts";
+import { PendingResponses } from "../kit/pending.ts";
 import type { UpstreamMessage } from "./types.ts";
 
 /** Options of {@linkcode watchReply}. */
@@ -38,7 +39,7 @@ export function watchReply(
   messages: ReadableStream<UpstreamMessage>,
   options: WatchReplyOptions,
 ): ReadableStream<UpstreamMessage> {
-  const pending = new Set(options.pending);
+  const pending = new PendingResponses(options.pending);
   const reader = messages.getReader();
   let done = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -47,8 +48,7 @@ export function watchReply(
     if (done) return;
     done = true;
     clearTimeout(timer);
-    for (const id of pending) controller.enqueue({ message: errorResponse(id, code, why) });
-    pending.clear();
+    for (const message of pending.fail(code, why)) controller.enqueue({ message });
     try {
       controller.close();
     } catch {
@@ -105,7 +105,7 @@ export function watchReply(
       arm(controller);
       const message = result.value.message;
       controller.enqueue(result.value);
-      if (isResponse(message) && "id" in message && message.id != null) pending.delete(message.id);
+      pending.settle(message);
       if (pending.size === 0) {
         done = true;
         clearTimeout(timer);
