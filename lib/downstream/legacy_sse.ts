@@ -15,7 +15,7 @@ import { parseBody } from "../jsonrpc/parse.ts";
 import { mediaType } from "../protocol/headers.ts";
 import { encodeEventBytes } from "../sse/encode.ts";
 import { errorForHttpFailure } from "../kit/http_failure.ts";
-import { type UpstreamReply, UpstreamUnavailableError } from "../upstream/types.ts";
+import { UpstreamUnavailableError } from "../upstream/types.ts";
 import type { SessionCore } from "../session/core.ts";
 import type { LiveSession } from "../session/registry.ts";
 import { mintSessionId } from "../session/registry.ts";
@@ -71,145 +71,128 @@ interface LegacyClient {
  * ```
  */
 export function createLegacySseEndpoint(options: LegacySseOptions): LegacySseEndpoint {
-  const { core } = options;
-  const messagePath = options.messagePath ?? "/message";
-  const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const keepAlive = new KeepAlive(options.keepAliveMs ?? 15_000);
-  const clients = new Map<string, LegacyClient>();
+  return new _LegacySseFace(options);
+}
 
-  /** T-LEG-03: every server message is an `event: message`; the sender waits while the client is behind. */
-  const send = async (client: LegacyClient, message: JsonRpcMessage): Promise<void> => {
-    await writeAndWait(client.connection, encodeEventBytes({ event: "message", data: JSON.stringify(message) }));
-  };
+class _LegacySseFace implements LegacySseEndpoint {
+  readonly #core: SessionCore;
+  readonly #messagePath: string;
+  readonly #maxBody: number;
+  readonly #keepAlive: KeepAlive;
+  readonly #clients = new Map<string, LegacyClient>();
 
-  async function deliverReplies(client: LegacyClient, replies: UpstreamReply[], requests: JsonRpcRequest[]) {
-    const session = client.session!;
-    const refused = replies.find((r) => r.type === "http");
-    if (refused && refused.type === "http") {
-      // The legacy stream has no status line: an HTTP refusal becomes the request's JSON-RPC error.
-      const [request] = requests;
-      if (request) await send(client, await errorForHttpFailure(request.id, refused.response));
-      else await refused.response.body?.cancel().catch(() => {});
-      return;
-    }
-    await core.deliver(session, replies, requests, "post", (m) => send(client, m));
+  constructor(options: LegacySseOptions) {
+    this.#core = options.core;
+    this.#messagePath = options.messagePath ?? "/message";
+    this.#maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+    this.#keepAlive = new KeepAlive(options.keepAliveMs ?? 15_000);
   }
 
-  async function initialize(client: LegacyClient, init: JsonRpcRequest): Promise<void> {
-    const opened = await core.open(init, client.headers);
-    if (opened.type === "http") return void (await send(client, await errorForHttpFailure(init.id, opened.response)));
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  handleStream(request: Request): Response {
+    if (!accepts(request.headers.get("accept"), "text/event-stream")) {
+      throw new HttpError("not_acceptable", "Not Acceptable: Accept must list text/event-stream");
+    }
+    const id = mintSessionId();
+    let client!: LegacyClient;
+    const { body } = openSseBody(this.#keepAlive, {
+      start: (connection) => {
+        const headers = upstreamHeaders(request);
+        client = { id, connection, session: undefined, initialized: undefined, headers, closed: false };
+        this.#clients.set(id, client);
+        // T-LEG-02: the first event names the message URL, relative to the SSE URL's origin.
+        const endpoint = `${this.#messagePath}?sessionId=${id}`;
+        void writeAndWait(connection, encodeEventBytes({ event: "endpoint", data: endpoint }));
+      },
+      cancel: () => void this.#end(client).catch(() => {}),
+    });
+    const headers = { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform" };
+    return new Response(body, { status: 200, headers: { ...headers, "x-accel-buffering": "no" } });
+  }
+
+  async handleMessage(request: Request): Promise<Response> {
+    const id = new URL(request.url).searchParams.get("sessionId");
+    if (id === null) throw new HttpError("session_required", "Bad Request: the sessionId query parameter is required");
+    const client = this.#clients.get(id);
+    if (!client) throw new HttpError("session_not_found", "Session not found");
+    if (mediaType(request.headers.get("content-type")) !== "application/json") {
+      throw new HttpError("unsupported_media_type", "Unsupported Media Type: Content-Type must be application/json");
+    }
+    const parsed = parseBody(await readBody(request, this.#maxBody));
+    if (!parsed.ok) {
+      const code = parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request";
+      throw new HttpError(code, parsed.error.message);
+    }
+    client.headers = upstreamHeaders(request);
+    for (const message of parsed.messages) {
+      const delivery = this.#deliver(client, message).catch(async (error) => {
+        const text = error instanceof UpstreamUnavailableError ? error.message : "Internal error";
+        if (isRequest(message)) await this.#send(client, errorResponse(message.id, ErrorCode.InternalError, text));
+      });
+      if (isRequest(message) && message.method === "initialize") client.initialized = delivery;
+    }
+    return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#clients.values()].map((c) => this.#end(c)));
+    this.#keepAlive.stop();
+  }
+
+  /** T-LEG-03: every server message is an `event: message`; the sender waits while the client is behind. */
+  async #send(client: LegacyClient, message: JsonRpcMessage): Promise<void> {
+    await writeAndWait(client.connection, encodeEventBytes({ event: "message", data: JSON.stringify(message) }));
+  }
+
+  async #deliver(client: LegacyClient, message: JsonRpcMessage): Promise<void> {
+    if (isRequest(message) && message.method === "initialize") return await this.#initialize(client, message);
+    await client.initialized;
+    const session = client.session;
+    if (!session) {
+      if (!isRequest(message)) return;
+      return await this.#send(client, errorResponse(message.id, ErrorCode.InvalidRequest, "Not initialized"));
+    }
+    const replies = await this.#core.send(session, [message], client.headers, false);
+    if (isNotification(message) && message.method === "notifications/initialized" && replies[0]?.type === "accepted") {
+      void this.#listen(client, session).catch(() => {});
+    }
+    const requests = isRequest(message) ? [message] : [];
+    const refused = replies[0]?.type === "http" ? replies[0].response : undefined;
+    if (!refused) return await this.#core.deliver(session, replies, requests, "post", (m) => this.#send(client, m));
+    // The legacy stream has no status line: an HTTP refusal becomes the request's JSON-RPC error.
+    if (requests[0]) await this.#send(client, await errorForHttpFailure(requests[0].id, refused));
+    else await refused.body?.cancel().catch(() => {});
+  }
+
+  async #initialize(client: LegacyClient, init: JsonRpcRequest): Promise<void> {
+    const opened = await this.#core.open(init, client.headers);
+    if (opened.type === "http") return await this.#send(client, await errorForHttpFailure(init.id, opened.response));
     client.session = opened.session;
     opened.session.holders++;
-    opened.session.ending.addEventListener("abort", () => void end(client), { once: true });
-    await core.deliver(opened.session, [opened.reply], [init], "post", (m) => send(client, m));
+    opened.session.ending.addEventListener("abort", () => void this.#end(client), { once: true });
+    await this.#core.deliver(opened.session, [opened.reply], [init], "post", (m) => this.#send(client, m));
     await opened.settle();
   }
 
   /** The standalone stream, once the client sent `notifications/initialized`: server messages go out too. */
-  async function listen(client: LegacyClient): Promise<void> {
-    const session = client.session;
-    if (!session || client.closed) return;
-    const listened = await core.listen(session, client.headers);
+  async #listen(client: LegacyClient, session: LiveSession): Promise<void> {
+    if (client.closed) return;
+    const listened = await this.#core.listen(session, client.headers);
     if (listened === null) return;
     if ("type" in listened) return void (await listened.response.body?.cancel().catch(() => {}));
     const reply = { type: "messages", format: "sse", messages: listened } as const;
-    await core.deliver(session, [reply], [], "get", (m) => send(client, m));
+    await this.#core.deliver(session, [reply], [], "get", (m) => this.#send(client, m));
   }
 
-  async function deliver(client: LegacyClient, message: JsonRpcMessage): Promise<void> {
-    if (isRequest(message) && message.method === "initialize") return await initialize(client, message);
-    await client.initialized;
-    if (!client.session) {
-      if (isRequest(message)) {
-        await send(client, errorResponse(message.id, ErrorCode.InvalidRequest, "The session is not initialized"));
-      }
-      return;
-    }
-    const replies = await core.send(client.session, [message], client.headers, false);
-    if (isNotification(message) && message.method === "notifications/initialized" && replies[0]?.type === "accepted") {
-      void listen(client).catch(() => {});
-    }
-    await deliverReplies(client, replies, isRequest(message) ? [message] : []);
-  }
-
-  async function end(client: LegacyClient): Promise<void> {
+  async #end(client: LegacyClient): Promise<void> {
     if (client.closed) return;
     client.closed = true;
-    clients.delete(client.id);
-    closeSse(client.connection, keepAlive);
+    this.#clients.delete(client.id);
+    closeSse(client.connection, this.#keepAlive);
     const session = client.session;
-    if (session && !session.closed) await core.registry.close(session, "deleted");
+    if (session && !session.closed) await this.#core.registry.close(session, "deleted");
   }
-
-  return {
-    get size() {
-      return clients.size;
-    },
-
-    handleStream(request: Request): Response {
-      if (!accepts(request.headers.get("accept"), "text/event-stream")) {
-        throw new HttpError("not_acceptable", "Not Acceptable: Accept must list text/event-stream");
-      }
-      const id = mintSessionId();
-      let client!: LegacyClient;
-      const { body } = openSseBody(keepAlive, {
-        start: (connection) => {
-          client = {
-            id,
-            connection,
-            session: undefined,
-            initialized: undefined,
-            headers: upstreamHeaders(request),
-            closed: false,
-          };
-          clients.set(id, client);
-          // T-LEG-02: the first event names the message URL, relative to the SSE URL's origin.
-          void writeAndWait(
-            connection,
-            encodeEventBytes({ event: "endpoint", data: `${messagePath}?sessionId=${id}` }),
-          );
-        },
-        cancel: () => void end(client).catch(() => {}),
-      });
-      return new Response(body, {
-        status: 200,
-        headers: {
-          "content-type": "text/event-stream",
-          "cache-control": "no-cache, no-transform",
-          "x-accel-buffering": "no",
-        },
-      });
-    },
-
-    async handleMessage(request: Request): Promise<Response> {
-      const id = new URL(request.url).searchParams.get("sessionId");
-      if (id === null) {
-        throw new HttpError("session_required", "Bad Request: the sessionId query parameter is required");
-      }
-      const client = clients.get(id);
-      if (!client) throw new HttpError("session_not_found", "Session not found");
-      if (mediaType(request.headers.get("content-type")) !== "application/json") {
-        throw new HttpError("unsupported_media_type", "Unsupported Media Type: Content-Type must be application/json");
-      }
-      const parsed = parseBody(await readBody(request, maxBody));
-      if (!parsed.ok) {
-        const code = parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request";
-        throw new HttpError(code, parsed.error.message);
-      }
-      client.headers = upstreamHeaders(request);
-      for (const message of parsed.messages) {
-        const delivery = deliver(client, message).catch(async (error) => {
-          const text = error instanceof UpstreamUnavailableError ? error.message : "Internal error";
-          if (isRequest(message)) await send(client, errorResponse(message.id, ErrorCode.InternalError, text));
-        });
-        if (isRequest(message) && message.method === "initialize") client.initialized = delivery;
-      }
-      return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
-    },
-
-    async close() {
-      await Promise.all([...clients.values()].map((c) => end(c)));
-      keepAlive.stop();
-    },
-  };
 }
