@@ -22,7 +22,7 @@ export * from "./terms.ts";
  * ```
  */
 export interface Check {
-  /** Rule ID from `spec-requirements.md`, e.g. `T-POST-03`. */
+  /** Rule ID from `docs/spec-rules.md`, e.g. `T-POST-03`. */
   id: string;
   /** File/area the check belongs to. */
   area: Area;

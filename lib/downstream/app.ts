@@ -20,7 +20,7 @@ export interface AppOptions extends SecurityOptions {
 }
 
 /**
- * CORS for browser clients (users.md item 13): every MCP request header is allowed, and `Mcp-Session-Id`,
+ * CORS for browser clients (docs/field-notes.md item 13): every MCP request header is allowed, and `Mcp-Session-Id`,
  * `MCP-Protocol-Version` and `WWW-Authenticate` are exposed.
  */
 export const CORS_ALLOW_HEADERS = [

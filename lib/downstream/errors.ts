@@ -7,7 +7,7 @@
  */
 import { ErrorCode, errorResponse } from "../jsonrpc/types.ts";
 
-/** The table: error code → HTTP status and JSON-RPC error code. Rule IDs from `spec-requirements.md`. */
+/** The table: error code → HTTP status and JSON-RPC error code. Rule IDs from `docs/spec-rules.md`. */
 export const HTTP_ERRORS = {
   /** T-RPC-01: the body is not JSON. */
   parse_error: { status: 400, rpc: ErrorCode.ParseError },

@@ -40,7 +40,7 @@ export async function handleGet(ctx: EndpointContext, request: Request): Promise
       allow: "POST, DELETE",
     });
   }
-  // A second GET replaces the first connection (users.md item 8); the old body ends cleanly.
+  // A second GET replaces the first connection (docs/field-notes.md item 8); the old body ends cleanly.
   return new Response(standalone.attach(), {
     status: 200,
     headers: sseHeaders(session.record.id),

@@ -5,7 +5,7 @@
  */
 import { endToEndHeaders, SESSION_ID_HEADER } from "../protocol/headers.ts";
 
-/** Headers of every SSE response (users.md items 4, 5: no buffering by intermediaries). */
+/** Headers of every SSE response (docs/field-notes.md items 4, 5: no buffering by intermediaries). */
 export function sseHeaders(sessionId: string): Headers {
   return new Headers({
     "content-type": "text/event-stream",

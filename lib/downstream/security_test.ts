@@ -1,5 +1,5 @@
 /**
- * DNS-rebinding defences and CORS of the reverse proxy (T-SEC-01..04, users.md item 13).
+ * DNS-rebinding defences and CORS of the reverse proxy (T-SEC-01..04, docs/field-notes.md item 13).
  */
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -106,7 +106,7 @@ describe("Host on a loopback bind (T-SEC-04)", () => {
   });
 });
 
-describe("CORS (users.md item 13)", () => {
+describe("CORS (docs/field-notes.md item 13)", () => {
   test("a preflight allows every MCP request header", async () => {
     const proxy = proxyWith();
     const r = await proxy.fetch(

@@ -109,7 +109,7 @@ async function reviveUpstream(
 /**
  * Creates a Streamable HTTP endpoint in front of `upstream`.
  *
- * Behaviour per rule (IDs from `shared/spec-requirements.md`): 202 with an empty body for notification-
+ * Behaviour per rule (IDs from `docs/spec-rules.md`): 202 with an empty body for notification-
  * and response-only POSTs (T-POST-03); JSON or SSE for requests (T-POST-05); 400 for a missing session id
  * (T-SESS-05), 404 for an unknown, expired or deleted one (T-SESS-06); 405 with `Allow` (T-EP-03,
  * T-GET-01); 406 / 415 / 413 for bad `Accept`, `Content-Type` or size; -32700 / -32600 without id for

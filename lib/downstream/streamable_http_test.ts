@@ -1,6 +1,6 @@
 /**
  * The downstream Streamable HTTP endpoint: status codes, sessions, batching and the version header, per
- * revision. Rule IDs from shared/spec-requirements.md.
+ * revision. Rule IDs from docs/spec-rules.md.
  */
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";

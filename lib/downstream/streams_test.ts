@@ -1,6 +1,6 @@
 /**
  * SSE streams of the downstream endpoint: priming, event ids, resumption with Last-Event-ID, the GET
- * stream, keep-alives, headers, and streaming without buffering. Rule IDs from spec-requirements.md.
+ * stream, keep-alives, headers, and streaming without buffering. Rule IDs from docs/spec-rules.md.
  */
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";

@@ -8,7 +8,7 @@
 /** A protocol revision identifier, e.g. `"2025-06-18"`. */
 export type Revision = "2024-11-05" | "2025-03-26" | "2025-06-18" | "2025-11-25" | "2026-07-28";
 
-/** Transport-level rules of one protocol revision. Rule IDs refer to `shared/spec-requirements.md`. */
+/** Transport-level rules of one protocol revision. Rule IDs refer to `docs/spec-rules.md`. */
 export interface RevisionRules {
   /** The revision these rules belong to. */
   revision: Revision;

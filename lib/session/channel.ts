@@ -75,7 +75,7 @@ export class Channel {
 
   /**
    * Attaches a new HTTP connection and returns its body. An existing connection is closed first (a new
-   * GET replaces the old one, users.md item 8). `replay` events (from the store, after a `Last-Event-ID`)
+   * GET replaces the old one, docs/field-notes.md item 8). `replay` events (from the store, after a `Last-Event-ID`)
    * are written first; without a replay, events that no connection has received yet are written first.
    * Then a priming event when enabled, then live events. An ended channel closes the body after that.
    * A connection that would otherwise start empty gets a keep-alive comment at once: Bun sends the response

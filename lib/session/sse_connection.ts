@@ -121,7 +121,7 @@ export function closeSse(connection: SseConnection, keepAlive: KeepAlive): void 
 
 /**
  * One timer for all open connections: every `intervalMs`, a comment is written to each connection that
- * has been idle that long (users.md item 4: idle streams get cut by load balancers and NAT).
+ * has been idle that long (docs/field-notes.md item 4: idle streams get cut by load balancers and NAT).
  */
 export class KeepAlive {
   #intervalMs: number;

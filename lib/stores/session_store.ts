@@ -14,7 +14,7 @@ export interface SessionRecord {
   id: string;
   /** The protocol revision negotiated by `initialize`. */
   revision: Revision;
-  /** The client's `initialize` request, kept to re-initialize the upstream (users.md item 2). */
+  /** The client's `initialize` request, kept to re-initialize the upstream (docs/field-notes.md item 2). */
   initialize: JsonRpcRequest;
   /** Creation time, ms since the epoch. */
   createdAt: number;

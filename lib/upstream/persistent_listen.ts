@@ -1,7 +1,7 @@
 /**
  * The standalone stream of a recovering connection: when the inner stream ends together with its upstream
  * connection (child exit, lost session, unreachable upstream), wait for the recovery and listen again on the
- * new connection, so the client's GET stream never notices (design.md "Self-healing"). When a recovery
+ * new connection, so the client's GET stream never notices (docs/architecture.md "Self-healing"). When a recovery
  * replaces the connection while its stream is still open (the recovery was started by a request), it moves to
  * the new connection at once: the old connection stays open only for the replies still in flight on it.
  *

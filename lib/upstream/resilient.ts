@@ -1,6 +1,6 @@
 /**
  * The resilient upstream: a decorator over any {@linkcode Upstream} that rides through upstream failures so
- * the client notices nothing but a delay (design.md "Self-healing", users.md items 2, 6, 15).
+ * the client notices nothing but a delay (docs/architecture.md "Self-healing", docs/field-notes.md items 2, 6, 15).
  *
  * - It records the client's `initialize` and `notifications/initialized`.
  * - When the upstream forgot the session (HTTP 404 to a request that carried the session id, T-SESS-06/07;

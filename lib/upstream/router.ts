@@ -97,7 +97,7 @@ export class ReplyRouter {
   }
 
   /**
-   * The pipe died: every request still waiting gets a JSON-RPC error with `why` (never a hang, users.md
+   * The pipe died: every request still waiting gets a JSON-RPC error with `why` (never a hang, docs/field-notes.md
    * item 15), and the standalone stream ends.
    */
   fail(why: string): void {

@@ -57,7 +57,7 @@ export interface StdioUpstreamOptions {
 
 /**
  * An upstream MCP server started as a child process, one per connection, so that clients never see each
- * other's messages (users.md item 7).
+ * other's messages (docs/field-notes.md item 7).
  *
  * @example
  * ```ts ignore
@@ -133,7 +133,7 @@ class StdioConnection implements UpstreamConnection {
 
   #onExit(code: number | null): void {
     this.#exited = true;
-    // Requests in flight on a dead child get an error, never a hang (users.md item 15).
+    // Requests in flight on a dead child get an error, never a hang (docs/field-notes.md item 15).
     this.#router.fail(`The upstream process exited (${code === null ? "killed by a signal" : `code ${code}`})`);
     this.#endedResolve();
   }

@@ -1,8 +1,8 @@
 /**
  * Watching the reply of a request on its way back from the upstream: every request gets exactly one
  * response. A request whose reply stream ends or breaks without its response gets a JSON-RPC error (never a
- * hang, users.md item 15), and, with a request timeout, a request that hears nothing for that long gets a
- * timeout error while the upstream gets `notifications/cancelled` (users.md item 6: progress resets the clock).
+ * hang, docs/field-notes.md item 15), and, with a request timeout, a request that hears nothing for that long gets a
+ * timeout error while the upstream gets `notifications/cancelled` (docs/field-notes.md item 6: progress resets the clock).
  *
  * @module
  */
