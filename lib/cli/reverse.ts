@@ -11,6 +11,7 @@ import { parseArgs, parseDuration, parseHostPort, UsageError } from "./args.ts";
 import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamFromFlags } from "./upstream.ts";
 import { rulesUpstream } from "./rules.ts";
 import { startRecording } from "./tape.ts";
+import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -32,7 +33,7 @@ Options:
   --retry DUR              retry sent to 2025-11-25 clients with priming events (default 1s)
   --max-body BYTES         largest request body (default 4194304)
   --no-get-stream          answer GET with 405 (no standalone stream)
-  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+${LIMITS_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
   --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
@@ -56,6 +57,7 @@ const FLAGS = {
   retry: { type: "string" },
   "max-body": { type: "string" },
   "no-get-stream": { type: "boolean" },
+  ...LIMIT_FLAGS,
   "log-traffic": { type: "boolean" },
   rules: { type: "string" },
   record: { type: "string" },
@@ -97,6 +99,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     }
     const path = (flags.path as string | undefined) ?? "/mcp";
     if (!path.startsWith("/")) throw new UsageError(`--path must start with / (got ${path})`);
+    const limits = limitsFromFlags(flags, rest.length > 0 ? "stdio" : "url", rt);
     const p = palette(rt.stderrIsTTY());
     const start = Date.now();
     const traffic = Boolean(flags["log-traffic"]) && !quiet;
@@ -115,6 +118,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
       ...(flags.retry !== undefined ? { retryMs: parseDuration(flags.retry as string, "--retry") } : {}),
       ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
       getStream: !flags["no-get-stream"],
+      limits: limits.limits,
       onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
       ...(traffic ? { onExchange: (x) => err(formatExchange(x, start, p)) } : {}),
       ...(traffic || recorder
@@ -129,7 +133,16 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     proxyStarted = proxy;
     let server;
     try {
-      server = await rt.serve(recorder ? recorder.wrap(proxy.fetch) : proxy.fetch, { hostname, port });
+      server = await rt.serve(recorder ? recorder.wrap(proxy.fetch) : proxy.fetch, {
+        hostname,
+        port,
+        onAcceptError: (e, retryInMs) =>
+          err(
+            `mcpwire reverse: accepting connections failed (${e instanceof Error ? e.message : e}); ${
+              retryInMs >= 0 ? `listening again in ${retryInMs} ms` : "giving up listening"
+            }`,
+          ),
+      });
     } catch (error) {
       err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
       await proxy.close();
@@ -139,6 +152,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     }
     log(`mcpwire reverse listening on ${new URL(path, server.url).href}`);
     log(`forwarding to ${upstream.description}`);
+    log(limits.summary);
     await new Promise<void>((resolve) => rt.onShutdownSignal(() => resolve()));
     log("shutting down: closing sessions and streams");
     await proxy.close();

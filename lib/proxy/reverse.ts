@@ -10,6 +10,7 @@ import { createLegacySseEndpoint } from "../server/legacy_sse.ts";
 import { jsonResponse } from "../server/errors.ts";
 import { Metrics } from "../server/metrics.ts";
 import type { SecurityOptions } from "../server/security.ts";
+import { createAdmission, type StreamLimits } from "../limits/budget.ts";
 import {
   createStreamableHttpEndpoint,
   type StreamableHttpEndpoint,
@@ -24,6 +25,12 @@ export interface ReverseProxyOptions extends StreamableHttpEndpointOptions, Secu
   legacySse?: boolean;
   /** Serve Prometheus metrics at `GET /metrics`. @default true */
   metrics?: boolean;
+  /**
+   * The connection budget: a new session or GET stream past it gets 503 with `Retry-After` and
+   * `Connection: close` instead of running the process out of file descriptors (docs/limits.md).
+   * `deriveLimits` computes the CLI's defaults from the open-file limit. @default no limit
+   */
+  limits?: StreamLimits;
 }
 
 /** A reverse proxy, ready to be served by any runtime. */
@@ -90,16 +97,31 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
         app.get(
           "/metrics",
           () =>
-            new Response(metrics.render({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }), {
-              headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-            }),
+            new Response(
+              metrics.render({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }) +
+                (admission?.renderMetrics() ?? ""),
+              {
+                headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+              },
+            ),
         );
       }
       app.get("/healthz", () => jsonResponse({ status: "ok", ...endpoint.stats(), legacySessions: legacy?.size ?? 0 }));
     },
   });
+  // Every legacy session holds one SSE connection.
+  const admission = options.limits === undefined ? undefined : createAdmission({
+    limits: options.limits,
+    path: options.path ?? "/mcp",
+    usage: () => {
+      const stats = endpoint.stats();
+      const legacySessions = legacy?.size ?? 0;
+      return { streams: stats.connections + legacySessions, sessions: stats.sessions + legacySessions };
+    },
+  });
+  const handle = async (request: Request) => await app.fetch(request);
   return {
-    fetch: async (request) => await app.fetch(request),
+    fetch: admission ? admission.wrap(handle) : handle,
     endpoint,
     upstream: options.upstream,
     close: async () => {
