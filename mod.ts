@@ -46,6 +46,7 @@ export type { HttpErrorCode } from "./lib/server/errors.ts";
 export { createSecurityCheck, isLoopbackHost } from "./lib/server/security.ts";
 export type { SecurityOptions } from "./lib/server/security.ts";
 export { createReverseProxy } from "./lib/proxy/reverse.ts";
+export { deriveLimits, type LimitInputs, type StreamLimits } from "./lib/limits/budget.ts";
 export type { ReverseProxy, ReverseProxyOptions } from "./lib/proxy/reverse.ts";
 export { startForwardProxy } from "./lib/proxy/forward.ts";
 export type { ForwardProxy, ForwardProxyOptions } from "./lib/proxy/forward.ts";

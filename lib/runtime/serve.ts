@@ -78,7 +78,6 @@ export function serve(handler: Handler, options: ServeOptions = {}): Promise<Ser
   const port = options.port ?? 0;
   const g = globalThis as any;
   if (g.Bun) {
-    let server: any;
     // A socket's timeout counts idle time, also while a handler is still working on a slow request.
     const timeout = (request: Request, seconds: number) => {
       try {
@@ -93,7 +92,8 @@ export function serve(handler: Handler, options: ServeOptions = {}): Promise<Ser
       if (!isStream(response)) timeout(request, BUN_IDLE_TIMEOUT_S);
       return response;
     };
-    server = g.Bun.serve({ hostname, port, idleTimeout: BUN_IDLE_TIMEOUT_S, fetch });
+    // `fetch` runs only after this assignment, so it may refer to `server`.
+    const server = g.Bun.serve({ hostname, port, idleTimeout: BUN_IDLE_TIMEOUT_S, fetch });
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
     return Promise.resolve({
       url: new URL(`http://${host}:${server.port}`),
