@@ -70,7 +70,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["lib/stores"],
   ["lib/upstream"],
   ["lib/session"],
-  ["lib/downstream", "lib/intercept"],
+  ["lib/downstream", "lib/intercept", "lib/security"],
   ["lib/record"],
   ["lib/proxy", "conformance"],
   ["lib/runtime"],

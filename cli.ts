@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { runtime } from "./lib/runtime/mod.ts";
+import { relaunchForBun, runtime } from "./lib/runtime/mod.ts";
 import { reverseCommand } from "./lib/cli/reverse.ts";
 import { demoCommand } from "./lib/cli/demo.ts";
 import { forwardCommand } from "./lib/cli/forward.ts";
@@ -66,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // Bun: start again with its fetch connection cap raised (it is read only at process start); see
+  // lib/runtime/relaunch.ts and docs/limits.md.
+  const relaunched = relaunchForBun();
+  if (relaunched) runtime.exit(await relaunched);
   try {
     runtime.exit(await main(runtime.args()));
   } catch (error) {

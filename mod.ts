@@ -11,6 +11,7 @@
  * | `mcpwire/upstream` (`lib/upstream/mod.ts`) | every connector and decorator, backoff, session-loss detection |
  * | `mcpwire/downstream` (`lib/downstream/mod.ts`) | the client faces: Streamable HTTP, legacy HTTP+SSE, stdio |
  * | `mcpwire/stores` (`lib/stores/mod.ts`) | the SessionStore and EventStore ports and implementations |
+ * | `mcpwire/security` (`lib/security/mod.ts`) | limits: the connection budget derived from the open-file limit |
  * | `mcpwire/protocol` (`lib/protocol/mod.ts`) | JSON-RPC parsing, the revision table, header names |
  * | `mcpwire/sse` (`lib/sse/mod.ts`) | the SSE encoder and decoder |
  * | `mcpwire/intercept` (`lib/intercept/mod.ts`) | the interceptor chain, the rules engine, JSON paths |
@@ -30,6 +31,7 @@
  * @module
  */
 export { createReverseProxy } from "./lib/proxy/reverse.ts";
+export type { StreamLimits } from "./lib/security/limits.ts";
 export type { ReverseProxy, ReverseProxyOptions } from "./lib/proxy/reverse.ts";
 export { startForwardProxy } from "./lib/proxy/forward.ts";
 export type { ForwardProxy, ForwardProxyOptions } from "./lib/proxy/forward.ts";

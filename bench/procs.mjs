@@ -11,12 +11,15 @@ import process from "node:process";
 const children = new Set();
 
 /**
- * Starts `command args` in its own process group, with `ulimit -n` raised when allowed.
+ * Starts `command args` in its own process group, with `ulimit -n` raised to the hard limit unless
+ * `options.raiseFileLimit` is false (mcpwire targets: they run with what a user's shell gives them).
  * @returns {{pid:number, child:import("node:child_process").ChildProcess, output:()=>string, exited:Promise<number|null>, stop:()=>Promise<void>}}
  */
 export function start(name, command, args, options = {}) {
-  // Raise the soft limit on open files to the hard limit (raising the hard one needs privileges).
-  const script = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
+  // Load clients, upstreams and peers: raise the soft limit on open files to the hard limit (raising the
+  // hard one needs privileges).
+  const raise = options.raiseFileLimit ?? true;
+  const script = raise ? `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"` : `exec "$@"`;
   const child = spawn("sh", ["-c", script, "sh", command, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },

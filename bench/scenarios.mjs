@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { cpuMs, rssMb, runJson, sampleRss, sh, sleep, start, waitForPort } from "./procs.mjs";
 import {
   BUN,
+  byteProxyLabel,
   NODE,
   ROOT,
   Skip,
@@ -18,6 +19,9 @@ import {
   STDIO_SERVER,
 } from "./targets.mjs";
 
+// The load generators (bench/load.mjs, stream_client.mjs, recover.mjs) run on Bun and hold one fetch
+// connection per session; Bun caps fetch at 256 connections unless this is set. It is the client's setting,
+// not mcpwire's: mcpwire targets are started without it (targets.mjs; bench_env_test.ts checks).
 const CLIENT_ENV = { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" };
 const message = (error) => (error instanceof Error ? error.message : String(error)).split("\n")[0].slice(0, 300);
 
@@ -232,7 +236,7 @@ export async function scale(config, log) {
     for (const level of kind === "mcpwire" ? config.streams : config.streams.slice(0, 1)) {
       const name = runtime === "deno" ? "Deno" : "Bun";
       const streams = Math.min(level, feasible);
-      const row = { scenario: "scale", target: kind === "mcpwire" ? `mcpwire (${name})` : `byte proxy (${name})`, streams };
+      const row = { scenario: "scale", target: kind === "mcpwire" ? `mcpwire (${name})` : byteProxyLabel(runtime), streams };
       if (streams < level) {
         row.note = `${level.toLocaleString("en")} streams cannot run here: the proxy needs ~${(2 * level + 1_000).toLocaleString("en")} file descriptors and the hard limit (ulimit -Hn) is ${hard}; ran ${streams.toLocaleString("en")}`;
         log(`  ${row.note}`);

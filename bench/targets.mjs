@@ -42,14 +42,17 @@ export async function startMcpwire(runtime, upstream, extraArgs = [], options = 
   const [command, args] = runtime === "deno"
     ? [DENO, ["run", "-A", ...v8, `${ROOT}cli.ts`, ...common, ...tail]]
     : [BUN, [`${ROOT}cli.ts`, ...common, ...tail]];
-  // Bun's fetch allows 256 concurrent requests unless told otherwise; each open GET stream holds one.
-  const entry = start(`mcpwire-${runtime}`, command, args, {
-    cwd: ROOT,
-    env: runtime === "bun" ? { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" } : {},
-  });
+  // Started as a user would: no environment of its own, and the open-file limit the harness's shell has
+  // (mcpwire reads it and sizes its connection budget from it; on Bun it raises its own fetch cap).
+  const entry = start(`mcpwire-${runtime}`, command, args, { cwd: ROOT, raiseFileLimit: false });
   await waitForPort(port, entry);
   const label = options.label ?? `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`;
   return { label, url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
+}
+
+/** The label of a byte-proxy row; Bun's names the setting it runs with (BUN_CONFIG_MAX_HTTP_REQUESTS=65535). */
+export function byteProxyLabel(runtime) {
+  return runtime === "deno" ? "byte proxy (Deno)" : "byte proxy (Bun, BUN_CONFIG_MAX_HTTP_REQUESTS=65535)";
 }
 
 /** Starts the plain byte proxy (bench/byte_proxy.mjs) on `runtime`: the runtime's own floor. */
@@ -57,12 +60,13 @@ export async function startByteProxy(runtime, upstreamBase) {
   const port = await freePort();
   const script = `${ROOT}bench/byte_proxy.mjs`;
   const [command, args] = runtime === "deno" ? [DENO, ["run", "-A", script, String(port), upstreamBase]] : [BUN, [script, String(port), upstreamBase]];
+  // The floor row of Bun needs its fetch cap raised to hold 1,000 streams; its label says so.
   const entry = start(`byte-proxy-${runtime}`, command, args, {
     cwd: ROOT,
     env: runtime === "bun" ? { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" } : {},
   });
   await waitForPort(port, entry);
-  return { label: `byte proxy (${runtime === "deno" ? "Deno" : "Bun"})`, url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
+  return { label: byteProxyLabel(runtime), url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
 }
 
 /** Ensures nginx is installed (apt-get only when absent and running as root) → path, or throws Skip. */

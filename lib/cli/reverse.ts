@@ -11,6 +11,7 @@ import { parseArgs, type ParsedArgs, parseDuration, parseHostPort, UsageError } 
 import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamOptionsFromFlags } from "./upstream.ts";
 import { watchRulesFlag } from "./rules.ts";
 import { recordingFlag } from "./tape.ts";
+import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -32,7 +33,7 @@ Options:
   --retry DUR              retry sent to 2025-11-25 clients with priming events (default 1s)
   --max-body BYTES         largest request body (default 4194304)
   --no-get-stream          answer GET with 405 (no standalone stream)
-  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+${LIMITS_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
   --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
@@ -56,6 +57,7 @@ const FLAGS = {
   retry: { type: "string" },
   "max-body": { type: "string" },
   "no-get-stream": { type: "boolean" },
+  ...LIMIT_FLAGS,
   "log-traffic": { type: "boolean" },
   rules: { type: "string" },
   record: { type: "string" },
@@ -96,7 +98,16 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   const proxy = createReverseProxy(options);
   let server;
   try {
-    server = await rt.serve(proxy.fetch, { hostname, port });
+    server = await rt.serve(proxy.fetch, {
+      hostname,
+      port,
+      onAcceptError: (e, retryInMs) =>
+        err(
+          `mcpwire reverse: accepting connections failed (${e instanceof Error ? e.message : e}); ${
+            retryInMs >= 0 ? `listening again in ${retryInMs} ms` : "giving up listening"
+          }`,
+        ),
+    });
   } catch (error) {
     err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
     await proxy.close();
@@ -105,12 +116,22 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   }
   log(`mcpwire reverse listening on ${new URL(options.path ?? "/mcp", server.url).href}`);
   log(`forwarding to ${proxy.upstream.description}`);
+  log(setup.limitsSummary);
   await new Promise<void>((resolve) => rt.onShutdownSignal(() => resolve()));
   log("shutting down: closing sessions and streams");
   await proxy.close();
   await server.close();
   stopRules?.();
   return 0;
+}
+
+/** What `mcpwire reverse` runs: the proxy's options, where to listen, the log, and the limits line. */
+interface ReverseSetup {
+  options: ReverseProxyOptions;
+  hostname: string;
+  port: number;
+  log: (line: string) => void;
+  limitsSummary: string;
 }
 
 /** The proxy's options, the address to listen on and the log, from the parsed flags. */
@@ -120,7 +141,7 @@ async function proxyOptionsFromFlags(
   rt: Runtime,
   log: (line: string) => void,
   quiet: boolean,
-): Promise<{ options: ReverseProxyOptions; hostname: string; port: number; log: (line: string) => void }> {
+): Promise<ReverseSetup> {
   const err = (line: string) => rt.writeStderr(line + "\n");
   const { hostname, port } = parseHostPort((flags.bind as string | undefined) ?? "127.0.0.1:8080");
   const stack = upstreamOptionsFromFlags(flags, flags.upstream as string | undefined, command, rt, log);
@@ -139,6 +160,7 @@ async function proxyOptionsFromFlags(
   const p = palette(rt.stderrIsTTY());
   const start = Date.now();
   const traffic = Boolean(flags["log-traffic"]) && !quiet;
+  const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt);
   const options: ReverseProxyOptions = {
     ...stack,
     path,
@@ -150,6 +172,7 @@ async function proxyOptionsFromFlags(
     ...(retryMs !== undefined ? { retryMs } : {}),
     ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
     getStream: !flags["no-get-stream"],
+    limits: limits.limits,
     onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
     onInterceptorError: (e) => log(`rule failed: ${e instanceof Error ? e.message : e}`),
     ...(record ? { record, onRecordError: (e) => log(`recording failed: ${e instanceof Error ? e.message : e}`) } : {}),
@@ -160,5 +183,5 @@ async function proxyOptionsFromFlags(
       }
       : {}),
   };
-  return { options, hostname, port, log };
+  return { options, hostname, port, log, limitsSummary: limits.summary };
 }

@@ -12,6 +12,7 @@ import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
 import { jsonResponse } from "../downstream/errors.ts";
 import { Metrics } from "./metrics.ts";
 import type { SecurityOptions } from "../downstream/security.ts";
+import { createAdmission, type StreamLimits } from "../security/limits.ts";
 import {
   createStreamableHttpEndpoint,
   type StreamableHttpEndpoint,
@@ -37,6 +38,12 @@ export interface ReverseProxyOptions
   legacySse?: boolean;
   /** Serve Prometheus metrics at `GET /metrics`. @default true */
   metrics?: boolean;
+  /**
+   * The connection budget: a new session or GET stream past it gets 503 with `Retry-After` and
+   * `Connection: close` instead of running the process out of file descriptors (docs/limits.md).
+   * `deriveLimits` computes the CLI's defaults from the open-file limit. @default no limit
+   */
+  limits?: StreamLimits;
 }
 
 /** A reverse proxy, ready to be served by any runtime. */
@@ -100,16 +107,26 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
       }
       if (metrics) {
         app.get("/metrics", () =>
-          new Response(metrics.render(stats()), {
+          new Response(metrics.render(stats()) + (admission?.renderMetrics() ?? ""), {
             headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
           }));
       }
       app.get("/healthz", () => jsonResponse({ status: "ok", ...stats() }));
     },
   });
+  // Every legacy session holds one SSE connection.
+  const admission = options.limits === undefined ? undefined : createAdmission({
+    limits: options.limits,
+    path: options.path ?? "/mcp",
+    usage: () => {
+      const { connections, sessions, legacySessions } = stats();
+      return { streams: connections + legacySessions, sessions: sessions + legacySessions };
+    },
+  });
   const handler = async (request: Request) => await app.fetch(request);
+  const admitted = admission ? admission.wrap(handler) : handler;
   return {
-    fetch: recorder ? recorder.wrap(handler) : handler,
+    fetch: recorder ? recorder.wrap(admitted) : admitted,
     endpoint,
     upstream,
     recorder,

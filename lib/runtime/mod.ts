@@ -8,6 +8,7 @@ import { appendFile as nodeAppendFile, readFile as nodeReadFile, writeFile as no
 import nodeProcess from "node:process";
 import { fileURLToPath } from "node:url";
 import { serve } from "./serve.ts";
+import { fetchConnectionCap, openFileLimit } from "./limits.ts";
 import {
   args,
   env,
@@ -24,6 +25,9 @@ import {
 
 export type { Handler, ServeOptions, Server } from "./serve.ts";
 export type { ChildProcess, SpawnOptions } from "./process.ts";
+export type { OpenFileLimit } from "./limits.ts";
+export { fetchConnectionCap, openFileLimit } from "./limits.ts";
+export { relaunchForBun } from "./relaunch.ts";
 
 /** What the command modules may use of the runtime. */
 export interface Runtime {
@@ -49,6 +53,10 @@ export interface Runtime {
   execPath: () => string;
   /** A local path for a `file:` URL (other URLs are returned as they are). */
   pathOf: (url: URL) => string;
+  /** The open-file limit the process runs with (see `limits.ts`). */
+  openFileLimit: typeof openFileLimit;
+  /** How many `fetch` connections the process can hold at once (Bun's cap; `Infinity` on Deno). */
+  fetchConnectionCap: typeof fetchConnectionCap;
 }
 
 /** The runtime mcpwire runs on. */
@@ -70,4 +78,6 @@ export const runtime: Runtime = {
   appendTextFile: (path, text) => nodeAppendFile(path, text, "utf8"),
   execPath: () => nodeProcess.execPath,
   pathOf: (url) => (url.protocol === "file:" ? fileURLToPath(url) : url.href),
+  openFileLimit,
+  fetchConnectionCap,
 };

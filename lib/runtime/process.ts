@@ -114,13 +114,26 @@ export function exit(code: number): never {
   nodeProcess.exit(code);
 }
 
-/** Runs `handler` once on SIGINT or SIGTERM (Ctrl-C, or a supervisor stopping the proxy). */
+/**
+ * A repeat of the first shutdown signal within this many ms is the same request, not a second one: on Bun
+ * a terminal's Ctrl-C reaches both the relaunching parent (`relaunch.ts`) and this process, and the
+ * parent passes its copy on.
+ */
+export const REPEATED_SIGNAL_MS = 1_000;
+
+/**
+ * Runs `handler` once on SIGINT or SIGTERM (Ctrl-C, or a supervisor stopping the proxy). A second signal
+ * (after {@linkcode REPEATED_SIGNAL_MS}) ends the process at once with 130.
+ */
 export function onShutdownSignal(handler: (signal: string) => void): void {
-  let fired = false;
+  let firedAt: number | undefined;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     nodeProcess.on(signal, () => {
-      if (fired) nodeProcess.exit(130);
-      fired = true;
+      if (firedAt !== undefined) {
+        if (Date.now() - firedAt > REPEATED_SIGNAL_MS) nodeProcess.exit(130);
+        return;
+      }
+      firedAt = Date.now();
       handler(signal);
     });
   }

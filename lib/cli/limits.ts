@@ -1,0 +1,66 @@
+/**
+ * The connection-budget flags of `mcpwire reverse` (`--max-streams`, `--max-sessions`) and their defaults,
+ * derived from the open-file limit the process runs with (docs/limits.md).
+ *
+ * @module
+ */
+import type { Runtime } from "../runtime/mod.ts";
+import { deriveLimits, reserveFor, type StreamLimits } from "../security/limits.ts";
+import type { ParsedArgs } from "./args.ts";
+import { UsageError } from "./args.ts";
+
+/** Flag specs, spread into a command's flags. */
+export const LIMIT_FLAGS = {
+  "max-streams": { type: "string" },
+  "max-sessions": { type: "string" },
+} as const;
+
+/** Usage lines of the flags. */
+export const LIMITS_USAGE =
+  `  --max-streams N          most open SSE streams; past it a new session or GET stream gets 503 with
+                           Retry-After (default from the open-file limit, docs/limits.md)
+  --max-sessions N         most live sessions (default: unlimited for a URL upstream, from the
+                           open-file limit for a stdio command)
+`;
+
+/** The limits to apply and the start-up line that says what they are and why. */
+export interface CliLimits {
+  limits: StreamLimits;
+  /** One line for the log, e.g. `open files: 256 (/proc/self/limits); up to 90 streams, sessions unlimited`. */
+  summary: string;
+}
+
+/**
+ * Reads `--max-streams` / `--max-sessions` and fills in what is missing from the open-file limit (and, on
+ * Bun, the `fetch` connection cap) of `rt`.
+ *
+ * @throws {UsageError} When a value is not a positive whole number.
+ * @example
+ * ```ts ignore
+ * const { limits, summary } = limitsFromFlags(flags, "url", runtime);
+ * ```
+ */
+export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "stdio", rt: Runtime): CliLimits {
+  const count = (name: string): number | undefined => {
+    if (flags[name] === undefined) return undefined;
+    const n = Number(flags[name]);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UsageError(`--${name} must be a positive whole number (got ${flags[name]})`);
+    }
+    return n;
+  };
+  const files = rt.openFileLimit();
+  const fetchCap = upstream === "url" ? rt.fetchConnectionCap() : Infinity;
+  const derived = deriveLimits({ openFiles: files.soft, upstream, fetchCap });
+  const limits: StreamLimits = {
+    maxStreams: count("max-streams") ?? derived.maxStreams,
+    maxSessions: count("max-sessions") ?? derived.maxSessions,
+  };
+  const shown = (n: number) => (Number.isFinite(n) ? n.toLocaleString("en") : "unlimited");
+  const source = files.source === "assumed" ? "assumed: /proc/self/limits unreadable" : files.source;
+  const capNote = Number.isFinite(fetchCap) ? `, fetch connections ${fetchCap.toLocaleString("en")}` : "";
+  const summary = `open files: ${files.soft.toLocaleString("en")} (${source}${capNote}; ${
+    reserveFor(files.soft)
+  } kept free); up to ${shown(limits.maxStreams)} streams, sessions ${shown(limits.maxSessions)}`;
+  return { limits, summary };
+}

@@ -1,0 +1,213 @@
+/**
+ * The connection budget: how many open SSE streams and live sessions the proxy takes on, derived from the
+ * open-file limit it runs with, so that it answers a clear 503 instead of running out of descriptors
+ * (where Deno's server stops accepting and Bun's accept loop spins). Web-standard: the limit is read by
+ * `lib/runtime/limits.ts` and passed in.
+ *
+ * The model (docs/limits.md): a stream through a URL upstream holds two descriptors (the client's socket
+ * and the upstream connection); a stream from a stdio child holds one, but every stdio session holds its
+ * child's three pipes and the process (about four). A reserve stays free for what is not counted: the
+ * runtime's own descriptors, the listening socket, idle keep-alive sockets, plain JSON requests in flight,
+ * the upstream's connection pool, tapes and rules files, and the accepts that carry the 503s themselves.
+ *
+ * @module
+ */
+
+/** What a budget allows. */
+export interface StreamLimits {
+  /** Most open SSE streams at once (GET streams, POST streams, legacy /sse streams); `Infinity` for none. */
+  maxStreams: number;
+  /** Most live sessions at once (Streamable HTTP and legacy); `Infinity` for none. */
+  maxSessions: number;
+}
+
+/** Inputs of {@linkcode deriveLimits}. */
+export interface LimitInputs {
+  /** The soft open-file limit of the process (descriptors). */
+  openFiles: number;
+  /** `url`: every stream holds an upstream connection; `stdio`: every session holds a child process. */
+  upstream: "url" | "stdio";
+  /**
+   * Most simultaneous upstream `fetch` connections (Bun's `BUN_CONFIG_MAX_HTTP_REQUESTS`); streams are kept
+   * below it so that its queue never turns into 502s. @default Infinity
+   */
+  fetchCap?: number;
+}
+
+/** Descriptors a stream holds: the client's socket, plus the upstream connection for URL upstreams. */
+export const FDS_PER_STREAM = { url: 2, stdio: 1 } as const;
+/** Descriptors a session holds: none for URL upstreams, the child's three pipes and the process for stdio. */
+export const FDS_PER_SESSION = { url: 0, stdio: 4 } as const;
+/** `fetch` connections kept free below Bun's cap for POSTs while every stream is open. */
+export const FETCH_CAP_HEADROOM = 16;
+
+/**
+ * The descriptors left free: 64 plus 4 % of the limit (256 → 75, 1,024 → 105, 20,000 → 864).
+ *
+ * @param openFiles The soft open-file limit.
+ */
+export function reserveFor(openFiles: number): number {
+  return 64 + Math.ceil(openFiles / 25);
+}
+
+/**
+ * The default limits for a process with `openFiles` descriptors:
+ * URL upstream: `maxStreams = ⌊(openFiles − reserve) / 2⌋` (and below `fetchCap − 16`), sessions unlimited
+ * (a session without a stream holds no descriptor); stdio upstream: `maxSessions = ⌊(openFiles − reserve) / 6⌋`
+ * (a child plus two streams each), `maxStreams = 2 × maxSessions`.
+ *
+ * @returns The limits; at least 1 stream and 1 session, however small the limit.
+ * @example
+ * ```ts
+ * import { deriveLimits } from "./limits.ts";
+ * console.assert(deriveLimits({ openFiles: 256, upstream: "url" }).maxStreams === 90);
+ * ```
+ */
+export function deriveLimits(inputs: LimitInputs): StreamLimits {
+  const free = Math.max(0, inputs.openFiles - reserveFor(inputs.openFiles));
+  if (inputs.upstream === "stdio") {
+    const perSession = FDS_PER_SESSION.stdio + 2 * FDS_PER_STREAM.stdio;
+    const maxSessions = Math.max(1, Math.floor(free / perSession));
+    return { maxStreams: 2 * maxSessions, maxSessions };
+  }
+  const byFiles = Math.floor(free / FDS_PER_STREAM.url);
+  const byFetch = (inputs.fetchCap ?? Infinity) - FETCH_CAP_HEADROOM;
+  return { maxStreams: Math.max(1, Math.min(byFiles, byFetch)), maxSessions: Infinity };
+}
+
+/** What the proxy holds now, read at each admission. */
+export interface Usage {
+  /** Open SSE streams (downstream connections). */
+  streams: number;
+  /** Live sessions. */
+  sessions: number;
+}
+
+/** Options of {@linkcode createAdmission}. */
+export interface AdmissionOptions {
+  limits: StreamLimits;
+  /** Reads the current usage (the endpoint's stats). */
+  usage: () => Usage;
+  /** Path of the MCP endpoint. @default "/mcp" */
+  path?: string;
+  /** Path of the legacy 2024-11-05 stream. @default "/sse" */
+  legacyPath?: string;
+  /** `Retry-After` of a refusal, in seconds. @default 2 */
+  retryAfterSeconds?: number;
+}
+
+/** What a refused request would have opened. */
+export type RefusalKind = "session" | "stream";
+
+/** The admission check in front of the proxy's handler. */
+export interface Admission {
+  /** Wraps a handler: requests that would open a session or stream past the limits get 503. */
+  wrap(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response>;
+  /** The limits in force. */
+  limits: StreamLimits;
+  /** Refusals so far, by kind. */
+  refused(): Record<RefusalKind, number>;
+  /** Prometheus text lines: the limits and refusals (appended to `/metrics`). */
+  renderMetrics(): string;
+}
+
+/**
+ * What a request would open: a new session (POST without `Mcp-Session-Id`, i.e. `initialize` or a
+ * sessionless request whose reply may stream; `GET /sse`), a stream (GET with a session id), or nothing
+ * that the budget counts (every other request of a live session, health, metrics).
+ */
+export function classify(request: Request, path = "/mcp", legacyPath = "/sse"): RefusalKind | undefined {
+  const method = request.method;
+  if (method !== "GET" && method !== "POST") return undefined;
+  const pathname = new URL(request.url).pathname;
+  if (pathname === path) {
+    const session = request.headers.has("mcp-session-id");
+    if (method === "POST") return session ? undefined : "session";
+    return session ? "stream" : undefined;
+  }
+  if (pathname === legacyPath && method === "GET") return "session";
+  return undefined;
+}
+
+/**
+ * The 503 past the budget: `Retry-After`, `Connection: close` (so the socket goes too) and a JSON-RPC
+ * error with `id: null` (T-RPC-06), code -32000.
+ */
+export function overloadedResponse(kind: RefusalKind, limits: StreamLimits, retryAfterSeconds: number): Response {
+  const message = kind === "stream"
+    ? `Service Unavailable: the proxy holds its most open streams (${limits.maxStreams}); retry later`
+    : `Service Unavailable: the proxy takes no new session now (at most ${limits.maxStreams} streams, ${
+      Number.isFinite(limits.maxSessions) ? limits.maxSessions : "unlimited"
+    } sessions); retry later`;
+  return new Response(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message } }), {
+    status: 503,
+    headers: { "content-type": "application/json", "retry-after": String(retryAfterSeconds), connection: "close" },
+  });
+}
+
+/**
+ * Creates the admission check. Requests admitted but not yet answered count as pending, so a burst of
+ * concurrent GETs cannot all pass before the first of them shows up in `usage()`. Requests of sessions
+ * already accepted are never refused: only new sessions and new GET streams are.
+ *
+ * @example
+ * ```ts
+ * import { createAdmission } from "./limits.ts";
+ * const admission = createAdmission({ limits: { maxStreams: 0, maxSessions: 0 }, usage: () => ({ streams: 0, sessions: 0 }) });
+ * const handler = admission.wrap(() => Promise.resolve(new Response("ok")));
+ * const r = await handler(new Request("http://127.0.0.1/mcp", { method: "POST", body: "{}" }));
+ * console.assert(r.status === 503 && r.headers.get("retry-after") === "2");
+ * ```
+ */
+export function createAdmission(options: AdmissionOptions): Admission {
+  const { limits } = options;
+  const retryAfter = options.retryAfterSeconds ?? 2;
+  const refused: Record<RefusalKind, number> = { session: 0, stream: 0 };
+  let pendingStreams = 0;
+  let pendingSessions = 0;
+  const full = (kind: RefusalKind): boolean => {
+    const usage = options.usage();
+    const streamsFull = usage.streams + pendingStreams >= limits.maxStreams;
+    if (kind === "stream") return streamsFull;
+    return streamsFull || usage.sessions + pendingSessions >= limits.maxSessions;
+  };
+  return {
+    limits,
+    refused: () => ({ ...refused }),
+    wrap(handler) {
+      return async (request) => {
+        const kind = classify(request, options.path, options.legacyPath);
+        if (kind === undefined) return await handler(request);
+        if (full(kind)) {
+          refused[kind]++;
+          await request.body?.cancel().catch(() => {});
+          return overloadedResponse(kind, limits, retryAfter);
+        }
+        // A new session is also expected to open a stream; both count until the answer is out.
+        if (kind === "session") pendingSessions++;
+        pendingStreams++;
+        try {
+          return await handler(request);
+        } finally {
+          if (kind === "session") pendingSessions--;
+          pendingStreams--;
+        }
+      };
+    },
+    renderMetrics() {
+      const value = (n: number) => (Number.isFinite(n) ? String(n) : "+Inf");
+      return [
+        "# HELP mcpwire_max_streams Most open SSE streams the proxy takes on (from the open-file limit or --max-streams).",
+        "# TYPE mcpwire_max_streams gauge",
+        `mcpwire_max_streams ${value(limits.maxStreams)}`,
+        "# HELP mcpwire_max_sessions Most live sessions the proxy takes on (from the open-file limit or --max-sessions).",
+        "# TYPE mcpwire_max_sessions gauge",
+        `mcpwire_max_sessions ${value(limits.maxSessions)}`,
+        "# HELP mcpwire_refused_total Requests answered 503 because a new session or stream would exceed the budget.",
+        "# TYPE mcpwire_refused_total counter",
+        `mcpwire_refused_total{kind="session"} ${refused.session}`,
+        `mcpwire_refused_total{kind="stream"} ${refused.stream}`,
+      ].join("\n") + "\n";
+    },
+  };
+}

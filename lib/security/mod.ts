@@ -1,0 +1,7 @@
+/**
+ * Security and limits (entry point `mcpwire/security`): the connection budget that keeps mcpwire below its
+ * open-file limit, answering 503 with `Retry-After` past it (docs/limits.md).
+ *
+ * @module
+ */
+export * from "./limits.ts";
