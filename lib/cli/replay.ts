@@ -119,6 +119,8 @@ export async function replayCommand(argv: string[], rt: Runtime): Promise<number
     }
     err(`mcpwire replay: serving ${file} as a mock MCP server on ${new URL(path, server.url).href}`);
     await new Promise<void>((resolve) => rt.onShutdownSignal(() => resolve()));
+    err("mcpwire replay: shutting down");
+    // Closing the sessions ends every paced wait (tapeUpstream), so no timer keeps the process alive.
     await proxy.close();
     await server.close();
     return 0;
