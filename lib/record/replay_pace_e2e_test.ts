@@ -195,7 +195,7 @@ describe("mcpwire replay keeps the recorded pace of a real session", () => {
       assert.equal(got.text, liveText);
       assert.equal(got.progress.length, STEPS);
       const spread = got.progress.at(-1)! - got.progress[0]!;
-      assert.ok(spread <= 10, `the progress notifications spread over ${spread.toFixed(1)} ms`);
+      assert.ok(spread <= 20, `the progress notifications spread over ${spread.toFixed(1)} ms`);
       // One HTTP round trip through the mock, far from the recorded 2 s.
       assert.ok(got.resultMs < 250, `the result came after ${got.resultMs.toFixed(1)} ms`);
     } finally {

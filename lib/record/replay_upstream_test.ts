@@ -84,7 +84,7 @@ describe("tapeUpstream pacing", () => {
     near(half.at(-1)!.ms, 600, "response at half speed");
     const fast = await timedCall(tapeUpstream(tape, { speed: 0 }).connect());
     assert.equal(fast.length, 4);
-    assert.ok(fast.at(-1)!.ms < 15, `speed 0: the response came after ${fast.at(-1)!.ms.toFixed(1)} ms`);
+    assert.ok(fast.at(-1)!.ms < 25, `speed 0: the response came after ${fast.at(-1)!.ms.toFixed(1)} ms`);
   });
 
   test("a standalone-stream message keeps its offset from the request it followed", async () => {
