@@ -7,7 +7,9 @@ import { tapeCommand } from "./tape.ts";
 import { replayCommand } from "./replay.ts";
 import { reverseCommand } from "./reverse.ts";
 import { forwardCommand } from "./forward.ts";
-import { EVERYTHING } from "../../testing/e2e.ts";
+import { EVERYTHING, serveProxy } from "../../testing/e2e.ts";
+import { tapeUpstream } from "../record/replay_upstream.ts";
+import { slowCallTape } from "../../testing/tapes.ts";
 import { parseTape } from "../record/tape.ts";
 import { rawSession } from "../../testing/intercept.ts";
 
@@ -84,6 +86,59 @@ describe("mcpwire replay", () => {
     assert.equal(await replayCommand(["missing.jsonl"], f.rt), 1);
     assert.equal(await replayCommand(["t.jsonl", "--against", "not a url"], f.rt), 2);
   });
+
+  test("--speed and the timing flags are checked before anything starts", async () => {
+    const f = fakeRuntime({ "t.jsonl": TAPE });
+    for (const speed of ["-1", "fast", "", "1e3", "Infinity"]) {
+      assert.equal(await replayCommand(["t.jsonl", "--speed", speed], f.rt), 2, `--speed ${speed}`);
+    }
+    assert.match(f.err(), /--speed must be a number of at least 0, e\.g\. 2, 0\.5 or 0 \(got fast\)/);
+    assert.equal(await replayCommand(["t.jsonl", "--against", "http://x/", "--speed", "2"], f.rt), 2);
+    assert.equal(await replayCommand(["t.jsonl", "--timing-tolerance", "100ms"], f.rt), 2);
+    assert.equal(await replayCommand(["t.jsonl", "--ignore-timing"], f.rt), 2);
+    for (const bad of ["soon", "100ms,20", "100ms,x%", "-5"]) {
+      assert.equal(await replayCommand(["t.jsonl", "--against", "http://x/", "--timing-tolerance", bad], f.rt), 2, bad);
+    }
+    const both = ["t.jsonl", "--against", "http://x/", "--timing-tolerance", "1s", "--ignore-timing"];
+    assert.equal(await replayCommand(both, f.rt), 2);
+    assert.match(f.err(), /Give either --timing-tolerance or --ignore-timing, not both/);
+  });
+
+  test(
+    "--against prints timing differences labelled, and they fail the run unless ignored",
+    { timeout: 20_000 },
+    async () => {
+      const text = slowCallTape({ steps: 4, stepMs: 150 });
+      // The same tape served as fast as possible: content equal, every message of the stream early.
+      const mock = await serveProxy({ upstream: tapeUpstream(parseTape(text), { speed: 0 }) });
+      try {
+        const run = async (...flags: string[]) => {
+          const f = fakeRuntime({ "t.jsonl": text });
+          return {
+            code: await replayCommand(["t.jsonl", "--against", mock.endpoint.href, ...flags], f.rt),
+            out: f.out(),
+          };
+        };
+        const strict = await run();
+        assert.equal(strict.code, 1, strict.out);
+        assert.match(
+          strict.out,
+          /abcdefgh {2}tools\/call slow #2 {2}timing: notifications\/progress 1\/4 at \+\d+ ms, recorded \+150 ms \(\d+ ms early; tolerance 50 ms\)/,
+        );
+        assert.match(strict.out, /timing: response at \+\d+ ms, recorded \+600 ms \(\d+ ms early; tolerance 120 ms\)/);
+        assert.match(strict.out, /: 5 differences \(0 content, 5 timing\)\n$/);
+        const ignored = await run("--ignore-timing");
+        assert.equal(ignored.code, 0, ignored.out);
+        assert.match(ignored.out, /: no differences \(timing not compared\)\n$/);
+        const tolerant = await run("--timing-tolerance", "1s");
+        assert.equal(tolerant.code, 0, tolerant.out);
+        const ratio = await run("--timing-tolerance", "0ms,100%");
+        assert.equal(ratio.code, 0, ratio.out);
+      } finally {
+        await mock.close();
+      }
+    },
+  );
 });
 
 describe("mcpwire reverse --rules --record", () => {

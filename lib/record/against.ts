@@ -1,15 +1,19 @@
 /**
  * Replays the client side of a tape against a live server and compares what it answers with what was
- * recorded: the recorded requests and notifications are sent in order, session by session, and each
- * response is compared member by member (ids excepted).
+ * recorded: the recorded requests and notifications are sent in order, session by session; each
+ * response is compared member by member (ids excepted), and each message of a request's stream by when
+ * it arrived after the request.
  *
  * @module
  */
-import type { JsonRpcMessage, JsonRpcResponse } from "../jsonrpc/types.ts";
+import { withDeadline } from "../kit/deadline.ts";
+import { errorForHttpFailure } from "../kit/http_failure.ts";
+import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { isRequest, isResponse } from "../jsonrpc/types.ts";
 import type { Upstream } from "../upstream/types.ts";
 import { compilePath, getPath, type JsonPath, removePath } from "../intercept/json_path.ts";
 import { messagesBySession, type Tape } from "./tape.ts";
+import { indexTape, type RecordedCall } from "./index.ts";
 
 /** One difference between a recorded and a live response. */
 export interface ReplayDifference {
@@ -22,11 +26,40 @@ export interface ReplayDifference {
   actual: unknown;
 }
 
+/**
+ * A server message of a request's stream that arrived earlier or later, relative to the start of its
+ * stream (the request), than recorded, by more than the tolerance.
+ */
+export interface ReplayTimingDifference {
+  session: string;
+  /** e.g. `tools/call trigger-long-running-operation #3`. */
+  request: string;
+  /** Which message of the stream: `notifications/progress 2/4`, `notifications/message #1`, `response`. */
+  message: string;
+  /** Its recorded offset from the request, in ms. */
+  recordedMs: number;
+  /** Its offset from the request in this replay, in ms. */
+  actualMs: number;
+  /** The difference allowed for this message, in ms: max(`toleranceMs`, `toleranceRatio` · `recordedMs`). */
+  toleranceMs: number;
+}
+
 /** The outcome of {@linkcode replayAgainst}. */
 export interface ReplayReport {
   sessions: number;
   requests: number;
+  /** Content differences of responses. */
   differences: ReplayDifference[];
+  /** Timing differences of the messages on each request's stream (empty when `timing` is `false`). */
+  timing: ReplayTimingDifference[];
+}
+
+/** How much a message's arrival may differ from the recorded one before it is a timing difference. */
+export interface ReplayTimingOptions {
+  /** The smallest difference reported, in ms. @default 50 */
+  toleranceMs?: number;
+  /** The share of the recorded offset that is tolerated (0.2 = 20 %), when more than `toleranceMs`. @default 0.2 */
+  toleranceRatio?: number;
 }
 
 /** Options of {@linkcode replayAgainst}. */
@@ -35,20 +68,28 @@ export interface ReplayAgainstOptions {
   ignore?: string[];
   /** Longest wait for one response, in ms. @default 30_000 */
   timeoutMs?: number;
+  /** Timing tolerance, or `false` to compare contents only. @default { toleranceMs: 50, toleranceRatio: 0.2 } */
+  timing?: ReplayTimingOptions | false;
 }
 
 /**
- * Replays every recorded session of `tape` against `upstream`.
+ * Replays every recorded session of `tape` against `upstream`. Requests are sent one at a time, in the
+ * recorded order, each when the previous one was answered. Compared per request: the response, member by
+ * member (ids excepted); and the arrival of each message on the request's stream (progress and other
+ * notifications, the response), as an offset from sending the request, with the recorded offset from the
+ * recorded request. Messages are paired by kind and order (the second `notifications/progress` with the
+ * second recorded one); a message without a recorded counterpart has no timing to compare.
  *
  * @param tape A parsed tape.
  * @param upstream The live server (e.g. `streamableHttpUpstream({ url })`).
- * @param options Paths to ignore and the per-response timeout.
+ * @param options Paths to ignore, the per-response timeout, the timing tolerance.
  * @returns The sessions and requests replayed and every difference found.
  * @throws {UpstreamUnavailableError} When the server cannot be reached.
+ * @throws {RangeError} When a timing tolerance is negative or not a number.
  * @example
  * ```ts ignore
  * const report = await replayAgainst(parseTape(text), streamableHttpUpstream({ url: "http://127.0.0.1:3001/mcp" }));
- * console.log(report.differences.length === 0 ? "same" : report.differences);
+ * console.log(report.differences.length + report.timing.length === 0 ? "same" : report);
  * ```
  */
 export async function replayAgainst(
@@ -57,29 +98,36 @@ export async function replayAgainst(
   options: ReplayAgainstOptions = {},
 ): Promise<ReplayReport> {
   const ignore = (options.ignore ?? []).map(compilePath);
-  const report: ReplayReport = { sessions: 0, requests: 0, differences: [] };
+  const timing = options.timing === false ? undefined : _timing(options.timing ?? {});
+  const report: ReplayReport = { sessions: 0, requests: 0, differences: [], timing: [] };
+  // By the request record itself (the index and the session lists share the parsed objects): a request id
+  // used twice in a session still finds its own answer.
+  const calls = new Map<JsonRpcMessage, RecordedCall>(indexTape(tape).calls.map((c) => [c.request, c]));
   for (const [session, records] of messagesBySession(tape)) {
     const sent = records.filter((r) => r.direction === "client-to-server" && !isResponse(r.message));
     if (sent.length === 0) continue;
     report.sessions++;
-    const recordedResponses = new Map<unknown, JsonRpcResponse>();
-    for (const r of records) {
-      if (r.direction === "server-to-client" && isResponse(r.message) && "id" in r.message) {
-        recordedResponses.set(r.message.id, r.message);
-      }
-    }
     const connection = upstream.connect();
     try {
       for (const { message } of sent) {
-        const actual = await _exchange(connection, message, options.timeoutMs ?? 30_000);
+        const arrivals = await _exchange(connection, message, options.timeoutMs ?? 30_000);
         if (!isRequest(message)) continue;
         report.requests++;
-        const recorded = recordedResponses.get(message.id);
-        if (!recorded) continue;
+        const call = calls.get(message);
+        if (!call) continue;
         const label = `${message.method}${_detail(message)} #${message.id}`;
-        const a = _strip(actual, ignore);
-        const b = _strip(recorded, ignore);
-        for (const d of diffValues(b, a)) report.differences.push({ session, request: label, ...d });
+        const recorded = call.replies.find((r) => isResponse(r.message));
+        if (recorded) {
+          const actual = arrivals.find((a) => isResponse(a.message))?.message;
+          const a = _strip(actual, ignore);
+          const b = _strip(recorded.message, ignore);
+          for (const d of diffValues(b, a)) report.differences.push({ session, request: label, ...d });
+        }
+        if (timing) {
+          for (const t of _timingDifferences(call, arrivals, timing)) {
+            report.timing.push({ session, request: label, ...t });
+          }
+        }
       }
     } finally {
       await connection.close().catch(() => {});
@@ -88,33 +136,97 @@ export async function replayAgainst(
   return report;
 }
 
+/** A server message as it arrived: its offset from sending the request, in ms. */
+interface _Arrival {
+  offsetMs: number;
+  message: JsonRpcMessage;
+}
+
+function _timing(options: ReplayTimingOptions): Required<ReplayTimingOptions> {
+  const resolved = { toleranceMs: options.toleranceMs ?? 50, toleranceRatio: options.toleranceRatio ?? 0.2 };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      throw new RangeError(`replayAgainst: timing.${name} must be a finite number of at least 0 (got ${value})`);
+    }
+  }
+  return resolved;
+}
+
+/** Pairs recorded and live messages by kind and order, and keeps the pairs beyond the tolerance. */
+function _timingDifferences(
+  call: RecordedCall,
+  arrivals: _Arrival[],
+  timing: Required<ReplayTimingOptions>,
+): Omit<ReplayTimingDifference, "session" | "request">[] {
+  const live = new Map<string, _Arrival>();
+  const liveCounts = new Map<string, number>();
+  for (const a of arrivals) {
+    const kind = _kind(a.message);
+    const n = (liveCounts.get(kind) ?? 0) + 1;
+    liveCounts.set(kind, n);
+    live.set(`${kind} ${n}`, a);
+  }
+  const out: Omit<ReplayTimingDifference, "session" | "request">[] = [];
+  const counts = new Map<string, number>();
+  for (const reply of call.replies) {
+    const kind = _kind(reply.message);
+    const n = (counts.get(kind) ?? 0) + 1;
+    counts.set(kind, n);
+    const actual = live.get(`${kind} ${n}`);
+    if (!actual) continue;
+    const recordedMs = reply.at - call.at;
+    const toleranceMs = Math.max(timing.toleranceMs, timing.toleranceRatio * recordedMs);
+    if (Math.abs(actual.offsetMs - recordedMs) > toleranceMs) {
+      out.push({ message: _messageLabel(reply.message, kind, n), recordedMs, actualMs: actual.offsetMs, toleranceMs });
+    }
+  }
+  return out;
+}
+
+/** What pairs a live message with a recorded one: `response`, or the method of a notification or request. */
+function _kind(message: JsonRpcMessage): string {
+  return "method" in message ? message.method : "response";
+}
+
+function _messageLabel(message: JsonRpcMessage, kind: string, n: number): string {
+  if (kind === "response") return kind;
+  const params = ("params" in message ? message.params : undefined) as Record<string, unknown> | undefined;
+  if (kind === "notifications/progress" && typeof params?.progress === "number") {
+    return `${kind} ${params.progress}${typeof params.total === "number" ? `/${params.total}` : ""}`;
+  }
+  return `${kind} #${n}`;
+}
+
+/** Sends one message; for a request, collects what arrives on its stream up to and with its response. */
 async function _exchange(
   connection: ReturnType<Upstream["connect"]>,
   message: JsonRpcMessage,
   timeoutMs: number,
-): Promise<JsonRpcMessage | undefined> {
+): Promise<_Arrival[]> {
+  const started = Date.now();
   const reply = await connection.send([message]);
   if (reply.type === "http") {
-    const status = reply.response.status;
-    await reply.response.body?.cancel().catch(() => {});
-    return isRequest(message)
-      ? { jsonrpc: "2.0", id: message.id, error: { code: -32003, message: `HTTP ${status}` } }
-      : undefined;
+    if (!isRequest(message)) {
+      await reply.response.body?.cancel().catch(() => {});
+      return [];
+    }
+    const error = await errorForHttpFailure(message.id, reply.response);
+    return [{ offsetMs: Date.now() - started, message: error }];
   }
-  if (reply.type !== "messages" || !isRequest(message)) return undefined;
+  if (reply.type !== "messages" || !isRequest(message)) return [];
+  const arrivals: _Arrival[] = [];
   const reader = reply.messages.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+  const until = Date.now() + timeoutMs;
   try {
     while (true) {
-      const next = await Promise.race([reader.read(), timeout]);
-      if (!next || next.done) return undefined;
+      const next = await withDeadline(reader.read(), Math.max(1, until - Date.now()), { onTimeout: () => undefined });
+      if (!next || next.done) return arrivals;
+      arrivals.push({ offsetMs: Date.now() - started, message: next.value.message });
       if (isResponse(next.value.message) && "id" in next.value.message && next.value.message.id === message.id) {
-        return next.value.message;
+        return arrivals;
       }
     }
   } finally {
-    clearTimeout(timer);
     await reader.cancel().catch(() => {});
   }
 }

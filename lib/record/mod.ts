@@ -14,5 +14,11 @@ export type { TapeUpstreamOptions } from "./replay_upstream.ts";
 export { indexTape, requestKey } from "./index.ts";
 export type { RecordedCall, TapeIndex } from "./index.ts";
 export { diffValues, replayAgainst } from "./against.ts";
-export type { ReplayAgainstOptions, ReplayDifference, ReplayReport } from "./against.ts";
+export type {
+  ReplayAgainstOptions,
+  ReplayDifference,
+  ReplayReport,
+  ReplayTimingDifference,
+  ReplayTimingOptions,
+} from "./against.ts";
 export { formatTimeline } from "./show.ts";
