@@ -20,14 +20,8 @@ export interface RevisionRules {
   validatesVersionHeader: boolean;
   /** Every SSE response opens with a priming event (id, empty data) and `retry` precedes an early close (T-RES-04). */
   primingEvents: boolean;
-  /** A present, disallowed `Origin` must be answered with exactly 403 (T-SEC-02); earlier any 4xx. */
-  exact403ForOrigin: boolean;
-  /** Closing a response stream cancels the request (T-POST-10); before 2026-07-28 it must not (T-POST-09). */
-  disconnectCancels: boolean;
   /** Sessions (`Mcp-Session-Id`) and the standalone GET stream exist. */
   sessions: boolean;
-  /** Error responses may omit `id` when the request id could not be read (T-RPC-06). */
-  errorIdOptional: boolean;
 }
 
 /** Every revision's rules, oldest first. */
@@ -38,10 +32,7 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     batching: false,
     validatesVersionHeader: false,
     primingEvents: false,
-    exact403ForOrigin: false,
-    disconnectCancels: false,
     sessions: true,
-    errorIdOptional: false,
   },
   {
     revision: "2025-03-26",
@@ -49,10 +40,7 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     batching: true,
     validatesVersionHeader: false,
     primingEvents: false,
-    exact403ForOrigin: false,
-    disconnectCancels: false,
     sessions: true,
-    errorIdOptional: false,
   },
   {
     revision: "2025-06-18",
@@ -60,10 +48,7 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     batching: false,
     validatesVersionHeader: true,
     primingEvents: false,
-    exact403ForOrigin: false,
-    disconnectCancels: false,
     sessions: true,
-    errorIdOptional: false,
   },
   {
     revision: "2025-11-25",
@@ -71,10 +56,7 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     batching: false,
     validatesVersionHeader: true,
     primingEvents: true,
-    exact403ForOrigin: true,
-    disconnectCancels: false,
     sessions: true,
-    errorIdOptional: true,
   },
   {
     revision: "2026-07-28",
@@ -82,10 +64,7 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     batching: false,
     validatesVersionHeader: true,
     primingEvents: false,
-    exact403ForOrigin: true,
-    disconnectCancels: true,
     sessions: false,
-    errorIdOptional: true,
   },
 ];
 
@@ -94,12 +73,6 @@ export const SESSION_REVISIONS: readonly Revision[] = ["2024-11-05", "2025-03-26
 
 /** The newest session-based revision: what `initialize` falls back to for an unknown request (T-LIFE-01). */
 export const LATEST_SESSION_REVISION: Revision = "2025-11-25";
-
-/**
- * The revision assumed when a request carries no `MCP-Protocol-Version` header and nothing else is known
- * (T-PV-03): 2025-03-26.
- */
-export const DEFAULT_REVISION: Revision = "2025-03-26";
 
 const BY_REVISION = new Map(REVISION_RULES.map((r) => [r.revision, r]));
 
@@ -134,9 +107,4 @@ export function rulesFor(revision: Revision): RevisionRules {
 export function negotiateRevision(requested: unknown, supported: readonly Revision[] = SESSION_REVISIONS): Revision {
   if (isRevision(requested) && supported.includes(requested)) return requested;
   return supported[supported.length - 1] ?? LATEST_SESSION_REVISION;
-}
-
-/** Compares two revisions by date: negative when `a` is older. */
-export function compareRevisions(a: Revision, b: Revision): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -13,7 +13,7 @@ import { isRequest, isResponse } from "../jsonrpc/types.ts";
 import type { Upstream } from "../upstream/types.ts";
 import { compilePath, getPath, type JsonPath, removePath } from "../intercept/json_path.ts";
 import { messagesBySession, type Tape } from "./tape.ts";
-import { indexTape, type RecordedCall } from "./index.ts";
+import { indexTape, type RecordedCall } from "./tape_index.ts";
 
 /** One difference between a recorded and a live response. */
 export interface ReplayDifference {

@@ -11,8 +11,8 @@ export { createTapeRecorder } from "./recorder.ts";
 export type { TapeRecorder, TapeRecorderOptions } from "./recorder.ts";
 export { tapeUpstream } from "./replay_upstream.ts";
 export type { TapeUpstreamOptions } from "./replay_upstream.ts";
-export { indexTape, requestKey } from "./index.ts";
-export type { RecordedCall, TapeIndex } from "./index.ts";
+export { indexTape, requestKey } from "./tape_index.ts";
+export type { RecordedCall, TapeIndex } from "./tape_index.ts";
 export { diffValues, replayAgainst } from "./against.ts";
 export type {
   ReplayAgainstOptions,

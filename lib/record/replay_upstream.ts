@@ -16,7 +16,7 @@ import {
 } from "../jsonrpc/types.ts";
 import type { SendContext, Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 import type { Tape } from "./tape.ts";
-import { indexTape, type RecordedCall, requestKey, type TapeIndex } from "./index.ts";
+import { indexTape, type RecordedCall, requestKey, type TapeIndex } from "./tape_index.ts";
 import { sleep } from "../kit/deadline.ts";
 
 /** Options of {@linkcode tapeUpstream}. */

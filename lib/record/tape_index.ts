@@ -37,7 +37,7 @@ export interface TapeIndex {
  * @example
  * ```ts
  * import { parseTape } from "./tape.ts";
- * import { indexTape } from "./index.ts";
+ * import { indexTape } from "./tape_index.ts";
  * const tape = parseTape([
  *   '{"type":"message","at":1,"session":"s","direction":"client-to-server","message":{"jsonrpc":"2.0","id":1,"method":"ping"}}',
  *   '{"type":"message","at":2,"session":"s","direction":"server-to-client","stream":"post","message":{"jsonrpc":"2.0","id":1,"result":{}}}',
@@ -93,7 +93,7 @@ export function indexTape(tape: Tape): TapeIndex {
  *
  * @example
  * ```ts
- * import { requestKey } from "./index.ts";
+ * import { requestKey } from "./tape_index.ts";
  * const a = requestKey({ jsonrpc: "2.0", id: 1, method: "m", params: { x: 1, y: 2, _meta: { progressToken: 1 } } });
  * const b = requestKey({ jsonrpc: "2.0", id: 9, method: "m", params: { y: 2, x: 1 } });
  * console.assert(a === b);
