@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { StandaloneBuffer } from "../kit/standalone_buffer.ts";
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
 import { createEnvelope, type Direction } from "../protocol/envelope.ts";
@@ -74,13 +75,16 @@ class _InterceptedConnection implements UpstreamConnection {
   #clientRequests = new Map<JsonRpcId, JsonRpcRequest>();
   /** Server requests passed to the client, by id: the client's responses find their request here. */
   #serverRequests = new Map<JsonRpcId, JsonRpcRequest>();
-  #queue: UpstreamMessage[] = [];
-  #listener: ReadableStreamDefaultController<UpstreamMessage> | undefined;
+  /** The standalone stream: the upstream's own messages and injected ones, kept while nobody listens. */
+  #standalone: StandaloneBuffer<UpstreamMessage>;
+  /** Which `listen` is current: an older one stops feeding the stream. */
+  #generation = 0;
 
   constructor(inner: UpstreamConnection, chain: InterceptorChain, options: InterceptUpstreamOptions) {
     this.#inner = inner;
     this.#chain = chain;
     this.#options = options;
+    this.#standalone = new StandaloneBuffer(options.maxQueuedInjections ?? 1_000);
   }
 
   get ended(): Promise<void> {
@@ -88,12 +92,7 @@ class _InterceptedConnection implements UpstreamConnection {
   }
 
   close(): Promise<void> {
-    try {
-      this.#listener?.close();
-    } catch {
-      // Already closed.
-    }
-    this.#listener = undefined;
+    this.#standalone.detach();
     return this.#inner.close();
   }
 
@@ -144,34 +143,21 @@ class _InterceptedConnection implements UpstreamConnection {
     const result = await this.#inner.listen(context);
     if (result === null || !(result instanceof ReadableStream)) return result;
     const source = result.pipeThrough(this.#transform("get", context, true)).getReader();
-    return new ReadableStream<UpstreamMessage>({
-      start: (controller) => {
-        this.#listener = controller;
-        for (const item of this.#queue.splice(0)) controller.enqueue(item);
-        void (async () => {
-          try {
-            while (true) {
-              const { done, value } = await source.read();
-              if (done) break;
-              controller.enqueue(value);
-            }
-            if (this.#listener === controller) this.#listener = undefined;
-            controller.close();
-          } catch (error) {
-            if (this.#listener === controller) this.#listener = undefined;
-            try {
-              controller.error(error);
-            } catch {
-              // Cancelled by the reader.
-            }
-          }
-        })();
-      },
-      cancel: async (reason) => {
-        this.#listener = undefined;
-        await source.cancel(reason).catch(() => {});
-      },
-    });
+    const generation = ++this.#generation;
+    const out = this.#standalone.listen((reason) => source.cancel(reason).catch(() => {}));
+    void (async () => {
+      try {
+        while (true) {
+          const { done, value } = await source.read();
+          if (done || generation !== this.#generation) break;
+          this.#standalone.push(value);
+        }
+        if (generation === this.#generation) this.#standalone.detach();
+      } catch (error) {
+        if (generation === this.#generation) this.#standalone.detach(error);
+      }
+    })();
+    return out;
   }
 
   /** Intercepts server → client messages one by one; `inline` lets injections join this stream. */
@@ -258,16 +244,7 @@ class _InterceptedConnection implements UpstreamConnection {
   }
 
   #pushListen(item: UpstreamMessage): void {
-    if (this.#listener) {
-      try {
-        this.#listener.enqueue(item);
-        return;
-      } catch {
-        this.#listener = undefined;
-      }
-    }
-    this.#queue.push(item);
-    if (this.#queue.length > (this.#options.maxQueuedInjections ?? 1_000)) this.#queue.shift();
+    this.#standalone.push(item);
   }
 
   /** A reply that carries no answer: notifications produced locally go to the standalone stream. */

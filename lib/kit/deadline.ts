@@ -1,6 +1,6 @@
 /**
- * Time limits, one way everywhere: waits that an `AbortSignal` cuts short, and deadlines on promises built on
- * `AbortSignal.timeout` instead of hand-written `setTimeout` races (no timer outlives its wait).
+ * Time limits, one way everywhere: waits that an `AbortSignal` cuts short, and deadlines on promises that a
+ * caller's `AbortSignal` can also end, instead of hand-written `setTimeout` races (no timer outlives its wait).
  *
  * @module
  */
@@ -62,13 +62,20 @@ export interface DeadlineOptions<T> {
  * ```
  */
 export function withDeadline<T>(promise: Promise<T>, ms: number, options: DeadlineOptions<T> = {}): Promise<T> {
-  const timeout = ms > 0 ? AbortSignal.timeout(ms) : undefined;
-  const signals = [timeout, options.signal].filter((s): s is AbortSignal => s !== undefined);
-  if (signals.length === 0) return promise;
-  const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+  const { signal } = options;
+  if (ms <= 0 && !signal) return promise;
   return new Promise<T>((resolve, reject) => {
-    const settle = () => {
-      if (options.signal?.aborted) return reject(options.signal.reason);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", aborted);
+    };
+    const aborted = () => {
+      done();
+      reject(signal!.reason);
+    };
+    const late = () => {
+      done();
       if (!options.onTimeout) return reject(new DeadlineError(`No answer within ${ms} ms`));
       try {
         resolve(options.onTimeout());
@@ -76,8 +83,10 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, options: Deadli
         reject(error);
       }
     };
-    if (signal.aborted) return settle();
-    signal.addEventListener("abort", settle, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", settle));
+    if (signal?.aborted) return aborted();
+    signal?.addEventListener("abort", aborted, { once: true });
+    // The timer is cleared as soon as the wait settles: no deadline outlives its work.
+    if (ms > 0) timer = setTimeout(late, ms);
+    promise.then((value) => (done(), resolve(value)), (error) => (done(), reject(error)));
   });
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { StandaloneBuffer } from "../kit/standalone_buffer.ts";
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import {
   ErrorCode,
@@ -77,8 +78,8 @@ class _TapeConnection implements UpstreamConnection {
   #options: TapeUpstreamOptions & { speed: number };
   #session: string | undefined;
   #used = new Set<RecordedCall>();
-  #queue: UpstreamMessage[] = [];
-  #listener: ReadableStreamDefaultController<UpstreamMessage> | undefined;
+  /** Standalone-stream messages, kept (bounded) until the client listens. */
+  #standaloneBuffer = new StandaloneBuffer<UpstreamMessage>();
   /** Aborted by `close`: every pending wait of this connection ends at once (no timer outlives it). */
   #closing = new AbortController();
   /** Standalone-stream messages go out one after another, each at its time, in recorded order. */
@@ -136,27 +137,12 @@ class _TapeConnection implements UpstreamConnection {
   }
 
   listen(_context?: SendContext): Promise<ReadableStream<UpstreamMessage>> {
-    return Promise.resolve(
-      new ReadableStream<UpstreamMessage>({
-        start: (controller) => {
-          this.#listener = controller;
-          for (const item of this.#queue.splice(0)) controller.enqueue(item);
-        },
-        cancel: () => {
-          this.#listener = undefined;
-        },
-      }),
-    );
+    return Promise.resolve(this.#standaloneBuffer.listen());
   }
 
   close(): Promise<void> {
     this.#closing.abort();
-    try {
-      this.#listener?.close();
-    } catch {
-      // Already closed.
-    }
-    this.#listener = undefined;
+    this.#standaloneBuffer.detach();
     this.#endedResolve();
     return Promise.resolve();
   }
@@ -177,13 +163,8 @@ class _TapeConnection implements UpstreamConnection {
   #standalone(at: number, message: JsonRpcMessage): void {
     this.#standaloneTail = this.#standaloneTail.then(async () => {
       await this.#until(at, this.#closing.signal);
-      if (!this.#closing.signal.aborted) this.#push({ message });
+      if (!this.#closing.signal.aborted) this.#standaloneBuffer.push({ message });
     });
-  }
-
-  #push(item: UpstreamMessage): void {
-    if (this.#listener) this.#listener.enqueue(item);
-    else this.#queue.push(item);
   }
 
   #match(request: JsonRpcRequest): RecordedCall | undefined {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { StandaloneBuffer } from "../kit/standalone_buffer.ts";
 import type { JsonRpcId, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { ErrorCode, errorResponse, isResponse, progressNotificationToken, progressTokenOf } from "../jsonrpc/types.ts";
 import type { UpstreamMessage } from "./types.ts";
@@ -30,14 +31,12 @@ interface PendingReply {
  */
 export class ReplyRouter {
   #replies = new Set<PendingReply>();
-  #standalone: UpstreamMessage[] = [];
-  #standaloneController: ReadableStreamDefaultController<UpstreamMessage> | undefined;
-  #maxBuffered: number;
+  #standalone: StandaloneBuffer<UpstreamMessage>;
   #failed = false;
 
   /** @param maxBuffered Messages kept for the standalone stream before anyone listens; older ones are dropped. */
   constructor(maxBuffered = 10_000) {
-    this.#maxBuffered = maxBuffered;
+    this.#standalone = new StandaloneBuffer(maxBuffered);
   }
 
   /** Number of replies still waiting for responses. */
@@ -108,33 +107,13 @@ export class ReplyRouter {
       }
       this.#finish(reply);
     }
-    try {
-      this.#standaloneController?.close();
-    } catch {
-      // Already closed.
-    }
-    this.#standaloneController = undefined;
+    this.#standalone.end();
   }
 
   /** The standalone stream: buffered messages first, then live ones; `null` once the pipe failed and nothing is left. */
   listen(): ReadableStream<UpstreamMessage> | null {
-    if (this.#failed && this.#standalone.length === 0) return null;
-    return new ReadableStream<UpstreamMessage>({
-      start: (controller) => {
-        try {
-          this.#standaloneController?.close();
-        } catch {
-          // A previous listener already went away.
-        }
-        for (const item of this.#standalone) controller.enqueue(item);
-        this.#standalone = [];
-        if (this.#failed) controller.close();
-        else this.#standaloneController = controller;
-      },
-      cancel: () => {
-        this.#standaloneController = undefined;
-      },
-    });
+    if (this.#failed && this.#standalone.size === 0) return null;
+    return this.#standalone.listen();
   }
 
   #finish(reply: PendingReply): void {
@@ -147,15 +126,6 @@ export class ReplyRouter {
   }
 
   #pushStandalone(item: UpstreamMessage): void {
-    if (this.#standaloneController) {
-      try {
-        this.#standaloneController.enqueue(item);
-        return;
-      } catch {
-        this.#standaloneController = undefined;
-      }
-    }
     this.#standalone.push(item);
-    if (this.#standalone.length > this.#maxBuffered) this.#standalone.shift();
   }
 }
