@@ -6,17 +6,11 @@
  * @module
  */
 import { serveStdio, type StdioFace, type StdioFaceOptions } from "../downstream/stdio.ts";
-import { createTapeRecorder } from "../record/recorder.ts";
 import type { Upstream } from "../upstream/types.ts";
-import { buildUpstream, type UpstreamStackOptions } from "./stack.ts";
+import { buildUpstream, recorderFor, type RecordingOptions, type UpstreamStackOptions } from "./stack.ts";
 
 /** Options of {@linkcode startForwardProxy}: the stdio face's options and the default stack's. */
-export interface ForwardProxyOptions extends Omit<StdioFaceOptions, "upstream">, UpstreamStackOptions {
-  /** Records every message as a tape (docs/tapes.md): called with batches of JSON lines to append. */
-  record?: (text: string) => Promise<void>;
-  /** Receives failures to write the tape (the recording goes on). */
-  onRecordError?: (error: unknown) => void;
-}
+export type ForwardProxyOptions = Omit<StdioFaceOptions, "upstream"> & UpstreamStackOptions & RecordingOptions;
 
 /** A running forward proxy. */
 export interface ForwardProxy extends StdioFace {
@@ -44,13 +38,7 @@ export interface ForwardProxy extends StdioFace {
  */
 export function startForwardProxy(options: ForwardProxyOptions): ForwardProxy {
   const { upstream, description } = buildUpstream(options);
-  const recorder = options.record
-    ? createTapeRecorder({
-      write: options.record,
-      upstream: description,
-      ...(options.onRecordError ? { onError: options.onRecordError } : {}),
-    })
-    : undefined;
+  const recorder = recorderFor(options, description);
   const onMessage = options.onMessage;
   const face = serveStdio({
     ...options,

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Upstream } from "../upstream/types.ts";
-import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
-import { buildUpstream, type UpstreamStackOptions } from "./stack.ts";
+import type { TapeRecorder } from "../record/recorder.ts";
+import { buildUpstream, recorderFor, type RecordingOptions, type UpstreamStackOptions } from "./stack.ts";
 import { createApp } from "../downstream/app.ts";
 import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
 import { jsonResponse } from "../downstream/errors.ts";
@@ -24,14 +24,7 @@ import {
  * `stack.ts`: connector, resilience, rules), the endpoint's options, the security options and the path.
  */
 export interface ReverseProxyOptions
-  extends Omit<StreamableHttpEndpointOptions, "upstream">, SecurityOptions, UpstreamStackOptions {
-  /**
-   * Records every message and HTTP exchange as a tape (docs/tapes.md): called with batches of JSON lines to
-   * append, e.g. `(text) => runtime.appendTextFile("session.jsonl", text)`.
-   */
-  record?: (text: string) => Promise<void>;
-  /** Receives failures to write the tape (the recording goes on). */
-  onRecordError?: (error: unknown) => void;
+  extends Omit<StreamableHttpEndpointOptions, "upstream">, SecurityOptions, UpstreamStackOptions, RecordingOptions {
   /** Path of the MCP endpoint. @default "/mcp" */
   path?: string;
   /** Serve 2024-11-05 HTTP+SSE clients at `GET /sse` and `POST /message`. @default true */
@@ -78,13 +71,7 @@ export interface ReverseProxy {
  */
 export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   const { upstream, description } = buildUpstream(options);
-  const recorder = options.record
-    ? createTapeRecorder({
-      write: options.record,
-      upstream: description,
-      ...(options.onRecordError ? { onError: options.onRecordError } : {}),
-    })
-    : undefined;
+  const recorder = recorderFor(options, description);
   const metrics = options.metrics === false ? undefined : new Metrics();
   const endpoint = createStreamableHttpEndpoint({
     ...options,

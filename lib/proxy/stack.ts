@@ -16,6 +16,7 @@ import { createInterceptorChain, type InterceptorChainOptions } from "../interce
 import { interceptUpstream } from "../intercept/upstream.ts";
 import { createRulesEngine } from "../intercept/rules_engine.ts";
 import type { RuleSet } from "../intercept/rules_types.ts";
+import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
 
 /**
  * What to proxy to: an http(s) URL (Streamable HTTP, falling back to 2024-11-05 HTTP+SSE, T-BC-01), a
@@ -112,4 +113,32 @@ function connectorFor(options: UpstreamStackOptions): Upstream {
     return stdioUpstream({ ...options.stdio, command, args, spawn: options.spawn });
   }
   return spec as Upstream;
+}
+
+/** The recording options both proxies take. */
+export interface RecordingOptions {
+  /** Records every message as a tape (docs/tapes.md): called with batches of JSON lines to append. */
+  record?: (text: string) => Promise<void>;
+  /** Receives failures to write the tape (the recording goes on). */
+  onRecordError?: (error: unknown) => void;
+}
+
+/**
+ * The tape recorder of a proxy, when `options.record` asks for one.
+ *
+ * @param options The proxy's recording options.
+ * @param description What is proxied to (the tape's header names it).
+ * @example
+ * ```ts
+ * import { recorderFor } from "./stack.ts";
+ * console.assert(recorderFor({}, "http://127.0.0.1:3001/mcp") === undefined);
+ * ```
+ */
+export function recorderFor(options: RecordingOptions, description: string): TapeRecorder | undefined {
+  if (!options.record) return undefined;
+  return createTapeRecorder({
+    write: options.record,
+    upstream: description,
+    ...(options.onRecordError ? { onError: options.onRecordError } : {}),
+  });
 }
