@@ -25,7 +25,7 @@ function streamingUpstream(count: number, produced: { n: number }): Upstream {
         if (m.method === "initialize") {
           return Promise.resolve({
             type: "messages" as const,
-            format: "json" as const,
+            delivery: "complete" as const,
             messages: one(m.id, {
               protocolVersion: "2025-06-18",
               capabilities: {},
@@ -47,7 +47,7 @@ function streamingUpstream(count: number, produced: { n: number }): Upstream {
             });
           },
         }, { highWaterMark: 0 });
-        return Promise.resolve({ type: "messages" as const, format: "sse" as const, messages: stream });
+        return Promise.resolve({ type: "messages" as const, delivery: "streamed" as const, messages: stream });
       },
       listen: () => Promise.resolve(null),
       close: () => Promise.resolve(),

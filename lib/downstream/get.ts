@@ -69,7 +69,7 @@ async function openStandalone(
   session.standalone = channel;
   session.channels.set(channel.streamId, channel);
   void (async () => {
-    const reply = { type: "messages", format: "sse", messages: listened } as const;
+    const reply = { type: "messages", delivery: "streamed", messages: listened } as const;
     await ctx.core.deliver(session, [reply], [], "get", (message) => channel.send(message));
     // The upstream ended its GET stream: end ours, so the client may open a new one.
     if (session.standalone === channel) session.standalone = undefined;

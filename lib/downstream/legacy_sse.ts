@@ -183,7 +183,7 @@ class _LegacySseFace implements LegacySseEndpoint {
     const listened = await this.#core.listen(session, client.headers);
     if (listened === null) return;
     if ("type" in listened) return void (await listened.response.body?.cancel().catch(() => {}));
-    const reply = { type: "messages", format: "sse", messages: listened } as const;
+    const reply = { type: "messages", delivery: "streamed", messages: listened } as const;
     await this.#core.deliver(session, [reply], [], "get", (m) => this.#send(client, m));
   }
 

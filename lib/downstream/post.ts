@@ -60,7 +60,7 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
   }
   if (!batch && replies[0]!.type === "http") return relay(replies[0]!.response, session.record.id);
   // JSON stays JSON (a batch's answers become one array, T-BATCH-01); anything streamed becomes SSE.
-  const json = replies.every((r) => r.type === "accepted" || (r.type === "messages" && r.format === "json"));
+  const json = replies.every((r) => r.type === "accepted" || (r.type === "messages" && r.delivery === "complete"));
   if (json) return await jsonReply(ctx, session, replies, requests, batch);
   return await sseReply(ctx, session, requests, replies, session.rules.primingEvents);
 }
@@ -79,7 +79,7 @@ async function initialize(ctx: EndpointContext, request: Request, init: JsonRpcR
   const { session, reply, settle } = opened;
   const requested = (init.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
   const priming = isRevision(requested) && rulesFor(requested).primingEvents;
-  if (reply.type === "messages" && reply.format === "json") {
+  if (reply.type === "messages" && reply.delivery === "complete") {
     return await jsonReply(ctx, session, [reply], [init], false, settle);
   }
   return await sseReply(ctx, session, [init], [reply], priming, settle);

@@ -33,7 +33,7 @@ function jsonUpstream(answer: (m: JsonRpcMessage) => JsonRpcMessage | undefined)
         if (out.length === 0) return Promise.resolve({ type: "accepted" });
         return Promise.resolve({
           type: "messages",
-          format: "json",
+          delivery: "complete",
           messages: new ReadableStream<UpstreamMessage>({
             start(c) {
               for (const message of out) c.enqueue({ message });

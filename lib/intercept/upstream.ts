@@ -131,10 +131,10 @@ class _InterceptedConnection implements UpstreamConnection {
       }
       return _localReply(local);
     }
-    const inline = reply.format === "sse" || local.length > 0;
+    const inline = reply.delivery === "streamed" || local.length > 0;
     const messages_ = reply.messages.pipeThrough(this.#transform("post", context, inline));
-    if (local.length === 0) return { type: "messages", format: reply.format, messages: messages_ };
-    return { type: "messages", format: "sse", messages: _prepend(local, messages_) };
+    if (local.length === 0) return { type: "messages", delivery: reply.delivery, messages: messages_ };
+    return { type: "messages", delivery: "streamed", messages: _prepend(local, messages_) };
   }
 
   async listen(
@@ -255,7 +255,7 @@ class _InterceptedConnection implements UpstreamConnection {
 }
 
 function _localReply(local: UpstreamMessage[]): UpstreamReply {
-  return { type: "messages", format: local.length === 1 ? "json" : "sse", messages: streamOf(local) };
+  return { type: "messages", delivery: local.length === 1 ? "complete" : "streamed", messages: streamOf(local) };
 }
 
 function _remember(map: Map<JsonRpcId, JsonRpcRequest>, request: JsonRpcRequest): void {

@@ -30,7 +30,7 @@ const echoReply = (messages: JsonRpcMessage[]): UpstreamReply => {
   if (requests.length === 0) return { type: "accepted" };
   return {
     type: "messages",
-    format: "sse",
+    delivery: "streamed",
     messages: new ReadableStream({
       start(c) {
         for (const r of requests) c.enqueue({ message: { jsonrpc: "2.0", id: r.id, result: { from: "upstream" } } });
@@ -71,7 +71,7 @@ describe("interceptUpstream", () => {
       createInterceptorChain([() => ({ action: "respond", result: { local: true } })]),
     ).connect();
     const reply = await conn.send([req(7)]);
-    assert.equal(reply.type === "messages" && reply.format, "json");
+    assert.equal(reply.type === "messages" && reply.delivery, "complete");
     assert.deepEqual(await all(reply), [{ jsonrpc: "2.0", id: 7, result: { local: true } }]);
     assert.deepEqual(fake.sent, []);
   });
@@ -83,7 +83,7 @@ describe("interceptUpstream", () => {
       let source!: ReadableStreamDefaultController<UpstreamMessage>;
       const fake = fakeUpstream(() => ({
         type: "messages",
-        format: "sse",
+        delivery: "streamed",
         messages: new ReadableStream({ start: (c) => void (source = c) }),
       }));
       const seen: string[] = [];

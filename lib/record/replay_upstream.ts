@@ -133,7 +133,7 @@ class _TapeConnection implements UpstreamConnection {
       },
       cancel: () => cancelled.abort(),
     });
-    return Promise.resolve({ type: "messages", format: "sse", messages: stream });
+    return Promise.resolve({ type: "messages", delivery: "streamed", messages: stream });
   }
 
   listen(_context?: SendContext): Promise<ReadableStream<UpstreamMessage>> {

@@ -174,7 +174,7 @@ export class SessionCore {
       const member = group[0]!;
       if (batch && reply.type === "http" && isRequest(member)) {
         const error = await errorForHttpFailure(member.id, reply.response);
-        replies.push({ type: "messages", format: "json", messages: streamOf([{ message: error }]) });
+        replies.push({ type: "messages", delivery: "complete", messages: streamOf([{ message: error }]) });
       } else {
         replies.push(reply);
       }
@@ -196,7 +196,7 @@ export class SessionCore {
       if (requests.length === 0) return { type: "http", response: badGateway(message) };
       return {
         type: "messages",
-        format: "json",
+        delivery: "complete",
         messages: streamOf(requests.map((r) => ({ message: errorResponse(r.id, ErrorCode.UpstreamError, message) }))),
       };
     }

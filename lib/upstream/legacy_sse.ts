@@ -203,7 +203,7 @@ class LegacySseConnection implements UpstreamConnection {
       }
       await response.body?.cancel().catch(() => {});
     }
-    return replies ? { type: "messages", format: "sse", messages: replies } : { type: "accepted" };
+    return replies ? { type: "messages", delivery: "streamed", messages: replies } : { type: "accepted" };
   }
 
   async listen(context?: SendContext): Promise<ReadableStream<UpstreamMessage> | null> {

@@ -149,7 +149,7 @@ class StdioConnection implements UpstreamConnection {
     } catch {
       throw new UpstreamUnavailableError("The upstream process does not accept input");
     }
-    return stream ? { type: "messages", format: "sse", messages: stream } : { type: "accepted" };
+    return stream ? { type: "messages", delivery: "streamed", messages: stream } : { type: "accepted" };
   }
 
   listen(_context?: SendContext): Promise<ReadableStream<UpstreamMessage> | null> {

@@ -165,7 +165,7 @@ class StreamableHttpConnection implements UpstreamConnection {
         onReconnect: (info) => this.#options.onReconnect?.({ stream: "post", ...info }),
         signal: this.#closing.signal,
       });
-      return { type: "messages", format: "sse", messages: messagesOut };
+      return { type: "messages", delivery: "streamed", messages: messagesOut };
     }
     if (type === "application/json") {
       let value: unknown;
@@ -177,7 +177,11 @@ class StreamableHttpConnection implements UpstreamConnection {
       const parsed = parseValue(value);
       if (!parsed.ok) return { type: "http", response: badGateway("The upstream sent an invalid JSON-RPC message") };
       for (const m of parsed.messages) complete(m);
-      return { type: "messages", format: "json", messages: streamOf(parsed.messages.map((message) => ({ message }))) };
+      return {
+        type: "messages",
+        delivery: "complete",
+        messages: streamOf(parsed.messages.map((message) => ({ message }))),
+      };
     }
     await response.body?.cancel();
     if (pending.size === 0) return { type: "accepted" };

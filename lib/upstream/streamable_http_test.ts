@@ -69,7 +69,7 @@ describe("streamableHttpUpstream", () => {
     const reply = await conn.send([{ jsonrpc: "2.0", id: 2, method: "ping" }]);
     assert.equal(reply.type, "messages");
     if (reply.type === "messages") {
-      assert.equal(reply.format, "json");
+      assert.equal(reply.delivery, "complete");
       assert.deepEqual((await collect(reply.messages)).map((i) => i.message), [{ jsonrpc: "2.0", id: 2, result: {} }]);
     }
     await conn.close();

@@ -19,10 +19,12 @@ export type UpstreamReply =
   | { type: "accepted" }
   /**
    * Messages related to the POSTed requests: responses, plus notifications and requests the server sent
-   * while handling them. `format` says how the upstream framed them (a proxy may keep the framing).
-   * The stream ends once every response arrived (or the upstream ended it).
+   * while handling them. `delivery` says whether they were known in full when the reply came (`"complete"`:
+   * a JSON body, an answer made by mcpwire) or arrive over time (`"streamed"`: an SSE stream, a child's
+   * output); a face answers complete replies as JSON and streamed ones as SSE. The stream ends once every
+   * response arrived (or the upstream ended it).
    */
-  | { type: "messages"; format: "json" | "sse"; messages: ReadableStream<UpstreamMessage> }
+  | { type: "messages"; delivery: "complete" | "streamed"; messages: ReadableStream<UpstreamMessage> }
   /** An HTTP answer to relay as it is (401 with `WWW-Authenticate`, 400, 404, …). */
   | UpstreamHttpAnswer;
 
