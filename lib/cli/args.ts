@@ -128,3 +128,47 @@ export function parseDuration(value: string, flag: string): number {
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h" ?? "ms"];
   return Math.round(Number(match[1]) * unit);
 }
+
+/** What {@linkcode runSubcommand} runs. */
+export interface SubcommandSpec {
+  /** The command's name, for messages: `rules`. */
+  command: string;
+  /** The one subcommand it has: `check`. */
+  subcommand: string;
+  /** The usage text (`--help`, and after a usage error). */
+  usage: string;
+}
+
+/**
+ * Runs a `mcpwire <command> <subcommand> ARGS…` command that takes only `-h/--help`: prints the usage for
+ * `--help` (exit 0), reports a missing or unknown subcommand or any {@linkcode UsageError} from `body` as
+ * one line plus the usage (exit 2), and otherwise returns `body`'s exit code.
+ *
+ * @example
+ * ```ts ignore
+ * return await runSubcommand(argv, rt, { command: "tape", subcommand: "show", usage }, async (args) => 0);
+ * ```
+ */
+export async function runSubcommand(
+  argv: string[],
+  io: { writeStdout: (text: string) => Promise<void>; writeStderr: (text: string) => void },
+  spec: SubcommandSpec,
+  body: (args: string[]) => Promise<number>,
+): Promise<number> {
+  try {
+    const { flags, positionals } = parseArgs(argv, { help: { type: "boolean", short: "h" } });
+    if (flags.help) {
+      await io.writeStdout(spec.usage);
+      return 0;
+    }
+    const [sub, ...args] = positionals;
+    if (sub !== spec.subcommand) {
+      throw new UsageError(sub === undefined ? `Missing subcommand: ${spec.subcommand}` : `Unknown subcommand ${sub}`);
+    }
+    return await body(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.writeStderr(`mcpwire ${spec.command}: ${error.message}\n${spec.usage}`);
+    return 2;
+  }
+}

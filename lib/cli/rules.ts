@@ -8,7 +8,7 @@ import type { Runtime } from "../runtime/mod.ts";
 import type { Interceptor } from "../intercept/types.ts";
 import { formatIssues, loadRulesFile } from "../intercept/rules_load.ts";
 import { watchRulesFile } from "../intercept/rules_watch.ts";
-import { parseArgs, UsageError } from "./args.ts";
+import { runSubcommand, UsageError } from "./args.ts";
 
 /** Usage text of `mcpwire rules`. */
 export const RULES_USAGE = `Usage: mcpwire rules check FILE [FILE...]
@@ -26,17 +26,8 @@ Options:
  *
  * @returns 0 when every file is valid, 1 when one is not (or cannot be read), 2 for a usage error.
  */
-export async function rulesCommand(argv: string[], rt: Runtime): Promise<number> {
-  try {
-    const { flags, positionals } = parseArgs(argv, { help: { type: "boolean", short: "h" } });
-    if (flags.help) {
-      await rt.writeStdout(RULES_USAGE);
-      return 0;
-    }
-    const [sub, ...files] = positionals;
-    if (sub !== "check") {
-      throw new UsageError(sub === undefined ? "Missing subcommand: check" : `Unknown subcommand ${sub}`);
-    }
+export function rulesCommand(argv: string[], rt: Runtime): Promise<number> {
+  return runSubcommand(argv, rt, { command: "rules", subcommand: "check", usage: RULES_USAGE }, async (files) => {
     if (files.length === 0) throw new UsageError("Give at least one rules file");
     let failed = false;
     for (const file of files) {
@@ -55,13 +46,7 @@ export async function rulesCommand(argv: string[], rt: Runtime): Promise<number>
       }
     }
     return failed ? 1 : 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      rt.writeStderr(`mcpwire rules: ${error.message}\n${RULES_USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
+  });
 }
 
 /** The rules of `--rules FILE` as an interceptor, and how to stop watching the file. */

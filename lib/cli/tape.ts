@@ -7,7 +7,7 @@
 import type { Runtime } from "../runtime/mod.ts";
 import { parseTape } from "../record/tape.ts";
 import { formatTimeline } from "../record/show.ts";
-import { parseArgs, UsageError } from "./args.ts";
+import { runSubcommand, UsageError } from "./args.ts";
 
 /** Usage text of `mcpwire tape`. */
 export const TAPE_USAGE = `Usage: mcpwire tape show FILE
@@ -25,34 +25,17 @@ Options:
  *
  * @returns 0 after printing, 1 when the file cannot be read or is not a tape, 2 for a usage error.
  */
-export async function tapeCommand(argv: string[], rt: Runtime): Promise<number> {
-  try {
-    const { flags, positionals } = parseArgs(argv, { help: { type: "boolean", short: "h" } });
-    if (flags.help) {
-      await rt.writeStdout(TAPE_USAGE);
-      return 0;
-    }
-    const [sub, file, extra] = positionals;
-    if (sub !== "show") {
-      throw new UsageError(sub === undefined ? "Missing subcommand: show" : `Unknown subcommand ${sub}`);
-    }
+export function tapeCommand(argv: string[], rt: Runtime): Promise<number> {
+  return runSubcommand(argv, rt, { command: "tape", subcommand: "show", usage: TAPE_USAGE }, async ([file, extra]) => {
     if (file === undefined || extra !== undefined) throw new UsageError("Give exactly one tape file");
-    let text;
     try {
-      text = await rt.readTextFile(file);
-      await rt.writeStdout(formatTimeline(parseTape(text)));
+      await rt.writeStdout(formatTimeline(parseTape(await rt.readTextFile(file))));
     } catch (error) {
       rt.writeStderr(`mcpwire tape: ${file}: ${error instanceof Error ? error.message : error}\n`);
       return 1;
     }
     return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      rt.writeStderr(`mcpwire tape: ${error.message}\n${TAPE_USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
+  });
 }
 
 /**
