@@ -8,10 +8,15 @@ import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import type { Direction } from "../protocol/envelope.ts";
 import { compilePath, JsonPathError } from "./json_path.ts";
 import { compileMatch } from "./rules_match.ts";
-import { type CompiledRule, type Edit, IssueList, RULES_FORMAT_VERSIONS, type RuleSet } from "./rules_types.ts";
+import {
+  type CompiledRule,
+  type Edit,
+  type FieldPath as Path,
+  IssueList,
+  RULES_FORMAT_VERSIONS,
+  type RuleSet,
+} from "./rules_types.ts";
 import type { Injection } from "./types.ts";
-
-type Path = (string | number)[];
 
 /** The keys a rule may have. */
 export const RULE_KEYS = [

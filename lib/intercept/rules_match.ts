@@ -7,9 +7,7 @@
  */
 import type { Direction } from "../protocol/envelope.ts";
 import { compilePath, getPath, JsonPathError } from "./json_path.ts";
-import type { IssueList, Matcher } from "./rules_types.ts";
-
-type Path = (string | number)[];
+import type { FieldPath as Path, IssueList, Matcher } from "./rules_types.ts";
 
 /** The match keys of format version 1. */
 export const MATCH_KEYS = [

@@ -74,10 +74,13 @@ export interface RuleSet {
   rules: CompiledRule[];
 }
 
+/** Where a value sits in a rules document: `["rules", 2, "match", "direction"]`. */
+export type FieldPath = (string | number)[];
+
 /** Collects issues by field path while a file is compiled. */
 export class IssueList {
-  readonly items: { path: (string | number)[]; message: string }[] = [];
-  add(path: (string | number)[], message: string): void {
+  readonly items: { path: FieldPath; message: string }[] = [];
+  add(path: FieldPath, message: string): void {
     this.items.push({ path, message });
   }
 }

@@ -7,21 +7,12 @@
 import { spawn as nodeSpawn } from "node:child_process";
 import nodeProcess from "node:process";
 import { Readable, Writable } from "node:stream";
+import type { StdioChild } from "../upstream/stdio.ts";
 
-/** A spawned child process with Web streams. */
-export interface ChildProcess {
+/** A spawned child process with Web streams: the stdio upstream's child, with its process id. */
+export interface ChildProcess extends StdioChild {
   /** Operating-system process id. */
   pid: number | undefined;
-  /** The child's standard input. */
-  stdin: WritableStream<Uint8Array>;
-  /** The child's standard output. */
-  stdout: ReadableStream<Uint8Array>;
-  /** The child's standard error. */
-  stderr: ReadableStream<Uint8Array>;
-  /** Resolves with the exit code (or `null` when killed by a signal) once the child has ended. */
-  exited: Promise<number | null>;
-  /** Sends a signal (default `SIGTERM`). Does nothing when the child already ended. */
-  kill(signal?: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
 }
 
 /** Options for {@linkcode spawn}. */
