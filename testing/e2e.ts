@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import nodeProcess from "node:process";
 import { createReverseProxy, type ReverseProxy, type ReverseProxyOptions } from "../lib/proxy/reverse.ts";
 import { serve, type Server } from "../lib/runtime/serve.ts";
+import { LoggingMessageNotificationSchema } from "./deps.ts";
 
 /** The repository root (a directory path). */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -132,4 +133,52 @@ export function initRequest(protocolVersion = "2025-11-25", id: number | string 
     method: "initialize",
     params: { protocolVersion, capabilities: {}, clientInfo: { name: "mcpwire-test", version: "1" } },
   };
+}
+
+/** What the SDK `Client` offers that the helpers below use (its types are not visible in Deno). */
+// deno-lint-ignore no-explicit-any
+type SdkClient = any;
+
+/**
+ * Calls server-everything's long-running tool (`duration` s, `steps` progress notifications) and returns the
+ * result and the progress values the client saw.
+ */
+export async function longRunningCall(
+  client: SdkClient,
+  duration = 1,
+  steps = 3,
+): Promise<{ content: unknown; progress: number[] }> {
+  const progress: number[] = [];
+  const result = await client.callTool(
+    { name: "trigger-long-running-operation", arguments: { duration, steps } },
+    undefined,
+    { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+  );
+  return { content: result.content, progress };
+}
+
+/**
+ * Turns on server-everything's simulated logging and waits for the first log notification (it travels on
+ * the standalone stream), then turns it off again.
+ *
+ * @throws {Error} When none arrives within `timeoutMs`.
+ */
+export async function firstLogNotification(client: SdkClient, timeoutMs = 5_000): Promise<{ level: string }> {
+  const logged = new Promise<{ level: string }>((resolve) =>
+    client.setNotificationHandler(
+      LoggingMessageNotificationSchema,
+      (n: { params: { level: string } }) => resolve(n.params),
+    )
+  );
+  await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no log notification in ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([logged, timeout]);
+  } finally {
+    clearTimeout(timer);
+    await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
+  }
 }

@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import nodeProcess from "node:process";
 import { Client, CreateMessageRequestSchema, StdioClientTransport } from "../../testing/deps.ts";
-import { EVERYTHING, freePort, type HttpChild, ROOT, RUNTIME, startEverything } from "../../testing/e2e.ts";
+import {
+  EVERYTHING,
+  freePort,
+  type HttpChild,
+  longRunningCall,
+  ROOT,
+  RUNTIME,
+  startEverything,
+} from "../../testing/e2e.ts";
 
 const CLI = `${ROOT}cli.ts`;
 
@@ -57,13 +65,8 @@ describe("mcpwire forward with the SDK stdio client and server-everything", () =
       const tools = (await client.listTools()).tools.map((t: { name: string }) => t.name);
       assert.ok(tools.includes("echo"), `${tools}`);
       assert.deepEqual(await echo(client, "héllo ☃"), [{ type: "text", text: "Echo: héllo ☃" }]);
-      const progress: number[] = [];
-      const long = await client.callTool(
-        { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 3 } },
-        undefined,
-        { onprogress: (p: { progress: number }) => progress.push(p.progress) },
-      );
-      assert.match(JSON.stringify(long.content), /Long running operation completed/);
+      const { content, progress } = await longRunningCall(client);
+      assert.match(JSON.stringify(content), /Long running operation completed/);
       // The SDK client runs notification handlers a microtask late but settles responses at once, so when the
       // last progress line and the result arrive in one stdout chunk it drops that progress itself.
       assert.ok(progress.length >= 2 && progress.every((p, i) => p === i + 1), `progress ${progress}`);

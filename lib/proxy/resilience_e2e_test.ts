@@ -5,19 +5,14 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  Client,
-  http,
-  HttpResponse,
-  LoggingMessageNotificationSchema,
-  setupServer,
-  StreamableHTTPClientTransport,
-} from "../../testing/deps.ts";
+import { Client, http, HttpResponse, setupServer, StreamableHTTPClientTransport } from "../../testing/deps.ts";
 import {
   EVERYTHING,
+  firstLogNotification,
   freePort,
   type HttpChild,
   initRequest,
+  longRunningCall,
   postHeaders,
   serveProxy,
   startEverything,
@@ -102,19 +97,8 @@ describe("resilience with server-everything (Streamable HTTP)", () => {
       assert.equal(transport.sessionId, sessionId);
       assert.ok((await client.listTools()).tools.length > 0);
       // The client's GET stream survived too: server-initiated messages of the new upstream session reach it.
-      const logged = new Promise<{ level: string }>((resolve) =>
-        client.setNotificationHandler(
-          LoggingMessageNotificationSchema,
-          (n: { params: { level: string } }) => resolve(n.params),
-        )
-      );
-      await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
-      const timeout = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error("no log notification in 5 s")), 5_000)
-      );
-      assert.equal(typeof (await Promise.race([logged, timeout])).level, "string");
+      assert.equal(typeof (await firstLogNotification(client)).level, "string");
       assert.ok(getStream.includes("notifications/message"), `GET stream after the restart: ${getStream}`);
-      await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
     } finally {
       await client.close();
       await served.close();
@@ -368,13 +352,8 @@ describe("a legacy-only upstream (server-everything in sse mode) through the rev
       const { client } = await connectClient(served.endpoint);
       try {
         assert.deepEqual(await echo(client, "legacy ☃"), [{ type: "text", text: "Echo: legacy ☃" }]);
-        const progress: number[] = [];
-        const long = await client.callTool(
-          { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 3 } },
-          undefined,
-          { onprogress: (p: { progress: number }) => progress.push(p.progress) },
-        );
-        assert.match(JSON.stringify(long.content), /Long running operation completed/);
+        const { content, progress } = await longRunningCall(client);
+        assert.match(JSON.stringify(content), /Long running operation completed/);
         assert.deepEqual(progress, [1, 2, 3]);
       } finally {
         await client.close();

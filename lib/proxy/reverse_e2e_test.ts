@@ -4,13 +4,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "../../testing/deps.ts";
 import {
-  Client,
-  LoggingMessageNotificationSchema,
-  SSEClientTransport,
-  StreamableHTTPClientTransport,
-} from "../../testing/deps.ts";
-import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
+  EVERYTHING,
+  firstLogNotification,
+  type HttpChild,
+  type ServedProxy,
+  serveProxy,
+  startEverything,
+} from "../../testing/e2e.ts";
 import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
 import { stdioUpstream } from "../upstream/stdio.ts";
 import { spawn } from "../runtime/process.ts";
@@ -59,23 +61,12 @@ async function exerciseSession(endpoint: URL, seen: Envelope[]): Promise<void> {
     assert.deepEqual(await client.ping(), {});
 
     // Server-initiated messages travel on the proxied GET stream.
-    const logged = new Promise<{ level: string }>((resolve) =>
-      client.setNotificationHandler(
-        LoggingMessageNotificationSchema,
-        (n: { params: { level: string } }) => resolve(n.params),
-      )
-    );
-    await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error("no log notification in 4 s")), 4_000)
-    );
-    const log = await Promise.race([logged, timeout]);
+    const log = await firstLogNotification(client, 4_000);
     assert.equal(typeof log.level, "string");
     assert.ok(
       seen.some((e) => e.stream === "get" && "method" in e.message && e.message.method === "notifications/message"),
       "the log notification came through the GET stream",
     );
-    await client.callTool({ name: "toggle-simulated-logging", arguments: {} });
   } finally {
     await transport.terminateSession().catch(() => {});
     await client.close();
