@@ -42,15 +42,12 @@ export function persistentListen(
   first: ReadableStream<UpstreamMessage>,
   source: ListenSource,
 ): ReadableStream<UpstreamMessage> {
-  const listen = new _PersistentListen(first, source);
-  return new ReadableStream<UpstreamMessage>({
-    pull: (controller) => listen.pull(controller),
-    cancel: (reason) => listen.cancel(reason),
-  }, { highWaterMark: 0 });
+  // The class is the underlying source itself: the stream calls its methods with it as `this`.
+  return new ReadableStream<UpstreamMessage>(new _PersistentListen(first, source), { highWaterMark: 0 });
 }
 
 /** The underlying source of {@linkcode persistentListen}: one inner stream after another. */
-class _PersistentListen {
+class _PersistentListen implements UnderlyingDefaultSource<UpstreamMessage> {
   #source: ListenSource;
   #reader!: ReadableStreamDefaultReader<UpstreamMessage>;
   /** The generation of the connection the current reader belongs to. */

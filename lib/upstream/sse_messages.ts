@@ -76,18 +76,14 @@ const MAX_SEEN_IDS = 10_000;
  * ```
  */
 export function resumableMessages(options: ResumableMessagesOptions): ReadableStream<UpstreamMessage> {
-  const source = new _ResumableSource(options);
-  return new ReadableStream<UpstreamMessage>({
-    start: (controller) => source.start(controller),
-    pull: (controller) => source.pull(controller),
-    cancel: (reason) => source.cancel(reason),
-  }, { highWaterMark: 0 });
+  // The class is the underlying source itself: the stream calls its methods with it as `this`.
+  return new ReadableStream<UpstreamMessage>(new _ResumableSource(options), { highWaterMark: 0 });
 }
 
 type _Controller = ReadableStreamDefaultController<UpstreamMessage>;
 
 /** The underlying source of {@linkcode resumableMessages}: one SSE connection after another. */
-class _ResumableSource {
+class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
   #options: ResumableMessagesOptions;
   #cursor: StreamCursor;
   #abort = new AbortController();

@@ -39,18 +39,14 @@ export function watchReply(
   messages: ReadableStream<UpstreamMessage>,
   options: WatchReplyOptions,
 ): ReadableStream<UpstreamMessage> {
-  const source = new _ReplyWatch(messages.getReader(), options);
-  return new ReadableStream<UpstreamMessage>({
-    start: (controller) => source.start(controller),
-    pull: (controller) => source.pull(controller),
-    cancel: (reason) => source.cancel(reason),
-  }, { highWaterMark: 0 });
+  // The class is the underlying source itself: the stream calls its methods with it as `this`.
+  return new ReadableStream<UpstreamMessage>(new _ReplyWatch(messages.getReader(), options), { highWaterMark: 0 });
 }
 
 type _Controller = ReadableStreamDefaultController<UpstreamMessage>;
 
 /** The underlying source of {@linkcode watchReply}: the upstream's messages, then errors for what is missing. */
-class _ReplyWatch {
+class _ReplyWatch implements UnderlyingDefaultSource<UpstreamMessage> {
   #reader: ReadableStreamDefaultReader<UpstreamMessage>;
   #options: WatchReplyOptions;
   #pending: PendingResponses;
