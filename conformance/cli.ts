@@ -8,7 +8,10 @@ import { runConformance } from "./runner.ts";
 import { formatPretty, formatProgress, formatVerdict } from "./report/pretty.ts";
 import { formatJson } from "./report/json.ts";
 import { formatJunit } from "./report/junit.ts";
-import { type ConformanceOptions, type FetchLike, SUITE_REVISIONS, type SuiteRevision } from "./types.ts";
+import { type ConformanceOptions, type FetchLike, SUITE_REVISIONS } from "./types.ts";
+import { _parseArgs, type Parsed, UsageError } from "./cli_args.ts";
+
+export { _parseArgs } from "./cli_args.ts";
 
 /** What the command needs from its environment. */
 export interface CliIo {
@@ -51,138 +54,6 @@ Results: ✔ pass, ✘ fail (a MUST is broken), ! warn (a SHOULD is not met, or 
 tolerated deviation), – skip (with the reason), i info (recorded, no verdict).
 Exit code: 1 when any check fails, 2 for a usage error, 0 otherwise.
 `;
-
-class UsageError extends Error {
-  override name = "UsageError";
-}
-
-interface Parsed {
-  url?: string;
-  format: "pretty" | "json" | "junit";
-  output?: string;
-  help: boolean;
-  options: ConformanceOptions;
-}
-
-function list(value: string): string[] {
-  return value.split(",").map((v) => v.trim()).filter((v) => v !== "");
-}
-
-function parseJsonObject(flag: string, value: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new UsageError(`The ${flag} value must be a JSON object, got ${value}`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError(`The ${flag} value must be a JSON object, got ${value}`);
-  }
-  return parsed as Record<string, unknown>;
-}
-
-/** Parses the arguments after `conformance`. @throws {UsageError} on a bad argument */
-export function _parseArgs(argv: string[]): Parsed {
-  const args = argv[0] === "conformance" ? argv.slice(1) : argv.slice();
-  const out: Parsed = { format: "pretty", help: false, options: {} };
-  const headers: Record<string, string> = {};
-  const versions: SuiteRevision[] = [];
-  const only: string[] = [];
-  let streamTool: string | undefined, streamArgs: Record<string, unknown> = {};
-  let notifyTool: string | undefined, notifyArgs: Record<string, unknown> = {};
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i]!;
-    let inline: string | undefined;
-    if (arg.startsWith("--") && arg.includes("=")) {
-      inline = arg.slice(arg.indexOf("=") + 1);
-      arg = arg.slice(0, arg.indexOf("="));
-    }
-    /** Further bare values after a repeatable flag (`--spec-version 2025-03-26 2025-06-18`). */
-    const following = (pattern: RegExp): string[] => {
-      const more: string[] = [];
-      while (inline === undefined && i + 1 < args.length && pattern.test(args[i + 1]!)) more.push(...list(args[++i]!));
-      return more;
-    };
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new UsageError(`Option ${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case "-h":
-      case "--help":
-        out.help = true;
-        break;
-      case "--strict":
-        out.options.strict = true;
-        break;
-      case "--spec-version":
-        for (const v of [...list(value()), ...following(/^\d{4}-\d{2}-\d{2}$/)]) {
-          if (!SUITE_REVISIONS.includes(v as SuiteRevision)) {
-            throw new UsageError(`Unknown revision ${v}; choose from ${SUITE_REVISIONS.join(", ")}`);
-          }
-          versions.push(v as SuiteRevision);
-        }
-        break;
-      case "--format": {
-        const f = value();
-        if (f !== "pretty" && f !== "json" && f !== "junit") {
-          throw new UsageError(`Unknown format ${f}; choose pretty, json or junit`);
-        }
-        out.format = f;
-        break;
-      }
-      case "--output":
-        out.output = value();
-        break;
-      case "--header": {
-        const h = value();
-        const colon = h.indexOf(":");
-        if (colon <= 0) throw new UsageError(`The --header value must look like "Name: value", got ${h}`);
-        headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
-        break;
-      }
-      case "--only":
-        only.push(...list(value()), ...following(/^T-[A-Z]/));
-        break;
-      case "--legacy-sse":
-        out.options.legacySseUrl = value();
-        break;
-      case "--stream-tool":
-        streamTool = value();
-        break;
-      case "--stream-args":
-        streamArgs = parseJsonObject(arg, value());
-        break;
-      case "--notify-tool":
-        notifyTool = value();
-        break;
-      case "--notify-args":
-        notifyArgs = parseJsonObject(arg, value());
-        break;
-      case "--timeout": {
-        const ms = Number(value());
-        if (!Number.isFinite(ms) || ms <= 0) {
-          throw new UsageError("The --timeout value must be a positive number of milliseconds");
-        }
-        out.options.timeoutMs = ms;
-        break;
-      }
-      default:
-        if (arg.startsWith("-")) throw new UsageError(`Unknown option ${arg}`);
-        if (out.url !== undefined) {
-          throw new UsageError(`Only one URL can be checked at a time (got ${out.url} and ${arg})`);
-        }
-        out.url = arg;
-    }
-  }
-  if (Object.keys(headers).length > 0) out.options.headers = headers;
-  if (versions.length > 0) out.options.specVersions = versions;
-  if (only.length > 0) out.options.only = only;
-  if (streamTool !== undefined) out.options.streamTool = { name: streamTool, args: streamArgs };
-  if (notifyTool !== undefined) out.options.notifyTool = { name: notifyTool, args: notifyArgs };
-  return out;
-}
 
 /**
  * Runs `mcpwire conformance`. `argv` holds the arguments after the subcommand name.

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { Context, type Environment, initializeRequest, SkipError, TimeoutError } from "./context.ts";
+import { Context, type Environment, SkipError, TimeoutError } from "./context.ts";
+import { detect, probeStateless } from "./detect.ts";
 import { _race } from "./reply.ts";
 import { ALL_CHECKS } from "./checks/mod.ts";
 import type {
   Check,
   CheckResult,
   ConformanceOptions,
-  Detection,
   Evidence,
   FetchLike,
   Outcome,
@@ -21,7 +21,6 @@ import type {
   SuiteRevision,
   Target,
 } from "./types.ts";
-import { MODERN_REVISIONS, SUITE_REVISIONS } from "./types.ts";
 
 const DEFAULT_URL = "http://mcp.invalid/mcp";
 const UNREACHABLE_CHECKS = new Set(["T-EP-01", "T-LIFE-01"]);
@@ -55,16 +54,7 @@ export async function runConformance(target: Target, options: ConformanceOptions
   const startedAt = new Date().toISOString();
   const { url, fetch } = _resolveTarget(target);
   new URL(url);
-  const env: Environment = {
-    url,
-    fetch,
-    headers: { ...options.headers },
-    timeoutMs: options.timeoutMs ?? 5000,
-    strict: options.strict ?? false,
-    toolCache: new Map(),
-  };
-  if (options.streamTool) env.streamTool = options.streamTool;
-  if (options.notifyTool) env.notifyTool = options.notifyTool;
+  const env = _environment(url, fetch, options);
   const detection = await detect(env, options);
   for (const d of detection) options.onProgress?.({ type: "detect", detection: d });
   const legacy = detection.find((d) => d.revision === "2024-11-05" && d.supported);
@@ -114,6 +104,22 @@ export async function runConformance(target: Target, options: ConformanceOptions
   };
 }
 
+/** The settings every check of this run shares. */
+function _environment(url: string, fetch: FetchLike, options: ConformanceOptions): Environment {
+  const env: Environment = {
+    url,
+    fetch,
+    headers: { ...options.headers },
+    timeoutMs: options.timeoutMs ?? 5000,
+    strict: options.strict ?? false,
+    toolCache: new Map(),
+  };
+  if (options.streamTool) env.streamTool = options.streamTool;
+  if (options.notifyTool) env.notifyTool = options.notifyTool;
+  return env;
+}
+
+/** Whether `check` runs for `revision`: it covers the revision and matches `--only` (ID or prefix), if given. */
 function applies(check: Check, revision: SuiteRevision, options: ConformanceOptions): boolean {
   if (!check.revisions.includes(revision)) return false;
   const only = options.only ?? [];
@@ -198,126 +204,4 @@ function trimEvidence(e: Evidence): Evidence {
   }
   if (e.error) out.error = e.error;
   return out;
-}
-
-async function detect(env: Environment, options: ConformanceOptions): Promise<Detection[]> {
-  const out: Detection[] = [];
-  const requested = options.specVersions;
-  if (requested && requested.length > 0) {
-    for (const revision of SUITE_REVISIONS) {
-      if (!requested.includes(revision)) continue;
-      if (revision === "2024-11-05") {
-        out.push({
-          revision,
-          supported: true,
-          note: "requested with --spec-version",
-          url: options.legacySseUrl ?? env.url,
-        });
-        continue;
-      }
-      const probe = await probeRevision(env, revision);
-      out.push({ revision, supported: true, note: `requested with --spec-version; ${probe.note}` });
-    }
-    return out;
-  }
-  for (const revision of MODERN_REVISIONS) out.push(await probeRevision(env, revision));
-  const modern = out.some((d) => d.supported);
-  if (options.legacySseUrl || !modern) {
-    const legacyUrl = options.legacySseUrl ?? env.url;
-    out.unshift(await detectLegacy(env, legacyUrl, options.legacySseUrl !== undefined));
-  }
-  return out;
-}
-
-/** Initializes with `revision`; supported when the server answers with that same version. */
-async function probeRevision(env: Environment, revision: SuiteRevision): Promise<Detection> {
-  const ctx = new Context(env, revision);
-  try {
-    const id = ctx.nextId("detect");
-    const reply = await ctx.post(initializeRequest(id, revision));
-    const read = await reply.readResponse(id);
-    const result = read.matched?.result as Record<string, unknown> | undefined;
-    const version = result?.protocolVersion;
-    const session = reply.headers.get("mcp-session-id");
-    if (session) {
-      await ctx.request("DELETE", { headers: { "mcp-session-id": session } }).then((r) => r.close(), () => {});
-    }
-    return {
-      revision,
-      supported: version === revision,
-      note: result
-        ? `initialize(${revision}) answered protocolVersion ${String(version)}`
-        : `initialize(${revision}) answered HTTP ${reply.status} without an InitializeResult`,
-    };
-  } catch (error) {
-    return {
-      revision,
-      supported: false,
-      note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  } finally {
-    await ctx.dispose();
-  }
-}
-
-/**
- * Asks for `server/discover` the 2026-07-28 way. Returns a detection note when the server lists only versions
- * newer than this suite's, else undefined.
- */
-async function probeStateless(env: Environment): Promise<Detection | undefined> {
-  const ctx = new Context(env, "2025-11-25");
-  try {
-    const id = ctx.nextId("discover");
-    const meta = {
-      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-      "io.modelcontextprotocol/clientCapabilities": {},
-    };
-    const reply = await ctx.post(
-      { jsonrpc: "2.0", id, method: "server/discover", params: { _meta: meta } },
-      { headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "server/discover" } },
-    );
-    const read = await reply.readResponse(id);
-    const versions = (read.matched?.result as Record<string, unknown> | undefined)?.supportedVersions;
-    if (!Array.isArray(versions) || versions.length === 0) return undefined;
-    if (versions.some((v) => (SUITE_REVISIONS as readonly unknown[]).includes(v))) return undefined;
-    return {
-      revision: "2025-11-25",
-      supported: false,
-      note: `server/discover lists only ${
-        versions.join(", ")
-      }: a stateless 2026-07-28 server, which this suite (2024-11-05 to 2025-11-25) does not check yet — nothing to check`,
-    };
-  } catch {
-    return undefined;
-  } finally {
-    await ctx.dispose();
-  }
-}
-
-async function detectLegacy(env: Environment, url: string, given: boolean): Promise<Detection> {
-  const ctx = new Context(env, "2024-11-05");
-  try {
-    const reply = await ctx.request("GET", { url, headers: { accept: "text/event-stream" } });
-    if (reply.isSse) {
-      const first = await reply.nextEvent(env.timeoutMs);
-      if (typeof first === "object" && first.type === "event" && first.event === "endpoint") {
-        return { revision: "2024-11-05", supported: true, note: `GET ${url} sent an endpoint event`, url };
-      }
-    }
-    return {
-      revision: "2024-11-05",
-      supported: given,
-      note: `GET ${url} answered HTTP ${reply.status} ${reply.mediaType} without an endpoint event`,
-      url,
-    };
-  } catch (error) {
-    return {
-      revision: "2024-11-05",
-      supported: given,
-      note: `GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
-      url,
-    };
-  } finally {
-    await ctx.dispose();
-  }
 }

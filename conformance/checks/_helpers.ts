@@ -15,6 +15,9 @@ export const ONLY_2025_11: readonly SuiteRevision[] = ["2025-11-25"];
 /** 2025-03-26 only. */
 export const ONLY_2025_03: readonly SuiteRevision[] = ["2025-03-26"];
 
+/** The JSON-RPC 2.0 specification section the framing checks cite. */
+export const JSONRPC = "JSON-RPC 2.0 §5.1";
+
 /** A session id that no server issued. */
 export function unknownSessionId(): string {
   return `mcpwire-unknown-${crypto.randomUUID()}`;

@@ -6,6 +6,7 @@
 import type { Check } from "../types.ts";
 import { ENDPOINT_CHECKS } from "./endpoint.ts";
 import { JSONRPC_CHECKS } from "./jsonrpc.ts";
+import { BATCH_CHECKS } from "./batch.ts";
 import { GET_CHECKS } from "./get.ts";
 import { RESUMABILITY_CHECKS } from "./resumability.ts";
 import { SESSION_CHECKS } from "./sessions.ts";
@@ -15,10 +16,11 @@ import { SECURITY_CHECKS } from "./security.ts";
 import { CONTENT_CHECKS } from "./content.ts";
 import { LEGACY_CHECKS } from "./legacy.ts";
 
-/** All checks: endpoint, jsonrpc, get, resumability, sessions, version, lifecycle, security, content, legacy. */
+/** All checks: endpoint, jsonrpc (framing, then batching), get, resumability, sessions, version, lifecycle, security, content, legacy. */
 export const ALL_CHECKS: readonly Check[] = [
   ...ENDPOINT_CHECKS,
   ...JSONRPC_CHECKS,
+  ...BATCH_CHECKS,
   ...GET_CHECKS,
   ...RESUMABILITY_CHECKS,
   ...SESSION_CHECKS,

@@ -13,7 +13,7 @@ import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { splitLines } from "../kit/lines.ts";
 import { errorForHttpFailure } from "../kit/http_failure.ts";
 import { withDeadline } from "../kit/deadline.ts";
-import type { Upstream, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
+import type { Upstream, UpstreamConnection, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 
 /** Options of {@linkcode serveStdio}. */
 export interface StdioFaceOptions {
@@ -58,132 +58,155 @@ export interface StdioFace {
  * ```
  */
 export function serveStdio(options: StdioFaceOptions): StdioFace {
-  const connection = options.upstream.connect();
-  const report = options.onError ?? (() => {});
-  const abort = new AbortController();
-  let writes: Promise<void> = Promise.resolve();
-  let gate: Promise<void> = Promise.resolve();
-  let listening = false;
-  const inflight = new Set<Promise<void>>();
-
-  const observe = (
-    direction: Envelope["direction"],
-    stream: "post" | "get",
-    message: JsonRpcMessage,
-    eventId?: string,
-  ) => {
-    if (!options.onMessage) return;
-    options.onMessage(createEnvelope(direction, message, { stream, upstreamEventId: eventId }));
+  const face = new _StdioFace(options);
+  return {
+    done: face.done,
+    close: () => face.close(),
   };
+}
 
-  const write = (message: JsonRpcMessage): Promise<void> => {
-    writes = writes.then(() => options.output(JSON.stringify(message) + "\n")).catch(report);
-    return writes;
-  };
+type _Stop = "input-closed" | "upstream-ended" | "closed";
 
-  const pump = async (messages: ReadableStream<UpstreamMessage>, stream: "post" | "get") => {
+/** One client on stdio and its upstream connection. */
+class _StdioFace {
+  readonly done: Promise<_Stop>;
+  #options: StdioFaceOptions;
+  #connection: UpstreamConnection;
+  #report: (error: unknown) => void;
+  #abort = new AbortController();
+  #writes: Promise<void> = Promise.resolve();
+  #gate: Promise<void> = Promise.resolve();
+  #listening = false;
+  #inflight = new Set<Promise<void>>();
+
+  constructor(options: StdioFaceOptions) {
+    this.#options = options;
+    this.#connection = options.upstream.connect();
+    this.#report = options.onError ?? (() => {});
+    this.done = Promise.race([
+      this.#read(),
+      this.#connection.ended.then(() => this.#abort.signal.aborted ? "closed" as const : "upstream-ended" as const),
+    ]).then((why) => this.#stop(why));
+  }
+
+  async close(): Promise<void> {
+    this.#abort.abort();
+    await this.#connection.close().catch(this.#report);
+    await this.done;
+  }
+
+  /** Reads the client's lines until the input closes; unreadable lines get an error with id null. */
+  async #read(): Promise<"input-closed" | "closed"> {
     try {
-      for await (const { message, eventId } of messages) {
-        observe("server-to-client", stream, message, eventId);
-        await write(message);
+      const lines = splitLines(this.#options.input, {
+        maxLineLength: this.#options.maxLineLength ?? 16 * 1024 * 1024,
+      });
+      for await (const line of lines) {
+        if (this.#abort.signal.aborted) return "closed";
+        const parsed = parseBody(line);
+        if (!parsed.ok) {
+          // JSON-RPC 2.0: errors about unreadable requests carry id null.
+          await this.#write(errorResponse(null, parsed.error.code, parsed.error.message));
+          continue;
+        }
+        for (const message of parsed.messages) this.#dispatch(message);
       }
     } catch (error) {
-      report(error);
+      this.#report(error);
     }
-  };
+    return this.#abort.signal.aborted ? "closed" : "input-closed";
+  }
 
-  const listen = async () => {
-    if (listening) return;
-    listening = true;
+  /** Drains what is in flight (after the input closed), closes the upstream session and flushes the output. */
+  async #stop(why: _Stop): Promise<_Stop> {
+    await this.#gate.catch(() => {});
+    if (why === "input-closed" && this.#inflight.size > 0) {
+      // A client that wrote its requests and closed its end still gets the answers in flight.
+      const drained = Promise.all(this.#inflight).then(() => {});
+      await withDeadline(drained, this.#options.drainMs ?? 5_000, { onTimeout: () => {} });
+    }
+    this.#abort.abort();
+    await this.#connection.close().catch(this.#report);
+    await this.#writes;
+    return why;
+  }
+
+  /** `initialize` and notifications are sent before what follows them; requests only need to be on their way. */
+  #dispatch(message: JsonRpcMessage): void {
+    const ordered = isNotification(message) || (isRequest(message) && message.method === "initialize");
+    this.#gate = this.#gate.then(() => {
+      const task = this.#handle(message).catch(this.#report);
+      this.#inflight.add(task);
+      void task.finally(() => this.#inflight.delete(task));
+      return ordered ? task : undefined;
+    });
+  }
+
+  /** Sends one client message upstream and writes what comes back (an error in place of a failed request). */
+  async #handle(message: JsonRpcMessage): Promise<void> {
+    this.#observe("client-to-server", "post", message);
+    let reply: UpstreamReply;
     try {
-      const stream = await connection.listen({});
+      reply = await this.#connection.send([message], { signal: this.#abort.signal });
+    } catch (error) {
+      this.#report(error);
+      if (isRequest(message)) {
+        const why = error instanceof Error ? error.message : "The upstream failed";
+        await this.#write(errorResponse(message.id, ErrorCode.UpstreamError, why));
+      }
+      return;
+    }
+    if (reply.type === "accepted") {
+      if (isNotification(message) && message.method === "notifications/initialized") void this.#listen();
+      return;
+    }
+    if (reply.type === "http") {
+      if (isRequest(message)) await this.#write(await errorForHttpFailure(message.id, reply.response));
+      else await reply.response.body?.cancel().catch(() => {});
+      return;
+    }
+    await this.#pump(reply.messages, "post");
+  }
+
+  /** Opens the standalone stream of server messages (once). */
+  async #listen(): Promise<void> {
+    if (this.#listening) return;
+    this.#listening = true;
+    try {
+      const stream = await this.#connection.listen({});
       if (stream === null) return;
       if ("type" in stream) {
         await stream.response.body?.cancel().catch(() => {});
         return;
       }
-      await pump(stream, "get");
+      await this.#pump(stream, "get");
     } catch (error) {
-      report(error);
+      this.#report(error);
     }
-  };
+  }
 
-  const handle = async (message: JsonRpcMessage): Promise<void> => {
-    observe("client-to-server", "post", message);
-    let reply: UpstreamReply;
+  /** Writes every message of `messages` to the client. */
+  async #pump(messages: ReadableStream<UpstreamMessage>, stream: "post" | "get"): Promise<void> {
     try {
-      reply = await connection.send([message], { signal: abort.signal });
-    } catch (error) {
-      report(error);
-      if (isRequest(message)) {
-        const why = error instanceof Error ? error.message : "The upstream failed";
-        await write(errorResponse(message.id, ErrorCode.UpstreamError, why));
-      }
-      return;
-    }
-    if (reply.type === "accepted") {
-      if (isNotification(message) && message.method === "notifications/initialized") void listen();
-      return;
-    }
-    if (reply.type === "http") {
-      if (isRequest(message)) await write(await errorForHttpFailure(message.id, reply.response));
-      else await reply.response.body?.cancel().catch(() => {});
-      return;
-    }
-    await pump(reply.messages, "post");
-  };
-
-  /** `initialize` and notifications are sent before what follows them; requests only need to be on their way. */
-  const dispatch = (message: JsonRpcMessage) => {
-    const ordered = isNotification(message) || (isRequest(message) && message.method === "initialize");
-    gate = gate.then(() => {
-      const task = handle(message).catch(report);
-      inflight.add(task);
-      void task.finally(() => inflight.delete(task));
-      return ordered ? task : undefined;
-    });
-  };
-
-  const read = async (): Promise<"input-closed" | "closed"> => {
-    try {
-      const lines = splitLines(options.input, { maxLineLength: options.maxLineLength ?? 16 * 1024 * 1024 });
-      for await (const line of lines) {
-        if (abort.signal.aborted) return "closed";
-        const parsed = parseBody(line);
-        if (!parsed.ok) {
-          // JSON-RPC 2.0: errors about unreadable requests carry id null.
-          await write(errorResponse(null, parsed.error.code, parsed.error.message));
-          continue;
-        }
-        for (const message of parsed.messages) dispatch(message);
+      for await (const { message, eventId } of messages) {
+        this.#observe("server-to-client", stream, message, eventId);
+        await this.#write(message);
       }
     } catch (error) {
-      report(error);
+      this.#report(error);
     }
-    return abort.signal.aborted ? "closed" : "input-closed";
-  };
+  }
 
-  const done = Promise.race([
-    read(),
-    connection.ended.then(() => abort.signal.aborted ? "closed" as const : "upstream-ended" as const),
-  ]).then(async (why) => {
-    await gate.catch(() => {});
-    if (why === "input-closed" && inflight.size > 0) {
-      // A client that wrote its requests and closed its end still gets the answers in flight.
-      await withDeadline(Promise.all(inflight).then(() => {}), options.drainMs ?? 5_000, { onTimeout: () => {} });
-    }
-    abort.abort();
-    await connection.close().catch(report);
-    await writes;
-    return why;
-  });
+  /** Queues one line of output (writes never interleave); a failed write is reported. */
+  #write(message: JsonRpcMessage): Promise<void> {
+    const output = () => this.#options.output(JSON.stringify(message) + "\n");
+    this.#writes = this.#writes.then(output).catch(this.#report);
+    return this.#writes;
+  }
 
-  return {
-    done,
-    async close() {
-      abort.abort();
-      await connection.close().catch(report);
-      await done;
-    },
-  };
+  /** Shows `onMessage` one message passing in `direction`. */
+  #observe(direction: Envelope["direction"], stream: "post" | "get", message: JsonRpcMessage, eventId?: string) {
+    if (!this.#options.onMessage) return;
+    this.#options.onMessage(createEnvelope(direction, message, { stream, upstreamEventId: eventId }));
+  }
 }

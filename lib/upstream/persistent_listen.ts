@@ -42,72 +42,97 @@ export function persistentListen(
   first: ReadableStream<UpstreamMessage>,
   source: ListenSource,
 ): ReadableStream<UpstreamMessage> {
-  let reader!: ReadableStreamDefaultReader<UpstreamMessage>;
-  let generation = 0;
+  // The class is the underlying source itself: the stream calls its methods with it as `this`.
+  return new ReadableStream<UpstreamMessage>(new _PersistentListen(first, source), { highWaterMark: 0 });
+}
+
+/** The underlying source of {@linkcode persistentListen}: one inner stream after another. */
+class _PersistentListen implements UnderlyingDefaultSource<UpstreamMessage> {
+  #source: ListenSource;
+  #reader!: ReadableStreamDefaultReader<UpstreamMessage>;
+  /** The generation of the connection the current reader belongs to. */
+  #generation = 0;
   /** Set when a recovery replaced the connection under the current reader (which was cancelled for it). */
-  let moved = false;
-  let cancelled = false;
-  const follow = (stream: ReadableStream<UpstreamMessage>) => {
+  #moved = false;
+  #cancelled = false;
+
+  constructor(first: ReadableStream<UpstreamMessage>, source: ListenSource) {
+    this.#source = source;
+    this.#follow(first);
+  }
+
+  /** Reads from the current inner stream, moving on to the next connection's stream when it ends. */
+  async pull(controller: ReadableStreamDefaultController<UpstreamMessage>): Promise<void> {
+    while (!this.#cancelled) {
+      let failure: unknown;
+      let result: ReadableStreamReadResult<UpstreamMessage> | undefined;
+      try {
+        result = await this.#reader.read();
+      } catch (error) {
+        failure = error;
+      }
+      if (this.#cancelled) return;
+      if (result && !result.done) {
+        controller.enqueue(result.value);
+        return;
+      }
+      const next = await this.#successor(failure);
+      if (this.#cancelled) return;
+      if (next === undefined) {
+        controller.close();
+        return;
+      }
+      this.#follow(next);
+    }
+  }
+
+  async cancel(reason: unknown): Promise<void> {
+    this.#cancelled = true;
+    await this.#reader.cancel(reason).catch(() => {});
+  }
+
+  #follow(stream: ReadableStream<UpstreamMessage>): void {
     const mine = stream.getReader();
-    reader = mine;
-    generation = source.generation();
-    moved = false;
+    this.#reader = mine;
+    this.#generation = this.#source.generation();
+    this.#moved = false;
     // One watcher per connection (not per read): when a recovery replaces it, let go of its stream at once.
-    void source.changed(generation).then(() => {
-      if (cancelled || reader !== mine) return;
-      moved = true;
+    void this.#source.changed(this.#generation).then(() => {
+      if (this.#cancelled || this.#reader !== mine) return;
+      this.#moved = true;
       void mine.cancel().catch(() => {});
     });
-  };
-  follow(first);
-  return new ReadableStream<UpstreamMessage>({
-    pull: async (controller) => {
-      while (!cancelled) {
-        let failure: unknown;
-        let result: ReadableStreamReadResult<UpstreamMessage> | undefined;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          failure = error;
-        }
-        if (cancelled) return;
-        if (result && !result.done) {
-          controller.enqueue(result.value);
-          return;
-        }
-        if (moved) {
-          // Replaced by a recovery while the stream was open: straight to the new connection.
-        } else if (failure instanceof UpstreamSessionLostError && source.canRecover()) {
-          // Only a lost session is worth a re-initialization here; a GET stream that merely cannot be
-          // re-established ends (the client may open another), and the next request finds out the rest.
-          await source.recover(generation, failure.message).catch(() => {});
-        } else {
-          // A stdio child closes its output just before it is reported dead: let that report arrive.
-          await sleep(10);
-        }
-        await source.settled();
-        if (cancelled) return;
-        if (source.finished() || source.generation() === generation) {
-          controller.close();
-          return;
-        }
-        let next;
-        try {
-          next = await source.listen();
-        } catch {
-          next = null;
-        }
-        if (next === null || "type" in next) {
-          if (next) await next.response.body?.cancel().catch(() => {});
-          controller.close();
-          return;
-        }
-        follow(next);
-      }
-    },
-    cancel: async (reason) => {
-      cancelled = true;
-      await reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
+  }
+
+  /**
+   * The current inner stream ended (or failed with `failure`): waits for the recovery, if any, and returns the
+   * new connection's stream, or `undefined` when the stream ends (also when cancelled meanwhile).
+   */
+  async #successor(failure: unknown): Promise<ReadableStream<UpstreamMessage> | undefined> {
+    const source = this.#source;
+    if (this.#moved) {
+      // Replaced by a recovery while the stream was open: straight to the new connection.
+    } else if (failure instanceof UpstreamSessionLostError && source.canRecover()) {
+      // Only a lost session is worth a re-initialization here; a GET stream that merely cannot be
+      // re-established ends (the client may open another), and the next request finds out the rest.
+      await source.recover(this.#generation, failure.message).catch(() => {});
+    } else {
+      // A stdio child closes its output just before it is reported dead: let that report arrive.
+      await sleep(10);
+    }
+    await source.settled();
+    if (this.#cancelled) return undefined;
+    if (source.finished() || source.generation() === this.#generation) return undefined;
+    let next;
+    try {
+      next = await source.listen();
+    } catch {
+      next = null;
+    }
+    if (next === null || "type" in next) {
+      if (next) await next.response.body?.cancel().catch(() => {});
+      return undefined;
+    }
+    return next;
+  }
 }

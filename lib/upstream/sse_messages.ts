@@ -76,156 +76,201 @@ const MAX_SEEN_IDS = 10_000;
  * ```
  */
 export function resumableMessages(options: ResumableMessagesOptions): ReadableStream<UpstreamMessage> {
-  const cursor = options.cursor ?? {};
-  const abort = new AbortController();
-  const seen = new Set<string>();
-  let reader: ReadableStreamDefaultReader<SseItem> | undefined = _open(options.first, options.maxEventSize);
-  let failures = 0;
-  let progressed = false;
-  let finished = false;
-  let controllerRef: ReadableStreamDefaultController<UpstreamMessage> | undefined;
-  const onAbort = () => {
-    if (finished) return;
-    finish();
-    abort.abort();
-    void reader?.cancel().catch(() => {});
+  // The class is the underlying source itself: the stream calls its methods with it as `this`.
+  return new ReadableStream<UpstreamMessage>(new _ResumableSource(options), { highWaterMark: 0 });
+}
+
+type _Controller = ReadableStreamDefaultController<UpstreamMessage>;
+
+/** The underlying source of {@linkcode resumableMessages}: one SSE connection after another. */
+class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
+  #options: ResumableMessagesOptions;
+  #cursor: StreamCursor;
+  #abort = new AbortController();
+  #seen = new Set<string>();
+  /** The current connection's events; `undefined` between connections. */
+  #reader: ReadableStreamDefaultReader<SseItem> | undefined;
+  /** Consecutive fruitless connections. */
+  #failures = 0;
+  /** Whether the current connection delivered an event (it then resets `#failures`). */
+  #progressed = false;
+  #finished = false;
+  #controller: _Controller | undefined;
+
+  constructor(options: ResumableMessagesOptions) {
+    this.#options = options;
+    this.#cursor = options.cursor ?? {};
+    this.#reader = _open(options.first, options.maxEventSize);
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  #onAbort = () => {
+    if (this.#finished) return;
+    this.#finish();
+    this.#abort.abort();
+    void this.#reader?.cancel().catch(() => {});
     try {
-      controllerRef?.close();
+      this.#controller?.close();
     } catch {
       // Already closed.
     }
   };
-  /** Marks the stream finished and lets go of the caller's signal (no listener piles up on it). */
-  const finish = () => {
-    finished = true;
-    options.signal?.removeEventListener("abort", onAbort);
-  };
-  options.signal?.addEventListener("abort", onAbort, { once: true });
 
-  async function next(): Promise<ReadableStreamDefaultReader<SseItem> | undefined> {
+  /** Marks the stream finished and lets go of the caller's signal (no listener piles up on it). */
+  #finish(): void {
+    this.#finished = true;
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+  }
+
+  start(controller: _Controller): void {
+    this.#controller = controller;
+    if (this.#options.signal?.aborted) {
+      this.#finish();
+      void this.#reader?.cancel().catch(() => {});
+      controller.close();
+    }
+  }
+
+  /** Reads events (across connections) until one carries a message, or the stream ends. */
+  async pull(controller: _Controller): Promise<void> {
+    while (!this.#finished) {
+      if (!this.#reader) {
+        if (!await this.#reopen(controller)) return;
+        continue;
+      }
+      let result: ReadableStreamReadResult<SseItem>;
+      try {
+        result = await this.#reader.read();
+      } catch {
+        result = { done: true, value: undefined };
+      }
+      if (this.#finished || this.#abort.signal.aborted) return;
+      if (result.done) {
+        if (!this.#connectionEnded(controller)) return;
+        continue;
+      }
+      if (await this.#deliver(result.value, controller)) return;
+    }
+  }
+
+  async cancel(reason: unknown): Promise<void> {
+    this.#finish();
+    this.#abort.abort();
+    await this.#reader?.cancel(reason).catch(() => {});
+  }
+
+  /** Opens the next connection; `false` when the stream is over (closed here, or errored by the throw). */
+  async #reopen(controller: _Controller): Promise<boolean> {
+    try {
+      this.#reader = await this.#next();
+    } catch (error) {
+      this.#finish();
+      throw error;
+    }
+    if (this.#finished) {
+      await this.#reader?.cancel().catch(() => {});
+      return false;
+    }
+    if (!this.#reader) {
+      this.#finish();
+      controller.close();
+      return false;
+    }
+    return true;
+  }
+
+  /** The connection ended before the stream was complete: `true` to resume (T-RES-02), `false` when closed. */
+  #connectionEnded(controller: _Controller): boolean {
+    this.#reader = undefined;
+    this.#failures = this.#progressed ? 0 : this.#failures + 1;
+    this.#progressed = false;
+    if (this.#options.resume === "with-id" && this.#cursor.lastEventId === undefined) {
+      this.#finish();
+      controller.close();
+      return false;
+    }
+    return true;
+  }
+
+  /** Takes in one SSE item; `true` when it delivered messages (the pull is satisfied). */
+  async #deliver(item: SseItem, controller: _Controller): Promise<boolean> {
+    if (item.type === "retry") {
+      this.#cursor.retryMs = item.retry;
+      return false;
+    }
+    if (item.type === "id") {
+      // An id-only event (e.g. a priming event without a data line) still moves the resume point.
+      this.#cursor.lastEventId = item.id;
+      return false;
+    }
+    if (item.type !== "event") return false;
+    this.#progressed = true;
+    if (item.id !== undefined) {
+      if (this.#seen.has(item.id)) return false;
+      this.#cursor.lastEventId = item.id;
+      this.#seen.add(item.id);
+      if (this.#seen.size > MAX_SEEN_IDS) this.#seen.delete(this.#seen.values().next().value!);
+    }
+    const messages = _messagesOf(item);
+    if (messages.length === 0) return false;
+    let complete = false;
+    for (const message of messages) {
+      controller.enqueue(item.id === undefined ? { message } : { message, eventId: item.id });
+      if (this.#options.complete?.(message)) complete = true;
+    }
+    if (complete) {
+      // Every response arrived: the upstream should end the stream (T-POST-07); do not wait for it.
+      this.#finish();
+      await this.#reader?.cancel().catch(() => {});
+      controller.close();
+    }
+    return true;
+  }
+
+  /** Reconnects until a connection continues the stream; `undefined` when there is none or the stream ended. */
+  async #next(): Promise<ReadableStreamDefaultReader<SseItem> | undefined> {
+    const options = this.#options;
     while (true) {
-      if (failures >= options.backoff.maxAttempts) {
+      if (this.#failures >= options.backoff.maxAttempts) {
         throw new UpstreamUnavailableError(
-          `The upstream stream could not be resumed after ${failures} attempts`,
+          `The upstream stream could not be resumed after ${this.#failures} attempts`,
         );
       }
-      // T-RES-04: the client MUST wait `retry` ms; repeated failures back off further.
-      const backoff = backoffDelay(failures, options.backoff);
-      const delayMs = cursor.retryMs === undefined
-        ? backoff
-        : failures === 0
-        ? cursor.retryMs
-        : Math.max(cursor.retryMs, backoff);
+      const delayMs = this.#delayMs();
       options.onReconnect?.({
-        attempt: failures,
+        attempt: this.#failures,
         delayMs,
-        ...(cursor.lastEventId !== undefined ? { lastEventId: cursor.lastEventId } : {}),
+        ...(this.#cursor.lastEventId !== undefined ? { lastEventId: this.#cursor.lastEventId } : {}),
       });
-      await sleep(delayMs, abort.signal);
-      if (abort.signal.aborted) return undefined;
-      const outcome = await options.reconnect(cursor.lastEventId, abort.signal).catch((error): Reconnection => ({
-        type: "failed",
-        reason: error instanceof Error ? error.message : String(error),
-      }));
-      if (abort.signal.aborted) {
+      await sleep(delayMs, this.#abort.signal);
+      if (this.#abort.signal.aborted) return undefined;
+      const outcome = await this.#reconnect();
+      if (this.#abort.signal.aborted) {
         if (outcome.type === "stream") await outcome.body.cancel().catch(() => {});
         return undefined;
       }
       if (outcome.type === "stream") return _open(outcome.body, options.maxEventSize);
       if (outcome.type === "none") return undefined;
       if (outcome.type === "lost") throw new UpstreamSessionLostError(outcome.reason);
-      failures++;
+      this.#failures++;
     }
   }
 
-  return new ReadableStream<UpstreamMessage>({
-    start(controller) {
-      controllerRef = controller;
-      if (options.signal?.aborted) {
-        finish();
-        void reader?.cancel().catch(() => {});
-        controller.close();
-      }
-    },
-    async pull(controller) {
-      while (!finished) {
-        if (!reader) {
-          try {
-            reader = await next();
-          } catch (error) {
-            finish();
-            throw error;
-          }
-          if (finished) {
-            await reader?.cancel().catch(() => {});
-            return;
-          }
-          if (!reader) {
-            finish();
-            controller.close();
-            return;
-          }
-          continue;
-        }
-        let result: ReadableStreamReadResult<SseItem>;
-        try {
-          result = await reader.read();
-        } catch {
-          result = { done: true, value: undefined };
-        }
-        if (finished || abort.signal.aborted) return;
-        if (result.done) {
-          // The connection ended before the stream was complete: resume (T-RES-02) or give up.
-          reader = undefined;
-          failures = progressed ? 0 : failures + 1;
-          progressed = false;
-          if (options.resume === "with-id" && cursor.lastEventId === undefined) {
-            finish();
-            controller.close();
-            return;
-          }
-          continue;
-        }
-        const item = result.value;
-        if (item.type === "retry") {
-          cursor.retryMs = item.retry;
-          continue;
-        }
-        if (item.type === "id") {
-          // An id-only event (e.g. a priming event without a data line) still moves the resume point.
-          cursor.lastEventId = item.id;
-          continue;
-        }
-        if (item.type !== "event") continue;
-        progressed = true;
-        if (item.id !== undefined) {
-          if (seen.has(item.id)) continue;
-          cursor.lastEventId = item.id;
-          seen.add(item.id);
-          if (seen.size > MAX_SEEN_IDS) seen.delete(seen.values().next().value!);
-        }
-        const messages = _messagesOf(item);
-        if (messages.length === 0) continue;
-        let complete = false;
-        for (const message of messages) {
-          controller.enqueue(item.id === undefined ? { message } : { message, eventId: item.id });
-          if (options.complete?.(message)) complete = true;
-        }
-        if (complete) {
-          // Every response arrived: the upstream should end the stream (T-POST-07); do not wait for it.
-          finish();
-          await reader.cancel().catch(() => {});
-          controller.close();
-        }
-        return;
-      }
-    },
-    async cancel(reason) {
-      finish();
-      abort.abort();
-      await reader?.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
+  /** One reconnection attempt; a rejection counts as a transient failure. */
+  #reconnect(): Promise<Reconnection> {
+    return this.#options.reconnect(this.#cursor.lastEventId, this.#abort.signal).catch((error): Reconnection => ({
+      type: "failed",
+      reason: error instanceof Error ? error.message : String(error),
+    }));
+  }
+
+  /** T-RES-04: the client MUST wait `retry` ms; repeated failures back off further. */
+  #delayMs(): number {
+    const backoff = backoffDelay(this.#failures, this.#options.backoff);
+    const retryMs = this.#cursor.retryMs;
+    if (retryMs === undefined) return backoff;
+    return this.#failures === 0 ? retryMs : Math.max(retryMs, backoff);
+  }
 }
 
 function _open(body: ReadableStream<Uint8Array>, maxEventSize: number): ReadableStreamDefaultReader<SseItem> {

@@ -39,84 +39,105 @@ export function watchReply(
   messages: ReadableStream<UpstreamMessage>,
   options: WatchReplyOptions,
 ): ReadableStream<UpstreamMessage> {
-  const pending = new PendingResponses(options.pending);
-  const reader = messages.getReader();
-  let done = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The class is the underlying source itself: the stream calls its methods with it as `this`.
+  return new ReadableStream<UpstreamMessage>(new _ReplyWatch(messages.getReader(), options), { highWaterMark: 0 });
+}
 
-  const finish = (controller: ReadableStreamDefaultController<UpstreamMessage>, code: number, why: string) => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    for (const message of pending.fail(code, why)) controller.enqueue({ message });
+type _Controller = ReadableStreamDefaultController<UpstreamMessage>;
+
+/** The underlying source of {@linkcode watchReply}: the upstream's messages, then errors for what is missing. */
+class _ReplyWatch implements UnderlyingDefaultSource<UpstreamMessage> {
+  #reader: ReadableStreamDefaultReader<UpstreamMessage>;
+  #options: WatchReplyOptions;
+  #pending: PendingResponses;
+  #done = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(reader: ReadableStreamDefaultReader<UpstreamMessage>, options: WatchReplyOptions) {
+    this.#reader = reader;
+    this.#options = options;
+    this.#pending = new PendingResponses(options.pending);
+  }
+
+  start(controller: _Controller): void {
+    if (this.#pending.size === 0) {
+      this.#done = true;
+      void this.#reader.cancel().catch(() => {});
+      controller.close();
+      return;
+    }
+    this.#arm(controller);
+  }
+
+  /** Relays the next upstream message; ends the stream once every request has its response. */
+  async pull(controller: _Controller): Promise<void> {
+    if (this.#done) return;
+    let result: ReadableStreamReadResult<UpstreamMessage>;
+    try {
+      result = await this.#reader.read();
+    } catch (error) {
+      if (this.#done) return;
+      this.#options.onFailure?.(error);
+      const why = error instanceof Error ? error.message : "The upstream stream failed";
+      this.#finish(controller, ErrorCode.UpstreamError, why);
+      return;
+    }
+    if (this.#done) return;
+    if (result.done) {
+      this.#finish(controller, ErrorCode.UpstreamError, "The upstream ended the stream without a response");
+      return;
+    }
+    this.#arm(controller);
+    const message = result.value.message;
+    controller.enqueue(result.value);
+    this.#pending.settle(message);
+    if (this.#pending.size === 0) {
+      this.#done = true;
+      clearTimeout(this.#timer);
+      controller.close();
+      void this.#reader.cancel().catch(() => {});
+    }
+  }
+
+  async cancel(reason: unknown): Promise<void> {
+    this.#done = true;
+    clearTimeout(this.#timer);
+    await this.#reader.cancel(reason).catch(() => {});
+  }
+
+  /** Ends the stream with an error (`code`, `why`) for every request still without a response. */
+  #finish(controller: _Controller, code: number, why: string): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    for (const message of this.#pending.fail(code, why)) controller.enqueue({ message });
     try {
       controller.close();
     } catch {
       // The reader went away.
     }
-    void reader.cancel().catch(() => {});
-  };
+    void this.#reader.cancel().catch(() => {});
+  }
 
-  const arm = (controller: ReadableStreamDefaultController<UpstreamMessage>) => {
-    if (options.timeoutMs <= 0) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const ids = [...pending];
-      const why = `The request timed out after ${options.timeoutMs} ms without a response or progress`;
-      finish(controller, ErrorCode.RequestTimeout, why);
-      for (const id of ids) {
-        options.onTimeout?.(id);
-        void options.cancel({
-          jsonrpc: "2.0",
-          method: "notifications/cancelled",
-          params: { requestId: id, reason: why },
-        }).catch(() => {});
-      }
-    }, options.timeoutMs);
-  };
+  /** (Re)starts the silence timer (no timer when `timeoutMs` is 0). */
+  #arm(controller: _Controller): void {
+    if (this.#options.timeoutMs <= 0) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#timeOut(controller), this.#options.timeoutMs);
+  }
 
-  return new ReadableStream<UpstreamMessage>({
-    start: (controller) => {
-      if (pending.size === 0) {
-        done = true;
-        void reader.cancel().catch(() => {});
-        controller.close();
-        return;
-      }
-      arm(controller);
-    },
-    pull: async (controller) => {
-      if (done) return;
-      let result: ReadableStreamReadResult<UpstreamMessage>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        if (done) return;
-        options.onFailure?.(error);
-        const why = error instanceof Error ? error.message : "The upstream stream failed";
-        finish(controller, ErrorCode.UpstreamError, why);
-        return;
-      }
-      if (done) return;
-      if (result.done) {
-        finish(controller, ErrorCode.UpstreamError, "The upstream ended the stream without a response");
-        return;
-      }
-      arm(controller);
-      const message = result.value.message;
-      controller.enqueue(result.value);
-      pending.settle(message);
-      if (pending.size === 0) {
-        done = true;
-        clearTimeout(timer);
-        controller.close();
-        void reader.cancel().catch(() => {});
-      }
-    },
-    cancel: async (reason) => {
-      done = true;
-      clearTimeout(timer);
-      await reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
+  /** The silence lasted `timeoutMs`: every pending request gets a timeout error and is cancelled upstream. */
+  #timeOut(controller: _Controller): void {
+    const ids = [...this.#pending];
+    const why = `The request timed out after ${this.#options.timeoutMs} ms without a response or progress`;
+    this.#finish(controller, ErrorCode.RequestTimeout, why);
+    for (const id of ids) {
+      this.#options.onTimeout?.(id);
+      void this.#options.cancel({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: id, reason: why },
+      }).catch(() => {});
+    }
+  }
 }

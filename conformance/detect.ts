@@ -1,0 +1,143 @@
+/**
+ * Which revisions the server speaks: initialize with each modern revision (supported when the server answers
+ * with that same version), look for a legacy 2024-11-05 endpoint event, and recognise a stateless 2026-07-28
+ * server (`server/discover`), which this suite does not check yet.
+ *
+ * @module
+ */
+import { Context, type Environment, initializeRequest } from "./context.ts";
+import type { ConformanceOptions, Detection, SuiteRevision } from "./types.ts";
+import { MODERN_REVISIONS, SUITE_REVISIONS } from "./types.ts";
+
+/**
+ * The revisions to check: those requested with `specVersions` (each still probed, for the note), else every
+ * modern revision probed, plus the legacy endpoint when `legacySseUrl` is given or no modern revision answered.
+ *
+ * @returns One detection per revision, the legacy one first. Never throws: failures become notes.
+ * @example
+ * ```ts ignore
+ * const supported = (await detect(env, options)).filter((d) => d.supported).map((d) => d.revision);
+ * ```
+ */
+export async function detect(env: Environment, options: ConformanceOptions): Promise<Detection[]> {
+  const out: Detection[] = [];
+  const requested = options.specVersions;
+  if (requested && requested.length > 0) {
+    for (const revision of SUITE_REVISIONS) {
+      if (!requested.includes(revision)) continue;
+      if (revision === "2024-11-05") {
+        out.push({
+          revision,
+          supported: true,
+          note: "requested with --spec-version",
+          url: options.legacySseUrl ?? env.url,
+        });
+        continue;
+      }
+      const probe = await probeRevision(env, revision);
+      out.push({ revision, supported: true, note: `requested with --spec-version; ${probe.note}` });
+    }
+    return out;
+  }
+  for (const revision of MODERN_REVISIONS) out.push(await probeRevision(env, revision));
+  const modern = out.some((d) => d.supported);
+  if (options.legacySseUrl || !modern) {
+    const legacyUrl = options.legacySseUrl ?? env.url;
+    out.unshift(await detectLegacy(env, legacyUrl, options.legacySseUrl !== undefined));
+  }
+  return out;
+}
+
+/** Initializes with `revision`; supported when the server answers with that same version. */
+async function probeRevision(env: Environment, revision: SuiteRevision): Promise<Detection> {
+  const ctx = new Context(env, revision);
+  try {
+    const id = ctx.nextId("detect");
+    const reply = await ctx.post(initializeRequest(id, revision));
+    const read = await reply.readResponse(id);
+    const result = read.matched?.result as Record<string, unknown> | undefined;
+    const version = result?.protocolVersion;
+    const session = reply.headers.get("mcp-session-id");
+    if (session) {
+      await ctx.request("DELETE", { headers: { "mcp-session-id": session } }).then((r) => r.close(), () => {});
+    }
+    return {
+      revision,
+      supported: version === revision,
+      note: result
+        ? `initialize(${revision}) answered protocolVersion ${String(version)}`
+        : `initialize(${revision}) answered HTTP ${reply.status} without an InitializeResult`,
+    };
+  } catch (error) {
+    return {
+      revision,
+      supported: false,
+      note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+/**
+ * Asks for `server/discover` the 2026-07-28 way. Returns a detection note when the server lists only versions
+ * newer than this suite's, else undefined.
+ */
+export async function probeStateless(env: Environment): Promise<Detection | undefined> {
+  const ctx = new Context(env, "2025-11-25");
+  try {
+    const id = ctx.nextId("discover");
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
+    const reply = await ctx.post(
+      { jsonrpc: "2.0", id, method: "server/discover", params: { _meta: meta } },
+      { headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "server/discover" } },
+    );
+    const read = await reply.readResponse(id);
+    const versions = (read.matched?.result as Record<string, unknown> | undefined)?.supportedVersions;
+    if (!Array.isArray(versions) || versions.length === 0) return undefined;
+    if (versions.some((v) => (SUITE_REVISIONS as readonly unknown[]).includes(v))) return undefined;
+    return {
+      revision: "2025-11-25",
+      supported: false,
+      note: `server/discover lists only ${
+        versions.join(", ")
+      }: a stateless 2026-07-28 server, which this suite (2024-11-05 to 2025-11-25) does not check yet — nothing to check`,
+    };
+  } catch {
+    return undefined;
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+/** GETs `url` for a legacy endpoint event; supported when one comes, or when the URL was `given` anyway. */
+async function detectLegacy(env: Environment, url: string, given: boolean): Promise<Detection> {
+  const ctx = new Context(env, "2024-11-05");
+  try {
+    const reply = await ctx.request("GET", { url, headers: { accept: "text/event-stream" } });
+    if (reply.isSse) {
+      const first = await reply.nextEvent(env.timeoutMs);
+      if (typeof first === "object" && first.type === "event" && first.event === "endpoint") {
+        return { revision: "2024-11-05", supported: true, note: `GET ${url} sent an endpoint event`, url };
+      }
+    }
+    return {
+      revision: "2024-11-05",
+      supported: given,
+      note: `GET ${url} answered HTTP ${reply.status} ${reply.mediaType} without an endpoint event`,
+      url,
+    };
+  } catch (error) {
+    return {
+      revision: "2024-11-05",
+      supported: given,
+      note: `GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
+      url,
+    };
+  } finally {
+    await ctx.dispose();
+  }
+}
