@@ -37,7 +37,10 @@ describe("2.x client → mcpwire reverse → 2.x server, 2026-07-28 on both hops
     upstream = await startModernServer();
     served = await serveProxy({
       upstream: upstream.endpoint.href,
-      record: async (text) => void (tape += text),
+      record: (text) => {
+        tape += text;
+        return Promise.resolve();
+      },
       onMessage: (e) => seen.push(e),
     });
   });
