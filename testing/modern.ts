@@ -26,6 +26,8 @@ export interface ModernServer extends HttpChild {
   endpoint: URL;
   /** Reads the server's log (`GET /_log`). */
   log(): Promise<ModernLog>;
+  /** Publishes `notifications/tools/list_changed` to open `subscriptions/listen` streams. */
+  toolsChanged(): Promise<void>;
 }
 
 /** Starts `node testing/modern_server.mjs` on a free port. */
@@ -37,6 +39,10 @@ export async function startModernServer(): Promise<ModernServer> {
     async log() {
       const response = await fetch(new URL("/_log", child.url));
       return await response.json() as ModernLog;
+    },
+    async toolsChanged() {
+      const response = await fetch(new URL("/_tools-changed", child.url), { method: "POST" });
+      await response.body?.cancel();
     },
   };
 }

@@ -7,7 +7,8 @@
  * cancellation), `region` ({ region } mirrored by `x-mcp-header: Region`).
  * Test hooks (plain HTTP, not MCP): `GET /_log` returns every `/mcp` request seen, oldest first, as
  * `{ method, headers, body }`, plus `closedEarly` (responses whose connection closed before they finished)
- * and `finished` (`slow` calls that ran to their result).
+ * and `finished` (`slow` calls that ran to their result); `POST /_tools-changed` publishes
+ * `notifications/tools/list_changed` to open `subscriptions/listen` streams.
  */
 import { createServer } from "node:http";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
@@ -59,12 +60,18 @@ function build() {
   return server;
 }
 
-const mcp = toNodeHandler(createMcpHandler(build));
+const handler = createMcpHandler(build);
+const mcp = toNodeHandler(handler);
 
 const http = createServer((req, res) => {
   if (req.method === "GET" && req.url === "/_log") {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ requests: log, closedEarly, finished }));
+    return;
+  }
+  if (req.method === "POST" && req.url === "/_tools-changed") {
+    handler.notify.toolsChanged();
+    res.writeHead(204).end();
     return;
   }
   if (!req.url?.startsWith("/mcp")) {

@@ -132,6 +132,33 @@ describe("the 2026-07-28 edge of the reverse proxy", () => {
     assert.equal((await upstream.log()).finished, before.finished, "the slow tool never ran to its end");
   });
 
+  test("subscriptions/listen passes through: acknowledgement first, then change notifications, stream open", {
+    timeout: 20_000,
+  }, async () => {
+    const request = modernRequest("subscriptions/listen", { notifications: { toolsListChanged: true } }, "listen");
+    const aborter = new AbortController();
+    const response = await fetch(served.endpoint, {
+      method: "POST",
+      headers: modernHeaders("subscriptions/listen"),
+      body: JSON.stringify(request),
+      signal: aborter.signal,
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/event-stream");
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const until = async (needle: string) => {
+      while (!text.includes(needle)) text += (await reader.read()).value ?? "";
+    };
+    await until("notifications/subscriptions/acknowledged");
+    assert.ok(!text.includes("list_changed"));
+    await upstream.toolsChanged();
+    await until("notifications/tools/list_changed");
+    assert.ok(text.indexOf("acknowledged") < text.indexOf("list_changed"));
+    aborter.abort();
+    await reader.cancel().catch(() => {});
+  });
+
   test("T-BC-04: initialize still starts a 2025 session next to modern requests", async () => {
     const legacy = { "content-type": "application/json", accept: "application/json, text/event-stream" };
     const init = await post(legacy, {
