@@ -25,3 +25,8 @@ export { Server as McpLowLevelServer } from "npm:@modelcontextprotocol/sdk@^1.32
 export { WebStandardStreamableHTTPServerTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/server/webStandardStreamableHttp.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/types"
 export { CallToolRequestSchema, ListToolsRequestSchema } from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";
+// The 2.x SDK client: 2026-07-28 (server/discover, per-request _meta) with a 2025 fallback.
+export {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttpClientTransport,
+} from "npm:@modelcontextprotocol/client@2.4.0";

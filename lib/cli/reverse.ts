@@ -33,6 +33,8 @@ Options:
   --retry DUR              retry sent to 2025-11-25 clients with priming events (default 1s)
   --max-body BYTES         largest request body (default 4194304)
   --no-get-stream          answer GET with 405 (no standalone stream)
+  --modern-only            serve only MCP 2026-07-28: GET and DELETE get 405, initialize gets 400
+                           naming the supported versions (default: both eras on one endpoint)
 ${LIMITS_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
   --log-traffic            print every message and exchange to stderr
@@ -57,6 +59,7 @@ const FLAGS = {
   retry: { type: "string" },
   "max-body": { type: "string" },
   "no-get-stream": { type: "boolean" },
+  "modern-only": { type: "boolean" },
   ...LIMIT_FLAGS,
   "log-traffic": { type: "boolean" },
   rules: { type: "string" },
@@ -172,6 +175,7 @@ async function proxyOptionsFromFlags(
     ...(retryMs !== undefined ? { retryMs } : {}),
     ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
     getStream: !flags["no-get-stream"],
+    modernOnly: Boolean(flags["modern-only"]),
     limits: limits.limits,
     onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
     onInterceptorError: (e) => log(`rule failed: ${e instanceof Error ? e.message : e}`),

@@ -6,6 +6,7 @@
  */
 import type { Runtime } from "../runtime/mod.ts";
 import type { UpstreamTransport } from "../upstream/http.ts";
+import type { UpstreamEraMode } from "../upstream/era.ts";
 import type { ResilienceEvent, ResilienceOptions } from "../upstream/resilient.ts";
 import type { UpstreamStackOptions } from "../proxy/stack.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
@@ -15,6 +16,7 @@ import { parseDuration, parseHeader, UsageError } from "./args.ts";
 export const UPSTREAM_FLAGS = {
   "upstream-header": { type: "string", multiple: true },
   "upstream-transport": { type: "string" },
+  "upstream-era": { type: "string" },
   "connect-timeout": { type: "string" },
   "request-timeout": { type: "string" },
   "no-reinitialize": { type: "boolean" },
@@ -29,6 +31,9 @@ export const UPSTREAM_USAGE = `Upstream options:
   --upstream-header "N: v"   add or replace a header on every upstream request (repeatable)
   --upstream-transport T     auto (default: Streamable HTTP, falling back to HTTP+SSE on 400/404/405),
                              streamable-http or sse
+  --upstream-era E           auto (default for a URL: a 2026-07-28 request goes upstream first and its
+                             answer decides, T-BC-03), 2026-07-28, or 2025 (default for a command:
+                             2026-07-28 requests get a 400 that makes clients fall back to initialize)
   --connect-timeout DUR      time allowed until each upstream response head (default 10s; 0 never)
   --request-timeout DUR      silence after which a request fails and is cancelled upstream; progress
                              resets it (default 0: off)
@@ -40,6 +45,7 @@ export const UPSTREAM_USAGE = `Upstream options:
 `;
 
 const TRANSPORTS: readonly UpstreamTransport[] = ["auto", "streamable-http", "sse"];
+const ERAS: readonly UpstreamEraMode[] = ["auto", "2026-07-28", "2025"];
 
 /**
  * The default upstream stack's options (`lib/proxy/stack.ts`) for a URL or a command, as the flags say.
@@ -66,6 +72,14 @@ export function upstreamOptionsFromFlags(
   if (!TRANSPORTS.includes(transport as UpstreamTransport)) {
     throw new UsageError(`--upstream-transport must be one of ${TRANSPORTS.join(", ")} (got ${transport})`);
   }
+  const era = flags["upstream-era"] as string | undefined;
+  if (era !== undefined && !ERAS.includes(era as UpstreamEraMode)) {
+    throw new UsageError(`--upstream-era must be one of ${ERAS.join(", ")} (got ${era})`);
+  }
+  const eraOptions = {
+    ...(era !== undefined ? { upstreamEra: era as UpstreamEraMode } : {}),
+    onEraLearned: (found: string) => log(`upstream era: ${found}`),
+  };
   const duration = (name: string) =>
     flags[name] === undefined ? undefined : parseDuration(flags[name] as string, `--${name}`);
   const count = (name: string) => {
@@ -99,6 +113,7 @@ export function upstreamOptionsFromFlags(
     return {
       upstream: parsed,
       resilience,
+      ...eraOptions,
       http: {
         headers,
         transport: transport as UpstreamTransport,
@@ -119,6 +134,7 @@ export function upstreamOptionsFromFlags(
   return {
     upstream: command,
     resilience,
+    ...eraOptions,
     spawn: (c, a) => rt.spawn(c, a),
     stdio: {
       onSpawn: (child) => log(`started upstream process ${cmd} (pid ${child.pid})`),

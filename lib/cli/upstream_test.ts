@@ -29,12 +29,25 @@ describe("upstream flags", () => {
       [["--max-recoveries", "0", "http://h/mcp"], /positive whole number/],
       [["--request-timeout", "soon", "http://h/mcp"], /duration/],
       [["--upstream-header", "no colon", "http://h/mcp"], /Name: value/],
+      [["--upstream-era", "2024", "http://h/mcp"], /must be one of auto, 2026-07-28, 2025/],
     ] as [string[], RegExp][]
   ) {
     test(`refuses ${argv.join(" ") || "nothing"} with a usage error`, () => {
       assert.throws(() => build(argv), (e: unknown) => e instanceof UsageError && message.test(e.message));
     });
   }
+
+  test("--upstream-era: auto for a URL, 2025 for a command, forced when given (T-BC-03)", () => {
+    const era = (argv: string[]) => {
+      const { flags, positionals, rest } = parseArgs(argv, UPSTREAM_FLAGS);
+      const stack = buildUpstream(upstreamOptionsFromFlags(flags, positionals[0], rest, runtime, () => {}));
+      return [stack.era.era, stack.era.forced];
+    };
+    assert.deepEqual(era(["http://h/mcp"]), ["unknown", false]);
+    assert.deepEqual(era(["--", "node", "server.js"]), ["2025", true]);
+    assert.deepEqual(era(["--upstream-era", "2026-07-28", "http://h/mcp"]), ["2026-07-28", true]);
+    assert.deepEqual(era(["--upstream-era", "auto", "--", "node", "s.js"]), ["unknown", false]);
+  });
 
   test("every resilience event has a log line", () => {
     assert.match(describeResilienceEvent({ type: "gave-up", reason: "down" }), /giving up: down/);

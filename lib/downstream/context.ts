@@ -12,6 +12,7 @@ import type { KeepAlive } from "../session/sse_connection.ts";
 import { HttpError } from "./errors.ts";
 import type { LiveSession } from "../session/registry.ts";
 import type { SessionCore } from "../session/core.ts";
+import type { EraCache } from "../upstream/era.ts";
 
 /** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
 export interface EndpointContext {
@@ -23,6 +24,10 @@ export interface EndpointContext {
   maxBodyBytes: number;
   getStream: boolean;
   onReplay: ((count: number) => void) | undefined;
+  /** What is known of the upstream's era: gates and learns from 2026-07-28 requests (T-BC-03). */
+  era: EraCache;
+  /** Serve only 2026-07-28: GET and DELETE get 405, `initialize` is refused (T-GET-06, T-LIFE-05). */
+  modernOnly: boolean;
   /** Reports an error worth logging. */
   report: (error: unknown) => void;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ErrorCode, errorResponse } from "../jsonrpc/types.ts";
+import { ErrorCode, errorResponse, type JsonRpcId } from "../jsonrpc/types.ts";
 
 /** The table: error code → HTTP status and JSON-RPC error code. Rule IDs from `docs/spec-rules.md`. */
 export const HTTP_ERRORS = {
@@ -39,6 +39,17 @@ export const HTTP_ERRORS = {
   bad_gateway: { status: 502, rpc: ErrorCode.UpstreamError },
   /** No route (not the MCP endpoint). */
   not_found: { status: 404, rpc: ErrorCode.ServerError },
+  /** T-PV-06, T-PV-09/10: a 2026-07-28 header missing, malformed or disagreeing with the body. */
+  header_mismatch: { status: 400, rpc: ErrorCode.HeaderMismatch },
+  /** T-PV-07: a 2026-07-28 request for a protocol version mcpwire does not serve (`data`: supported, requested). */
+  unsupported_protocol_version: { status: 400, rpc: ErrorCode.UnsupportedProtocolVersion },
+  /** T-PV-12: a 2026-07-28 request whose `_meta` lacks the protocol version or client capabilities. */
+  invalid_params: { status: 400, rpc: ErrorCode.InvalidParams },
+  /**
+   * T-BC-03: a 2026-07-28 request for an upstream that speaks only 2025 revisions. Deliberately not a
+   * modern error code, so a dual-era client falls back to `initialize`.
+   */
+  stateless_unavailable: { status: 400, rpc: ErrorCode.ServerError },
   /** A bug in mcpwire; the message is generic, the details go to the log. */
   internal: { status: 500, rpc: ErrorCode.InternalError },
 } as const;
@@ -62,11 +73,19 @@ export class HttpError extends Error {
   readonly code: HttpErrorCode;
   /** Extra response headers (e.g. `Allow` for 405). */
   readonly headers: Record<string, string>;
+  /** The JSON-RPC error's `data` and the request id to echo (T-RPC-06), when known. */
+  readonly detail: HttpErrorDetail;
 
-  constructor(code: HttpErrorCode, message: string, headers: Record<string, string> = {}) {
+  constructor(
+    code: HttpErrorCode,
+    message: string,
+    headers: Record<string, string> = {},
+    detail: HttpErrorDetail = {},
+  ) {
     super(message);
     this.code = code;
     this.headers = headers;
+    this.detail = detail;
   }
 
   /** The HTTP status of this error. */
@@ -74,10 +93,22 @@ export class HttpError extends Error {
     return HTTP_ERRORS[this.code].status;
   }
 
-  /** The response: the status, the extra headers, and a JSON-RPC error body without `id` (T-RPC-06). */
+  /**
+   * The response: the status, the extra headers, and a JSON-RPC error body, with the request id when it
+   * was read and without `id` otherwise (T-RPC-06).
+   */
   toResponse(): Response {
-    return jsonResponse(errorResponse(undefined, HTTP_ERRORS[this.code].rpc, this.message), this.status, this.headers);
+    const body = errorResponse(this.detail.id, HTTP_ERRORS[this.code].rpc, this.message, this.detail.data);
+    return jsonResponse(body, this.status, this.headers);
   }
+}
+
+/** Optional parts of an {@linkcode HttpError}'s JSON-RPC body. */
+export interface HttpErrorDetail {
+  /** The request id, when the body could be read (T-RPC-06: echoed). */
+  id?: JsonRpcId;
+  /** The error's `data` (e.g. `{ supported, requested }` for T-PV-07). */
+  data?: unknown;
 }
 
 /**

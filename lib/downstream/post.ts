@@ -8,7 +8,7 @@ import type { JsonRpcRequest } from "../jsonrpc/types.ts";
 import { ErrorCode, isRequest } from "../jsonrpc/types.ts";
 import { parseBody } from "../jsonrpc/parse.ts";
 import { SESSION_ID_HEADER } from "../protocol/headers.ts";
-import { isRevision, rulesFor } from "../protocol/revisions.ts";
+import { isRevision, rulesFor, STATELESS_REVISIONS } from "../protocol/revisions.ts";
 import { type UpstreamReply, UpstreamUnavailableError } from "../upstream/types.ts";
 import { Channel } from "../session/channel.ts";
 import type { LiveSession } from "../session/registry.ts";
@@ -16,6 +16,7 @@ import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
 import { channelOptions, checkVersionHeader, type EndpointContext, sessionFor, upstreamHeaders } from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
+import { handleModernPost, isModernPost } from "./modern_post.ts";
 
 /**
  * POST: one message or (2025-03-26) a batch. Notifications and responses only → 202 (T-POST-03); requests
@@ -31,6 +32,9 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
     );
   }
   const { messages, batch } = parsed;
+  // T-BC-04: one endpoint, both eras. A 2026-07-28 request is handled statelessly; initialize starts a session.
+  const single = messages[0]!;
+  if (!batch && isModernPost(request.headers, single)) return await handleModernPost(ctx, request, single);
   const init = messages.find((m): m is JsonRpcRequest => isRequest(m) && m.method === "initialize");
   if (init) {
     if (batch) throw new HttpError("invalid_request", "Invalid Request: initialize must not be part of a batch");
@@ -40,6 +44,15 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
         throw new HttpError("already_initialized", "Invalid Request: the session is already initialized");
       }
       throw new HttpError("session_not_found", "Session not found");
+    }
+    if (ctx.modernOnly) {
+      // T-LIFE-05: a modern-only endpoint names the versions it serves.
+      throw new HttpError(
+        "unsupported_protocol_version",
+        `Unsupported protocol version: this endpoint serves only ${STATELESS_REVISIONS.join(", ")}`,
+        {},
+        { id: init.id, data: { supported: [...STATELESS_REVISIONS], requested: _requested(init) } },
+      );
     }
     return await initialize(ctx, request, init);
   }
@@ -63,6 +76,10 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
   const json = replies.every((r) => r.type === "accepted" || (r.type === "messages" && r.delivery === "complete"));
   if (json) return await jsonReply(ctx, session, replies, requests, batch);
   return await sseReply(ctx, session, requests, replies, session.rules.primingEvents);
+}
+
+function _requested(init: JsonRpcRequest): unknown {
+  return (init.params as { protocolVersion?: unknown } | undefined)?.protocolVersion ?? null;
 }
 
 async function initialize(ctx: EndpointContext, request: Request, init: JsonRpcRequest): Promise<Response> {

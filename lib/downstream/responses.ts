@@ -5,14 +5,18 @@
  */
 import { endToEndHeaders, SESSION_ID_HEADER } from "../protocol/headers.ts";
 
-/** Headers of every SSE response (docs/field-notes.md items 4, 5: no buffering by intermediaries). */
-export function sseHeaders(sessionId: string): Headers {
-  return new Headers({
+/**
+ * Headers of every SSE response (docs/field-notes.md items 4, 5: no buffering by intermediaries;
+ * `X-Accel-Buffering: no` is T-POST-13 in 2026-07-28), with the session id when there is a session.
+ */
+export function sseHeaders(sessionId: string | undefined): Headers {
+  const headers = new Headers({
     "content-type": "text/event-stream",
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",
-    [SESSION_ID_HEADER]: sessionId,
   });
+  if (sessionId !== undefined) headers.set(SESSION_ID_HEADER, sessionId);
+  return headers;
 }
 
 /**

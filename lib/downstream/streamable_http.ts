@@ -1,6 +1,7 @@
 /**
- * The downstream Streamable HTTP endpoint (MCP 2025-03-26, 2025-06-18, 2025-11-25): POST, GET and DELETE
- * on one path, in front of any {@linkcode Upstream}. It answers status codes itself, keeps its own session
+ * The downstream Streamable HTTP endpoint (MCP 2025-03-26, 2025-06-18, 2025-11-25 sessions, and stateless
+ * 2026-07-28 requests on the same path, T-BC-04): POST, GET and DELETE on one path, in front of any
+ * {@linkcode Upstream}. It answers status codes itself, keeps its own session
  * ids and event ids, and streams every upstream message to the client as soon as it arrives.
  *
  * @module
@@ -20,6 +21,7 @@ import { checkVersionHeader, type EndpointContext, sessionFor } from "./context.
 import { handlePost } from "./post.ts";
 import { handleGet } from "./get.ts";
 import { bodyKind } from "./responses.ts";
+import { createEraCache, type EraCache } from "../upstream/era.ts";
 
 /** Options of {@linkcode createStreamableHttpEndpoint}. */
 export interface StreamableHttpEndpointOptions {
@@ -39,6 +41,17 @@ export interface StreamableHttpEndpointOptions {
   retryMs?: number;
   /** Serve the standalone GET stream; `false` answers GET with 405. @default true */
   getStream?: boolean;
+  /**
+   * The upstream's era (T-BC-03): 2026-07-28 requests are forwarded while it is `unknown` or `2026-07-28`
+   * (the first answer decides), and refused with a non-modern 400 once it is `2025`, so that a dual-era
+   * client falls back to `initialize`. `buildUpstream` makes one per upstream. @default createEraCache("auto")
+   */
+  era?: EraCache;
+  /**
+   * Serve only 2026-07-28: GET and DELETE get 405 with `Allow: POST` (T-GET-06) and `initialize` gets 400
+   * with -32022 naming the supported versions (T-LIFE-05). @default false (both eras on one endpoint, T-BC-04)
+   */
+  modernOnly?: boolean;
   /** Observes every message that passes, in both directions. */
   onMessage?: (envelope: Envelope) => void;
   /** Observes every HTTP exchange once its status is known (duration in ms up to the response head). */
@@ -142,6 +155,8 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
     getStream: options.getStream ?? true,
     onReplay: options.onReplay,
+    era: options.era ?? createEraCache("auto"),
+    modernOnly: options.modernOnly ?? false,
     report,
   };
 
@@ -157,6 +172,10 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
       const started = Date.now();
       let response: Response;
       try {
+        if (ctx.modernOnly && request.method !== "POST") {
+          // T-GET-06: a 2026-07-28-only server has no GET stream and no sessions to DELETE.
+          throw new HttpError("method_not_allowed", `Method Not Allowed: ${request.method}`, { allow: "POST" });
+        }
         switch (request.method) {
           case "POST":
             response = await handlePost(ctx, request);

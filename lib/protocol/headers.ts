@@ -10,6 +10,62 @@ export const SESSION_ID_HEADER = "mcp-session-id";
 export const PROTOCOL_VERSION_HEADER = "mcp-protocol-version";
 /** `Last-Event-ID`: the SSE resumption cursor (T-RES-02). */
 export const LAST_EVENT_ID_HEADER = "last-event-id";
+/** `Mcp-Method` (2026-07-28): the request's `method`, mirrored for intermediaries (T-PV-09). */
+export const METHOD_HEADER = "mcp-method";
+/** `Mcp-Name` (2026-07-28): `params.name` or `params.uri` of `tools/call`, `resources/read`, `prompts/get` (T-PV-09). */
+export const NAME_HEADER = "mcp-name";
+/** Prefix of `Mcp-Param-{Name}` headers (2026-07-28, from `x-mcp-header`); forwarded unchanged (T-PV-11). */
+export const PARAM_HEADER_PREFIX = "mcp-param-";
+
+const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+
+/**
+ * Decodes a 2026-07-28 mirrored header value (`Mcp-Name`, `Mcp-Param-*`): the Base64 sentinel form
+ * `=?base64?<base64 of UTF-8>?=` becomes its text; a plain value must be visible ASCII, space or tab
+ * (RFC 9110 §5.5) and is returned as it is (T-PV-10).
+ *
+ * @param value The header value as received.
+ * @returns The decoded text, or `undefined` when the value has invalid characters or bad Base64.
+ * @example
+ * ```ts
+ * import { decodeHeaderValue } from "./headers.ts";
+ * console.assert(decodeHeaderValue("=?base64?SGVsbG8sIOS4lueVjA==?=") === "Hello, 世界");
+ * console.assert(decodeHeaderValue("get_weather") === "get_weather");
+ * ```
+ */
+export function decodeHeaderValue(value: string): string | undefined {
+  if (value.startsWith("=?base64?") && value.endsWith("?=")) {
+    const match = SENTINEL.exec(value);
+    if (!match) return undefined;
+    try {
+      const bytes = Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0));
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+  return /^[\t\x20-\x7e]*$/.test(value) ? value : undefined;
+}
+
+/**
+ * Encodes text as a 2026-07-28 mirrored header value: as it is when it is plain visible ASCII without
+ * leading or trailing whitespace and does not look like the sentinel, else `=?base64?…?=` (T-PV-10).
+ *
+ * @example
+ * ```ts
+ * import { encodeHeaderValue } from "./headers.ts";
+ * console.assert(encodeHeaderValue("us-west1") === "us-west1");
+ * console.assert(encodeHeaderValue(" padded ") === "=?base64?IHBhZGRlZCA=?=");
+ * ```
+ */
+export function encodeHeaderValue(text: string): string {
+  const plain = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(text) &&
+    !(text.startsWith("=?base64?") && text.endsWith("?="));
+  if (plain) return text;
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return `=?base64?${btoa(binary)}?=`;
+}
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1, RFC 9112 §7) and headers a proxy recomputes: never forwarded in

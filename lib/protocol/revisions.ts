@@ -22,6 +22,14 @@ export interface RevisionRules {
   primingEvents: boolean;
   /** Sessions (`Mcp-Session-Id`) and the standalone GET stream exist. */
   sessions: boolean;
+  /**
+   * Every request is self-contained: `params._meta` carries the protocol version and client capabilities
+   * (T-PV-12) and the transport mirrors `method`, `params.name`/`params.uri` into `Mcp-Method` and
+   * `Mcp-Name`, which must agree with the body (T-PV-06, T-PV-09).
+   */
+  requestMetadata: boolean;
+  /** Closing a request's SSE response stream cancels the request (T-POST-10); else work goes on (T-POST-09). */
+  disconnectCancels: boolean;
 }
 
 /** Every revision's rules, oldest first. */
@@ -33,6 +41,8 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     validatesVersionHeader: false,
     primingEvents: false,
     sessions: true,
+    requestMetadata: false,
+    disconnectCancels: false,
   },
   {
     revision: "2025-03-26",
@@ -41,6 +51,8 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     validatesVersionHeader: false,
     primingEvents: false,
     sessions: true,
+    requestMetadata: false,
+    disconnectCancels: false,
   },
   {
     revision: "2025-06-18",
@@ -49,6 +61,8 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     validatesVersionHeader: true,
     primingEvents: false,
     sessions: true,
+    requestMetadata: false,
+    disconnectCancels: false,
   },
   {
     revision: "2025-11-25",
@@ -57,6 +71,8 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     validatesVersionHeader: true,
     primingEvents: true,
     sessions: true,
+    requestMetadata: false,
+    disconnectCancels: false,
   },
   {
     revision: "2026-07-28",
@@ -65,11 +81,29 @@ export const REVISION_RULES: readonly RevisionRules[] = [
     validatesVersionHeader: true,
     primingEvents: false,
     sessions: false,
+    requestMetadata: true,
+    disconnectCancels: true,
   },
 ];
 
 /** The revisions mcpwire's session-based endpoint negotiates, oldest first. */
 export const SESSION_REVISIONS: readonly Revision[] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+
+/**
+ * The stateless revisions mcpwire serves and forwards (request metadata, no sessions), oldest first: the
+ * `supported` list of an UnsupportedProtocolVersion error (T-PV-07).
+ */
+export const STATELESS_REVISIONS: readonly Revision[] = ["2026-07-28"];
+
+/**
+ * The request methods whose name the transport mirrors into `Mcp-Name`, and the `params` member it comes
+ * from (2026-07-28 "Standard Request Headers", T-PV-09).
+ */
+export const NAMED_METHODS: Readonly<Record<string, "name" | "uri">> = {
+  "tools/call": "name",
+  "resources/read": "uri",
+  "prompts/get": "name",
+};
 
 /** The newest session-based revision: what `initialize` falls back to for an unknown request (T-LIFE-01). */
 export const LATEST_SESSION_REVISION: Revision = "2025-11-25";

@@ -70,12 +70,13 @@ export interface ReverseProxy {
  * ```
  */
 export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
-  const { upstream, description } = buildUpstream(options);
+  const { upstream, description, era } = buildUpstream(options);
   const recorder = recorderFor(options, description);
   const metrics = options.metrics === false ? undefined : new Metrics();
   const endpoint = createStreamableHttpEndpoint({
     ...options,
     upstream,
+    era: options.era ?? era,
     ...observers(options, metrics, recorder),
   });
   const legacy = options.legacySse === false ? undefined : createLegacySseEndpoint({

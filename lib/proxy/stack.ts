@@ -17,6 +17,7 @@ import { interceptUpstream } from "../intercept/upstream.ts";
 import { createRulesEngine } from "../intercept/rules_engine.ts";
 import type { RuleSet } from "../intercept/rules_types.ts";
 import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
+import { createEraCache, type EraCache, type UpstreamEra, type UpstreamEraMode } from "../upstream/era.ts";
 
 /**
  * What to proxy to: an http(s) URL (Streamable HTTP, falling back to 2024-11-05 HTTP+SSE, T-BC-01), a
@@ -49,6 +50,14 @@ export interface UpstreamStackOptions {
   interceptors?: Interceptor[];
   /** Observes failures of interceptors and of the interceptor decorator (for logs). */
   onInterceptorError?: InterceptorChainOptions["onError"];
+  /**
+   * The upstream's era (`--upstream-era`): `auto` learns it from the first 2026-07-28 request's answer and
+   * from an HTTP+SSE fallback (T-BC-03); an era forces it. @default "auto" for a URL or an `Upstream`, "2025"
+   * for a command line (a stdio child per session speaks `initialize`)
+   */
+  upstreamEra?: UpstreamEraMode;
+  /** Observes the era once it is learned (for logs). */
+  onEraLearned?: (era: Exclude<UpstreamEra, "unknown">) => void;
 }
 
 /** The stack {@linkcode buildUpstream} built. */
@@ -57,6 +66,8 @@ export interface UpstreamStack {
   upstream: Upstream;
   /** What is proxied to, for logs and tapes: the URL or the command line. */
   description: string;
+  /** What is known of the upstream's era, shared by every face in front of this stack. */
+  era: EraCache;
 }
 
 /**
@@ -73,7 +84,9 @@ export interface UpstreamStack {
  * ```
  */
 export function buildUpstream(options: UpstreamStackOptions): UpstreamStack {
-  const connector = connectorFor(options);
+  const command = Array.isArray(options.upstream);
+  const era = createEraCache(options.upstreamEra ?? (command ? "2025" : "auto"), options.onEraLearned);
+  const connector = connectorFor(options, era);
   const resilient = options.resilience === false || isResilient(connector)
     ? connector
     : resilientUpstream(connector, options.resilience ?? {});
@@ -87,10 +100,10 @@ export function buildUpstream(options: UpstreamStackOptions): UpstreamStack {
     createInterceptorChain(interceptors, onError ? { onError } : {}),
     onError ? { onError } : {},
   );
-  return { upstream, description: connector.description };
+  return { upstream, description: connector.description, era };
 }
 
-function connectorFor(options: UpstreamStackOptions): Upstream {
+function connectorFor(options: UpstreamStackOptions, era: EraCache): Upstream {
   const spec = options.upstream;
   if (typeof spec === "string" || spec instanceof URL) {
     let url: URL;
@@ -102,7 +115,16 @@ function connectorFor(options: UpstreamStackOptions): Upstream {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new TypeError(`The upstream must be an http(s) URL (got ${spec})`);
     }
-    return httpUpstream({ ...options.http, url });
+    const onFallback = options.http?.onFallback;
+    return httpUpstream({
+      ...options.http,
+      url,
+      // An HTTP+SSE upstream is a 2025-era one as far as 2026-07-28 requests go.
+      onFallback: (status) => {
+        era.set("2025");
+        onFallback?.(status);
+      },
+    });
   }
   if (Array.isArray(spec)) {
     const [command, ...args] = spec as readonly string[];

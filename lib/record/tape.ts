@@ -71,6 +71,9 @@ export const TAPE_HEADERS = [
   "accept",
   "mcp-session-id",
   "mcp-protocol-version",
+  // 2026-07-28 request metadata mirrored for intermediaries (T-PV-09); `Mcp-Param-*` values may be private.
+  "mcp-method",
+  "mcp-name",
   "last-event-id",
   "www-authenticate",
   "allow",

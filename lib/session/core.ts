@@ -11,7 +11,7 @@
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
 import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { isRevision, negotiateRevision, rulesFor } from "../protocol/revisions.ts";
+import { isRevision, negotiateRevision, type Revision, rulesFor } from "../protocol/revisions.ts";
 import { streamOf, type Upstream, type UpstreamMessage, type UpstreamReply } from "../upstream/types.ts";
 import { UpstreamUnavailableError } from "../upstream/types.ts";
 import { badGateway, errorForHttpFailure } from "../kit/http_failure.ts";
@@ -40,6 +40,15 @@ export type Opened =
    * after the reply was delivered: it keeps the session when `initialize` succeeded and ends it otherwise.
    */
   | { type: "opened"; session: LiveSession; reply: UpstreamReply; settle: () => Promise<void> };
+
+/** A stateless (2026-07-28) request's scope: no session, only the revision its `_meta` named. */
+export interface StatelessScope {
+  /** The request's protocol revision. */
+  readonly revision: Revision;
+}
+
+/** Whose messages a delivery carries: a live session's, or one stateless request's. */
+export type DeliveryScope = LiveSession | StatelessScope;
 
 /** Options of {@linkcode SessionCore}. */
 export interface SessionCoreOptions {
@@ -81,19 +90,34 @@ export class SessionCore {
     return this.#options.registry;
   }
 
-  /** An observer of `session`'s messages going `direction` on `stream`; `undefined` when nobody listens. */
+  /** The upstream stack messages go to (stateless exchanges open one connection per request). */
+  get upstream(): Upstream {
+    return this.#options.upstream;
+  }
+
+  /** Reports an error worth logging to the endpoint's `onError`. */
+  report(error: unknown): void {
+    this.#options.report(error);
+  }
+
+  /**
+   * An observer of the messages of `scope` (a session, or a stateless request: envelopes without a session
+   * id, with the request's revision) going `direction` on `stream`; `undefined` when nobody listens.
+   */
   observer(
-    session: LiveSession | undefined,
+    scope: DeliveryScope | undefined,
     direction: Envelope["direction"],
     stream: "post" | "get",
   ): MessageObserver | undefined {
     const onMessage = this.#options.onMessage;
     if (!onMessage) return undefined;
+    const session = scope instanceof LiveSession ? scope : undefined;
+    const revision = scope instanceof LiveSession ? scope.record.revision : scope?.revision;
     return (message, upstreamEventId, eventId) =>
       onMessage(createEnvelope(direction, message, {
         stream,
         sessionId: session?.record.id,
-        revision: session?.record.revision,
+        revision,
         upstreamEventId,
         eventId,
       }));
@@ -209,14 +233,17 @@ export class SessionCore {
    *
    * @param concurrent Pump the replies at once (SSE: a slow request never holds up another's response) or
    *   one after the other (JSON: the answers keep the batch's order).
+   * @param signal Aborted when the client cancelled (2026-07-28, T-POST-10): delivery stops quietly, and
+   *   no error is made up for the responses that will never come (nobody is there to receive them).
    */
   async deliver(
-    session: LiveSession,
+    session: DeliveryScope,
     replies: UpstreamReply[],
     requests: JsonRpcRequest[],
     stream: "post" | "get",
     sink: MessageSink,
     concurrent = true,
+    signal?: AbortSignal,
   ): Promise<void> {
     const s2c = this.observer(session, "server-to-client", stream);
     const pending = new PendingResponses(requests.map((r) => r.id));
@@ -231,11 +258,12 @@ export class SessionCore {
       try {
         await forEachItem(reply.messages, ({ message, eventId }) => put(message, eventId));
       } catch (error) {
-        this.#options.report(error);
+        if (!signal?.aborted) this.#options.report(error);
       }
     };
     if (concurrent) await Promise.all(replies.map(pump));
     else for (const reply of replies) await pump(reply);
+    if (signal?.aborted) return;
     for (const error of pending.fail(ErrorCode.UpstreamError, NO_RESPONSE)) await put(error);
   }
 
