@@ -9,6 +9,7 @@ import type { UpstreamTransport } from "../upstream/http.ts";
 import type { UpstreamEraMode } from "../upstream/era.ts";
 import type { ResilienceEvent, ResilienceOptions } from "../upstream/resilient.ts";
 import type { UpstreamStackOptions } from "../proxy/stack.ts";
+import type { BackoffOptions } from "../kit/backoff.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import { parseDuration, parseHeader, UsageError } from "./args.ts";
 
@@ -47,6 +48,85 @@ export const UPSTREAM_USAGE = `Upstream options:
 const TRANSPORTS: readonly UpstreamTransport[] = ["auto", "streamable-http", "sse"];
 const ERAS: readonly UpstreamEraMode[] = ["auto", "2026-07-28", "2025"];
 
+/** Reads a duration flag (`--name 10s`) and a whole-number flag (`--name 5`), as usage errors when malformed. */
+function flagReaders(flags: ParsedArgs["flags"]) {
+  const duration = (name: string) =>
+    flags[name] === undefined ? undefined : parseDuration(flags[name] as string, `--${name}`);
+  const count = (name: string) => {
+    if (flags[name] === undefined) return undefined;
+    const n = Number(flags[name]);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UsageError(`--${name} must be a positive whole number (got ${flags[name]})`);
+    }
+    return n;
+  };
+  return { duration, count };
+}
+
+/** `--upstream-era`, and the log line that says which era was found. */
+function eraFromFlags(flags: ParsedArgs["flags"], log: (line: string) => void): Partial<UpstreamStackOptions> {
+  const era = flags["upstream-era"] as string | undefined;
+  if (era !== undefined && !ERAS.includes(era as UpstreamEraMode)) {
+    throw new UsageError(`--upstream-era must be one of ${ERAS.join(", ")} (got ${era})`);
+  }
+  return {
+    ...(era !== undefined ? { upstreamEra: era as UpstreamEraMode } : {}),
+    onEraLearned: (found: string) => log(`upstream era: ${found}`),
+  };
+}
+
+/** The backoff and resilience flags. */
+function resilienceFromFlags(
+  flags: ParsedArgs["flags"],
+  log: (line: string) => void,
+): { backoff: BackoffOptions; resilience: ResilienceOptions } {
+  const { duration, count } = flagReaders(flags);
+  const backoff = {
+    ...(duration("reconnect-min") !== undefined ? { initialDelayMs: duration("reconnect-min")! } : {}),
+    ...(duration("reconnect-max") !== undefined ? { maxDelayMs: duration("reconnect-max")! } : {}),
+    ...(count("reconnect-attempts") !== undefined ? { maxAttempts: count("reconnect-attempts")! } : {}),
+  };
+  const requestTimeoutMs = duration("request-timeout");
+  const maxRecoveries = count("max-recoveries");
+  const resilience: ResilienceOptions = {
+    reinitialize: !flags["no-reinitialize"],
+    recovery: backoff,
+    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+    ...(maxRecoveries !== undefined ? { maxRecoveries } : {}),
+    onEvent: (event) => log(describeResilienceEvent(event)),
+  };
+  return { backoff, resilience };
+}
+
+/** The HTTP connector's options from the flags: headers, transport, connect timeout, reconnection logs. */
+function httpFromFlags(
+  flags: ParsedArgs["flags"],
+  backoff: BackoffOptions,
+  log: (line: string) => void,
+): NonNullable<UpstreamStackOptions["http"]> {
+  const headers = ((flags["upstream-header"] as string[] | undefined) ?? []).map((h) =>
+    parseHeader(h, "--upstream-header")
+  );
+  const transport = (flags["upstream-transport"] as string | undefined) ?? "auto";
+  if (!TRANSPORTS.includes(transport as UpstreamTransport)) {
+    throw new UsageError(`--upstream-transport must be one of ${TRANSPORTS.join(", ")} (got ${transport})`);
+  }
+  const connectTimeoutMs = flagReaders(flags).duration("connect-timeout");
+  return {
+    headers,
+    transport: transport as UpstreamTransport,
+    reconnect: backoff,
+    ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+    onFallback: (status) => log(`upstream answered initialize with HTTP ${status}: using HTTP+SSE (2024-11-05)`),
+    onReconnect: (i) =>
+      log(
+        `upstream ${i.stream} stream broke: reconnecting in ${i.delayMs} ms${
+          i.lastEventId ? ` from event ${i.lastEventId}` : ""
+        }`,
+      ),
+  };
+}
+
 /**
  * The default upstream stack's options (`lib/proxy/stack.ts`) for a URL or a command, as the flags say.
  *
@@ -65,76 +145,22 @@ export function upstreamOptionsFromFlags(
   if (url !== undefined && command.length > 0) {
     throw new UsageError("Give either an upstream URL or -- <command>, not both");
   }
-  const headers = ((flags["upstream-header"] as string[] | undefined) ?? []).map((h) =>
-    parseHeader(h, "--upstream-header")
-  );
-  const transport = (flags["upstream-transport"] as string | undefined) ?? "auto";
-  if (!TRANSPORTS.includes(transport as UpstreamTransport)) {
-    throw new UsageError(`--upstream-transport must be one of ${TRANSPORTS.join(", ")} (got ${transport})`);
-  }
-  const era = flags["upstream-era"] as string | undefined;
-  if (era !== undefined && !ERAS.includes(era as UpstreamEraMode)) {
-    throw new UsageError(`--upstream-era must be one of ${ERAS.join(", ")} (got ${era})`);
-  }
-  const eraOptions = {
-    ...(era !== undefined ? { upstreamEra: era as UpstreamEraMode } : {}),
-    onEraLearned: (found: string) => log(`upstream era: ${found}`),
-  };
-  const duration = (name: string) =>
-    flags[name] === undefined ? undefined : parseDuration(flags[name] as string, `--${name}`);
-  const count = (name: string) => {
-    if (flags[name] === undefined) return undefined;
-    const n = Number(flags[name]);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new UsageError(`--${name} must be a positive whole number (got ${flags[name]})`);
-    }
-    return n;
-  };
-  const backoff = {
-    ...(duration("reconnect-min") !== undefined ? { initialDelayMs: duration("reconnect-min")! } : {}),
-    ...(duration("reconnect-max") !== undefined ? { maxDelayMs: duration("reconnect-max")! } : {}),
-    ...(count("reconnect-attempts") !== undefined ? { maxAttempts: count("reconnect-attempts")! } : {}),
-  };
-  const requestTimeoutMs = duration("request-timeout");
-  const maxRecoveries = count("max-recoveries");
-  const resilience: ResilienceOptions = {
-    reinitialize: !flags["no-reinitialize"],
-    recovery: backoff,
-    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
-    ...(maxRecoveries !== undefined ? { maxRecoveries } : {}),
-    onEvent: (event) => log(describeResilienceEvent(event)),
-  };
+  const { backoff, resilience } = resilienceFromFlags(flags, log);
+  const http = httpFromFlags(flags, backoff, log);
+  const era = eraFromFlags(flags, log);
   if (url !== undefined) {
     const parsed = URL.canParse(url) ? new URL(url) : undefined;
     if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") {
       throw new UsageError(`The upstream must be an http(s) URL (got ${url})`);
     }
-    const connectTimeoutMs = duration("connect-timeout");
-    return {
-      upstream: parsed,
-      resilience,
-      ...eraOptions,
-      http: {
-        headers,
-        transport: transport as UpstreamTransport,
-        reconnect: backoff,
-        ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
-        onFallback: (status) => log(`upstream answered initialize with HTTP ${status}: using HTTP+SSE (2024-11-05)`),
-        onReconnect: (i) =>
-          log(
-            `upstream ${i.stream} stream broke: reconnecting in ${i.delayMs} ms${
-              i.lastEventId ? ` from event ${i.lastEventId}` : ""
-            }`,
-          ),
-      },
-    };
+    return { upstream: parsed, resilience, ...era, http };
   }
   const cmd = command[0];
   if (cmd === undefined) throw new UsageError("Missing upstream: give a URL or -- <command> [args...]");
   return {
     upstream: command,
     resilience,
-    ...eraOptions,
+    ...era,
     spawn: (c, a) => rt.spawn(c, a),
     stdio: {
       onSpawn: (child) => log(`started upstream process ${cmd} (pid ${child.pid})`),
