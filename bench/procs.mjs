@@ -110,6 +110,20 @@ export async function waitForPort(port, entry, timeoutMs = 20_000) {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Resident memory of a process in MB (VmRSS), or null. */
+/**
+ * The process that actually serves for `pid`: `bun cli.ts` relaunches itself once with its fetch cap raised
+ * (lib/runtime/relaunch.ts), so the listening process is the child of the one the harness started. Returns
+ * the only child when there is exactly one, else `pid`.
+ */
+export function servingPid(pid) {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+    return children.length === 1 ? Number(children[0]) : pid;
+  } catch {
+    return pid;
+  }
+}
+
 export function rssMb(pid) {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

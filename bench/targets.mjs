@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { freePort, sh, start, waitForPort } from "./procs.mjs";
+import { freePort, servingPid, sh, start, waitForPort } from "./procs.mjs";
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const DENO = `${ROOT}node_modules/.bin/deno`;
@@ -47,7 +47,10 @@ export async function startMcpwire(runtime, upstream, extraArgs = [], options = 
   const entry = start(`mcpwire-${runtime}`, command, args, { cwd: ROOT, raiseFileLimit: false });
   await waitForPort(port, entry);
   const label = options.label ?? `mcpwire (${runtime === "deno" ? "Deno" : "Bun"})`;
-  return { label, url: `http://127.0.0.1:${port}/mcp`, pid: entry.pid, output: entry.output, stop: () => entry.stop() };
+  // Memory and CPU are measured on the serving process: on Bun that is the relaunched child (its parent,
+  // the relauncher, only waits; its RSS is reported once in docs/limits.md).
+  const pid = runtime === "bun" ? servingPid(entry.pid) : entry.pid;
+  return { label, url: `http://127.0.0.1:${port}/mcp`, pid, output: entry.output, stop: () => entry.stop() };
 }
 
 /** The label of a byte-proxy row; Bun's names the setting it runs with (BUN_CONFIG_MAX_HTTP_REQUESTS=65535). */
