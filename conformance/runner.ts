@@ -21,7 +21,8 @@ import type {
   SuiteRevision,
   Target,
 } from "./types.ts";
-import { MODERN_REVISIONS, SUITE_REVISIONS } from "./types.ts";
+import { eraOf, MODERN_REVISIONS, SUITE_REVISIONS } from "./types.ts";
+import { detectModern, MODERN_VERSION } from "./modern.ts";
 
 const DEFAULT_URL = "http://mcp.invalid/mcp";
 const UNREACHABLE_CHECKS = new Set(["T-EP-01", "T-LIFE-01"]);
@@ -70,17 +71,11 @@ export async function runConformance(target: Target, options: ConformanceOptions
   const legacy = detection.find((d) => d.revision === "2024-11-05" && d.supported);
   if (legacy?.url) env.legacyUrl = legacy.url;
   let revisions = detection.filter((d) => d.supported).map((d) => d.revision);
-  // Nothing answered initialize: run only the checks that show why, not dozens of failures saying the same;
-  // unless the server speaks only 2026-07-28 (no initialize at all), which is out of scope, not a failure.
+  // Nothing answered initialize or server/discover: run only the checks that show why, not dozens of failures.
   const unreachable = revisions.length === 0;
-  if (unreachable) {
-    const stateless = await probeStateless(env);
-    if (stateless) {
-      detection.push(stateless);
-      options.onProgress?.({ type: "detect", detection: stateless });
-    } else revisions = ["2025-11-25"];
-  }
+  if (unreachable) revisions = ["2025-11-25"];
   revisions.sort();
+  env.detected = revisions;
 
   const plan = revisions.map((revision) => ({
     revision,
@@ -158,6 +153,7 @@ export async function runCheck(check: Check, env: Environment, revision: SuiteRe
     id: check.id,
     area: check.area,
     revision,
+    era: eraOf(revision),
     level: check.level,
     title: check.title,
     specRef: check.specRef,
@@ -215,11 +211,13 @@ async function detect(env: Environment, options: ConformanceOptions): Promise<De
         });
         continue;
       }
-      const probe = await probeRevision(env, revision);
+      const probe = revision === MODERN_VERSION ? await detectModern(env) : await probeRevision(env, revision);
       out.push({ revision, supported: true, note: `requested with --spec-version; ${probe.note}` });
     }
     return out;
   }
+  // The era probe first (2026-07-28 basic/transports §Backward Compatibility), then initialize per revision.
+  out.push(await detectModern(env));
   for (const revision of MODERN_REVISIONS) out.push(await probeRevision(env, revision));
   const modern = out.some((d) => d.supported);
   if (options.legacySseUrl || !modern) {
@@ -255,40 +253,6 @@ async function probeRevision(env: Environment, revision: SuiteRevision): Promise
       supported: false,
       note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}`,
     };
-  } finally {
-    await ctx.dispose();
-  }
-}
-
-/**
- * Asks for `server/discover` the 2026-07-28 way. Returns a detection note when the server lists only versions
- * newer than this suite's, else undefined.
- */
-async function probeStateless(env: Environment): Promise<Detection | undefined> {
-  const ctx = new Context(env, "2025-11-25");
-  try {
-    const id = ctx.nextId("discover");
-    const meta = {
-      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-      "io.modelcontextprotocol/clientCapabilities": {},
-    };
-    const reply = await ctx.post(
-      { jsonrpc: "2.0", id, method: "server/discover", params: { _meta: meta } },
-      { headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "server/discover" } },
-    );
-    const read = await reply.readResponse(id);
-    const versions = (read.matched?.result as Record<string, unknown> | undefined)?.supportedVersions;
-    if (!Array.isArray(versions) || versions.length === 0) return undefined;
-    if (versions.some((v) => (SUITE_REVISIONS as readonly unknown[]).includes(v))) return undefined;
-    return {
-      revision: "2025-11-25",
-      supported: false,
-      note: `server/discover lists only ${
-        versions.join(", ")
-      }: a stateless 2026-07-28 server, which this suite (2024-11-05 to 2025-11-25) does not check yet — nothing to check`,
-    };
-  } catch {
-    return undefined;
   } finally {
     await ctx.dispose();
   }

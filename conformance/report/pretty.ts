@@ -4,7 +4,19 @@
  *
  * @module
  */
-import { AREAS, type CheckResult, type Evidence, type ProgressEvent, type Report, type Status } from "../types.ts";
+import {
+  AREAS,
+  type CheckResult,
+  type Era,
+  eraOf,
+  type Evidence,
+  type ProgressEvent,
+  type Report,
+  type Status,
+} from "../types.ts";
+
+/** How a revision heading names its era (T-BC-03/04: the report shows which era each check ran in). */
+const ERA_LABEL: Record<Era, string> = { legacy: "legacy era: initialize", modern: "modern era: stateless" };
 
 /** Options of the pretty reporter. */
 export interface PrettyOptions {
@@ -131,7 +143,7 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   );
   const shown = new Map<string, string>();
   for (const revision of report.revisions) {
-    out.push("", paint(color, 1, revision));
+    out.push("", paint(color, 1, `${revision} (${ERA_LABEL[eraOf(revision)]})`));
     for (const area of AREAS) {
       const rows = report.results.filter((r) => r.revision === revision && r.area === area);
       if (rows.length === 0) continue;
