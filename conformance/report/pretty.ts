@@ -16,7 +16,10 @@ import {
 } from "../types.ts";
 
 /** How a revision heading names its era (T-BC-03/04: the report shows which era each check ran in). */
-const ERA_LABEL: Record<Era, string> = { legacy: "legacy era: initialize", modern: "modern era: stateless" };
+const ERA_LABEL: Record<Era, string> = {
+  legacy: "era: legacy (initialize handshake, sessions)",
+  modern: "era: modern (stateless, per-request _meta)",
+};
 
 /** Options of the pretty reporter. */
 export interface PrettyOptions {
@@ -143,7 +146,7 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   );
   const shown = new Map<string, string>();
   for (const revision of report.revisions) {
-    out.push("", paint(color, 1, `${revision} (${ERA_LABEL[eraOf(revision)]})`));
+    out.push("", paint(color, 1, revision), paint(color, 90, `  ${ERA_LABEL[eraOf(revision)]}`));
     for (const area of AREAS) {
       const rows = report.results.filter((r) => r.revision === revision && r.area === area);
       if (rows.length === 0) continue;
