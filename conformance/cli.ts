@@ -27,8 +27,9 @@ export interface CliIo {
 export const CONFORMANCE_HELP = `Usage: mcpwire conformance <url> [options]
 
 Checks an MCP server's HTTP transport against the rules of 2024-11-05 (HTTP+SSE),
-2025-03-26, 2025-06-18 and 2025-11-25. By default it finds which revisions the
-server supports (it initializes with each) and runs the checks for each.
+2025-03-26, 2025-06-18, 2025-11-25 (legacy era: initialize) and 2026-07-28 (modern
+era: stateless). By default it finds which revisions the server supports (a modern
+server/discover first, then initialize with each) and runs the checks for each.
 
 Options:
   --spec-version V      Check only revision V (repeatable, or comma-separated):

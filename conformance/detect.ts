@@ -8,6 +8,7 @@
 import { Context, type Environment, initializeRequest } from "./context.ts";
 import type { ConformanceOptions, Detection, SuiteRevision } from "./types.ts";
 import { MODERN_REVISIONS, SUITE_REVISIONS } from "./types.ts";
+import { detectModern, MODERN_VERSION } from "./modern.ts";
 
 /**
  * The revisions to check: those requested with `specVersions` (each still probed, for the note), else every
@@ -34,11 +35,13 @@ export async function detect(env: Environment, options: ConformanceOptions): Pro
         });
         continue;
       }
-      const probe = await probeRevision(env, revision);
+      const probe = revision === MODERN_VERSION ? await detectModern(env) : await probeRevision(env, revision);
       out.push({ revision, supported: true, note: `requested with --spec-version; ${probe.note}` });
     }
     return out;
   }
+  // The era probe first (2026-07-28 basic/transports §Backward Compatibility), then initialize per revision.
+  out.push(await detectModern(env));
   for (const revision of MODERN_REVISIONS) out.push(await probeRevision(env, revision));
   const modern = out.some((d) => d.supported);
   if (options.legacySseUrl || !modern) {
@@ -74,40 +77,6 @@ async function probeRevision(env: Environment, revision: SuiteRevision): Promise
       supported: false,
       note: `initialize(${revision}) failed: ${error instanceof Error ? error.message : String(error)}`,
     };
-  } finally {
-    await ctx.dispose();
-  }
-}
-
-/**
- * Asks for `server/discover` the 2026-07-28 way. Returns a detection note when the server lists only versions
- * newer than this suite's, else undefined.
- */
-export async function probeStateless(env: Environment): Promise<Detection | undefined> {
-  const ctx = new Context(env, "2025-11-25");
-  try {
-    const id = ctx.nextId("discover");
-    const meta = {
-      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-      "io.modelcontextprotocol/clientCapabilities": {},
-    };
-    const reply = await ctx.post(
-      { jsonrpc: "2.0", id, method: "server/discover", params: { _meta: meta } },
-      { headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "server/discover" } },
-    );
-    const read = await reply.readResponse(id);
-    const versions = (read.matched?.result as Record<string, unknown> | undefined)?.supportedVersions;
-    if (!Array.isArray(versions) || versions.length === 0) return undefined;
-    if (versions.some((v) => (SUITE_REVISIONS as readonly unknown[]).includes(v))) return undefined;
-    return {
-      revision: "2025-11-25",
-      supported: false,
-      note: `server/discover lists only ${
-        versions.join(", ")
-      }: a stateless 2026-07-28 server, which this suite (2024-11-05 to 2025-11-25) does not check yet — nothing to check`,
-    };
-  } catch {
-    return undefined;
   } finally {
     await ctx.dispose();
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Message } from "./reply.ts";
-import type { Evidence, FetchLike } from "./terms.ts";
+import type { Evidence, FetchLike, SuiteRevision } from "./terms.ts";
 
 /** Thrown inside a check to skip it; the message is the reason shown to the user. */
 export class SkipError extends Error {
@@ -50,6 +50,8 @@ export interface Environment {
   notifyTool?: ToolSpec;
   /** The legacy SSE endpoint, when 2024-11-05 is checked. */
   legacyUrl?: string;
+  /** Revisions found supported (or forced with `--spec-version`); dual-era checks read it. @default [] */
+  detected?: readonly SuiteRevision[];
   /** Per-revision cache of `tools/list` results. */
   toolCache: Map<string, Message[]>;
 }

@@ -75,7 +75,7 @@ describe("suite robustness", () => {
     },
   );
 
-  it("a server that speaks only 2026-07-28 is reported as out of scope, not failed", async () => {
+  it("a server that speaks only 2026-07-28 is detected by server/discover and judged in the modern era", async () => {
     const modern = async (input: Request | URL | string, init?: RequestInit) => {
       const req = new Request(input, init);
       const body = await req.json().catch(() => ({}));
@@ -91,10 +91,11 @@ describe("suite robustness", () => {
       });
     };
     const report = await runConformance({ url: "http://modern.test/mcp", fetch: modern }, { timeoutMs: 200 });
-    assert.deepEqual(report.revisions, []);
-    assert.deepEqual(report.results, []);
-    assert.equal(report.exitCode, 0);
-    assert.match(report.detection.at(-1)!.note, /2026-07-28/);
+    assert.deepEqual(report.revisions, ["2026-07-28"]);
+    assert.ok(report.results.length > 0 && report.results.every((r) => r.era === "modern"));
+    // It answers server/discover whatever the headers say: a header/_meta mismatch is served (T-PV-06).
+    assert.equal(report.results.find((r) => r.id === "T-PV-06")?.status, "fail");
+    assert.match(report.detection.find((d) => d.revision === "2026-07-28")!.note, /supportedVersions 2026-07-28/);
   });
 
   it("stream tool arguments are built from the input schema", () => {

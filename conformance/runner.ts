@@ -6,7 +6,7 @@
  * @module
  */
 import { Context, type Environment, SkipError, TimeoutError } from "./context.ts";
-import { detect, probeStateless } from "./detect.ts";
+import { detect } from "./detect.ts";
 import { _race } from "./reply.ts";
 import { ALL_CHECKS } from "./checks/mod.ts";
 import type {
@@ -21,6 +21,7 @@ import type {
   SuiteRevision,
   Target,
 } from "./types.ts";
+import { eraOf } from "./types.ts";
 
 const DEFAULT_URL = "http://mcp.invalid/mcp";
 const UNREACHABLE_CHECKS = new Set(["T-EP-01", "T-LIFE-01"]);
@@ -60,17 +61,11 @@ export async function runConformance(target: Target, options: ConformanceOptions
   const legacy = detection.find((d) => d.revision === "2024-11-05" && d.supported);
   if (legacy?.url) env.legacyUrl = legacy.url;
   let revisions = detection.filter((d) => d.supported).map((d) => d.revision);
-  // Nothing answered initialize: run only the checks that show why, not dozens of failures saying the same;
-  // unless the server speaks only 2026-07-28 (no initialize at all), which is out of scope, not a failure.
+  // Nothing answered initialize or server/discover: run only the checks that show why, not dozens of failures.
   const unreachable = revisions.length === 0;
-  if (unreachable) {
-    const stateless = await probeStateless(env);
-    if (stateless) {
-      detection.push(stateless);
-      options.onProgress?.({ type: "detect", detection: stateless });
-    } else revisions = ["2025-11-25"];
-  }
+  if (unreachable) revisions = ["2025-11-25"];
   revisions.sort();
+  env.detected = revisions;
 
   const plan = revisions.map((revision) => ({
     revision,
@@ -164,6 +159,7 @@ export async function runCheck(check: Check, env: Environment, revision: SuiteRe
     id: check.id,
     area: check.area,
     revision,
+    era: eraOf(revision),
     level: check.level,
     title: check.title,
     specRef: check.specRef,

@@ -46,13 +46,44 @@ export const AREAS: readonly Area[] = [
   "legacy",
 ];
 
-/** Protocol revisions the suite checks: 2024-11-05 is the legacy HTTP+SSE transport, the rest Streamable HTTP. */
-export type SuiteRevision = "2024-11-05" | "2025-03-26" | "2025-06-18" | "2025-11-25";
+/**
+ * Protocol revisions the suite checks: 2024-11-05 is the legacy HTTP+SSE transport, 2025-03-26 to 2025-11-25
+ * Streamable HTTP with `initialize` and sessions, 2026-07-28 stateless Streamable HTTP (per-request `_meta`).
+ */
+export type SuiteRevision = "2024-11-05" | "2025-03-26" | "2025-06-18" | "2025-11-25" | "2026-07-28";
 
 /** Every revision the suite knows, oldest first. */
-export const SUITE_REVISIONS: readonly SuiteRevision[] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+export const SUITE_REVISIONS: readonly SuiteRevision[] = [
+  "2024-11-05",
+  "2025-03-26",
+  "2025-06-18",
+  "2025-11-25",
+  "2026-07-28",
+];
 
-/** Streamable HTTP revisions, oldest first. */
+/**
+ * The spec's two eras (2026-07-28 basic/versioning §Terminology): `legacy` revisions open with an `initialize`
+ * handshake (2025-11-25 and earlier), `modern` ones carry version and capabilities on every request.
+ */
+export type Era = "legacy" | "modern";
+
+/** Revisions of the modern (stateless, per-request `_meta`) era, oldest first. */
+export const STATELESS_REVISIONS: readonly SuiteRevision[] = ["2026-07-28"];
+
+/**
+ * The era of `revision`: `modern` from 2026-07-28 on, else `legacy`.
+ *
+ * @example
+ * ```ts
+ * eraOf("2026-07-28"); // "modern"
+ * eraOf("2025-11-25"); // "legacy"
+ * ```
+ */
+export function eraOf(revision: SuiteRevision): Era {
+  return revision >= "2026-07-28" ? "modern" : "legacy";
+}
+
+/** Streamable HTTP revisions that open with `initialize` (the legacy era's Streamable HTTP), oldest first. */
 export const MODERN_REVISIONS: readonly SuiteRevision[] = ["2025-03-26", "2025-06-18", "2025-11-25"];
 
 /**

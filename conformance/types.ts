@@ -4,7 +4,7 @@
  * @module
  */
 import type { Context } from "./context.ts";
-import type { Area, Evidence, FetchLike, Level, Outcome, Status, SuiteRevision } from "./terms.ts";
+import type { Area, Era, Evidence, FetchLike, Level, Outcome, Status, SuiteRevision } from "./terms.ts";
 
 export * from "./terms.ts";
 
@@ -43,6 +43,8 @@ export interface CheckResult {
   id: string;
   area: Area;
   revision: SuiteRevision;
+  /** The era the check ran in: `modern` for 2026-07-28 (stateless), `legacy` for the earlier revisions. */
+  era: Era;
   level: Level;
   title: string;
   specRef: string;

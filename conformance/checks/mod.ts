@@ -15,8 +15,16 @@ import { LIFECYCLE_CHECKS } from "./lifecycle.ts";
 import { SECURITY_CHECKS } from "./security.ts";
 import { CONTENT_CHECKS } from "./content.ts";
 import { LEGACY_CHECKS } from "./legacy.ts";
+import { MODERN_ENDPOINT_CHECKS } from "./modern_endpoint.ts";
+import { MODERN_STATE_CHECKS } from "./modern_state.ts";
+import { MODERN_VERSION_CHECKS } from "./modern_version.ts";
+import { MODERN_HEADER_CHECKS } from "./modern_headers.ts";
+import { MODERN_COMPAT_CHECKS } from "./modern_compat.ts";
 
-/** All checks: endpoint, jsonrpc (framing, then batching), get, resumability, sessions, version, lifecycle, security, content, legacy. */
+/**
+ * All checks: endpoint, jsonrpc (framing, then batching), get, resumability, sessions, version, lifecycle, security, content, legacy;
+ * then the 2026-07-28 (modern era) checks and the dual-era checks. Reports order them by area.
+ */
 export const ALL_CHECKS: readonly Check[] = [
   ...ENDPOINT_CHECKS,
   ...JSONRPC_CHECKS,
@@ -29,4 +37,9 @@ export const ALL_CHECKS: readonly Check[] = [
   ...SECURITY_CHECKS,
   ...CONTENT_CHECKS,
   ...LEGACY_CHECKS,
+  ...MODERN_ENDPOINT_CHECKS,
+  ...MODERN_STATE_CHECKS,
+  ...MODERN_VERSION_CHECKS,
+  ...MODERN_HEADER_CHECKS,
+  ...MODERN_COMPAT_CHECKS,
 ];

@@ -4,7 +4,22 @@
  *
  * @module
  */
-import { AREAS, type CheckResult, type Evidence, type ProgressEvent, type Report, type Status } from "../types.ts";
+import {
+  AREAS,
+  type CheckResult,
+  type Era,
+  eraOf,
+  type Evidence,
+  type ProgressEvent,
+  type Report,
+  type Status,
+} from "../types.ts";
+
+/** How a revision heading names its era (T-BC-03/04: the report shows which era each check ran in). */
+const ERA_LABEL: Record<Era, string> = {
+  legacy: "era: legacy (initialize handshake, sessions)",
+  modern: "era: modern (stateless, per-request _meta)",
+};
 
 /** Options of the pretty reporter. */
 export interface PrettyOptions {
@@ -131,7 +146,7 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   );
   const shown = new Map<string, string>();
   for (const revision of report.revisions) {
-    out.push("", paint(color, 1, revision));
+    out.push("", paint(color, 1, revision), paint(color, 90, `  ${ERA_LABEL[eraOf(revision)]}`));
     for (const area of AREAS) {
       const rows = report.results.filter((r) => r.revision === revision && r.area === area);
       if (rows.length === 0) continue;
