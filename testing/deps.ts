@@ -30,3 +30,4 @@ export {
   Client as ModernClient,
   StreamableHTTPClientTransport as ModernHttpClientTransport,
 } from "npm:@modelcontextprotocol/client@2.4.0";
+export { StdioClientTransport as ModernStdioClientTransport } from "npm:@modelcontextprotocol/client@2.4.0/stdio";

@@ -6,6 +6,8 @@
  * @module
  */
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
+import { encodeHeaderValue, METHOD_HEADER, NAME_HEADER, PROTOCOL_VERSION_HEADER } from "./headers.ts";
+import { NAMED_METHODS } from "./revisions.ts";
 
 /** `_meta` key of the request's protocol version (2026-07-28, T-PV-06, T-PV-12). */
 export const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
@@ -45,4 +47,32 @@ export function requestMeta(message: JsonRpcMessage): Record<string, unknown> | 
 export function carriesRequestMetadata(message: JsonRpcMessage): boolean {
   const meta = requestMeta(message);
   return meta !== undefined && META_PROTOCOL_VERSION in meta;
+}
+
+/**
+ * The headers a 2026-07-28 request must carry that mirror its body (T-PV-06, T-PV-09, T-PV-10):
+ * `MCP-Protocol-Version` from `_meta`, `Mcp-Method`, and `Mcp-Name` for the methods that name a target
+ * (`tools/call` → `params.name`, `resources/read` → `params.uri`, `prompts/get` → `params.name`), encoded with
+ * the `=?base64?…?=` form when needed. A client that cannot send headers (a stdio client through
+ * `mcpwire forward`) gets them from the connector this way. `Mcp-Param-*` headers depend on the tool's
+ * schema and are not derived here.
+ *
+ * @param message A request or notification with 2026-07-28 `_meta`.
+ * @returns Lower-case header names to values; empty for a message without request metadata.
+ * @example
+ * ```ts
+ * import { mirroredHeaders } from "./request_meta.ts";
+ * const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28" };
+ * const h = mirroredHeaders({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", _meta: meta } });
+ * console.assert(h["mcp-method"] === "tools/call" && h["mcp-name"] === "echo");
+ * ```
+ */
+export function mirroredHeaders(message: JsonRpcMessage): Record<string, string> {
+  const version = requestMeta(message)?.[META_PROTOCOL_VERSION];
+  if (typeof version !== "string" || !("method" in message)) return {};
+  const headers: Record<string, string> = { [PROTOCOL_VERSION_HEADER]: version, [METHOD_HEADER]: message.method };
+  const field = NAMED_METHODS[message.method];
+  const target = field === undefined ? undefined : (message.params as Record<string, unknown> | undefined)?.[field];
+  if (typeof target === "string") headers[NAME_HEADER] = encodeHeaderValue(target);
+  return headers;
 }

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { mirroredHeaders } from "../protocol/request_meta.ts";
 import { PendingResponses } from "../kit/pending.ts";
 import { badGateway } from "../kit/http_failure.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
@@ -128,6 +129,11 @@ class StreamableHttpConnection implements UpstreamConnection {
 
   async send(messages: JsonRpcMessage[], context?: SendContext): Promise<UpstreamReply> {
     const headers = this.#headers(context, "application/json, text/event-stream");
+    // A 2026-07-28 request is self-contained: its mirrored headers come from its body when the caller did not
+    // send them (a stdio client through `mcpwire forward` cannot), T-PV-06/09/10.
+    if (messages.length === 1) {
+      for (const [name, value] of Object.entries(mirroredHeaders(messages[0]!))) headers[name] ??= value;
+    }
     headers["content-type"] = "application/json";
     const body = JSON.stringify(messages.length === 1 ? messages[0] : messages);
     const first = messages[0];
