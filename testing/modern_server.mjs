@@ -11,7 +11,7 @@
  * `notifications/tools/list_changed` to open `subscriptions/listen` streams.
  */
 import { createServer } from "node:http";
-import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
+import { acceptedContent, createMcpHandler, inputRequired, McpServer } from "@modelcontextprotocol/server";
 import { toNodeHandler } from "@modelcontextprotocol/node";
 import * as z from "zod";
 
@@ -56,6 +56,24 @@ function build() {
       inputSchema: z.object({ region: z.string().meta({ "x-mcp-header": "Region" }) }),
     },
     ({ region }) => ({ content: [{ type: "text", text: `region ${region}` }] }),
+  );
+  // A multi-round-trip tool (2026-07-28 InputRequiredResult): the first call asks the client to confirm; the
+  // retried call carries the answer in inputResponses.
+  const confirmation = z.object({ confirm: z.boolean() });
+  server.registerTool(
+    "confirm",
+    { description: "Asks the client to confirm, then answers", inputSchema: z.object({ target: z.string() }) },
+    ({ target }, ctx) => {
+      const answer = acceptedContent(ctx.mcpReq.inputResponses, "confirm", confirmation);
+      if (answer?.confirm !== true) {
+        return inputRequired({
+          inputRequests: {
+            confirm: inputRequired.elicit({ message: `Deploy to ${target}?`, requestedSchema: confirmation }),
+          },
+        });
+      }
+      return { content: [{ type: "text", text: `deployed to ${target}` }] };
+    },
   );
   return server;
 }
