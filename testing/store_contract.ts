@@ -124,6 +124,22 @@ export function eventStoreSuite(
       assert.equal((await store.replayAfter("s", id)).type, "unknown");
       assert.deepEqual(await store.stats(), { events: 0, streams: 0, bytes: 0 });
     });
+
+    test("deleting a session again, or one that never had a stream, changes nothing", async () => {
+      const store = make({ maxEventsPerStream: 100, maxEvents: 1000 });
+      const a = await store.createStream("kept");
+      const id = await store.append("kept", a, note(1));
+      await store.append("kept", a, note(2));
+      const before = await store.stats();
+      await store.deleteSession("never");
+      await store.createStream("gone");
+      await store.deleteSession("gone");
+      await store.deleteSession("gone");
+      assert.deepEqual(await store.stats(), before);
+      const r = await store.replayAfter("kept", id);
+      assert.ok(r.type === "found");
+      assert.deepEqual(r.events.map((e) => e.message), [note(2)]);
+    });
   });
 }
 

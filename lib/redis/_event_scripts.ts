@@ -22,9 +22,9 @@ local function dropOldest(prefix, sid, st)
   for i = 1, #fields, 2 do if fields[i] == 'b' then b = tonumber(fields[i + 1]) end end
   redis.call('XDEL', stream, first[1])
   redis.call('ZREM', prefix .. 'ev:order', sid .. '\\n' .. st .. '\\n' .. string.sub(first[1], 3))
-  redis.call('HINCRBY', hash, 'bytes:' .. st, -b)
+  redis.call('HINCRBY', hash, 'bytes:' .. st, 0 - b)
   redis.call('HINCRBY', prefix .. 'ev:stats', 'events', -1)
-  redis.call('HINCRBY', prefix .. 'ev:stats', 'bytes', -b)
+  redis.call('HINCRBY', prefix .. 'ev:stats', 'bytes', 0 - b)
   return b
 end
 `;
@@ -105,7 +105,7 @@ for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   end
 end
 redis.call('DEL', KEYS[1])
-redis.call('HINCRBY', KEYS[2], 'streams', -streams)
-redis.call('HINCRBY', KEYS[2], 'events', -events)
-redis.call('HINCRBY', KEYS[2], 'bytes', -bytes)
+redis.call('HINCRBY', KEYS[2], 'streams', 0 - streams)
+redis.call('HINCRBY', KEYS[2], 'events', 0 - events)
+redis.call('HINCRBY', KEYS[2], 'bytes', 0 - bytes)
 return events`);
