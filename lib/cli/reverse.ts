@@ -12,6 +12,7 @@ import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamOptionsFromFlags } from "./upst
 import { watchRulesFlag } from "./rules.ts";
 import { recordingFlag } from "./tape.ts";
 import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
+import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -35,7 +36,7 @@ Options:
   --no-get-stream          answer GET with 405 (no standalone stream)
   --modern-only            serve only MCP 2026-07-28: GET and DELETE get 405, initialize gets 400
                            naming the supported versions (default: both eras on one endpoint)
-${LIMITS_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+${STORE_USAGE}${LIMITS_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
   --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
@@ -45,6 +46,7 @@ ${UPSTREAM_USAGE}
 Examples:
   mcpwire reverse --bind 127.0.0.1:8080 --upstream http://127.0.0.1:3001/mcp
   mcpwire reverse --bind 127.0.0.1:8080 -- npx -y @modelcontextprotocol/server-everything stdio
+  mcpwire reverse --store redis://127.0.0.1:6379/0 --upstream http://127.0.0.1:3001/mcp
 `;
 
 const FLAGS = {
@@ -60,6 +62,7 @@ const FLAGS = {
   "max-body": { type: "string" },
   "no-get-stream": { type: "boolean" },
   "modern-only": { type: "boolean" },
+  store: { type: "string" },
   ...LIMIT_FLAGS,
   "log-traffic": { type: "boolean" },
   rules: { type: "string" },
@@ -98,6 +101,18 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     return 2;
   }
   const { options, hostname, port, log } = setup;
+  let store;
+  if (setup.storeUrl !== undefined) {
+    try {
+      store = await connectStore(setup.storeUrl, options.sessionIdleTimeoutMs ?? 30 * 60_000, log);
+    } catch (error) {
+      err(`mcpwire reverse: ${error instanceof Error ? error.message : error}`);
+      stopRules?.();
+      return 1;
+    }
+    options.sessionStore = store.sessionStore;
+    options.eventStore = store.eventStore;
+  }
   const proxy = createReverseProxy(options);
   let server;
   try {
@@ -114,16 +129,19 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   } catch (error) {
     err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
     await proxy.close();
+    await store?.close();
     stopRules?.();
     return 1;
   }
   log(`mcpwire reverse listening on ${new URL(options.path ?? "/mcp", server.url).href}`);
   log(`forwarding to ${proxy.upstream.description}`);
   log(setup.limitsSummary);
+  if (store) log(store.summary);
   await new Promise<void>((resolve) => rt.onShutdownSignal(() => resolve()));
   log("shutting down: closing sessions and streams");
   await proxy.close();
   await server.close();
+  await store?.close();
   stopRules?.();
   return 0;
 }
@@ -135,6 +153,8 @@ interface ReverseSetup {
   port: number;
   log: (line: string) => void;
   limitsSummary: string;
+  /** The Redis URL of `--store`, or `undefined` for the in-memory stores. */
+  storeUrl: string | undefined;
 }
 
 /** The proxy's options, the address to listen on and the log, from the parsed flags. */
@@ -164,6 +184,7 @@ async function proxyOptionsFromFlags(
   const start = Date.now();
   const traffic = Boolean(flags["log-traffic"]) && !quiet;
   const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt);
+  const storeUrl = parseStoreFlag(flags.store as string | undefined);
   const options: ReverseProxyOptions = {
     ...stack,
     path,
@@ -187,5 +208,5 @@ async function proxyOptionsFromFlags(
       }
       : {}),
   };
-  return { options, hostname, port, log, limitsSummary: limits.summary };
+  return { options, hostname, port, log, limitsSummary: limits.summary, storeUrl };
 }

@@ -204,6 +204,9 @@ export class SessionRegistry {
       // An attached SSE connection is activity too: a client listening on its GET stream is not idle.
       if (session.holders > 0 || [...session.channels.values()].some((c) => c.attached)) {
         session.record.lastSeenAt = Date.now();
+        // Touch the store too: a shared store's TTL (Redis) must not end a session a client listens on.
+        const known = await this.#options.store.touch(session.record.id, session.record.lastSeenAt).catch(() => true);
+        if (!known) await this.close(session, "deleted");
       } else if (session.record.lastSeenAt < cutoff) await this.close(session, "expired");
     }
   }
