@@ -251,7 +251,16 @@ export function hasHeaderParam(tool: Message): boolean {
   return Object.values(schemaProperties(tool)).some((p) => typeof p?.["x-mcp-header"] === "string");
 }
 
-/** `error.data` of a modern error answer, if it is an object-like value. */
+/**
+ * `error.data` of a modern error answer (e.g. `supported` for -32022, `requiredCapabilities` for -32021).
+ *
+ * @param answer what came back
+ * @returns the data, or undefined when the answer is no error or carries none
+ * @example
+ * ```ts ignore
+ * const supported = errorData(await askModern(ctx, "server/discover", {}, bent))?.supported;
+ * ```
+ */
 export function errorData(answer: ModernAnswer): Message | undefined {
   return (answer.message?.error as Message | undefined)?.data as Message | undefined;
 }

@@ -76,7 +76,16 @@ export async function errorBody(reply: Reply): Promise<{ code: unknown; id: unkn
 /**
  * Judges a negative test that must be rejected with HTTP 400 and JSON-RPC error `code` (one of `codes`).
  *
- * @returns a pass, or a fail naming what came back instead
+ * @param ctx the check's context
+ * @param what the bent request, as the message names it
+ * @param answer what came back
+ * @param codes the JSON-RPC error codes that count as the right rejection
+ * @returns a pass, or a fail naming what came back instead (the reply as evidence)
+ * @example
+ * ```ts ignore
+ * const answer = await askModern(ctx, "server/discover", {}, { headers: { "mcp-method": "tools/list" } });
+ * return judgeRejection(ctx, "Mcp-Method: tools/list", answer, [HEADER_MISMATCH]);
+ * ```
  */
 export function judgeRejection(ctx: Context, what: string, answer: ModernAnswer, codes: number[]): Outcome {
   const expected = `HTTP 400 and JSON-RPC error ${codes.join(" or ")}`;
@@ -90,7 +99,15 @@ export function judgeRejection(ctx: Context, what: string, answer: ModernAnswer,
   });
 }
 
-/** Whether a modern exchange was served: HTTP 2xx carrying a JSON-RPC result. */
+/**
+ * Whether a modern exchange was served: HTTP 2xx carrying a JSON-RPC result.
+ *
+ * @param answer what came back
+ * @example
+ * ```ts ignore
+ * if (!isServed(await askModern(ctx, "tools/list"))) return ctx.skip("tools/list is not served");
+ * ```
+ */
 export function isServed(answer: ModernAnswer): boolean {
   return ok(answer.reply) && answer.result !== undefined;
 }

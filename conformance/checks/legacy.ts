@@ -200,29 +200,22 @@ export const LEGACY_CHECKS: Check[] = [
     title: "Both legacy endpoints reject a foreign Origin",
     specRef: T,
     async run(ctx) {
+      const accepted = (which: string, reply: Reply) =>
+        clientError(reply) ? undefined : ctx.fail(
+          `the ${which} endpoint accepted Origin: http://evil.example (HTTP ${reply.status})`,
+          { expected: "HTTP 4xx (403)", actual: describe(reply), evidence: [reply] },
+        );
       const bad = await openLegacy(ctx, { origin: "http://evil.example" });
       await bad.close();
-      if (!clientError(bad)) {
-        return ctx.fail(`the SSE endpoint accepted Origin: http://evil.example (HTTP ${bad.status})`, {
-          expected: "HTTP 4xx (403)",
-          actual: describe(bad),
-          evidence: [bad],
-        });
-      }
+      const sseAccepted = accepted("SSE", bad);
+      if (sseAccepted) return sseAccepted;
       const { endpoint } = await endpointOf(ctx);
       const post = await ctx.post(initializeRequest(ctx.nextId("init"), "2024-11-05"), {
         url: endpoint,
         headers: { origin: "http://evil.example" },
       });
       await post.text();
-      if (!clientError(post)) {
-        return ctx.fail(`the POST endpoint accepted Origin: http://evil.example (HTTP ${post.status})`, {
-          expected: "HTTP 4xx (403)",
-          actual: describe(post),
-          evidence: [post],
-        });
-      }
-      return ctx.pass(`foreign Origin rejected (${bad.status} / ${post.status})`);
+      return accepted("POST", post) ?? ctx.pass(`foreign Origin rejected (${bad.status} / ${post.status})`);
     },
   },
 ];
