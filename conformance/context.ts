@@ -6,22 +6,38 @@
  *
  * @module
  */
-import { _race, type Message, type Reply } from "./reply.ts";
-import { _argsFromSchema, initializeRequest, notification, rpc } from "./messages.ts";
+import { _race, type Message, type ReadResult, type Reply } from "./reply.ts";
+import {
+  echoArgOf,
+  excerpt,
+  initializeRequest,
+  NO_STREAM_TOOL,
+  notification,
+  pickTool,
+  rpc,
+  STREAM_TOOL_PATTERNS,
+} from "./messages.ts";
 import { createSession, type Session } from "./session.ts";
 import { Followed } from "./follow.ts";
 import { type RequestOptions, SkipError, type ToolSpec } from "./environment.ts";
 import { ExchangeContext } from "./exchange.ts";
+import type { Outcome } from "./terms.ts";
 
 export { type Message, messagesOf, Reply } from "./reply.ts";
 export {
   _argsFromSchema,
   describe,
+  echoArgOf,
   errorCodeOf,
+  excerpt,
   initializeRequest,
   isResponseTo,
+  NO_STREAM_TOOL,
   notification,
+  pickTool,
   rpc,
+  schemaProperties,
+  STREAM_TOOL_PATTERNS,
 } from "./messages.ts";
 export { type CallResult, type Session } from "./session.ts";
 export { Followed } from "./follow.ts";
@@ -91,18 +107,8 @@ export class Context extends ExchangeContext {
    */
   async streamTool(session: Session): Promise<ToolSpec> {
     if (this.env.streamTool) return this.env.streamTool;
-    const found = await this.#candidate(session, [
-      /progress/i,
-      /stream/i,
-      /slow/i,
-      /long/i,
-      /sleep|wait|delay|countdown|tick/i,
-    ]);
-    if (!found) {
-      throw new SkipError(
-        "no tool that streams progress was found in tools/list; pass --stream-tool NAME --stream-args JSON",
-      );
-    }
+    const found = pickTool(await this.tools(session), STREAM_TOOL_PATTERNS);
+    if (!found) throw new SkipError(NO_STREAM_TOOL);
     return found;
   }
 
@@ -113,23 +119,9 @@ export class Context extends ExchangeContext {
    */
   async notifyTool(session: Session): Promise<ToolSpec> {
     if (this.env.notifyTool) return this.env.notifyTool;
-    const found = await this.#candidate(session, [/list.?changed/i, /notif/i]);
+    const found = pickTool(await this.tools(session), [/list.?changed/i, /notif/i]);
     if (!found) throw new SkipError("no tool that triggers a server notification was found in tools/list");
     return found;
-  }
-
-  /** The first tool matching the patterns in priority order, skipping tools that need client features. */
-  async #candidate(session: Session, patterns: RegExp[]): Promise<ToolSpec | undefined> {
-    const tools = (await this.tools(session)).filter((t) =>
-      typeof t.name === "string" && !/sampl|elicit|roots/i.test(t.name)
-    );
-    let tool: Message | undefined;
-    for (const pattern of patterns) {
-      tool = tools.find((t) => pattern.test(t.name as string));
-      if (tool) break;
-    }
-    if (!tool) return undefined;
-    return { name: tool.name as string, args: _argsFromSchema(tool.inputSchema) };
   }
 
   /** Calls the stream tool with a progress token; returns the reply (unread) and the request id. */
@@ -151,11 +143,7 @@ export class Context extends ExchangeContext {
   async echoTool(session: Session): Promise<{ name: string; arg: string } | undefined> {
     const tools = await this.tools(session);
     const tool = tools.find((t) => typeof t.name === "string" && /echo/i.test(t.name));
-    if (!tool) return undefined;
-    const props = ((tool.inputSchema as Message | undefined)?.properties ?? {}) as Record<string, Message>;
-    const names = Object.keys(props).filter((n) => props[n]?.type === "string");
-    const arg = names.find((n) => /text|message/i.test(n)) ?? names[0] ?? "text";
-    return { name: tool.name as string, arg };
+    return tool ? { name: tool.name as string, arg: echoArgOf(tool) } : undefined;
   }
 
   /**
@@ -192,6 +180,73 @@ export class Context extends ExchangeContext {
       );
     }
     return { id, reply };
+  }
+
+  /**
+   * Opens an SSE response ({@link openSseResponse}) and follows it to the response: across reconnections from
+   * 2025-11-25 on (where a server may end the connection early and continue on GET + Last-Event-ID, polling),
+   * on the one connection before.
+   *
+   * @param session the session to POST in
+   * @returns the request id, the follower (its `current` connection is the one read last) and the read
+   * @throws {SkipError} as {@link openSseResponse} does
+   * @example
+   * ```ts ignore
+   * const { id, followed, read } = await ctx.followSseResponse(session);
+   * if (!read.matched) return ctx.fail(`no response to ${id}`, { actual: ctx.whyMissing(read) });
+   * ```
+   */
+  async followSseResponse(session: Session): Promise<{ id: string; followed: Followed; read: ReadResult }> {
+    const { id, reply } = await this.openSseResponse(session);
+    const followed = this.follow(session, reply, this.atLeast("2025-11-25"));
+    const read = await followed.readResponse(id);
+    return { id, followed, read };
+  }
+
+  /**
+   * Why an awaited message is missing, for a report's `actual`.
+   *
+   * @param read a read that did not match
+   * @returns `stream ended`, or `nothing within N ms` (N the timeout) when the stream stayed silent
+   * @example
+   * ```ts ignore
+   * return ctx.fail("no response", { expected: "the response", actual: ctx.whyMissing(read) });
+   * ```
+   */
+  whyMissing(read: { ended: boolean }): string {
+    return read.ended ? "stream ended" : `nothing within ${this.timeoutMs} ms`;
+  }
+
+  /**
+   * Watches `stream` for {@link quietMs} for a message that must not come: a pass when none does, else a fail
+   * quoting the first one ({@link excerpt}).
+   *
+   * @param stream the SSE reply to watch
+   * @param unwanted what must not appear
+   * @param verdict `pass` message; `fail` message built from the unwanted message; `expected` text; `evidence`
+   *   (default: the watched stream)
+   * @returns the outcome
+   * @example
+   * ```ts ignore
+   * return ctx.expectNone(get, isResponse, {
+   *   pass: "no responses on the GET stream",
+   *   fail: (m) => `the GET stream carried a response (id ${JSON.stringify(m.id)})`,
+   *   expected: "only requests and notifications",
+   * });
+   * ```
+   */
+  async expectNone(
+    stream: Reply,
+    unwanted: (m: Message) => boolean,
+    verdict: { pass: string; fail: (m: Message) => string; expected: string; evidence?: Reply[] },
+  ): Promise<Outcome> {
+    const read = await stream.readUntil(unwanted, this.quietMs);
+    if (!read.matched) return this.pass(verdict.pass);
+    return this.fail(verdict.fail(read.matched), {
+      expected: verdict.expected,
+      actual: excerpt(read.matched),
+      evidence: verdict.evidence ?? [stream],
+    });
   }
 
   /**

@@ -8,7 +8,7 @@
 import { Context, type Environment, initializeRequest } from "./context.ts";
 import type { ConformanceOptions, Detection, SuiteRevision } from "./types.ts";
 import { MODERN_REVISIONS, SUITE_REVISIONS } from "./types.ts";
-import { detectModern, MODERN_VERSION } from "./modern.ts";
+import { askModern, MODERN_VERSION, summary } from "./modern.ts";
 
 /**
  * The revisions to check: those requested with `specVersions` (each still probed, for the note), else every
@@ -106,6 +106,35 @@ async function detectLegacy(env: Environment, url: string, given: boolean): Prom
       note: `GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
       url,
     };
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+/**
+ * Detects the modern era: POSTs a modern `server/discover` (the spec's era probe). Supported when it answers
+ * with a `DiscoverResult` listing 2026-07-28; a 2025-only server answers with a 4xx (T-BC-03) and is not.
+ *
+ * @param env the run's environment
+ * @returns the detection row for 2026-07-28 (never throws)
+ */
+export async function detectModern(env: Environment): Promise<Detection> {
+  const ctx = new Context(env, MODERN_VERSION);
+  try {
+    const answer = await askModern(ctx, "server/discover");
+    const versions = answer.result?.supportedVersions;
+    const listed = Array.isArray(versions) ? versions.join(", ") : undefined;
+    const supported = Array.isArray(versions) && versions.includes(MODERN_VERSION);
+    return {
+      revision: MODERN_VERSION,
+      supported,
+      note: listed !== undefined
+        ? `server/discover answered supportedVersions ${listed}`
+        : `server/discover answered ${summary(answer)}: not a ${MODERN_VERSION} server`,
+    };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return { revision: MODERN_VERSION, supported: false, note: `server/discover failed: ${text}` };
   } finally {
     await ctx.dispose();
   }

@@ -45,6 +45,88 @@ export function describe(reply: Reply): string {
 }
 
 /**
+ * A JSON value quoted for a report's `actual`: its JSON text, cut at 200 characters.
+ *
+ * @param value the message or value to quote (`undefined` is quoted as `undefined`)
+ * @returns at most 200 characters of JSON
+ * @example
+ * ```ts
+ * excerpt({ jsonrpc: "2.0", id: 1, result: {} }); // '{"jsonrpc":"2.0","id":1,"result":{}}'
+ * ```
+ */
+export function excerpt(value: unknown): string {
+  return (JSON.stringify(value) ?? String(value)).slice(0, 200);
+}
+
+/** Name patterns of a tool that streams progress, in priority order (T-POST-06, T-RES-*, T-POST-12…). */
+export const STREAM_TOOL_PATTERNS: readonly RegExp[] = [
+  /progress/i,
+  /stream/i,
+  /slow/i,
+  /long/i,
+  /sleep|wait|delay|countdown|tick/i,
+];
+
+/** The skip reason when no tool streams progress. */
+export const NO_STREAM_TOOL =
+  "no tool that streams progress was found in tools/list; pass --stream-tool NAME --stream-args JSON";
+
+/**
+ * The top-level properties of a tool's input schema (`{}` when it has none).
+ *
+ * @param tool a tool from `tools/list`
+ * @returns property name → property schema
+ * @example
+ * ```ts
+ * schemaProperties({ name: "echo", inputSchema: { properties: { text: { type: "string" } } } }); // { text: … }
+ * ```
+ */
+export function schemaProperties(tool: Message): Record<string, Message> {
+  return ((tool.inputSchema as Message | undefined)?.properties ?? {}) as Record<string, Message>;
+}
+
+/**
+ * The string argument of an echo-like tool: the first string property named like text or message, else the
+ * first string property, else `text`.
+ *
+ * @param tool a tool from `tools/list`
+ * @returns the argument name to put the echoed text in
+ * @example
+ * ```ts
+ * echoArgOf({ name: "echo", inputSchema: { properties: { message: { type: "string" } } } }); // "message"
+ * ```
+ */
+export function echoArgOf(tool: Message): string {
+  const props = schemaProperties(tool);
+  const names = Object.keys(props).filter((n) => props[n]?.type === "string");
+  return names.find((n) => /text|message/i.test(n)) ?? names[0] ?? "text";
+}
+
+/**
+ * The first tool whose name matches `patterns` in priority order, never one that needs client features
+ * (sampling, elicitation, roots), with arguments from its schema.
+ *
+ * @param tools the tools from `tools/list`
+ * @param patterns name patterns, most wanted first
+ * @returns the tool's name and arguments, or undefined when none matches
+ * @example
+ * ```ts
+ * pickTool([{ name: "slow-count", inputSchema: {} }], STREAM_TOOL_PATTERNS); // { name: "slow-count", args: {} }
+ * ```
+ */
+export function pickTool(
+  tools: Message[],
+  patterns: readonly RegExp[],
+): { name: string; args: Record<string, unknown> } | undefined {
+  const usable = tools.filter((t) => typeof t.name === "string" && !/sampl|elicit|roots/i.test(t.name));
+  for (const pattern of patterns) {
+    const tool = usable.find((t) => pattern.test(t.name as string));
+    if (tool) return { name: tool.name as string, args: _argsFromSchema(tool.inputSchema) };
+  }
+  return undefined;
+}
+
+/**
  * Builds arguments for a tool from its JSON Schema: defaults when given, small values for required
  * properties, and short durations/step counts for properties that look like them.
  */

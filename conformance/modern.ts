@@ -1,24 +1,26 @@
 /**
  * Building and reading 2026-07-28 (modern, stateless) requests: the per-request `_meta`, the mirrored headers
  * (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`) with the `=?base64?…?=` form, the MCP error
- * codes, and the `server/discover` probe the runner detects the modern era with.
+ * codes, and reading an answer. The era probe (`detectModern`) is in detect.ts; the verdicts the 2026-07-28
+ * checks share (`judgeRejection`, `unservedFailure`) are in checks/_helpers.ts.
  *
  * Rules: 2026-07-28 basic/transports/streamable-http §Request Metadata (T-PV-06…11), basic/index §_meta (T-PV-12).
  *
  * @module
  */
 import {
-  _argsFromSchema,
-  Context,
-  type Environment,
+  type Context,
+  echoArgOf,
   type Message,
+  NO_STREAM_TOOL,
+  pickTool,
   type Reply,
   type RequestOptions,
+  schemaProperties,
   SkipError,
+  STREAM_TOOL_PATTERNS,
   type ToolSpec,
 } from "./context.ts";
-import type { Outcome } from "./terms.ts";
-import type { Detection } from "./types.ts";
 
 /** The modern revision. */
 export const MODERN_VERSION = "2026-07-28";
@@ -209,16 +211,31 @@ export async function discoveredVersions(ctx: Context): Promise<string[]> {
  */
 export async function modernStreamTool(ctx: Context): Promise<ToolSpec> {
   if (ctx.env.streamTool) return ctx.env.streamTool;
-  const tools = (await modernTools(ctx)).filter((t) =>
-    typeof t.name === "string" && !/sampl|elicit|roots/i.test(t.name)
-  );
-  for (const pattern of [/progress/i, /stream/i, /slow/i, /long/i, /sleep|wait|delay|countdown|tick/i]) {
-    const tool = tools.find((t) => pattern.test(t.name as string));
-    if (tool) return { name: tool.name as string, args: _argsFromSchema(tool.inputSchema) };
-  }
-  throw new SkipError(
-    "no tool that streams progress was found in tools/list; pass --stream-tool NAME --stream-args JSON",
-  );
+  const found = pickTool(await modernTools(ctx), STREAM_TOOL_PATTERNS);
+  if (!found) throw new SkipError(NO_STREAM_TOOL);
+  return found;
+}
+
+/**
+ * Calls the modern stream tool ({@link modernStreamTool}) with `progressToken` in `_meta`; returns the tool and
+ * the reply, unread, with its request id.
+ *
+ * @param ctx the check's context
+ * @param progressToken the token the server's progress notifications must carry
+ * @throws {SkipError} when there is no stream tool
+ * @example
+ * ```ts ignore
+ * const { tool, id, reply } = await startModernStreamTool(ctx, "mcpwire-progress");
+ * const read = await reply.readResponse(id);
+ * ```
+ */
+export async function startModernStreamTool(
+  ctx: Context,
+  progressToken: string,
+): Promise<{ tool: ToolSpec; id: string; reply: Reply }> {
+  const tool = await modernStreamTool(ctx);
+  const params = { name: tool.name, arguments: tool.args };
+  return { tool, ...await postModern(ctx, "tools/call", params, { meta: { progressToken } }) };
 }
 
 /** A tool named like `echo` and the name of its string argument; undefined when there is none. */
@@ -226,60 +243,24 @@ export async function modernEchoTool(ctx: Context): Promise<{ name: string; arg:
   const tool = (await modernTools(ctx)).find((t) =>
     typeof t.name === "string" && /echo/i.test(t.name) && !hasHeaderParam(t)
   );
-  if (!tool) return undefined;
-  const props = ((tool.inputSchema as Message | undefined)?.properties ?? {}) as Record<string, Message>;
-  const names = Object.keys(props).filter((n) => props[n]?.type === "string");
-  return { name: tool.name as string, arg: names.find((n) => /text|message/i.test(n)) ?? names[0] ?? "text" };
+  return tool ? { name: tool.name as string, arg: echoArgOf(tool) } : undefined;
 }
 
 /** True when a tool's input schema mirrors a top-level property into an `Mcp-Param-*` header (`x-mcp-header`). */
 export function hasHeaderParam(tool: Message): boolean {
-  const props = ((tool.inputSchema as Message | undefined)?.properties ?? {}) as Record<string, Message>;
-  return Object.values(props).some((p) => typeof p?.["x-mcp-header"] === "string");
+  return Object.values(schemaProperties(tool)).some((p) => typeof p?.["x-mcp-header"] === "string");
 }
 
 /**
- * Judges a negative test that must be rejected with HTTP 400 and JSON-RPC error `code` (one of `codes`).
+ * `error.data` of a modern error answer (e.g. `supported` for -32022, `requiredCapabilities` for -32021).
  *
- * @returns a pass, or a fail naming what came back instead
+ * @param answer what came back
+ * @returns the data, or undefined when the answer is no error or carries none
+ * @example
+ * ```ts ignore
+ * const supported = errorData(await askModern(ctx, "server/discover", {}, bent))?.supported;
+ * ```
  */
-export function judgeRejection(ctx: Context, what: string, answer: ModernAnswer, codes: number[]): Outcome {
-  const expected = `HTTP 400 and JSON-RPC error ${codes.join(" or ")}`;
-  if (answer.status === 400 && answer.code !== undefined && codes.includes(answer.code)) {
-    return ctx.pass(`${what}: rejected with 400 and ${answer.code}`);
-  }
-  return ctx.fail(`${what}: answered ${summary(answer)}`, {
-    expected,
-    actual: summary(answer),
-    evidence: [answer.reply],
-  });
-}
-
-/**
- * Detects the modern era: POSTs a modern `server/discover` (the spec's era probe). Supported when it answers
- * with a `DiscoverResult` listing 2026-07-28; a 2025-only server answers with a 4xx (T-BC-03) and is not.
- *
- * @param env the run's environment
- * @returns the detection row for 2026-07-28 (never throws)
- */
-export async function detectModern(env: Environment): Promise<Detection> {
-  const ctx = new Context(env, MODERN_VERSION);
-  try {
-    const answer = await askModern(ctx, "server/discover");
-    const versions = answer.result?.supportedVersions;
-    const listed = Array.isArray(versions) ? versions.join(", ") : undefined;
-    const supported = Array.isArray(versions) && versions.includes(MODERN_VERSION);
-    return {
-      revision: MODERN_VERSION,
-      supported,
-      note: listed !== undefined
-        ? `server/discover answered supportedVersions ${listed}`
-        : `server/discover answered ${summary(answer)}: not a ${MODERN_VERSION} server`,
-    };
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return { revision: MODERN_VERSION, supported: false, note: `server/discover failed: ${text}` };
-  } finally {
-    await ctx.dispose();
-  }
+export function errorData(answer: ModernAnswer): Message | undefined {
+  return (answer.message?.error as Message | undefined)?.data as Message | undefined;
 }

@@ -3,8 +3,9 @@
  *
  * @module
  */
-import type { Message, Reply } from "../context.ts";
-import type { SuiteRevision } from "../types.ts";
+import { type Context, describe, type Message, type Reply } from "../context.ts";
+import type { Outcome, SuiteRevision } from "../types.ts";
+import { type ModernAnswer, summary } from "../modern.ts";
 
 /** 2025-03-26, 2025-06-18 and 2025-11-25. */
 export const STREAMABLE: readonly SuiteRevision[] = ["2025-03-26", "2025-06-18", "2025-11-25"];
@@ -21,6 +22,21 @@ export const JSONRPC = "JSON-RPC 2.0 §5.1";
 /** A session id that no server issued. */
 export function unknownSessionId(): string {
   return `mcpwire-unknown-${crypto.randomUUID()}`;
+}
+
+/**
+ * True for a plausible supported protocol version: a `YYYY-MM-DD` string other than `1999-01-01`, the bogus
+ * version the negotiation checks ask for.
+ *
+ * @param version what the server answered as `protocolVersion`
+ * @example
+ * ```ts
+ * plausibleVersion("2025-06-18"); // true
+ * plausibleVersion("1999-01-01"); // false
+ * ```
+ */
+export function plausibleVersion(version: unknown): version is string {
+  return typeof version === "string" && /^\d{4}-\d{2}-\d{2}$/.test(version) && version !== "1999-01-01";
 }
 
 /** True for 2xx. */
@@ -55,4 +71,71 @@ export async function errorBody(reply: Reply): Promise<{ code: unknown; id: unkn
   const m = body as Message;
   if (typeof m.error !== "object" || m.error === null) return undefined;
   return { code: (m.error as Message).code, id: m.id, hasId: "id" in m };
+}
+
+/**
+ * Judges a negative test that must be rejected with HTTP 400 and JSON-RPC error `code` (one of `codes`).
+ *
+ * @param ctx the check's context
+ * @param what the bent request, as the message names it
+ * @param answer what came back
+ * @param codes the JSON-RPC error codes that count as the right rejection
+ * @returns a pass, or a fail naming what came back instead (the reply as evidence)
+ * @example
+ * ```ts ignore
+ * const answer = await askModern(ctx, "server/discover", {}, { headers: { "mcp-method": "tools/list" } });
+ * return judgeRejection(ctx, "Mcp-Method: tools/list", answer, [HEADER_MISMATCH]);
+ * ```
+ */
+export function judgeRejection(ctx: Context, what: string, answer: ModernAnswer, codes: number[]): Outcome {
+  const expected = `HTTP 400 and JSON-RPC error ${codes.join(" or ")}`;
+  if (answer.status === 400 && answer.code !== undefined && codes.includes(answer.code)) {
+    return ctx.pass(`${what}: rejected with 400 and ${answer.code}`);
+  }
+  return ctx.fail(`${what}: answered ${summary(answer)}`, {
+    expected,
+    actual: summary(answer),
+    evidence: [answer.reply],
+  });
+}
+
+/**
+ * Whether a modern exchange was served: HTTP 2xx carrying a JSON-RPC result.
+ *
+ * @param answer what came back
+ * @example
+ * ```ts ignore
+ * if (!isServed(await askModern(ctx, "tools/list"))) return ctx.skip("tools/list is not served");
+ * ```
+ */
+export function isServed(answer: ModernAnswer): boolean {
+  return ok(answer.reply) && answer.result !== undefined;
+}
+
+/**
+ * Judges an exchange that must be served: undefined when it was, else a fail `<what> answered HTTP …`
+ * expecting `expected`, with the reply described as what came instead.
+ *
+ * @param ctx the check's context
+ * @param what the request, as the message names it (e.g. `server/discover with Last-Event-ID: 42`)
+ * @param answer what came back
+ * @param expected the report's `expected`
+ * @param served what counts as served (default {@link isServed})
+ * @returns the fail, or undefined when the exchange was served
+ * @example
+ * ```ts ignore
+ * const answer = await askModern(ctx, "tools/list");
+ * const failed = unservedFailure(ctx, "tools/list", answer, "HTTP 200 with a JSON-RPC result");
+ * if (failed) return failed;
+ * ```
+ */
+export function unservedFailure(
+  ctx: Context,
+  what: string,
+  answer: ModernAnswer,
+  expected: string,
+  served: (answer: ModernAnswer) => boolean = isServed,
+): Outcome | undefined {
+  if (served(answer)) return undefined;
+  return ctx.fail(`${what} answered ${summary(answer)}`, { expected, actual: describe(answer.reply) });
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describe, initializeRequest, notification, rpc } from "../context.ts";
+import { describe, excerpt, initializeRequest, notification, rpc } from "../context.ts";
 import type { Check } from "../types.ts";
 import { clientError, errorBody, isResponse, ok, STREAMABLE, unknownSessionId } from "./_helpers.ts";
 
@@ -189,11 +189,7 @@ export const ENDPOINT_CHECKS: Check[] = [
     title: "An SSE response stream carries the response, and no other request's response before it",
     specRef: `${T("2025-03-26")} §Sending messages to the server`,
     async run(ctx) {
-      const s = await ctx.initialize();
-      const { id, reply } = await ctx.openSseResponse(s);
-      // From 2025-11-25 a server may end the connection early and continue on GET + Last-Event-ID (polling).
-      const followed = ctx.follow(s, reply, ctx.atLeast("2025-11-25"));
-      const read = await followed.readResponse(id);
+      const { id, followed, read } = await ctx.followSseResponse(await ctx.initialize());
       const foreign = read.messages.find((m) => isResponse(m) && m.id !== id);
       if (foreign) {
         return ctx.fail(
@@ -207,7 +203,7 @@ export const ENDPOINT_CHECKS: Check[] = [
       if (!read.matched) {
         return ctx.fail(`the stream ${read.ended ? "ended" : "stayed silent"} without the response to ${id}`, {
           expected: "the response on the stream",
-          actual: read.ended ? "stream ended" : `nothing within ${ctx.timeoutMs} ms`,
+          actual: ctx.whyMissing(read),
         });
       }
       return ctx.pass(
@@ -225,10 +221,7 @@ export const ENDPOINT_CHECKS: Check[] = [
     title: "The SSE response stream ends after the response",
     specRef: `${T("2025-03-26")} §Sending messages to the server`,
     async run(ctx) {
-      const s = await ctx.initialize();
-      const { id, reply } = await ctx.openSseResponse(s);
-      const followed = ctx.follow(s, reply, ctx.atLeast("2025-11-25"));
-      const read = await followed.readResponse(id);
+      const { followed, read } = await ctx.followSseResponse(await ctx.initialize());
       if (!read.matched) return ctx.skip("the response never arrived (see T-POST-06)");
       const wait = Math.min(ctx.timeoutMs, 2000);
       const rest = await followed.current.readUntil(() => false, wait);
@@ -285,7 +278,7 @@ export const ENDPOINT_CHECKS: Check[] = [
       if (!JSON.stringify(call.response).includes(text)) {
         return ctx.fail("the echoed non-ASCII text did not come back intact as UTF-8", {
           expected: JSON.stringify(text),
-          actual: call.response ? JSON.stringify(call.response).slice(0, 200) : "no response",
+          actual: call.response ? excerpt(call.response) : "no response",
         });
       }
       return ctx.pass("non-ASCII text round-tripped as UTF-8");

@@ -57,15 +57,11 @@ export const GET_CHECKS: Check[] = [
       await s.call("tools/list", {});
       const notify = await ctx.notifyTool(s).catch(() => undefined);
       if (notify) await s.call("tools/call", { name: notify.name, arguments: notify.args });
-      const read = await get.readUntil(isResponse, ctx.quietMs);
-      if (read.matched) {
-        return ctx.fail(`the GET stream carried a response (id ${JSON.stringify(read.matched.id)})`, {
-          expected: "only requests and notifications on the GET stream",
-          actual: JSON.stringify(read.matched).slice(0, 200),
-          evidence: [get],
-        });
-      }
-      return ctx.pass("no responses appeared on the GET stream");
+      return await ctx.expectNone(get, isResponse, {
+        pass: "no responses appeared on the GET stream",
+        fail: (m) => `the GET stream carried a response (id ${JSON.stringify(m.id)})`,
+        expected: "only requests and notifications on the GET stream",
+      });
     },
   },
   {
@@ -82,15 +78,12 @@ export const GET_CHECKS: Check[] = [
       const { id, reply } = await ctx.startStreamTool(s, token);
       const own = ctx.follow(s, reply);
       await own.readResponse(id);
-      const read = await get.readUntil((m) => progressToken(m) === token, ctx.quietMs);
-      if (read.matched) {
-        return ctx.fail("progress for a POSTed request arrived on the GET stream instead of the request's own stream", {
-          expected: "progress on the POST response stream",
-          actual: JSON.stringify(read.matched).slice(0, 200),
-          evidence: [get, reply],
-        });
-      }
-      return ctx.pass("no progress of the request appeared on the GET stream");
+      return await ctx.expectNone(get, (m) => progressToken(m) === token, {
+        pass: "no progress of the request appeared on the GET stream",
+        fail: () => "progress for a POSTed request arrived on the GET stream instead of the request's own stream",
+        expected: "progress on the POST response stream",
+        evidence: [get, reply],
+      });
     },
   },
   {

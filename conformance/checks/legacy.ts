@@ -4,14 +4,9 @@
  *
  * @module
  */
-import { type Context, describe, initializeRequest, messagesOf, type Reply, SkipError } from "../context.ts";
+import { type Context, describe, excerpt, initializeRequest, messagesOf, type Reply, SkipError } from "../context.ts";
 import type { Check } from "../types.ts";
-import { clientError, ok } from "./_helpers.ts";
-
-/** A plausible supported version: a date string other than the bogus one the check asks for. */
-function plausibleVersion(version: unknown): version is string {
-  return typeof version === "string" && /^\d{4}-\d{2}-\d{2}$/.test(version) && version !== "1999-01-01";
-}
+import { clientError, ok, plausibleVersion } from "./_helpers.ts";
 
 const T = "2024-11-05 basic/transports §HTTP with SSE";
 const LEGACY = ["2024-11-05"] as const;
@@ -65,7 +60,7 @@ export const LEGACY_CHECKS: Check[] = [
       if (typeof first !== "object" || first.type !== "event" || first.event !== "endpoint") {
         return ctx.fail("the first thing on the stream is not an endpoint event", {
           expected: "event: endpoint with the POST URL as data",
-          actual: typeof first === "object" ? JSON.stringify(first).slice(0, 200) : first,
+          actual: typeof first === "object" ? excerpt(first) : first,
         });
       }
       const base = new URL(ctx.env.legacyUrl ?? ctx.url);
@@ -110,7 +105,7 @@ export const LEGACY_CHECKS: Check[] = [
       if (!read.matched) {
         return ctx.fail("the InitializeResult did not arrive on the SSE stream", {
           expected: "event: message carrying the InitializeResult",
-          actual: read.ended ? "stream ended" : `nothing within ${ctx.timeoutMs} ms`,
+          actual: ctx.whyMissing(read),
           evidence: [post, sse],
         });
       }
@@ -146,7 +141,7 @@ export const LEGACY_CHECKS: Check[] = [
             `initialize with protocolVersion ${requested} did not return an InitializeResult with a known version`,
             {
               expected: "a result naming the requested version or one the server supports",
-              actual: JSON.stringify(read.matched).slice(0, 200),
+              actual: excerpt(read.matched),
               evidence: [post, sse],
             },
           );
@@ -205,29 +200,22 @@ export const LEGACY_CHECKS: Check[] = [
     title: "Both legacy endpoints reject a foreign Origin",
     specRef: T,
     async run(ctx) {
+      const accepted = (which: string, reply: Reply) =>
+        clientError(reply) ? undefined : ctx.fail(
+          `the ${which} endpoint accepted Origin: http://evil.example (HTTP ${reply.status})`,
+          { expected: "HTTP 4xx (403)", actual: describe(reply), evidence: [reply] },
+        );
       const bad = await openLegacy(ctx, { origin: "http://evil.example" });
       await bad.close();
-      if (!clientError(bad)) {
-        return ctx.fail(`the SSE endpoint accepted Origin: http://evil.example (HTTP ${bad.status})`, {
-          expected: "HTTP 4xx (403)",
-          actual: describe(bad),
-          evidence: [bad],
-        });
-      }
+      const sseAccepted = accepted("SSE", bad);
+      if (sseAccepted) return sseAccepted;
       const { endpoint } = await endpointOf(ctx);
       const post = await ctx.post(initializeRequest(ctx.nextId("init"), "2024-11-05"), {
         url: endpoint,
         headers: { origin: "http://evil.example" },
       });
       await post.text();
-      if (!clientError(post)) {
-        return ctx.fail(`the POST endpoint accepted Origin: http://evil.example (HTTP ${post.status})`, {
-          expected: "HTTP 4xx (403)",
-          actual: describe(post),
-          evidence: [post],
-        });
-      }
-      return ctx.pass(`foreign Origin rejected (${bad.status} / ${post.status})`);
+      return accepted("POST", post) ?? ctx.pass(`foreign Origin rejected (${bad.status} / ${post.status})`);
     },
   },
 ];

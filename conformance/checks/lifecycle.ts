@@ -3,14 +3,9 @@
  *
  * @module
  */
-import { describe, initializeRequest, notification, SkipError } from "../context.ts";
+import { describe, excerpt, initializeRequest, notification, SkipError } from "../context.ts";
 import type { Check } from "../types.ts";
-import { isRequest, isResponse, progressToken, STREAMABLE } from "./_helpers.ts";
-
-/** A plausible supported version: a date string other than the bogus one the check asks for. */
-function plausibleVersion(version: unknown): version is string {
-  return typeof version === "string" && /^\d{4}-\d{2}-\d{2}$/.test(version) && version !== "1999-01-01";
-}
+import { isRequest, isResponse, plausibleVersion, progressToken, STREAMABLE } from "./_helpers.ts";
 
 /** Checks of the lifecycle area. */
 export const LIFECYCLE_CHECKS: Check[] = [
@@ -58,15 +53,11 @@ export const LIFECYCLE_CHECKS: Check[] = [
         await get.close();
         return ctx.skip(`GET before initialized answered ${get.status}; nothing to observe`);
       }
-      const read = await get.readUntil((m) => isRequest(m) && m.method !== "ping", ctx.quietMs);
-      if (read.matched) {
-        return ctx.fail(`the server sent a ${String(read.matched.method)} request before notifications/initialized`, {
-          expected: "only ping (and logging) before initialized",
-          actual: JSON.stringify(read.matched).slice(0, 200),
-          evidence: [get],
-        });
-      }
-      return ctx.pass("no requests before initialized");
+      return await ctx.expectNone(get, (m) => isRequest(m) && m.method !== "ping", {
+        pass: "no requests before initialized",
+        fail: (m) => `the server sent a ${String(m.method)} request before notifications/initialized`,
+        expected: "only ping (and logging) before initialized",
+      });
     },
   },
   {
@@ -115,7 +106,7 @@ export const LIFECYCLE_CHECKS: Check[] = [
       if (rest.matched) {
         return ctx.fail("the cancelled request was still answered", {
           expected: "no response after notifications/cancelled",
-          actual: JSON.stringify(rest.matched).slice(0, 200),
+          actual: excerpt(rest.matched),
           evidence: [cancel, reply],
         });
       }

@@ -9,7 +9,7 @@ import { describe, errorCodeOf, type Message, rpc } from "../context.ts";
 import type { Check } from "../types.ts";
 import { STATELESS_REVISIONS } from "../types.ts";
 import { askModern, discoveredVersions, MODERN_ERROR_CODES, summary } from "../modern.ts";
-import { ok, STREAMABLE } from "./_helpers.ts";
+import { clientError, ok, STREAMABLE } from "./_helpers.ts";
 
 const T = "2026-07-28 basic/transports/streamable-http §Backward Compatibility";
 const V = "2026-07-28 basic/versioning §Backward Compatibility with Initialization-Based Versions";
@@ -38,7 +38,7 @@ export const MODERN_COMPAT_CHECKS: Check[] = [
           actual: summary(answer),
         });
       }
-      if (answer.status >= 400 && answer.status <= 499) {
+      if (clientError(answer.reply)) {
         return ctx.pass(`answered ${answer.status} without a modern error: a dual-era client falls back to initialize`);
       }
       return ctx.fail(`a modern server/discover answered ${describe(answer.reply)}`, {

@@ -5,19 +5,11 @@
  *
  * @module
  */
-import { describe, errorCodeOf, type Message } from "../context.ts";
+import { describe, errorCodeOf, excerpt, type Message } from "../context.ts";
 import type { Check } from "../types.ts";
 import { STATELESS_REVISIONS } from "../types.ts";
-import {
-  askModern,
-  MODERN_VERSION,
-  modernEchoTool,
-  modernMeta,
-  modernStreamTool,
-  postModern,
-  summary,
-} from "../modern.ts";
-import { isRequest, ok } from "./_helpers.ts";
+import { askModern, MODERN_VERSION, modernEchoTool, modernMeta, startModernStreamTool, summary } from "../modern.ts";
+import { clientError, isRequest, unservedFailure } from "./_helpers.ts";
 
 const T = "2026-07-28 basic/transports/streamable-http";
 
@@ -32,13 +24,13 @@ export const MODERN_ENDPOINT_CHECKS: Check[] = [
     specRef: `${T} (introduction: the MCP endpoint supports POST)`,
     async run(ctx) {
       for (const method of ["server/discover", "tools/list"]) {
-        const answer = await askModern(ctx, method);
-        if (!ok(answer.reply) || !answer.result) {
-          return ctx.fail(`POST ${method} to the endpoint answered ${summary(answer)}`, {
-            expected: "HTTP 200 with a JSON-RPC result",
-            actual: describe(answer.reply),
-          });
-        }
+        const failed = unservedFailure(
+          ctx,
+          `POST ${method} to the endpoint`,
+          await askModern(ctx, method),
+          "HTTP 200 with a JSON-RPC result",
+        );
+        if (failed) return failed;
       }
       return ctx.pass("server/discover and tools/list were both answered at the endpoint");
     },
@@ -55,7 +47,7 @@ export const MODERN_ENDPOINT_CHECKS: Check[] = [
         headers: { "mcp-protocol-version": MODERN_VERSION },
       });
       await reply.text();
-      if (reply.status >= 400 && reply.status <= 499) return ctx.pass(`refused with ${reply.status}`);
+      if (clientError(reply)) return ctx.pass(`refused with ${reply.status}`);
       return ctx.strictFail(`a JSON-RPC response POSTed by the client answered ${reply.status}`, {
         expected: "a 4xx (clients never send responses in 2026-07-28; the server's answer is not specified)",
         actual: describe(reply),
@@ -70,23 +62,21 @@ export const MODERN_ENDPOINT_CHECKS: Check[] = [
     title: "A response stream carries no server requests, and only notifications of its own request",
     specRef: `${T} §Receiving Messages`,
     async run(ctx) {
-      const tool = await modernStreamTool(ctx);
       const token = `progress-${crypto.randomUUID()}`;
-      const params = { name: tool.name, arguments: tool.args };
-      const { id, reply } = await postModern(ctx, "tools/call", params, { meta: { progressToken: token } });
+      const { tool, id, reply } = await startModernStreamTool(ctx, token);
       const read = await reply.readResponse(id);
       const bad = read.messages.find((m) => isRequest(m));
       if (bad) {
         return ctx.fail(`the response stream of tools/call ${tool.name} carried a request (${String(bad.method)})`, {
           expected: "no JSON-RPC requests on a response stream (server asks use InputRequiredResult)",
-          actual: JSON.stringify(bad).slice(0, 200),
+          actual: excerpt(bad),
         });
       }
       const foreign = read.messages.find((m) => m.method === "notifications/progress" && progressOf(m) !== token);
       if (foreign) {
         return ctx.fail("the response stream carried progress for another request", {
           expected: `progress notifications only with progressToken ${token}`,
-          actual: JSON.stringify(foreign).slice(0, 200),
+          actual: excerpt(foreign),
         });
       }
       if (!read.matched) return ctx.fail(`no response to tools/call ${tool.name} (${describe(reply)})`);
@@ -101,9 +91,7 @@ export const MODERN_ENDPOINT_CHECKS: Check[] = [
     title: "SSE responses carry X-Accel-Buffering: no",
     specRef: `${T} §Receiving Messages`,
     async run(ctx) {
-      const tool = await modernStreamTool(ctx);
-      const params = { name: tool.name, arguments: tool.args };
-      const { reply } = await postModern(ctx, "tools/call", params, { meta: { progressToken: "mcpwire-buffering" } });
+      const { tool, reply } = await startModernStreamTool(ctx, "mcpwire-buffering");
       if (!reply.isSse) return ctx.skip(`tools/call ${tool.name} answered ${describe(reply)}, not SSE`);
       const value = reply.headers.get("x-accel-buffering");
       if (value?.trim().toLowerCase() === "no") return ctx.pass("X-Accel-Buffering: no");
@@ -206,11 +194,9 @@ export const MODERN_ENDPOINT_CHECKS: Check[] = [
     specRef: `${T} §Receiving Messages, §Backward Compatibility`,
     async run(ctx) {
       const answer = await askModern(ctx, "server/discover", {}, { headers: { "last-event-id": "42" } });
-      if (ok(answer.reply) && answer.result) return ctx.pass("served normally with Last-Event-ID: 42");
-      return ctx.fail(`server/discover with Last-Event-ID: 42 answered ${summary(answer)}`, {
-        expected: "the request served as without the header",
-        actual: describe(answer.reply),
-      });
+      const what = "server/discover with Last-Event-ID: 42";
+      return unservedFailure(ctx, what, answer, "the request served as without the header") ??
+        ctx.pass("served normally with Last-Event-ID: 42");
     },
   },
 ];

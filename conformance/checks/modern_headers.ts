@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { _argsFromSchema, describe, type Message } from "../context.ts";
+import { _argsFromSchema, type Message, schemaProperties } from "../context.ts";
 import type { Check } from "../types.ts";
 import { STATELESS_REVISIONS } from "../types.ts";
 import {
@@ -13,11 +13,11 @@ import {
   encodeHeaderValue,
   hasHeaderParam,
   HEADER_MISMATCH,
-  judgeRejection,
+  type ModernAnswer,
   modernTools,
   summary,
 } from "../modern.ts";
-import { ok } from "./_helpers.ts";
+import { judgeRejection, ok, unservedFailure } from "./_helpers.ts";
 import type { Context } from "../context.ts";
 import type { Outcome } from "../types.ts";
 
@@ -44,10 +44,14 @@ async function firstFailure(
   return undefined;
 }
 
+/** Served without a header mismatch: a 2xx that is not -32020 (a tool error still counts as accepted headers). */
+function headersAccepted(answer: ModernAnswer): boolean {
+  return ok(answer.reply) && answer.code !== HEADER_MISMATCH;
+}
+
 /** The first top-level `x-mcp-header` property of a tool: property name, header name, schema type. */
 function headerParam(tool: Message): { prop: string; header: string; type: unknown } | undefined {
-  const props = ((tool.inputSchema as Message | undefined)?.properties ?? {}) as Record<string, Message>;
-  for (const [prop, schema] of Object.entries(props)) {
+  for (const [prop, schema] of Object.entries(schemaProperties(tool))) {
     const header = schema?.["x-mcp-header"];
     if (typeof header === "string") return { prop, header, type: schema.type };
   }
@@ -101,12 +105,9 @@ export const MODERN_HEADER_CHECKS: Check[] = [
       const call = { name: tool.name, arguments: tool.args };
       const encoded = encodeHeaderValue(tool.name, true);
       const good = await askModern(ctx, "tools/call", call, { headers: { "mcp-name": encoded } });
-      if (!ok(good.reply) || good.code === HEADER_MISMATCH) {
-        return ctx.fail(`Mcp-Name: ${encoded} (= ${tool.name}) answered ${summary(good)}`, {
-          expected: "the encoded name decoded and accepted",
-          actual: describe(good.reply),
-        });
-      }
+      const what = `Mcp-Name: ${encoded} (= ${tool.name})`;
+      const refused = unservedFailure(ctx, what, good, "the encoded name decoded and accepted", headersAccepted);
+      if (refused) return refused;
       const other = encodeHeaderValue("mcpwire-other", true);
       const bad = await askModern(ctx, "tools/call", call, { headers: { "mcp-name": other } });
       const rejected = judgeRejection(ctx, `Mcp-Name: ${other} (= mcpwire-other)`, bad, [HEADER_MISMATCH]);
@@ -149,15 +150,9 @@ export const MODERN_HEADER_CHECKS: Check[] = [
       const call = { name: tool.name, arguments: args };
       const name = `mcp-param-${header.toLowerCase()}`;
       const good = await askModern(ctx, "tools/call", call, { headers: { [name]: encodeHeaderValue(value) } });
-      if (!ok(good.reply) || good.code === HEADER_MISMATCH) {
-        return ctx.fail(
-          `tools/call ${String(tool.name)} with a matching Mcp-Param-${header} answered ${summary(good)}`,
-          {
-            expected: "served",
-            actual: describe(good.reply),
-          },
-        );
-      }
+      const what = `tools/call ${String(tool.name)} with a matching Mcp-Param-${header}`;
+      const refused = unservedFailure(ctx, what, good, "served", headersAccepted);
+      if (refused) return refused;
       const failed = await firstFailure(ctx, [
         [
           `Mcp-Param-${header}: ${wrong} for ${prop}=${String(value)}`,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describe, initializeRequest, type Message } from "../context.ts";
+import { describe, excerpt, initializeRequest, type Message } from "../context.ts";
 import type { Check } from "../types.ts";
 import { STATELESS_REVISIONS } from "../types.ts";
 import {
@@ -14,11 +14,11 @@ import {
   META_CLIENT_INFO,
   META_VERSION,
   MODERN_VERSION,
-  modernStreamTool,
   postModern,
+  startModernStreamTool,
   summary,
 } from "../modern.ts";
-import { ok } from "./_helpers.ts";
+import { ok, unservedFailure } from "./_helpers.ts";
 
 const T = "2026-07-28 basic/transports/streamable-http";
 
@@ -80,7 +80,7 @@ export const MODERN_STATE_CHECKS: Check[] = [
         }
         return ctx.fail(`the ${what} error carries id ${JSON.stringify(id)}`, {
           expected: `id ${answer.id}`,
-          actual: JSON.stringify(answer.message).slice(0, 200),
+          actual: excerpt(answer.message),
           evidence: [answer.reply],
         });
       }
@@ -99,12 +99,8 @@ export const MODERN_STATE_CHECKS: Check[] = [
       for (const headers of [{}, { "mcp-session-id": bogus }]) {
         const answer = await askModern(ctx, "server/discover", {}, { headers });
         const label = "mcp-session-id" in headers ? "with a bogus Mcp-Session-Id" : "without a session id";
-        if (!ok(answer.reply) || !answer.result) {
-          return ctx.fail(`server/discover ${label} answered ${summary(answer)}`, {
-            expected: "served as usual",
-            actual: describe(answer.reply),
-          });
-        }
+        const failed = unservedFailure(ctx, `server/discover ${label}`, answer, "served as usual");
+        if (failed) return failed;
         const minted = answer.reply.headers.get("mcp-session-id");
         if (minted !== null) {
           return ctx.fail(`server/discover ${label} got Mcp-Session-Id: ${minted}`, {
@@ -181,10 +177,7 @@ export const MODERN_STATE_CHECKS: Check[] = [
     specRef: "2026-07-28 basic/patterns/cancellation",
     async run(ctx) {
       const listen = await postModern(ctx, "subscriptions/listen", { notifications: { toolsListChanged: true } });
-      const tool = await modernStreamTool(ctx);
-      const call = await postModern(ctx, "tools/call", { name: tool.name, arguments: tool.args }, {
-        meta: { progressToken: "mcpwire-life-06" },
-      });
+      const call = await startModernStreamTool(ctx, "mcpwire-life-06");
       const streamed = await call.reply.readResponse(call.id);
       const listened = listen.reply.isSse ? await listen.reply.readUntil(() => false, ctx.quietMs) : undefined;
       const cancels = (ms: Message[], allowed?: string) =>
@@ -195,11 +188,11 @@ export const MODERN_STATE_CHECKS: Check[] = [
       if (bad) {
         return ctx.fail("a notifications/cancelled arrived that does not end a subscriptions/listen stream", {
           expected: "notifications/cancelled only with the requestId of a subscriptions/listen request",
-          actual: JSON.stringify(bad).slice(0, 200),
+          actual: excerpt(bad),
           evidence: [call.reply, listen.reply],
         });
       }
-      if (!streamed.matched) return ctx.fail(`no response to tools/call ${tool.name} (${describe(call.reply)})`);
+      if (!streamed.matched) return ctx.fail(`no response to tools/call ${call.tool.name} (${describe(call.reply)})`);
       return ctx.pass("no stray notifications/cancelled on the tool and listen streams");
     },
   },

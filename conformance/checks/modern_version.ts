@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { describe, type Message } from "../context.ts";
+import { describe, excerpt, type Message } from "../context.ts";
 import type { Check } from "../types.ts";
 import { STATELESS_REVISIONS } from "../types.ts";
 import {
   askModern,
+  errorData,
   HEADER_MISMATCH,
-  judgeRejection,
   META_CAPABILITIES,
   META_CLIENT_INFO,
   META_VERSION,
@@ -20,7 +20,7 @@ import {
   summary,
   UNSUPPORTED_VERSION,
 } from "../modern.ts";
-import { ok } from "./_helpers.ts";
+import { clientError, judgeRejection, ok, unservedFailure } from "./_helpers.ts";
 
 const T = "2026-07-28 basic/transports/streamable-http §Protocol Version Header";
 const B = "2026-07-28 basic/index §_meta (per-request protocol fields)";
@@ -54,7 +54,7 @@ export const MODERN_VERSION_CHECKS: Check[] = [
       });
       const rejected = judgeRejection(ctx, `version ${requested}`, answer, [UNSUPPORTED_VERSION]);
       if (rejected.status !== "pass") return rejected;
-      const data = (answer.message?.error as Message | undefined)?.data as Message | undefined;
+      const data = errorData(answer);
       const supported = data?.supported;
       if (!Array.isArray(supported) || supported.length === 0) {
         return ctx.fail("the -32022 error has no data.supported list", {
@@ -81,7 +81,7 @@ export const MODERN_VERSION_CHECKS: Check[] = [
       if (answer.status === 400 && answer.code === HEADER_MISMATCH) return ctx.pass("rejected with 400 and -32020");
       const legacy = (ctx.env.detected ?? []).includes("2025-03-26");
       const served = ok(answer.reply) && Array.isArray(answer.result?.supportedVersions);
-      if (!served && legacy && answer.status >= 400 && answer.status <= 499) {
+      if (!served && legacy && clientError(answer.reply)) {
         return ctx.pass(`answered ${answer.status}: handled as a 2025-03-26 request, which this server serves`);
       }
       return ctx.fail(`server/discover without MCP-Protocol-Version answered ${summary(answer)}`, {
@@ -107,13 +107,9 @@ export const MODERN_VERSION_CHECKS: Check[] = [
       const noVersion = judgeRejection(ctx, "_meta without protocolVersion", version, [-32602, HEADER_MISMATCH]);
       if (noVersion.status !== "pass") return noVersion;
       const optional = await askModern(ctx, "server/discover", {}, { meta: noInfo });
-      if (!ok(optional.reply) || !optional.result) {
-        return ctx.fail(`a request without the optional clientInfo answered ${summary(optional)}`, {
-          expected: "served (clientInfo is optional)",
-          actual: describe(optional.reply),
-        });
-      }
-      return ctx.pass("missing required fields got 400/-32602; a request without clientInfo was served");
+      const what = "a request without the optional clientInfo";
+      return unservedFailure(ctx, what, optional, "served (clientInfo is optional)") ??
+        ctx.pass("missing required fields got 400/-32602; a request without clientInfo was served");
     },
   },
   {
@@ -134,11 +130,11 @@ export const MODERN_VERSION_CHECKS: Check[] = [
       if (asks) {
         return ctx.fail(`tools/call ${name} asked for client input although no capability was declared`, {
           expected: "HTTP 400 and -32021 with data.requiredCapabilities",
-          actual: JSON.stringify(answer.result).slice(0, 200),
+          actual: excerpt(answer.result),
         });
       }
       if (answer.code === MISSING_CAPABILITY) {
-        const data = (answer.message?.error as Message | undefined)?.data as Message | undefined;
+        const data = errorData(answer);
         const required = data?.requiredCapabilities;
         if (answer.status !== 400 || typeof required !== "object" || required === null) {
           return ctx.fail(`-32021 came with HTTP ${answer.status} and data ${JSON.stringify(data ?? null)}`, {
@@ -165,12 +161,12 @@ export const MODERN_VERSION_CHECKS: Check[] = [
       if (!ok(answer.reply) || !result || !Array.isArray(versions) || versions.length === 0) {
         return ctx.fail(`server/discover answered ${summary(answer)} without supportedVersions`, {
           expected: "HTTP 200 and result.supportedVersions (a non-empty list) and result.capabilities",
-          actual: JSON.stringify(result ?? answer.message ?? null).slice(0, 200),
+          actual: excerpt(result ?? answer.message ?? null),
         });
       }
       if (typeof result.capabilities !== "object" || result.capabilities === null) {
         return ctx.fail("the DiscoverResult has no capabilities object", {
-          actual: JSON.stringify(result).slice(0, 200),
+          actual: excerpt(result),
         });
       }
       if (!versions.includes(MODERN_VERSION)) {

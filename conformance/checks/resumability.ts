@@ -5,9 +5,9 @@
  * @module
  */
 import type { Context, Reply, Session } from "../context.ts";
-import { describe, messagesOf, SkipError } from "../context.ts";
+import { describe, excerpt, messagesOf, SkipError } from "../context.ts";
 import { reconnect, retryOf } from "../follow.ts";
-import type { Check } from "../types.ts";
+import type { Check, Outcome } from "../types.ts";
 import { isResponse, ONLY_2025_11, progressToken, STREAMABLE } from "./_helpers.ts";
 
 const T = "2025-03-26 basic/transports §Resumability and redelivery";
@@ -62,6 +62,25 @@ async function resume(ctx: Context, s: Session, d: Dropped): Promise<Reply | und
   return reply;
 }
 
+/**
+ * Reads the response to the dropped request from the resumed stream `again`: a pass when it arrives, else a
+ * fail saying why it is missing, with the first and the resumed stream as evidence.
+ */
+async function readResumed(
+  ctx: Context,
+  d: Dropped,
+  again: Reply,
+  verdict: { pass: string; fail: string; expected: string },
+): Promise<Outcome> {
+  const read = await again.readResponse(d.id);
+  if (read.matched) return ctx.pass(verdict.pass);
+  return ctx.fail(verdict.fail, {
+    expected: verdict.expected,
+    actual: ctx.whyMissing(read),
+    evidence: [d.first, again],
+  });
+}
+
 /** Checks of the resumability area. */
 export const RESUMABILITY_CHECKS: Check[] = [
   {
@@ -114,12 +133,10 @@ export const RESUMABILITY_CHECKS: Check[] = [
       const d = await startAndDrop(ctx, s);
       const again = await resume(ctx, s, d);
       if (!again) return ctx.info("resumption is not offered (GET with Last-Event-ID did not open an SSE stream)");
-      const read = await again.readResponse(d.id);
-      if (read.matched) return ctx.pass("the rest of the stream, with the response, arrived after resuming");
-      return ctx.fail("GET with Last-Event-ID opened a stream but the response to the request never arrived", {
+      return await readResumed(ctx, d, again, {
+        pass: "the rest of the stream, with the response, arrived after resuming",
+        fail: "GET with Last-Event-ID opened a stream but the response to the request never arrived",
         expected: `the response to ${d.id} on the resumed stream`,
-        actual: read.ended ? "stream ended" : `nothing within ${ctx.timeoutMs} ms`,
-        evidence: [d.first, again],
       });
     },
   },
@@ -144,7 +161,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
       if (foreign) {
         return ctx.fail("the resumed stream replayed a message that belonged to another stream", {
           expected: `only messages of request ${d.id}`,
-          actual: JSON.stringify(foreign).slice(0, 200),
+          actual: excerpt(foreign),
           evidence: [again],
         });
       }
@@ -181,7 +198,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
       if (!priming) {
         return ctx.fail("the first event of the POST SSE stream is not a priming event", {
           expected: "first event with an id and empty data",
-          actual: typeof first === "object" ? JSON.stringify(first).slice(0, 200) : first,
+          actual: typeof first === "object" ? excerpt(first) : first,
           evidence: [reply],
         });
       }
@@ -207,12 +224,10 @@ export const RESUMABILITY_CHECKS: Check[] = [
           evidence: [d.first, again],
         });
       }
-      const read = await again.readResponse(d.id);
-      if (read.matched) return ctx.pass("the response arrived on the resumed stream");
-      return ctx.fail("the resumed stream did not deliver the response of the original request", {
+      return await readResumed(ctx, d, again, {
+        pass: "the response arrived on the resumed stream",
+        fail: "the resumed stream did not deliver the response of the original request",
         expected: `the response to ${d.id}`,
-        actual: read.ended ? "stream ended" : `nothing within ${ctx.timeoutMs} ms`,
-        evidence: [d.first, again],
       });
     },
   },
@@ -254,7 +269,7 @@ export const RESUMABILITY_CHECKS: Check[] = [
         "after the client disconnected and resumed, the request never completed: either the disconnect cancelled it, or resumption loses later events (compare T-RES-02)",
         {
           expected: "the result, delivered on resumption",
-          actual: read.matched ? JSON.stringify(read.matched).slice(0, 200) : "no response",
+          actual: read.matched ? excerpt(read.matched) : "no response",
           evidence: [d.first, again],
         },
       );
