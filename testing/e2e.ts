@@ -125,16 +125,6 @@ export function postHeaders(extra: Record<string, string> = {}): Record<string, 
   return { "content-type": "application/json", accept: "application/json, text/event-stream", ...extra };
 }
 
-/** An `initialize` request for `protocolVersion`. */
-export function initRequest(protocolVersion = "2025-11-25", id: number | string = 1) {
-  return {
-    jsonrpc: "2.0" as const,
-    id,
-    method: "initialize",
-    params: { protocolVersion, capabilities: {}, clientInfo: { name: "mcpwire-test", version: "1" } },
-  };
-}
-
 /** What the SDK `Client` offers that the helpers below use (its types are not visible in Deno). */
 // deno-lint-ignore no-explicit-any
 type SdkClient = any;

@@ -8,7 +8,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initRequest, postHeaders } from "./e2e.ts";
+import { postHeaders } from "./e2e.ts";
+import { initRequest } from "./messages.ts";
 import { decodeSse } from "../lib/sse/decode.ts";
 import type { JsonRpcMessage } from "../lib/jsonrpc/types.ts";
 import {

@@ -296,20 +296,3 @@ export function createFixture(options: FixtureOptions = {}) {
     },
   };
 }
-
-/** Reads every message of a reply stream. */
-export async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of stream) out.push(item);
-  return out;
-}
-
-/** An initialize request. */
-export function init(id: string | number = 1, protocolVersion = "2025-11-25"): JsonRpcRequest {
-  return {
-    jsonrpc: "2.0",
-    id,
-    method: "initialize",
-    params: { protocolVersion, capabilities: {}, clientInfo: { name: "t", version: "1" } },
-  };
-}

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initRequest, postHeaders, serveProxy } from "../../testing/e2e.ts";
+import { postHeaders, serveProxy } from "../../testing/e2e.ts";
+import { initRequest } from "../../testing/messages.ts";
 import { exampleUpstream } from "../../testing/downstream.ts";
 
 /** Opens a 2025-06-18 session (no priming events, so nothing else would start a response body). */

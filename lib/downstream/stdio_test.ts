@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { serveStdio } from "./stdio.ts";
 import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
 import { resilientUpstream } from "../upstream/resilient.ts";
-import { createFixture, init } from "../../testing/upstream_fixture.ts";
+import { createFixture } from "../../testing/upstream_fixture.ts";
+import { initRequest } from "../../testing/messages.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
 /** A client end: write lines to the proxy, read the lines it answers. */
@@ -48,7 +49,7 @@ describe("serveStdio", () => {
       input: client.input,
       output: client.output,
     });
-    client.send(init(1));
+    client.send(initRequest(undefined, 1));
     client.send({ jsonrpc: "2.0", method: "notifications/initialized" });
     client.send({
       jsonrpc: "2.0",
@@ -83,7 +84,7 @@ describe("serveStdio", () => {
       input: client.input,
       output: client.output,
     });
-    client.send(init(1));
+    client.send(initRequest(undefined, 1));
     await client.until(byId(1));
     const [error] = client.lines as { error: { code: number; data: unknown } }[];
     assert.equal(error!.error.code, -32003);
@@ -99,7 +100,7 @@ describe("serveStdio", () => {
       input: client.input,
       output: client.output,
     });
-    client.send(init(1));
+    client.send(initRequest(undefined, 1));
     client.send({ jsonrpc: "2.0", method: "notifications/initialized" });
     client.send({ jsonrpc: "2.0", id: 2, method: "ping" });
     await client.until(byId(2));

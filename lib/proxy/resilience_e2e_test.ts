@@ -11,7 +11,6 @@ import {
   firstLogNotification,
   freePort,
   type HttpChild,
-  initRequest,
   longRunningCall,
   postHeaders,
   serveProxy,
@@ -22,6 +21,7 @@ import { httpUpstream, type HttpUpstreamOptions } from "../upstream/http.ts";
 import { resilientUpstream } from "../upstream/resilient.ts";
 import { streamableHttpUpstream } from "../upstream/streamable_http.ts";
 import { createFixture } from "../../testing/upstream_fixture.ts";
+import { initRequest } from "../../testing/messages.ts";
 import { type StdioChild, stdioUpstream } from "../upstream/stdio.ts";
 import { spawn } from "../runtime/process.ts";
 

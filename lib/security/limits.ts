@@ -25,7 +25,7 @@ export interface StreamLimits {
 export interface LimitInputs {
   /** The soft open-file limit of the process (descriptors). */
   openFiles: number;
-  /** `url`: every stream holds an upstream connection; `stdio`: every session holds a child process. */
+  /** `url`: every stream holds an upstream connection; `stdio`: every session holds a child (and its pipes). */
   upstream: "url" | "stdio";
   /**
    * Most simultaneous upstream `fetch` connections (Bun's `BUN_CONFIG_MAX_HTTP_REQUESTS`); streams are kept

@@ -2,7 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { legacySseUpstream } from "./legacy_sse.ts";
 import { httpUpstream } from "./http.ts";
-import { collect, init } from "../../testing/upstream_fixture.ts";
+import { collect } from "../../testing/messages.ts";
+import { initRequest } from "../../testing/messages.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { encodeEvent } from "../sse/encode.ts";
 
@@ -71,7 +72,7 @@ describe("legacySseUpstream (2024-11-05 HTTP+SSE)", () => {
   test("initialize and a tool call: responses by id, progress by token, other messages to listen() (T-LEG-01..03)", async () => {
     const fx = legacyFixture();
     const conn = legacySseUpstream({ url: "http://legacy.test/sse", fetch: fx.fetch }).connect();
-    const reply = await conn.send([init(1, "2024-11-05")]);
+    const reply = await conn.send([initRequest("2024-11-05", 1)]);
     assert.equal(reply.type, "messages");
     if (reply.type !== "messages") return;
     const initMessages = (await collect(reply.messages)).map((i) => i.message);
@@ -100,7 +101,7 @@ describe("legacySseUpstream (2024-11-05 HTTP+SSE)", () => {
   test("the upstream dropping its event stream fails requests in flight and ends the connection", async () => {
     const fx = legacyFixture();
     const conn = legacySseUpstream({ url: "http://legacy.test/sse", fetch: fx.fetch }).connect();
-    const reply = await conn.send([init(1, "2024-11-05")]);
+    const reply = await conn.send([initRequest("2024-11-05", 1)]);
     if (reply.type === "messages") await collect(reply.messages);
     const pending = await conn.send([{ jsonrpc: "2.0", id: 3, method: "never/answered" }]);
     fx.drop("legacy-1");
@@ -116,7 +117,7 @@ describe("legacySseUpstream (2024-11-05 HTTP+SSE)", () => {
   test("an endpoint on another origin is refused (T-LEG-02)", async () => {
     const fx = legacyFixture({ endpoint: "http://evil.test/message" });
     const conn = legacySseUpstream({ url: "http://legacy.test/sse", fetch: fx.fetch }).connect();
-    await assert.rejects(conn.send([init()]), { message: /another origin/ });
+    await assert.rejects(conn.send([initRequest()]), { message: /another origin/ });
   });
 });
 
@@ -131,7 +132,7 @@ describe("httpUpstream transport choice (T-BC-01)", () => {
     });
     for (const id of [1, 2]) {
       const conn = upstream.connect();
-      const reply = await conn.send([init(id, "2024-11-05")]);
+      const reply = await conn.send([initRequest("2024-11-05", id)]);
       assert.equal(reply.type, "messages");
       if (reply.type === "messages") assert.ok("result" in (await collect(reply.messages))[0]!.message);
       await conn.close();
@@ -148,7 +149,7 @@ describe("httpUpstream transport choice (T-BC-01)", () => {
     const fx = legacyFixture();
     const conn = httpUpstream({ url: "http://legacy.test/sse", fetch: fx.fetch, transport: "streamable-http" })
       .connect();
-    const reply = await conn.send([init()]);
+    const reply = await conn.send([initRequest()]);
     assert.equal(reply.type, "http");
     if (reply.type === "http") assert.equal(reply.response.status, 404);
   });
@@ -156,7 +157,7 @@ describe("httpUpstream transport choice (T-BC-01)", () => {
   test("auto: a server that is neither keeps the original answer", async () => {
     const fetch404: typeof fetch = () => Promise.resolve(new Response("nope", { status: 405 }));
     const conn = httpUpstream({ url: "http://nothing.test/mcp", fetch: fetch404 }).connect();
-    const reply = await conn.send([init()]);
+    const reply = await conn.send([initRequest()]);
     assert.equal(reply.type, "http");
     if (reply.type === "http") assert.equal(await reply.response.text(), "nope");
   });

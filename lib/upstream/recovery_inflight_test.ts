@@ -7,7 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ResilienceEvent, resilientUpstream } from "./resilient.ts";
 import { streamableHttpUpstream } from "./streamable_http.ts";
-import { collect, createFixture, init } from "../../testing/upstream_fixture.ts";
+import { collect } from "../../testing/messages.ts";
+import { createFixture } from "../../testing/upstream_fixture.ts";
+import { initRequest } from "../../testing/messages.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import type { UpstreamReply } from "./types.ts";
 
@@ -45,7 +47,7 @@ test("a re-initialize in the middle of several in-flight requests delivers every
     { recovery: FAST, onEvent: (e) => events.push(e) },
   );
   const conn = upstream.connect();
-  await messagesOf(await conn.send([init("c")]));
+  await messagesOf(await conn.send([initRequest(undefined, "c")]));
   await conn.send([INITIALIZED]);
 
   // Two calls whose connections break after the priming event and one progress (they must resume, and cannot),

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { type ResilienceEvent, resilientUpstream } from "./resilient.ts";
 import { streamableHttpUpstream } from "./streamable_http.ts";
 import { type StdioChild, stdioUpstream } from "./stdio.ts";
-import { collect, createFixture, type FixtureOptions, init } from "../../testing/upstream_fixture.ts";
+import { collect } from "../../testing/messages.ts";
+import { createFixture, type FixtureOptions } from "../../testing/upstream_fixture.ts";
+import { initRequest } from "../../testing/messages.ts";
 import type { Upstream, UpstreamConnection, UpstreamReply } from "./types.ts";
 import { ErrorCode, type JsonRpcMessage } from "../jsonrpc/types.ts";
 import { splitLines } from "../kit/lines.ts";
@@ -13,7 +15,7 @@ const FAST = { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 };
 const INITIALIZED: JsonRpcMessage = { jsonrpc: "2.0", method: "notifications/initialized" };
 
 async function handshake(conn: UpstreamConnection): Promise<JsonRpcMessage[]> {
-  const reply = await conn.send([init("client-1")]);
+  const reply = await conn.send([initRequest(undefined, "client-1")]);
   assert.equal(reply.type, "messages");
   const out = reply.type === "messages" ? (await collect(reply.messages)).map((i) => i.message) : [];
   assert.equal((await conn.send([INITIALIZED])).type, "accepted");
@@ -54,7 +56,7 @@ describe("resilientUpstream over Streamable HTTP", () => {
       assert.equal(inits.length, 2);
       const replayed = inits[1]!.body as { id: unknown; params: unknown };
       assert.match(String(replayed.id), /^mcpwire-reinit-/);
-      assert.deepEqual(replayed.params, init("client-1").params);
+      assert.deepEqual(replayed.params, initRequest(undefined, "client-1").params);
       // The replayed handshake includes notifications/initialized, on the new session.
       const notes = fixture.seen.filter((s) =>
         s.body && "method" in s.body && s.body.method === "notifications/initialized"
@@ -98,7 +100,9 @@ describe("resilientUpstream over Streamable HTTP", () => {
 
   test("the replayed initialize carries the client's latest Authorization (a refreshed token)", async () => {
     const { fixture, conn } = httpSetup();
-    const reply = await conn.send([init("c")], { headers: new Headers({ authorization: "Bearer old" }) });
+    const reply = await conn.send([initRequest(undefined, "c")], {
+      headers: new Headers({ authorization: "Bearer old" }),
+    });
     if (reply.type === "messages") await collect(reply.messages);
     await conn.send([INITIALIZED], { headers: new Headers({ authorization: "Bearer old" }) });
     fixture.forgetAll();

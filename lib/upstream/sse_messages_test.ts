@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type Reconnection, resumableMessages, type StreamCursor } from "./sse_messages.ts";
 import { backoffDelay, type ResolvedBackoff } from "../kit/backoff.ts";
-import { collect } from "../../testing/upstream_fixture.ts";
+import { collect } from "../../testing/messages.ts";
 
 const FAST: ResolvedBackoff = { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 };
 

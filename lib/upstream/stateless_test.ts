@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { type ResilienceEvent, resilientUpstream } from "./resilient.ts";
 import { streamableHttpUpstream } from "./streamable_http.ts";
 import { serveStdio } from "../downstream/stdio.ts";
-import { collect, createFixture, init } from "../../testing/upstream_fixture.ts";
+import { collect } from "../../testing/messages.ts";
+import { createFixture } from "../../testing/upstream_fixture.ts";
+import { initRequest } from "../../testing/messages.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
 const FAST = { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 };
@@ -37,7 +39,7 @@ describe("a stateless upstream (no session id, GET 404)", () => {
   test("listen() is null, nothing is re-initialized, and the reply in flight arrives (T-SESS-06, T-GET-01)", async () => {
     const { fixture, events, upstream, initializes } = statelessSetup();
     const conn = upstream.connect();
-    const first = await conn.send([init("c1")]);
+    const first = await conn.send([initRequest(undefined, "c1")]);
     assert.equal(first.type, "messages");
     if (first.type === "messages") await collect(first.messages);
     assert.equal((await conn.send([INITIALIZED])).type, "accepted");
@@ -60,7 +62,13 @@ describe("a stateless upstream (no session id, GET 404)", () => {
 
   test("the forward proxy delivers every reply; the standalone GET is tried once", async () => {
     const { fixture, events, upstream, initializes } = statelessSetup();
-    const lines = [init(1), INITIALIZED, slowCall(2), { jsonrpc: "2.0", id: 3, method: "tools/list" }, slowCall(4, 2)];
+    const lines = [
+      initRequest(undefined, 1),
+      INITIALIZED,
+      slowCall(2),
+      { jsonrpc: "2.0", id: 3, method: "tools/list" },
+      slowCall(4, 2),
+    ];
     const input = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new TextEncoder().encode(lines.map((l) => JSON.stringify(l) + "\n").join("")));

@@ -1,7 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { streamableHttpUpstream } from "./streamable_http.ts";
-import { collect, createFixture, type FixtureOptions, init } from "../../testing/upstream_fixture.ts";
+import { collect } from "../../testing/messages.ts";
+import { createFixture, type FixtureOptions } from "../../testing/upstream_fixture.ts";
+import { initRequest } from "../../testing/messages.ts";
 import type { UpstreamConnection, UpstreamMessage } from "./types.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
@@ -20,7 +22,7 @@ async function connected(
     onReconnect: (i) => reconnects.push(i.delayMs),
   });
   const conn = upstream.connect();
-  const reply = await conn.send([init()]);
+  const reply = await conn.send([initRequest()]);
   assert.equal(reply.type, "messages");
   if (reply.type === "messages") await collect(reply.messages);
   assert.equal((await conn.send([{ jsonrpc: "2.0", method: "notifications/initialized" }])).type, "accepted");
@@ -174,7 +176,7 @@ describe("streamableHttpUpstream", () => {
         ),
     }).connect();
     const started = Date.now();
-    await assert.rejects(conn.send([init()]), { name: "UpstreamUnavailableError", message: /within 100 ms/ });
+    await assert.rejects(conn.send([initRequest()]), { name: "UpstreamUnavailableError", message: /within 100 ms/ });
     assert.ok(Date.now() - started < 1_000);
   });
 
@@ -203,7 +205,7 @@ describe("streamableHttpUpstream", () => {
         return fixture.handler(request);
       };
       const conn = streamableHttpUpstream({ url: URL_, fetch: fetch_ }).connect();
-      const reply = await conn.send([init()]);
+      const reply = await conn.send([initRequest()]);
       if (reply.type === "messages") await collect(reply.messages);
       const ping = await conn.send([{ jsonrpc: "2.0", id: 2, method: "ping" }]);
       assert.equal(ping.type, "http");
