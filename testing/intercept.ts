@@ -155,6 +155,7 @@ function _flushHeaders(response: Response): Response {
   return new Response(readable, { status: response.status, headers: response.headers });
 }
 
+/** An SDK (1.x) server on loopback that answers with JSON bodies (no SSE), one transport per session. */
 export async function startJsonServer(): Promise<{ url: URL; close(): Promise<void> }> {
   const transports = new Map<string, { handleRequest(r: Request): Promise<Response>; close(): Promise<void> }>();
   const server: Server = await serve(async (request) => {
@@ -205,6 +206,7 @@ export async function startJsonServer(): Promise<{ url: URL; close(): Promise<vo
   };
 }
 
+/** The rules file the end-to-end rules tests load (every action once). */
 export const TEST_RULES_YAML = `
 version: 1
 description: end-to-end test rules

@@ -27,6 +27,7 @@ export interface SseConnection {
  */
 export const HIGH_WATER_BYTES = 64 * 1024;
 
+/** The queuing strategy of every SSE body: counts bytes, with {@linkcode HIGH_WATER_BYTES} as its mark. */
 export const BYTES: QueuingStrategy<Uint8Array> = {
   highWaterMark: HIGH_WATER_BYTES,
   size: (chunk) => chunk.byteLength,
