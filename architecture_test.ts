@@ -76,6 +76,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["lib/session"],
   ["lib/downstream", "lib/intercept"],
   ["lib/record"],
+  ["lib/ui"],
   ["lib/proxy", "conformance"],
   ["lib/runtime", "lib/redis"],
   ["lib/cli", "lib/demo"],

@@ -13,6 +13,7 @@ import { watchRulesFlag } from "./rules.ts";
 import { recordingFlag } from "./tape.ts";
 import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
 import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
+import { serveUi, UI_FLAGS, UI_USAGE, uiFromFlags, type UiSetup } from "./ui.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -38,7 +39,7 @@ Options:
                            naming the supported versions (default: both eras on one endpoint)
 ${STORE_USAGE}${LIMITS_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
-  --log-traffic            print every message and exchange to stderr
+${UI_USAGE}  --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
   -h, --help               show this help
 
@@ -67,6 +68,7 @@ const FLAGS = {
   "log-traffic": { type: "boolean" },
   rules: { type: "string" },
   record: { type: "string" },
+  ...UI_FLAGS,
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -115,8 +117,10 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   }
   const proxy = createReverseProxy(options);
   let server;
+  let uiServer;
   try {
-    server = await rt.serve(proxy.fetch, {
+    if (setup.ui) setup.ui.buffer.upstream = proxy.upstream.description;
+    server = await rt.serve(setup.ui ? setup.ui.buffer.wrap(proxy.fetch) : proxy.fetch, {
       hostname,
       port,
       onAcceptError: (e, retryInMs) =>
@@ -134,6 +138,15 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     return 1;
   }
   log(`mcpwire reverse listening on ${new URL(options.path ?? "/mcp", server.url).href}`);
+  try {
+    // Auth hook: when the proxy has authentication configured, pass its check as serveUi's `authorize`.
+    uiServer = setup.ui ? await serveUi(setup.ui, rt, log) : undefined;
+  } catch (error) {
+    err(`mcpwire reverse: cannot serve --ui: ${error instanceof Error ? error.message : error}`);
+    await Promise.all([proxy.close(), server.close(), store?.close()]);
+    stopRules?.();
+    return 1;
+  }
   log(`forwarding to ${proxy.upstream.description}`);
   log(setup.limitsSummary);
   if (store) log(store.summary);
@@ -141,6 +154,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   log("shutting down: closing sessions and streams");
   await proxy.close();
   await server.close();
+  await uiServer?.close();
   await store?.close();
   stopRules?.();
   return 0;
@@ -155,6 +169,8 @@ interface ReverseSetup {
   limitsSummary: string;
   /** The Redis URL of `--store`, or `undefined` for the in-memory stores. */
   storeUrl: string | undefined;
+  /** `--ui`: the traffic view's buffer (fed by `onMessage`) and address. */
+  ui: UiSetup | undefined;
 }
 
 /** The proxy's options, the address to listen on and the log, from the parsed flags. */
@@ -208,5 +224,13 @@ async function proxyOptionsFromFlags(
       }
       : {}),
   };
-  return { options, hostname, port, log, limitsSummary: limits.summary, storeUrl };
+  const ui = uiFromFlags(flags, "");
+  if (ui) {
+    const traced = options.onMessage;
+    options.onMessage = (e) => {
+      traced?.(e);
+      ui.buffer.onMessage(e);
+    };
+  }
+  return { options, hostname, port, log, limitsSummary: limits.summary, storeUrl, ui };
 }
