@@ -93,7 +93,7 @@ function asset(body: string, type: string): Response {
     headers: {
       "content-type": type,
       "cache-control": "no-store",
-      "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'",
+      "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
       "x-content-type-options": "nosniff",
     },
   });
