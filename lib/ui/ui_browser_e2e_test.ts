@@ -39,14 +39,14 @@ describe("--ui in headless Chromium", T, () => {
     );
     [endpoint, ui] = mcpwire.urls as [URL, URL];
     b = await openBrowser();
-  }, T);
+  });
 
   after(async () => {
     await b?.close();
     await mcpwire?.stop();
     await everything?.close();
     rmSync(dir, { recursive: true, force: true });
-  }, T);
+  });
 
   test("the page loads live with no console error", T, async () => {
     await b.page.goto(ui.href, { waitUntil: "load" });
