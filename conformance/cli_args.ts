@@ -16,6 +16,8 @@ export interface Parsed {
   url?: string;
   format: "pretty" | "json" | "junit";
   output?: string;
+  /** `--report FILE`: also write the self-contained HTML report there. */
+  report?: string;
   help: boolean;
   options: ConformanceOptions;
 }
@@ -103,6 +105,7 @@ const _OPTIONS = new Map<string, _Handler>([
   ["--spec-version", _specVersions],
   ["--format", _format],
   ["--output", (o, s) => void (s.out.output = o.value())],
+  ["--report", (o, s) => void (s.out.report = o.value())],
   ["--header", _header],
   ["--only", (o, s) => void s.only.push(...list(o.value()), ...o.following(/^T-[A-Z]/))],
   ["--legacy-sse", (o, s) => void (s.out.options.legacySseUrl = o.value())],

@@ -18,6 +18,7 @@ export async function conformanceCommand(argv: string[], rt: Runtime): Promise<n
     stderr: (text) => rt.writeStderr(text),
     writeFile: (path, text) => rt.writeTextFile(path, text),
     isTTY: rt.stdoutIsTTY(),
+    stderrIsTTY: rt.stderrIsTTY(),
   });
   await Promise.all(writes);
   return code;
