@@ -142,7 +142,9 @@ async function writeReport(io: ConformanceIo, path: string, text: string): Promi
   try {
     await io.writeFile(path, text);
   } catch (error) {
-    io.stderr(`mcpwire conformance: could not write ${path}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(
+      `mcpwire conformance: could not write ${path}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return false;
   }
   return true;

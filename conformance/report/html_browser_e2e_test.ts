@@ -25,13 +25,28 @@ describe("the HTML conformance report in headless Chromium", T, () => {
 
   before(async () => {
     everything = await startEverything("streamableHttp");
+    b = await openBrowser();
+  });
+
+  // The run takes longer than Bun allows a hook (5 s), so it is a test of its own.
+  test("mcpwire conformance writes the JSON and the HTML report", T, () => {
     const json = join(dir, "report.json");
     const url = new URL("/mcp", everything.url).href;
-    const run = runCli(["conformance", url, "--spec-version", "2025-11-25", "--format", "json", "--output", json, "--report", html]);
+    const run = runCli([
+      "conformance",
+      url,
+      "--spec-version",
+      "2025-11-25",
+      "--format",
+      "json",
+      "--output",
+      json,
+      "--report",
+      html,
+    ]);
     assert.ok(run.code === 0 || run.code === 1, run.stderr);
     assert.match(run.stderr, /HTML report written to/);
     report = JSON.parse(readFileSync(json, "utf8"));
-    b = await openBrowser();
   });
 
   after(async () => {
@@ -43,11 +58,15 @@ describe("the HTML conformance report in headless Chromium", T, () => {
   test("renders from the file alone, counts matching the JSON report", T, async () => {
     await b.page.goto(pathToFileURL(html).href, { waitUntil: "load" });
     assert.ok(report.results.length > 0);
-    const totals = await b.page.$$eval("#totals [data-status]", (els) =>
-      Object.fromEntries(els.map((e) => [e.getAttribute("data-status"), Number(e.textContent)])));
+    const totals = await b.page.$$eval(
+      "#totals [data-status]",
+      (els) => Object.fromEntries(els.map((e) => [e.getAttribute("data-status"), Number(e.textContent)])),
+    );
     for (const [status, n] of Object.entries(report.totals)) assert.equal(totals[status], n, status);
-    const rows = await b.page.$$eval("details.check", (els) =>
-      els.map((e) => [e.getAttribute("data-id"), e.getAttribute("data-status")]));
+    const rows = await b.page.$$eval(
+      "details.check",
+      (els) => els.map((e) => [e.getAttribute("data-id"), e.getAttribute("data-status")]),
+    );
     assert.deepEqual(rows, report.results.map((r) => [r.id, r.status]));
     const byRevision = await b.page.$$eval(
       'table[data-by="revision"] tbody tr td[data-status="pass"]',
@@ -63,6 +82,8 @@ describe("the HTML conformance report in headless Chromium", T, () => {
     const text = await b.page.$eval(`details.check[data-id="${withEvidence.id}"]`, (e) => e.textContent ?? "");
     assert.ok(text.includes(withEvidence.specRef));
     assert.ok(text.includes(`${withEvidence.evidence[0]!.request.method} ${withEvidence.evidence[0]!.request.url}`));
-    if (withEvidence.evidence[0]!.response) assert.ok(text.includes(`HTTP ${withEvidence.evidence[0]!.response.status}`));
+    if (withEvidence.evidence[0]!.response) {
+      assert.ok(text.includes(`HTTP ${withEvidence.evidence[0]!.response.status}`));
+    }
   });
 });

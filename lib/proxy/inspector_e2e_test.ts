@@ -29,6 +29,10 @@ describe("the MCP Inspector CLI through mcpwire reverse", T, () => {
 
   before(async () => {
     everything = await startEverything("streamableHttp");
+  });
+
+  // Starting mcpwire may take longer than Bun allows a hook (5 s), so it is a test of its own.
+  test("mcpwire reverse starts", T, async () => {
     mcpwire = await startCli(
       ["reverse", "--bind", "127.0.0.1:0", "--upstream", new URL("/mcp", everything.url).href],
       [/listening on (\S+)/],
@@ -47,7 +51,14 @@ describe("the MCP Inspector CLI through mcpwire reverse", T, () => {
   });
 
   test("calls a tool", T, () => {
-    const result = inspect(endpoint, ["--method", "tools/call", "--tool-name", "echo", "--tool-arg", "message=via mcpwire"]);
+    const result = inspect(endpoint, [
+      "--method",
+      "tools/call",
+      "--tool-name",
+      "echo",
+      "--tool-arg",
+      "message=via mcpwire",
+    ]);
     assert.deepEqual(result.content, [{ type: "text", text: "Echo: via mcpwire" }]);
   });
 

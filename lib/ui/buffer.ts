@@ -204,7 +204,16 @@ export class TrafficBuffer {
     const id = r.session ?? "";
     let s = this.#sessions.get(id);
     if (!s) {
-      s = { id, upstream: this.upstream, state: "open", firstAt: r.at, lastAt: r.at, fromClient: 0, toClient: 0, errors: 0 };
+      s = {
+        id,
+        upstream: this.upstream,
+        state: "open",
+        firstAt: r.at,
+        lastAt: r.at,
+        fromClient: 0,
+        toClient: 0,
+        errors: 0,
+      };
       this.#sessions.set(id, s);
     }
     s.lastAt = r.at;

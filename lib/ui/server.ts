@@ -67,7 +67,9 @@ export function createUiHandler(options: UiHandlerOptions): (request: Request) =
     }
     const refused = await options.authorize?.(request);
     if (refused) return refused;
-    if (request.method !== "GET") return new Response("Method Not Allowed\n", { status: 405, headers: { allow: "GET" } });
+    if (request.method !== "GET") {
+      return new Response("Method Not Allowed\n", { status: 405, headers: { allow: "GET" } });
+    }
     const url = new URL(request.url);
     switch (url.pathname) {
       case "/":
@@ -121,7 +123,12 @@ function liveStream(buffer: TrafficBuffer, keepAliveMs: number): Response {
           stop();
         }
       };
-      send(encodeEvent({ event: "snapshot", data: JSON.stringify({ upstream: buffer.upstream, sessions: buffer.sessions(), entries: buffer.entries() }) }));
+      send(
+        encodeEvent({
+          event: "snapshot",
+          data: JSON.stringify({ upstream: buffer.upstream, sessions: buffer.sessions(), entries: buffer.entries() }),
+        }),
+      );
       const unsubscribe = buffer.subscribe((e) => send(encodeEvent({ event: "entry", data: JSON.stringify(e) })));
       const timer = keepAliveMs > 0 ? setInterval(() => send(encodeComment("keep-alive")), keepAliveMs) : undefined;
       stop = () => {

@@ -33,12 +33,18 @@ describe("--ui in headless Chromium", T, () => {
 
   before(async () => {
     everything = await startEverything("streamableHttp");
+    b = await openBrowser();
+  });
+
+  // Starting mcpwire may take longer than Bun allows a hook (5 s), so it is a test of its own.
+  test("mcpwire reverse --ui prints both addresses", T, async () => {
     mcpwire = await startCli(
       ["reverse", "--bind", "127.0.0.1:0", "--upstream", new URL("/mcp", everything.url).href, "--ui"],
       [/listening on (\S+)/, /traffic view on (\S+)/],
     );
     [endpoint, ui] = mcpwire.urls as [URL, URL];
-    b = await openBrowser();
+    assert.notEqual(endpoint.port, ui.port, "the UI has a listener of its own");
+    assert.equal(ui.hostname, "127.0.0.1", "loopback by default");
   });
 
   after(async () => {
@@ -95,8 +101,10 @@ describe("--ui in headless Chromium", T, () => {
   });
 
   test("the detail view shows the message, pretty and raw", T, async () => {
-    const seq = await b.page.$$eval("#timeline tr", (trs) =>
-      trs.find((tr) => tr.children[5]?.textContent?.startsWith("tools/call"))?.getAttribute("data-seq"));
+    const seq = await b.page.$$eval(
+      "#timeline tr",
+      (trs) => trs.find((tr) => tr.children[5]?.textContent?.startsWith("tools/call"))?.getAttribute("data-seq"),
+    );
     await b.page.click(`#timeline tr[data-seq="${seq}"]`);
     const pretty = await b.page.$eval("#detail-pretty", (e) => e.textContent ?? "");
     const raw = await b.page.$eval("#detail-raw", (e) => e.textContent ?? "");
