@@ -127,6 +127,9 @@ export class ModernBridge {
   }
 }
 
+/** The results that carry a 2026-07-28 cache hint (`ttlMs`, `cacheScope`). */
+const CACHEABLE = new Set(["tools/list", "prompts/list", "resources/list", "resources/templates/list", "resources/read"]);
+
 /** The upstream's final response under the client's id, a success stamped `resultType: "complete"`. */
 function _forClient(end: RoundEnd, message: JsonRpcRequest): JsonRpcResponse {
   if (end.type !== "response") return errorResponse(message.id, ErrorCode.UpstreamError, "No response");
@@ -134,5 +137,10 @@ function _forClient(end: RoundEnd, message: JsonRpcRequest): JsonRpcResponse {
   if ("error" in response) return { ...response, id: message.id };
   const result = { ...(response.result as Record<string, unknown>) };
   result.resultType ??= "complete";
+  if (CACHEABLE.has(message.method)) {
+    // A 2025 server gives no cache hint; the bridge's answer is per caller and may change at once.
+    result.ttlMs ??= 0;
+    result.cacheScope ??= "private";
+  }
   return { jsonrpc: "2.0", id: message.id, result };
 }

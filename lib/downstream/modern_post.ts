@@ -76,7 +76,7 @@ export async function handleModernPost(
     throw new HttpError("bad_gateway", text, {}, id);
   }
   await ctx.era.learn(exchange.reply);
-  if (ctx.era.era === "2025") {
+  if ((ctx.era.era as string) === "2025") {
     // The probe found a 2025-era upstream (T-BC-03): its refusal is not relayed, the request is bridged.
     await exchange.close();
     return _bridged(ctx, request, message);
