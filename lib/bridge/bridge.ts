@@ -111,7 +111,13 @@ export class ModernBridge {
   }
 
   /** The upstream asked for what the client did not declare: error both ways, never a hang. */
-  async #refuseInput(call: BridgedCall, asked: JsonRpcRequest, lacking: string, message: JsonRpcRequest, out: BridgeSink) {
+  async #refuseInput(
+    call: BridgedCall,
+    asked: JsonRpcRequest,
+    lacking: string,
+    message: JsonRpcRequest,
+    out: BridgeSink,
+  ) {
     const text = `The upstream sent ${asked.method}, but the client did not declare the "${lacking}" capability`;
     await call.answer(asked.id, undefined, { code: ErrorCode.MissingRequiredClientCapability, message: text });
     await call.cancel(text);
@@ -128,7 +134,13 @@ export class ModernBridge {
 }
 
 /** The results that carry a 2026-07-28 cache hint (`ttlMs`, `cacheScope`). */
-const CACHEABLE = new Set(["tools/list", "prompts/list", "resources/list", "resources/templates/list", "resources/read"]);
+const CACHEABLE = new Set([
+  "tools/list",
+  "prompts/list",
+  "resources/list",
+  "resources/templates/list",
+  "resources/read",
+]);
 
 /** The upstream's final response under the client's id, a success stamped `resultType: "complete"`. */
 function _forClient(end: RoundEnd, message: JsonRpcRequest): JsonRpcResponse {

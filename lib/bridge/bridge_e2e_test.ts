@@ -7,8 +7,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ModernClient, ModernHttpClientTransport } from "../../testing/deps.ts";
-import { type HttpChild, longRunningCall, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
+import { type HttpChild, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
 import type { Envelope } from "../protocol/envelope.ts";
+import { type Sdk1Server, startSdk1Server } from "../../testing/sdk1_server.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyClient = any;
@@ -43,7 +44,11 @@ describe("2.x client (2026-07-28) → mcpwire reverse → server-everything (202
       assert.ok(tools.includes("echo") && tools.includes("trigger-long-running-operation"), `tools: ${tools}`);
       const echoed = await client.callTool({ name: "echo", arguments: { message: "across eras" } });
       assert.match(JSON.stringify(echoed.content), /across eras/);
-      const { progress } = await longRunningCall(client, 1, 3);
+      const progress: number[] = [];
+      await client.callTool( // the 2.x signature: (params, options)
+        { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 3 } },
+        { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+      );
       assert.deepEqual(progress, [1, 2, 3]);
       const resources = (await client.listResources()).resources as { uri: string }[];
       assert.ok(resources.length > 0);
@@ -88,18 +93,6 @@ describe("2.x client (2026-07-28) → mcpwire reverse → server-everything (202
     assert.ok(inputRequired, "an input_required result went to the client");
   });
 
-  test("a capability the client did not declare is a clear error, not a hang", { timeout: 30_000 }, async () => {
-    const client = await modernClient(served.endpoint, "bridge-no-sampling", {});
-    try {
-      await assert.rejects(
-        client.callTool({ name: "trigger-sampling-request", arguments: { prompt: "x", maxTokens: 5 } }),
-        /sampling/,
-      );
-    } finally {
-      await client.close();
-    }
-  });
-
   test("two clients with different capabilities never share an upstream session", { timeout: 30_000 }, async () => {
     const a = await modernClient(served.endpoint, "bridge-a", { roots: {} });
     const b = await modernClient(served.endpoint, "bridge-b", { elicitation: {} });
@@ -115,5 +108,66 @@ describe("2.x client (2026-07-28) → mcpwire reverse → server-everything (202
     ).map((e) => (e.message as unknown as { params: { clientInfo: { name: string } } }).params.clientInfo.name);
     assert.ok(inits.includes("bridge-a") && inits.includes("bridge-b"), `initialize upstream: ${inits}`);
     assert.equal(new Set(inits).size, inits.length, "one upstream session per distinct client");
+  });
+});
+
+describe("2.x client (2026-07-28) → mcpwire reverse → a 1.x SDK server (2025)", () => {
+  let upstream: Sdk1Server;
+  let served: ServedProxy;
+  before(async () => {
+    upstream = await startSdk1Server();
+    served = await serveProxy({ upstream: upstream.url.href });
+  });
+  after(async () => {
+    await served?.close();
+    await upstream?.close();
+  });
+
+  test("sampling the client did not declare is a clear error upstream, not a hang", { timeout: 30_000 }, async () => {
+    const client = await modernClient(served.endpoint, "sdk1-no-sampling", {});
+    try {
+      await assert.rejects(
+        client.callTool({ name: "ask-sampling", arguments: { prompt: "x" } }),
+        (error: Error) => /sampling/.test(error.message),
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("sampling completes through an InputRequiredResult round", { timeout: 30_000 }, async () => {
+    const client = await modernClient(served.endpoint, "sdk1-sampling", { sampling: {} });
+    client.setRequestHandler("sampling/createMessage", () => ({
+      role: "assistant",
+      model: "m",
+      content: { type: "text", text: "from the client" },
+    }));
+    try {
+      const result = await client.callTool({ name: "ask-sampling", arguments: { prompt: "hi" } });
+      assert.deepEqual(result.content, [{ type: "text", text: "sampled: from the client" }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a cancelled slow call reaches the upstream as notifications/cancelled", { timeout: 30_000 }, async () => {
+    const client = await modernClient(served.endpoint, "sdk1-cancel", {});
+    const aborter = new AbortController();
+    const progress: number[] = [];
+    try {
+      const call = client.callTool({ name: "slow", arguments: { steps: 50, stepMs: 100 } }, {
+        signal: aborter.signal,
+        onprogress: (p: { progress: number }) => {
+          progress.push(p.progress);
+          if (progress.length === 2) aborter.abort();
+        },
+      });
+      await assert.rejects(call);
+      for (let i = 0; i < 50 && upstream.cancelled === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(upstream.cancelled, 1, "the upstream handler saw the cancellation");
+      assert.deepEqual(progress, [1, 2]);
+    } finally {
+      await client.close();
+    }
   });
 });

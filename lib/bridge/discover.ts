@@ -38,7 +38,8 @@ export interface DeclaredClient {
  */
 export function declaredClient(message: JsonRpcMessage): DeclaredClient {
   const meta = requestMeta(message) ?? {};
-  const object = (v: unknown) => v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
+  const object = (v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
   return {
     clientInfo: object(meta[META_CLIENT_INFO]) ?? { name: "mcpwire-bridged-client", version: "0" },
     capabilities: object(meta[META_CLIENT_CAPABILITIES]) ?? {},

@@ -73,7 +73,9 @@ export async function listenBridged(
     if ("id" in m || !("method" in m) || !passes(filter, m)) return;
     chain = chain.then(() => out(stamp(m))).catch(() => {});
   }, (r) => void session.notify({ jsonrpc: "2.0", id: r.id, error: _noCarrier(r) }));
-  await out(stamp({ jsonrpc: "2.0", method: "notifications/subscriptions/acknowledged", params: { notifications: filter } }));
+  await out(
+    stamp({ jsonrpc: "2.0", method: "notifications/subscriptions/acknowledged", params: { notifications: filter } }),
+  );
   for (const uri of filter.resourceSubscriptions ?? []) await _resource(session, "resources/subscribe", uri);
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
@@ -96,7 +98,9 @@ function _agreed(asked: SubscriptionFilter, caps: Record<string, Record<string, 
 }
 
 async function _resource(session: BridgedSession, method: string, uri: string): Promise<void> {
-  const reply = await session.send({ jsonrpc: "2.0", id: session.nextId(), method, params: { uri } }).catch(() => undefined);
+  const reply = await session.send({ jsonrpc: "2.0", id: session.nextId(), method, params: { uri } }).catch(() =>
+    undefined
+  );
   if (reply?.type === "messages") await reply.messages.cancel().catch(() => {});
   if (reply?.type === "http") await reply.response.body?.cancel().catch(() => {});
 }
@@ -105,6 +109,7 @@ async function _resource(session: BridgedSession, method: string, uri: string): 
 function _noCarrier(r: JsonRpcRequest) {
   return {
     code: ErrorCode.MethodNotFound,
-    message: `mcpwire's era bridge cannot forward ${r.method} outside a request: the 2026-07-28 client has no stream for it`,
+    message:
+      `mcpwire's era bridge cannot forward ${r.method} outside a request: the 2026-07-28 client has no stream for it`,
   };
 }
