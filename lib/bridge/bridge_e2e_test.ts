@@ -249,4 +249,18 @@ describe("2.x client (2026-07-28) → mcpwire reverse → a 1.x SDK server (2025
       await client.close();
     }
   });
+
+  test("a lost upstream session (404) is re-created transparently", { timeout: 30_000 }, async () => {
+    const client = await modernClient(served.endpoint, "sdk1-lost", {});
+    try {
+      const first = await client.callTool({ name: "echo", arguments: { message: "before" } });
+      assert.deepEqual(first.content, [{ type: "text", text: "Echo: before" }]);
+      await upstream.forget();
+      const second = await client.callTool({ name: "echo", arguments: { message: "after" } });
+      assert.deepEqual(second.content, [{ type: "text", text: "Echo: after" }]);
+    } finally {
+      await client.close();
+    }
+    assert.equal(upstream.initialized.filter((n) => n === "sdk1-lost").length, 2, "re-initialized once");
+  });
 });
