@@ -29,9 +29,17 @@ describe("2.x client (2026-07-28) → mcpwire reverse → server-everything (202
   let everything: HttpChild;
   let served: ServedProxy;
   const seen: Envelope[] = [];
+  let tape = "";
   before(async () => {
     everything = await startEverything("streamableHttp");
-    served = await serveProxy({ upstream: new URL("/mcp", everything.url).href, onMessage: (e) => seen.push(e) });
+    served = await serveProxy({
+      upstream: new URL("/mcp", everything.url).href,
+      onMessage: (e) => seen.push(e),
+      record: (text) => {
+        tape += text;
+        return Promise.resolve();
+      },
+    });
   });
   after(async () => {
     await served?.close();
@@ -66,6 +74,14 @@ describe("2.x client (2026-07-28) → mcpwire reverse → server-everything (202
     const upstreamHop = seen.filter((e) => e.direction === "client-to-server" && e.revision !== "2026-07-28")
       .map((e) => "method" in e.message ? e.message.method : "response");
     assert.ok(upstreamHop.includes("initialize") && upstreamHop.includes("tools/call"), `upstream: ${upstreamHop}`);
+    await served.proxy.recorder!.flush();
+    const revisions = new Set(
+      tape.trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "message").map((l) => l.revision),
+    );
+    assert.ok(
+      revisions.has("2026-07-28") && revisions.has("2025-11-25"),
+      `the tape shows both eras: ${[...revisions]}`,
+    );
   });
 
   test("a sampling request of the upstream completes through an InputRequiredResult round", {
