@@ -25,7 +25,16 @@ export type BridgeSink = (message: JsonRpcMessage) => Promise<void>;
 /** The modern hop's scope. */
 const MODERN: StatelessScope = { revision: "2026-07-28" };
 
-/** The era bridge of one endpoint (one upstream). */
+/**
+ * The era bridge of one endpoint (one upstream): the pool, the cached DiscoverResult, the waiting rounds.
+ *
+ * @example
+ * ```ts ignore
+ * const bridge = new ModernBridge(core);
+ * await bridge.handle(message, callerOf(request), sink, aborter.signal);
+ * await bridge.close();
+ * ```
+ */
 export class ModernBridge {
   readonly #core: SessionCore;
   readonly #pool = new Map<string, Promise<BridgedSession>>();

@@ -18,7 +18,17 @@ export type RoundEnd =
   | { type: "input"; request: JsonRpcRequest }
   | { type: "cancelled" };
 
-/** The 2025 form of a 2026-07-28 request: `_meta` keeps only what 2025 knows (`progressToken`, …). */
+/**
+ * The 2025 form of a 2026-07-28 request under the upstream id `id`: the `io.modelcontextprotocol/*` `_meta`
+ * keys, `inputResponses` and `requestState` dropped; `progressToken` and other `_meta` keys kept.
+ *
+ * @example
+ * ```ts
+ * import { toUpstreamRequest } from "./call.ts";
+ * const r = toUpstreamRequest({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: { progressToken: 3 } } }, "b-1");
+ * console.assert(r.id === "b-1" && (r.params as { _meta: { progressToken: number } })._meta.progressToken === 3);
+ * ```
+ */
 export function toUpstreamRequest(message: JsonRpcRequest, id: string): JsonRpcRequest {
   const params = { ...(message.params as Record<string, unknown> | undefined ?? {}) };
   delete params.inputResponses;
@@ -32,7 +42,15 @@ export function toUpstreamRequest(message: JsonRpcRequest, id: string): JsonRpcR
   return { jsonrpc: "2.0", id, method: message.method, params };
 }
 
-/** One bridged request in flight upstream. */
+/**
+ * One bridged request in flight upstream.
+ *
+ * @example
+ * ```ts ignore
+ * const call = new BridgedCall(session);
+ * const end = (await call.start(request)) ?? (await call.round(sink, signal));
+ * ```
+ */
 export class BridgedCall {
   readonly session: BridgedSession;
   readonly upstreamId: string;

@@ -48,7 +48,15 @@ export interface PendingInput {
 /** How long a round waits for the client's retry before the upstream call is cancelled, in ms. */
 export const INPUT_WAIT_MS = 5 * 60_000;
 
-/** The rounds waiting for a retry, by `requestState`. */
+/**
+ * The rounds waiting for a retry, by `requestState` (an opaque 192-bit random token).
+ *
+ * @example
+ * ```ts ignore
+ * const result = pending.park(call, upstreamRequest); // { resultType: "input_required", … }
+ * const round = pending.take(retried.params, session.key);
+ * ```
+ */
 export class PendingInputs {
   readonly #rounds = new Map<string, PendingInput>();
 

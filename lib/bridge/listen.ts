@@ -51,6 +51,11 @@ export function passes(filter: SubscriptionFilter, notification: JsonRpcNotifica
 /**
  * Serves one `subscriptions/listen` until the client closes the stream (`signal`).
  *
+ * @example
+ * ```ts ignore
+ * await listenBridged(session, listenRequest, out, aborter.signal);
+ * ```
+ *
  * @param session The caller's bridged session.
  * @param request The listen request (its `params.notifications` is the filter).
  * @param out Where messages for the client go.

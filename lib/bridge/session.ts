@@ -16,7 +16,15 @@ import type { UpstreamConnection, UpstreamMessage, UpstreamReply } from "../upst
 import { UpstreamUnavailableError } from "../upstream/types.ts";
 import { BRIDGE_UPSTREAM_REVISION, bridgeInitialize, type DeclaredClient } from "./discover.ts";
 
-/** A session of the bridge's pool: one upstream 2025 session, used only by requests of one pool key. */
+/**
+ * A session of the bridge's pool: one upstream 2025 session, used only by requests of one pool key.
+ *
+ * @example
+ * ```ts ignore
+ * const session = new BridgedSession(core, key, declaredClient(request));
+ * await session.open(); // initialize + notifications/initialized; the standalone stream is read from now on
+ * ```
+ */
 export class BridgedSession {
   readonly key: string;
   readonly client: DeclaredClient;
