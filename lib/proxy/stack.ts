@@ -17,6 +17,7 @@ import { interceptUpstream } from "../intercept/upstream.ts";
 import { createRulesEngine } from "../intercept/rules_engine.ts";
 import type { RuleSet } from "../intercept/rules_types.ts";
 import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
+import { modernBridgeUpstream } from "../upstream/modern_bridge.ts";
 import { createEraCache, type EraCache, type UpstreamEra, type UpstreamEraMode } from "../upstream/era.ts";
 
 /**
@@ -116,15 +117,19 @@ function connectorFor(options: UpstreamStackOptions, era: EraCache): Upstream {
       throw new TypeError(`The upstream must be an http(s) URL (got ${spec})`);
     }
     const onFallback = options.http?.onFallback;
-    return httpUpstream({
-      ...options.http,
-      url,
-      // An HTTP+SSE upstream is a 2025-era one as far as 2026-07-28 requests go.
-      onFallback: (status) => {
-        era.set("2025");
-        onFallback?.(status);
-      },
-    });
+    // A 2025-era session in front of a 2026-07-28 upstream is bridged (docs/bridging.md).
+    return modernBridgeUpstream(
+      httpUpstream({
+        ...options.http,
+        url,
+        // An HTTP+SSE upstream is a 2025-era one as far as 2026-07-28 requests go.
+        onFallback: (status) => {
+          era.set("2025");
+          onFallback?.(status);
+        },
+      }),
+      era,
+    );
   }
   if (Array.isArray(spec)) {
     const [command, ...args] = spec as readonly string[];
