@@ -18,6 +18,7 @@ import { createRulesEngine } from "../intercept/rules_engine.ts";
 import type { RuleSet } from "../intercept/rules_types.ts";
 import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
 import { modernBridgeUpstream } from "../upstream/modern_bridge.ts";
+import type { BridgeObserver } from "../upstream/modern_bridge_state.ts";
 import { createEraCache, type EraCache, type UpstreamEra, type UpstreamEraMode } from "../upstream/era.ts";
 
 /**
@@ -57,6 +58,11 @@ export interface UpstreamStackOptions {
    * for a command line (a stdio child per session speaks `initialize`)
    */
   upstreamEra?: UpstreamEraMode;
+  /**
+   * Observes the upstream hop of 2025-era sessions bridged to a 2026-07-28 upstream (docs/bridging.md): the
+   * modern requests and answers, as envelopes with revision `2026-07-28`. The proxies give it to the tape.
+   */
+  onBridgedMessage?: BridgeObserver;
   /** Observes the era once it is learned (for logs). */
   onEraLearned?: (era: Exclude<UpstreamEra, "unknown">) => void;
 }

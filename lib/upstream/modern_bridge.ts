@@ -19,7 +19,7 @@ import { negotiateRevision } from "../protocol/revisions.ts";
 import type { EraCache } from "./era.ts";
 import { bridgedListen } from "./modern_bridge_listen.ts";
 import { bridgedReply } from "./modern_bridge_rounds.ts";
-import { BridgeState, modernRequest } from "./modern_bridge_state.ts";
+import { type BridgeObserver, BridgeState, modernRequest } from "./modern_bridge_state.ts";
 import { discoveredInit } from "./modern_bridge_init.ts";
 import { type SendContext, streamOf, type Upstream, type UpstreamConnection, type UpstreamReply } from "./types.ts";
 
@@ -28,18 +28,20 @@ import { type SendContext, streamOf, type Upstream, type UpstreamConnection, typ
  *
  * @param inner The connector (one connection per modern request).
  * @param era The upstream's era cache (shared with the faces).
+ * @param observer Observes the upstream hop (2026-07-28 envelopes), for tapes.
  * @example
  * ```ts ignore
  * const upstream = modernBridgeUpstream(httpUpstream({ url }), createEraCache("auto"));
  * ```
  */
-export function modernBridgeUpstream(inner: Upstream, era: EraCache): Upstream {
-  return { description: inner.description, connect: () => new BridgedConnection(inner, era) };
+export function modernBridgeUpstream(inner: Upstream, era: EraCache, observer?: BridgeObserver): Upstream {
+  return { description: inner.description, connect: () => new BridgedConnection(inner, era, observer) };
 }
 
 class BridgedConnection implements UpstreamConnection {
   #inner: Upstream;
   #era: EraCache;
+  #observer: BridgeObserver | undefined;
   /** The pass-through connection (before or without bridging). */
   #direct: UpstreamConnection | undefined;
   #state: BridgeState | undefined;
@@ -47,9 +49,10 @@ class BridgedConnection implements UpstreamConnection {
   #endedResolve!: () => void;
   readonly ended: Promise<void> = new Promise((resolve) => (this.#endedResolve = resolve));
 
-  constructor(inner: Upstream, era: EraCache) {
+  constructor(inner: Upstream, era: EraCache, observer: BridgeObserver | undefined) {
     this.#inner = inner;
     this.#era = era;
+    this.#observer = observer;
   }
 
   #passThrough(): UpstreamConnection {
@@ -62,14 +65,18 @@ class BridgedConnection implements UpstreamConnection {
 
   async send(messages: JsonRpcMessage[], context?: SendContext): Promise<UpstreamReply> {
     const first = messages[0];
-    if (this.#state) return this.#bridge(this.#state, messages, context);
+    if (this.#state) {
+      this.#state.sessionId = context?.sessionId ?? this.#state.sessionId;
+      return this.#bridge(this.#state, messages, context);
+    }
     if (this.#direct || messages.length !== 1 || !first || !isRequest(first) || first.method !== "initialize") {
       return await this.#passThrough().send(messages, context);
     }
     if (carriesRequestMetadata(first) || this.#era.era === "2025") {
       return await this.#passThrough().send(messages, context);
     }
-    const state = new BridgeState(this.#inner, first);
+    const state = new BridgeState(this.#inner, first, this.#observer);
+    state.sessionId = context?.sessionId;
     const discovered = await this.#discover(state, context);
     if (!discovered) return await this.#passThrough().send(messages, context);
     this.#state = state;
@@ -82,6 +89,7 @@ class BridgedConnection implements UpstreamConnection {
   async #discover(state: BridgeState, context?: SendContext): Promise<Record<string, unknown> | undefined> {
     const request = modernRequest(state, "mcpwire-discover", "server/discover", {});
     const connection = this.#inner.connect();
+    state.observe("client-to-server", request, "post");
     try {
       const reply = await connection.send([request], { headers: await state.headersFor(request, context?.headers) });
       await this.#era.learn(reply);
@@ -91,6 +99,7 @@ class BridgedConnection implements UpstreamConnection {
       const reader = reply.messages.getReader();
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
         const m = read.value.message;
+        state.observe("server-to-client", m, "post");
         if (isResponse(m) && m.id === request.id && "result" in m) result = m.result as Record<string, unknown>;
       }
       return result;

@@ -94,11 +94,13 @@ async function _listenOnce(
 ): Promise<boolean> {
   const request = modernRequest(state, id, "subscriptions/listen", { notifications: listenFilter(state) });
   const connection = state.inner.connect();
+  state.observe("client-to-server", request, "get");
   try {
     const reply = await connection.send([request], { headers: await state.headersFor(request, undefined), signal });
     if (reply.type === "http") await reply.response.body?.cancel().catch(() => {});
     if (reply.type !== "messages") return false;
     await forEachItem(reply.messages, ({ message }) => {
+      state.observe("server-to-client", message, "get");
       if (isNotification(message) && !OWN.has(message.method)) put(message);
     });
     return true;

@@ -79,6 +79,7 @@ async function _rounds(
     const modern = modernRequest(state, request.id, request.method, params);
     const headers = await state.headersFor(modern, context?.headers);
     const connection = state.inner.connect();
+    state.observe("client-to-server", modern, "post");
     try {
       const reply = await connection.send([modern], { headers, signal, revision: "2026-07-28" });
       const input = await _relay(state, reply, request, put);
@@ -115,6 +116,7 @@ async function _relay(
   }
   let input: InputRequired | undefined;
   await forEachItem(reply.messages, ({ message }) => {
+    state.observe("server-to-client", message, "post");
     if (isResponse(message) && message.id === request.id) {
       const result = "result" in message ? message.result as Record<string, unknown> | null : undefined;
       if (result?.resultType === "input_required") return void (input = result as InputRequired);

@@ -16,11 +16,19 @@ import {
   paramHeaders,
 } from "../protocol/request_meta.ts";
 import { PARAM_HEADER_PREFIX } from "../protocol/headers.ts";
+import type { Revision } from "../protocol/revisions.ts";
 import { forEachItem } from "../kit/streams.ts";
+import { createEnvelope, type Direction, type Envelope } from "../protocol/envelope.ts";
 import type { Upstream } from "./types.ts";
 
+/**
+ * Observes the upstream hop of a bridged session: every 2026-07-28 message mcpwire sends or receives for it,
+ * as an envelope with the session's id and revision `2026-07-28` (a tape then shows both hops).
+ */
+export type BridgeObserver = (envelope: Envelope) => void;
+
 /** The revision the bridge speaks upstream. */
-export const MODERN_REVISION = "2026-07-28";
+export const MODERN_REVISION: Revision = "2026-07-28";
 
 /** Downstream headers that describe the 2025-era hop and must not reach the modern upstream. */
 const SESSION_HEADERS = new Set(["mcp-session-id", "mcp-protocol-version", "last-event-id", "mcp-method", "mcp-name"]);
@@ -51,13 +59,17 @@ export class BridgeState {
   readonly subscriptions = new Set<string>();
   /** Called when the subscriptions changed (the listen stream is re-opened). */
   onSubscriptionsChanged: () => void = () => {};
+  /** The downstream session id (from the session core's send context), for the observer. */
+  sessionId: string | undefined;
+  #observer: BridgeObserver | undefined;
   #tools = new Map<string, unknown>();
   #toolsListed: Promise<void> | undefined;
   #waiting = new Map<string, (answer: JsonRpcResponse | undefined) => void>();
   #asked = 0;
 
-  constructor(inner: Upstream, init: JsonRpcRequest) {
+  constructor(inner: Upstream, init: JsonRpcRequest, observer?: BridgeObserver) {
     this.inner = inner;
+    this.#observer = observer;
     const params = (init.params ?? {}) as { capabilities?: unknown; clientInfo?: unknown };
     const capabilities = params.capabilities;
     this.capabilities = capabilities && typeof capabilities === "object" ? capabilities as Record<string, unknown> : {};
@@ -66,6 +78,13 @@ export class BridgeState {
       [META_CLIENT_CAPABILITIES]: this.capabilities,
       ...(params.clientInfo !== undefined ? { [META_CLIENT_INFO]: params.clientInfo } : {}),
     };
+  }
+
+  /** Reports one message of the upstream hop to the observer. */
+  observe(direction: Direction, message: JsonRpcMessage, stream: "post" | "get"): void {
+    this.#observer?.(
+      createEnvelope(direction, message, { stream, sessionId: this.sessionId, revision: MODERN_REVISION }),
+    );
   }
 
   /** The headers of one modern request: the client's end-to-end headers, minus the 2025 hop's, plus the mirrored ones. */
@@ -110,9 +129,11 @@ export class BridgeState {
     const request = modernRequest(this, "mcpwire-tools", "tools/list", {});
     const connection = this.inner.connect();
     try {
+      this.observe("client-to-server", request, "post");
       const reply = await connection.send([request], { headers: await this.headersFor(request, undefined) });
       if (reply.type !== "messages") return;
       await forEachItem(reply.messages, ({ message }) => {
+        this.observe("server-to-client", message, "post");
         if (isResponse(message) && "result" in message) this.toSessionResponse(request, message);
       });
     } finally {
