@@ -5,8 +5,9 @@
  * reconnects with `Last-Event-ID` (its own reconnection logic) and gets exactly the sequence published —
  * none lost, none twice, in order — while the upstream's `subscriptions/listen` stream is never re-opened.
  *
- * The break is made in the client's `fetch` (the transport's own option): the first GET's body errors right
- * after the K-th notification, and the reconnection GET is held until the gap notifications are stored.
+ * The break is made in the client's `fetch` (the transport's own option): after the K-th notification the
+ * first GET's body drops two more that mcpwire did send (lost in flight) and errors; the reconnection GET is
+ * held until the gap notifications are stored. Without `Last-Event-ID` replay the in-flight ones would be lost.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +21,7 @@ import { type BridgedClient, bridgedClient, until } from "../../testing/bridge.t
 import { parseTape, type TapeMessage } from "../record/tape.ts";
 
 const BEFORE = 3;
+const IN_FLIGHT = 2;
 const GAP = 4;
 const AFTER = 2;
 const KINDS = ["tools/list_changed", "resources/updated"] as const;
@@ -49,22 +51,39 @@ function breakingFetch() {
   return { state, fetch: wrapped };
 }
 
+/**
+ * The first GET's body, event by event: everything up to the `armed`-th notification reaches the client;
+ * the next `IN_FLIGHT` notifications are read off the connection (mcpwire wrote them, so they count as sent)
+ * but dropped, as on a connection that died with data in flight; then the stream errors.
+ */
 function _breaking(body: ReadableStream<Uint8Array>, state: ReturnType<typeof breakingFetch>["state"]) {
   const reader = body.getReader();
   const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
   let text = "";
+  let notifications = 0;
+  let dropped = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) return controller.close();
-      controller.enqueue(value);
-      text += decoder.decode(value, { stream: true });
-      const events = text.split(/\r?\n\r?\n/).slice(0, -1).filter((e) => e.includes("notifications/"));
-      if (events.length >= state.armed && /\r?\n\r?\n$/.test(text)) {
-        state.lastIdBeforeBreak = [...text.matchAll(/^id: ?(.*)$/gm)].at(-1)?.[1];
-        state.broken = true;
-        await reader.cancel().catch(() => {});
-        controller.error(new Error("the GET stream broke (test)"));
+      // A pull that enqueues nothing is not called again by itself: read on until something passes or it breaks.
+      for (let passed = false; !passed;) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        text += decoder.decode(value, { stream: true });
+        const parts = text.split(/\r?\n\r?\n/);
+        text = parts.pop()!;
+        for (const event of parts) {
+          if (event.includes("notifications/")) notifications++;
+          if (notifications <= state.armed) {
+            controller.enqueue(encoder.encode(`${event}\n\n`));
+            state.lastIdBeforeBreak = /^id: ?(.*)$/m.exec(event)?.[1] ?? state.lastIdBeforeBreak;
+            passed = true;
+          } else if (++dropped >= IN_FLIGHT) {
+            state.broken = true;
+            await reader.cancel().catch(() => {});
+            return controller.error(new Error("the GET stream broke (test)"));
+          }
+        }
       }
     },
     cancel: (reason) => reader.cancel(reason),
@@ -133,16 +152,21 @@ describe("a 1.x client resumes its GET stream through mcpwire in front of a 2026
         expected.push(KINDS[i % 2]!);
         await until(() => bridged.notified.length === probes + i + 1, `notification ${i} before the break`);
       }
+      // Sent by mcpwire on the old connection, lost on the way: only Last-Event-ID can bring them back.
+      for (let i = BEFORE; i < BEFORE + IN_FLIGHT; i++) {
+        await publish(i);
+        expected.push(KINDS[i % 2]!);
+      }
       await until(() => broken.state.broken && broken.state.gets === 2, "the break and the reconnection GET");
       const gapStart = Date.now();
-      for (let i = BEFORE; i < BEFORE + GAP; i++) {
+      for (let i = BEFORE + IN_FLIGHT; i < BEFORE + IN_FLIGHT + GAP; i++) {
         await publish(i);
         expected.push(KINDS[i % 2]!);
       }
       await until(async () => (await stored(gapStart)) >= GAP, "the gap notifications in mcpwire's event store");
       assert.equal(bridged.notified.length, probes + BEFORE, "nothing reached the client while it was away");
       broken.state.release();
-      for (let i = BEFORE + GAP; i < BEFORE + GAP + AFTER; i++) {
+      for (let i = BEFORE + IN_FLIGHT + GAP; i < BEFORE + IN_FLIGHT + GAP + AFTER; i++) {
         await until(() => bridged.notified.length >= probes + i, `the replay before live notification ${i}`);
         await publish(i);
         expected.push(KINDS[i % 2]!);
