@@ -13,7 +13,11 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "./deps.ts";
-import type { ModernServer } from "./modern.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ModernServer, startModernServer } from "./modern.ts";
+import { type CliChild, startCli } from "./cli_child.ts";
 import type { SdkClient } from "./e2e.ts";
 
 /** A 1.x client declaring elicitation, which accepts every `confirm` elicitation, with what it was sent. */
@@ -127,4 +131,50 @@ export async function checkCancellation(bridged: BridgedClient, server: ModernSe
   await until(async () => (await server.log()).closedEarly > before.closedEarly, "the upstream request closed");
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal((await server.log()).finished, before.finished, "the cancelled call did not run to its end");
+}
+
+/** Every check above, in order: calls, the elicitation round, notifications, cancellation. */
+export async function checkSession(bridged: BridgedClient, server: ModernServer): Promise<void> {
+  assert.equal(bridged.client.getServerVersion()?.name, "mcpwire-modern-fixture");
+  await checkCalls(bridged, server);
+  await checkElicitation(bridged, server);
+  await checkNotifications(bridged, server);
+  await checkCancellation(bridged, server);
+}
+
+/** The modern server with `mcpwire reverse --record FILE` in front of it. */
+export interface BridgedReverse {
+  server: ModernServer;
+  reverse: CliChild;
+  /** The tape file. */
+  tape: string;
+  /** Stops both and removes the tape. */
+  close(): Promise<void>;
+}
+
+/** Starts the modern server and `mcpwire reverse` (cli.ts, recording to a temporary tape) in front of it. */
+export async function startBridgedReverse(): Promise<BridgedReverse> {
+  const server = await startModernServer();
+  const dir = await mkdtemp(join(tmpdir(), "mcpwire-bridge-"));
+  const tape = join(dir, "bridge.jsonl");
+  try {
+    const reverse = await startCli(
+      ["reverse", "--bind", "127.0.0.1:0", "--upstream", server.endpoint.href, "--record", tape],
+      /listening on (\S+)/,
+    );
+    return {
+      server,
+      reverse,
+      tape,
+      async close() {
+        await reverse.stop();
+        await server.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 }

@@ -6,18 +6,11 @@
  * elicitation, a cancelled call.
  */
 import { after, before, describe, test } from "node:test";
-import assert from "node:assert/strict";
 import nodeProcess from "node:process";
 import { StdioClientTransport } from "../../testing/deps.ts";
 import { ROOT, RUNTIME } from "../../testing/e2e.ts";
 import { type ModernServer, startModernServer } from "../../testing/modern.ts";
-import {
-  bridgedClient,
-  checkCalls,
-  checkCancellation,
-  checkElicitation,
-  checkNotifications,
-} from "../../testing/bridge.ts";
+import { bridgedClient, checkSession } from "../../testing/bridge.ts";
 
 const CLI = `${ROOT}cli.ts`;
 
@@ -40,11 +33,7 @@ describe("1.x stdio client → mcpwire forward → 2026-07-28 server", () => {
     const bridged = bridgedClient("bridge-forward");
     await bridged.client.connect(transport);
     try {
-      assert.equal(bridged.client.getServerVersion()?.name, "mcpwire-modern-fixture");
-      await checkCalls(bridged, server);
-      await checkElicitation(bridged, server);
-      await checkNotifications(bridged, server);
-      await checkCancellation(bridged, server);
+      await checkSession(bridged, server);
     } finally {
       await bridged.client.close();
     }

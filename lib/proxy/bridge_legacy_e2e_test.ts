@@ -8,39 +8,18 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { SSEClientTransport, StreamableHTTPClientTransport } from "../../testing/deps.ts";
-import { type CliChild, startCli } from "../../testing/cli_child.ts";
-import { type ModernServer, startModernServer } from "../../testing/modern.ts";
-import {
-  bridgedClient,
-  checkCalls,
-  checkCancellation,
-  checkElicitation,
-  checkNotifications,
-} from "../../testing/bridge.ts";
+import { bridgedClient, type BridgedReverse, checkSession, startBridgedReverse } from "../../testing/bridge.ts";
 import { parseTape, type TapeMessage } from "../record/tape.ts";
 
 describe("1.x client → mcpwire reverse → 2026-07-28 server", () => {
-  let server: ModernServer;
-  let reverse: CliChild;
-  let dir = "";
-  let file = "";
+  let bridge: BridgedReverse;
   before(async () => {
-    server = await startModernServer();
-    dir = await mkdtemp(join(tmpdir(), "mcpwire-bridge-"));
-    file = join(dir, "bridge.jsonl");
-    reverse = await startCli(
-      ["reverse", "--bind", "127.0.0.1:0", "--upstream", server.endpoint.href, "--record", file],
-      /listening on (\S+)/,
-    );
+    bridge = await startBridgedReverse();
   });
   after(async () => {
-    await reverse?.stop();
-    await server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await bridge?.close();
   });
 
   const faces = [
@@ -52,13 +31,9 @@ describe("1.x client → mcpwire reverse → 2026-07-28 server", () => {
       timeout: 60_000,
     }, async () => {
       const bridged = bridgedClient(`bridge-${face}`);
-      await bridged.client.connect(transport(reverse.endpoint));
+      await bridged.client.connect(transport(bridge.reverse.endpoint));
       try {
-        assert.equal(bridged.client.getServerVersion()?.name, "mcpwire-modern-fixture");
-        await checkCalls(bridged, server);
-        await checkElicitation(bridged, server);
-        await checkNotifications(bridged, server);
-        await checkCancellation(bridged, server);
+        await checkSession(bridged, bridge.server);
       } finally {
         await bridged.client.close();
       }
@@ -67,11 +42,11 @@ describe("1.x client → mcpwire reverse → 2026-07-28 server", () => {
 
   test("the tape shows both hops of a bridged session", { timeout: 30_000 }, async () => {
     const bridged = bridgedClient("bridge-tape");
-    await bridged.client.connect(new StreamableHTTPClientTransport(reverse.endpoint));
+    await bridged.client.connect(new StreamableHTTPClientTransport(bridge.reverse.endpoint));
     await bridged.client.callTool({ name: "echo", arguments: { message: "taped" } });
     await bridged.client.close();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const messages = parseTape(await readFile(file, "utf8")).records.filter((r): r is TapeMessage =>
+    const messages = parseTape(await readFile(bridge.tape, "utf8")).records.filter((r): r is TapeMessage =>
       r.type === "message"
     );
     const init = messages.findLast((m) => "method" in m.message && m.message.method === "initialize")!;

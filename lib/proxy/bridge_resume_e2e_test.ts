@@ -11,13 +11,16 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { StreamableHTTPClientTransport } from "../../testing/deps.ts";
-import { type CliChild, startCli } from "../../testing/cli_child.ts";
-import { type ModernServer, startModernServer } from "../../testing/modern.ts";
-import { type BridgedClient, bridgedClient, until } from "../../testing/bridge.ts";
+import type { ModernServer } from "../../testing/modern.ts";
+import {
+  type BridgedClient,
+  bridgedClient,
+  type BridgedReverse,
+  startBridgedReverse,
+  until,
+} from "../../testing/bridge.ts";
 import { parseTape, type TapeMessage } from "../record/tape.ts";
 
 const BEFORE = 3;
@@ -91,23 +94,14 @@ function _breaking(body: ReadableStream<Uint8Array>, state: ReturnType<typeof br
 }
 
 describe("a 1.x client resumes its GET stream through mcpwire in front of a 2026-07-28 server", () => {
+  let bridge: BridgedReverse;
   let server: ModernServer;
-  let reverse: CliChild;
-  let dir = "";
-  let file = "";
   before(async () => {
-    server = await startModernServer();
-    dir = await mkdtemp(join(tmpdir(), "mcpwire-resume-"));
-    file = join(dir, "resume.jsonl");
-    reverse = await startCli(
-      ["reverse", "--bind", "127.0.0.1:0", "--upstream", server.endpoint.href, "--record", file],
-      /listening on (\S+)/,
-    );
+    bridge = await startBridgedReverse();
+    server = bridge.server;
   });
   after(async () => {
-    await reverse?.stop();
-    await server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await bridge?.close();
   });
 
   /** Publishes the `i`-th notification of the sequence upstream (tools and resource changes alternate). */
@@ -116,7 +110,7 @@ describe("a 1.x client resumes its GET stream through mcpwire in front of a 2026
 
   /** The client's hop of the tape: standalone-stream notifications stored since `since` (ms since the epoch). */
   const stored = async (since: number) =>
-    parseTape(await readFile(file, "utf8")).records.filter((r): r is TapeMessage =>
+    parseTape(await readFile(bridge.tape, "utf8")).records.filter((r): r is TapeMessage =>
       r.type === "message" && r.stream === "get" && r.revision !== "2026-07-28" && r.at >= since &&
       r.eventId !== undefined && "method" in r.message && r.message.method.startsWith("notifications/")
     ).length;
@@ -124,7 +118,7 @@ describe("a 1.x client resumes its GET stream through mcpwire in front of a 2026
   test("no notification is lost or repeated across the break", { timeout: 60_000 }, async () => {
     const broken = breakingFetch();
     const bridged: BridgedClient = bridgedClient("bridge-resume");
-    const transport = new StreamableHTTPClientTransport(reverse.endpoint, {
+    const transport = new StreamableHTTPClientTransport(bridge.reverse.endpoint, {
       fetch: broken.fetch,
       reconnectionOptions: {
         initialReconnectionDelay: 50,
