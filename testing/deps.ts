@@ -14,8 +14,10 @@ export { StdioClientTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/clie
 // @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/types"
 export {
   CreateMessageRequestSchema,
+  ElicitRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
 } from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";
 export { http, HttpResponse } from "npm:msw@^2.15.0";
 export { setupServer } from "npm:msw@^2.15.0/node";
