@@ -4,8 +4,7 @@
  * `node testing/modern_server.mjs`; it listens on 127.0.0.1:$PORT.
  *
  * Tools: `echo` ({ message }), `slow` ({ steps, stepMs }: progress per step, then a result; honours
- * cancellation), `region` ({ region } mirrored by `x-mcp-header: Region`), `confirm` ({ target }: an
- * `InputRequiredResult` elicitation round). Resource: `fixture://greeting` (text).
+ * cancellation), `region` ({ region } mirrored by `x-mcp-header: Region`).
  * Test hooks (plain HTTP, not MCP): `GET /_log` returns every `/mcp` request seen, oldest first, as
  * `{ method, headers, body }`, plus `closedEarly` (responses whose connection closed before they finished)
  * and `finished` (`slow` calls that ran to their result); `POST /_tools-changed` publishes
@@ -75,12 +74,6 @@ function build() {
       }
       return { content: [{ type: "text", text: `deployed to ${target}` }] };
     },
-  );
-  server.registerResource(
-    "greeting",
-    "fixture://greeting",
-    { mimeType: "text/plain" },
-    (uri) => ({ contents: [{ uri: uri.href, mimeType: "text/plain", text: "hello from the 2.x server" }] }),
   );
   return server;
 }

@@ -115,7 +115,7 @@ export const UPSTREAMS: UpstreamDef[] = [
         progress: { name: "slow", arguments: { steps: 3, stepMs: 150 } },
         slow: { name: "slow", arguments: { steps: 100, stepMs: 100 } },
         echo: "echo",
-        resource: /^fixture:\/\/greeting$/,
+        resource: /^mcpwire:\/\/greeting$/,
         listChanged: { method: "notifications/tools/list_changed", poke: () => server.toolsChanged() },
         roundTrip: {
           kind: "elicitation",
