@@ -12,6 +12,7 @@ import type { KeepAlive } from "../session/sse_connection.ts";
 import { HttpError } from "./errors.ts";
 import type { LiveSession } from "../session/registry.ts";
 import type { SessionCore } from "../session/core.ts";
+import type { ModernBridge } from "../bridge/bridge.ts";
 import type { EraCache } from "../upstream/era.ts";
 
 /** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
@@ -28,6 +29,8 @@ export interface EndpointContext {
   era: EraCache;
   /** Serve only 2026-07-28: GET and DELETE get 405, `initialize` is refused (T-GET-06, T-LIFE-05). */
   modernOnly: boolean;
+  /** The era bridge for 2026-07-28 clients of a 2025-era upstream (issue 13, docs/bridging.md). */
+  bridge: ModernBridge;
   /** Reports an error worth logging. */
   report: (error: unknown) => void;
 }

@@ -22,6 +22,7 @@ import { handlePost } from "./post.ts";
 import { handleGet } from "./get.ts";
 import { bodyKind } from "./responses.ts";
 import { createEraCache, type EraCache } from "../upstream/era.ts";
+import { ModernBridge } from "../bridge/bridge.ts";
 
 /** Options of {@linkcode createStreamableHttpEndpoint}. */
 export interface StreamableHttpEndpointOptions {
@@ -157,6 +158,7 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     onReplay: options.onReplay,
     era: options.era ?? createEraCache("auto"),
     modernOnly: options.modernOnly ?? false,
+    bridge: new ModernBridge(core),
     report,
   };
 
@@ -205,6 +207,7 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
       return response;
     },
     async close() {
+      await ctx.bridge.close();
       await registry.closeAll();
       keepAlive.stop();
     },

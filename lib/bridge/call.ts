@@ -1,0 +1,126 @@
+/**
+ * One modern request running in a bridged upstream session: the request translated to 2025 (its
+ * 2026-07-28 `_meta` keys dropped, an upstream id of the bridge's own), its upstream reply read round by
+ * round. A round ends with the final response (given back under the client's id of that round, with
+ * `resultType: "complete"`) or with a server→client request of the upstream (sampling, elicitation, roots)
+ * that the bridge turns into an InputRequiredResult; the next round starts when the client retries.
+ *
+ * @module
+ */
+import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/types.ts";
+import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
+import type { UpstreamMessage } from "../upstream/types.ts";
+import type { BridgedSession } from "./session.ts";
+
+/** How a round ended. */
+export type RoundEnd =
+  | { type: "response"; response: JsonRpcResponse }
+  | { type: "input"; request: JsonRpcRequest }
+  | { type: "cancelled" };
+
+/** The 2025 form of a 2026-07-28 request: `_meta` keeps only what 2025 knows (`progressToken`, …). */
+export function toUpstreamRequest(message: JsonRpcRequest, id: string): JsonRpcRequest {
+  const params = { ...(message.params as Record<string, unknown> | undefined ?? {}) };
+  delete params.inputResponses;
+  delete params.requestState;
+  const meta = params._meta as Record<string, unknown> | undefined;
+  if (meta) {
+    const kept = Object.fromEntries(Object.entries(meta).filter(([k]) => !k.startsWith("io.modelcontextprotocol/")));
+    if (Object.keys(kept).length > 0) params._meta = kept;
+    else delete params._meta;
+  }
+  return { jsonrpc: "2.0", id, method: message.method, params };
+}
+
+/** One bridged request in flight upstream. */
+export class BridgedCall {
+  readonly session: BridgedSession;
+  readonly upstreamId: string;
+  #reader: ReadableStreamDefaultReader<UpstreamMessage> | undefined;
+  #done = false;
+
+  constructor(session: BridgedSession) {
+    this.session = session;
+    this.upstreamId = session.nextId();
+  }
+
+  /**
+   * Sends the translated request upstream.
+   *
+   * @returns The end of the round when the upstream answered at once (an HTTP refusal becomes a JSON-RPC
+   *   error), else `undefined` (read it with {@linkcode BridgedCall.round}).
+   */
+  async start(message: JsonRpcRequest): Promise<RoundEnd | undefined> {
+    let reply;
+    try {
+      reply = await this.session.send(toUpstreamRequest(message, this.upstreamId));
+    } catch (error) {
+      const text = error instanceof Error ? error.message : "The upstream failed";
+      return { type: "response", response: errorResponse(this.upstreamId, ErrorCode.UpstreamError, text) };
+    }
+    if (reply.type === "messages") {
+      this.#reader = reply.messages.getReader();
+      return undefined;
+    }
+    if (reply.type === "http") await reply.response.body?.cancel().catch(() => {});
+    const text = reply.type === "http"
+      ? `The 2025-era upstream answered HTTP ${reply.response.status}`
+      : "The 2025-era upstream accepted the request without answering it";
+    return { type: "response", response: errorResponse(this.upstreamId, ErrorCode.UpstreamError, text) };
+  }
+
+  /**
+   * Reads the upstream reply until the round ends; notifications go to `sink` (progress, logging).
+   *
+   * @param signal The client went away: stop reading and report `cancelled`.
+   */
+  async round(sink: (m: JsonRpcMessage) => Promise<void>, signal: AbortSignal): Promise<RoundEnd> {
+    const reader = this.#reader;
+    if (!reader || this.#done) return { type: "response", response: this.#lost() };
+    const aborted = new Promise<null>((resolve) => {
+      if (signal.aborted) resolve(null);
+      signal.addEventListener("abort", () => resolve(null), { once: true });
+    });
+    for (;;) {
+      const next = await Promise.race([reader.read(), aborted]);
+      if (next === null) return { type: "cancelled" };
+      if (next.done) {
+        this.#done = true;
+        return { type: "response", response: this.#lost() };
+      }
+      const message = next.value.message;
+      this.session.observeIncoming(message);
+      if (isResponse(message) && message.id === this.upstreamId) {
+        this.#done = true;
+        void reader.cancel().catch(() => {});
+        return { type: "response", response: message };
+      }
+      if (isRequest(message)) return { type: "input", request: message };
+      await sink(message);
+    }
+  }
+
+  /** Answers the upstream's server→client request (the client's input response, or an error). */
+  async answer(id: JsonRpcId, result: unknown, error?: { code: number; message: string }): Promise<void> {
+    const message: JsonRpcMessage = error
+      ? errorResponse(id, error.code, error.message)
+      : { jsonrpc: "2.0", id, result: result as Record<string, unknown> };
+    await this.session.notify(message);
+  }
+
+  /** Cancels the upstream request (`notifications/cancelled`) and stops reading its reply. */
+  async cancel(reason: string): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.session.notify({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: this.upstreamId, reason },
+    });
+    await this.#reader?.cancel().catch(() => {});
+  }
+
+  #lost(): JsonRpcResponse {
+    return errorResponse(this.upstreamId, ErrorCode.UpstreamError, "The upstream ended the stream without a response");
+  }
+}
