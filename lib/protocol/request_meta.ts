@@ -6,7 +6,13 @@
  * @module
  */
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
-import { encodeHeaderValue, METHOD_HEADER, NAME_HEADER, PROTOCOL_VERSION_HEADER } from "./headers.ts";
+import {
+  encodeHeaderValue,
+  METHOD_HEADER,
+  NAME_HEADER,
+  PARAM_HEADER_PREFIX,
+  PROTOCOL_VERSION_HEADER,
+} from "./headers.ts";
 import { NAMED_METHODS } from "./revisions.ts";
 
 /** `_meta` key of the request's protocol version (2026-07-28, T-PV-06, T-PV-12). */
@@ -74,5 +80,35 @@ export function mirroredHeaders(message: JsonRpcMessage): Record<string, string>
   const field = NAMED_METHODS[message.method];
   const target = field === undefined ? undefined : (message.params as Record<string, unknown> | undefined)?.[field];
   if (typeof target === "string") headers[NAME_HEADER] = encodeHeaderValue(target);
+  return headers;
+}
+
+/**
+ * The `Mcp-Param-{Name}` headers of a `tools/call` (T-PV-11): one per top-level property of the tool's
+ * `inputSchema` that declares `x-mcp-header: Name`, valued with the call's argument (strings as they are,
+ * other values as JSON), encoded with the `=?base64?…?=` form when needed; omitted when the argument is null
+ * or absent. A 2025-era client knows nothing of these headers, so the bridge derives them here.
+ *
+ * @param inputSchema The tool's `inputSchema` from `tools/list` (anything else yields no headers).
+ * @param args The call's `arguments`.
+ * @returns Lower-case header names to values.
+ * @example
+ * ```ts
+ * import { paramHeaders } from "./request_meta.ts";
+ * const schema = { type: "object", properties: { region: { type: "string", "x-mcp-header": "Region" } } };
+ * console.assert(paramHeaders(schema, { region: "eu" })["mcp-param-region"] === "eu");
+ * ```
+ */
+export function paramHeaders(inputSchema: unknown, args: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const properties = (inputSchema as { properties?: unknown } | null)?.properties;
+  if (!properties || typeof properties !== "object" || !args || typeof args !== "object") return headers;
+  for (const [key, schema] of Object.entries(properties as Record<string, unknown>)) {
+    const name = (schema as Record<string, unknown> | null)?.["x-mcp-header"];
+    const value = (args as Record<string, unknown>)[key];
+    if (typeof name !== "string" || value === undefined || value === null) continue;
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    headers[`${PARAM_HEADER_PREFIX}${name.toLowerCase()}`] = encodeHeaderValue(text);
+  }
   return headers;
 }

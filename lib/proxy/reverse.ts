@@ -70,8 +70,16 @@ export interface ReverseProxy {
  * ```
  */
 export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
-  const { upstream, description, era } = buildUpstream(options);
-  const recorder = recorderFor(options, description);
+  const tape: { recorder?: TapeRecorder | undefined } = {};
+  // The tape shows both hops of a bridged session: the upstream hop is observed below the session core.
+  const { upstream, description, era } = buildUpstream({
+    ...options,
+    onBridgedMessage: (e) => {
+      tape.recorder?.onMessage(e);
+      options.onBridgedMessage?.(e);
+    },
+  });
+  const recorder = tape.recorder = recorderFor(options, description);
   const metrics = options.metrics === false ? undefined : new Metrics();
   const endpoint = createStreamableHttpEndpoint({
     ...options,
