@@ -27,7 +27,7 @@ after(async () => {
   if (nodeProcess.env.MCPWIRE_WRITE_MATRIX === "1" && !only) {
     await writeFile(`${ROOT}docs/era-matrix.md`, matrixMarkdown(results, RUNTIME));
   }
-  await rm(dir, { recursive: true, force: true });
+  if (!nodeProcess.env.KEEP) await rm(dir, { recursive: true, force: true });
 });
 
 // MCPWIRE_MATRIX_UPSTREAM=<id> runs one upstream's row of cells (while working on a bridge); the table is

@@ -5,7 +5,7 @@
  *
  * Tools: `echo` ({ message }), `slow` ({ steps, stepMs }: progress per step, then a result; honours
  * cancellation), `add-note` ({ name }: registers the resource `note://<name>`, which sends
- * `notifications/resources/list_changed`), `confirm` ({ target }: asks the client with `elicitation/create`).
+ * `notifications/resources/list_changed`), `confirm` ({ target }: asks the client with `elicitation/create` on the call's response stream).
  * Resource: `fixture://greeting` (text). Test hook (plain HTTP): `GET /_log` returns `{ cancelled, finished }`
  * (`slow` calls that saw their cancellation, and that ran to their result).
  */
@@ -13,7 +13,7 @@ import { createServer } from "node:http";
 import { randomUUID } from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitResultSchema, isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 
 let cancelled = 0;
@@ -61,11 +61,15 @@ function build() {
   server.registerTool(
     "confirm",
     { description: "Asks the client to confirm, then answers", inputSchema: { target: z.string() } },
-    async ({ target }) => {
-      const answer = await server.server.elicitInput({
-        message: `Deploy to ${target}?`,
-        requestedSchema: { type: "object", properties: { confirm: { type: "boolean" } }, required: ["confirm"] },
-      });
+    async ({ target }, extra) => {
+      // Sent on the tool call's own response stream (related to the request), as McpServer tools do.
+      const answer = await extra.sendRequest({
+        method: "elicitation/create",
+        params: {
+          message: `Deploy to ${target}?`,
+          requestedSchema: { type: "object", properties: { confirm: { type: "boolean" } }, required: ["confirm"] },
+        },
+      }, ElicitResultSchema);
       const yes = answer.action === "accept" && answer.content?.confirm === true;
       return { content: [{ type: "text", text: yes ? `deployed to ${target}` : "not deployed" }] };
     },
