@@ -111,6 +111,48 @@ describe("2.x client (2026-07-28) → mcpwire reverse → server-everything (202
   });
 });
 
+describe("subscriptions/listen bridged to server-everything's GET stream, two clients isolated", () => {
+  let everything: HttpChild;
+  let served: ServedProxy;
+  before(async () => {
+    everything = await startEverything("streamableHttp");
+    served = await serveProxy({ upstream: new URL("/mcp", everything.url).href });
+  });
+  after(async () => {
+    await served?.close();
+    await everything?.close();
+  });
+
+  test("a resource update reaches the subscribed client only, never the other one", { timeout: 30_000 }, async () => {
+    const a = await modernClient(served.endpoint, "listen-a", { roots: {} });
+    const b = await modernClient(served.endpoint, "listen-b", { elicitation: {} });
+    const updates = { a: [] as string[], b: [] as string[] };
+    a.setNotificationHandler("notifications/resources/updated", (n: { params: { uri: string } }) => {
+      updates.a.push(n.params.uri);
+    });
+    b.setNotificationHandler("notifications/resources/updated", (n: { params: { uri: string } }) => {
+      updates.b.push(n.params.uri);
+    });
+    const uri = ((await a.listResources()).resources as { uri: string }[])[0]!.uri;
+    const subA = await a.listen({ resourceSubscriptions: [uri] });
+    const subB = await b.listen({ resourceSubscriptions: [uri] });
+    try {
+      // server-everything sends updates only to the session that turned them on: A's.
+      await a.callTool({ name: "toggle-subscriber-updates", arguments: {} });
+      for (let i = 0; i < 100 && updates.a.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(updates.a.includes(uri), "the update reached the subscribed client");
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(updates.b, [], "the other client's session saw nothing of it");
+      await a.callTool({ name: "toggle-subscriber-updates", arguments: {} });
+    } finally {
+      await subA.close?.();
+      await subB.close?.();
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe("2.x client (2026-07-28) → mcpwire reverse → a 1.x SDK server (2025)", () => {
   let upstream: Sdk1Server;
   let served: ServedProxy;
