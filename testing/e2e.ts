@@ -127,7 +127,7 @@ export function postHeaders(extra: Record<string, string> = {}): Record<string, 
 
 /** What the SDK `Client` offers that the helpers below use (its types are not visible in Deno). */
 // deno-lint-ignore no-explicit-any
-type SdkClient = any;
+export type SdkClient = any;
 
 /**
  * Calls server-everything's long-running tool (`duration` s, `steps` progress notifications) and returns the

@@ -135,6 +135,7 @@ function connectorFor(options: UpstreamStackOptions, era: EraCache): Upstream {
         },
       }),
       era,
+      options.onBridgedMessage,
     );
   }
   if (Array.isArray(spec)) {
