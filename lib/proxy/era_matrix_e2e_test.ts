@@ -4,6 +4,8 @@
  * starts once and serves every client; each cell runs its own mcpwire with a tape. Every applicable check
  * must pass, and a bridged cell's tape must show both hops with each hop's revision.
  * `MCPWIRE_WRITE_MATRIX=1` writes the results table to docs/era-matrix.md; the default run only asserts.
+ * `MCPWIRE_MATRIX_KEEP_TAPES=1` keeps the cells' tapes (`$TMPDIR/mcpwire-matrix-*/<client>__<upstream>.jsonl`)
+ * to read the translation with `mcpwire tape show`.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -27,7 +29,7 @@ after(async () => {
   if (nodeProcess.env.MCPWIRE_WRITE_MATRIX === "1" && !only) {
     await writeFile(`${ROOT}docs/era-matrix.md`, matrixMarkdown(results, RUNTIME));
   }
-  if (!nodeProcess.env.KEEP) await rm(dir, { recursive: true, force: true });
+  if (nodeProcess.env.MCPWIRE_MATRIX_KEEP_TAPES !== "1") await rm(dir, { recursive: true, force: true });
 });
 
 // MCPWIRE_MATRIX_UPSTREAM=<id> runs one upstream's row of cells (while working on a bridge); the table is

@@ -182,7 +182,14 @@ function judgeTape(view: TapeView, clientEra: Era, upstreamEra: Era): Outcome {
 /**
  * Runs one cell: starts `mcpwire reverse` in front of the upstream (recording to a tape in `dir`) unless
  * the client spawns `mcpwire forward` itself, connects the client, runs every check (each within
- * `checkMs`), then closes both and judges the tape.
+ * `checkMs`), then closes both and judges the tape. Never throws for a failing check: it is an outcome.
+ *
+ * @example
+ * ```ts
+ * const upstream = await UPSTREAMS[0]!.start();
+ * const result = await runCell(CLIENTS[0]!, UPSTREAMS[0]!, upstream, "/tmp/tapes");
+ * await upstream.close();
+ * ```
  */
 export async function runCell(
   client: ClientDef,
@@ -232,12 +239,27 @@ function withRecord(target: string[], tape: string): string[] {
   return ["--record", tape, ...target];
 }
 
-/** True when an outcome counts as passing (`pass…` or `n/a (…)`). */
+/**
+ * True when an outcome counts as passing (`pass…` or `n/a (…)`).
+ *
+ * @example
+ * ```ts
+ * console.assert(applicableOk("n/a (no sampling)") && !applicableOk("fail: timeout"));
+ * ```
+ */
 export function applicableOk(outcome: Outcome): boolean {
   return outcome.startsWith("pass") || outcome.startsWith("n/a (");
 }
 
-/** The results as the Markdown of docs/era-matrix.md: one row per cell, one column per check. */
+/**
+ * The results as the Markdown of docs/era-matrix.md: one row per cell, one column per check (outcomes
+ * longer than 120 characters are cut).
+ *
+ * @example
+ * ```ts
+ * const markdown = matrixMarkdown([], "deno"); // the heading, the legend and an empty table
+ * ```
+ */
 export function matrixMarkdown(results: CellResult[], runtime: string): string {
   const cell = (o: Outcome | undefined) =>
     o === undefined ? "—" : (o.length > 120 ? `${o.slice(0, 119)}…` : o).replaceAll("|", "\\|").replaceAll("\n", " ");

@@ -156,7 +156,16 @@ async function sdk2(endpoint: URL, mode: "auto" | { pin: string }): Promise<Matr
   };
 }
 
-/** Every client of the matrix, in table order. */
+/**
+ * Every client of the matrix, in table order.
+ *
+ * @example
+ * ```ts
+ * const client = await CLIENTS[0]!.connect({ endpoint: new URL("http://127.0.0.1:8080/mcp"), target: [], tape: "" });
+ * console.log(await client.listTools());
+ * await client.close();
+ * ```
+ */
 export const CLIENTS: ClientDef[] = [
   {
     id: "sdk1-http",

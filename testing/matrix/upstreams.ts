@@ -88,7 +88,16 @@ function everythingOver(mode: "streamableHttp" | "sse", path: string): () => Pro
 
 const SDK1_SERVER = `${ROOT}testing/matrix/sdk1_server.mjs`;
 
-/** Every upstream of the matrix, in table order. */
+/**
+ * Every upstream of the matrix, in table order.
+ *
+ * @example
+ * ```ts
+ * const upstream = await UPSTREAMS[0]!.start(); // server-everything over Streamable HTTP
+ * console.log(upstream.target); // ["--upstream", "http://127.0.0.1:…/mcp"]
+ * await upstream.close();
+ * ```
+ */
 export const UPSTREAMS: UpstreamDef[] = [
   {
     id: "everything-http",
