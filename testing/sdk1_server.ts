@@ -32,6 +32,8 @@ export interface Sdk1Server {
   cancelled: number;
   /** `initialize` requests seen, by clientInfo name. */
   initialized: string[];
+  /** Forgets every session (the next request naming one gets 404, as after a restart). */
+  forget(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,11 @@ export async function startSdk1Server(): Promise<Sdk1Server> {
     return await transport.handleRequest(request);
   }, { hostname: "127.0.0.1", port: 0 });
   state.url = new URL("/mcp", server.url);
+  state.forget = async () => {
+    const all = [...transports.values()];
+    transports.clear();
+    for (const t of all) await t.close().catch(() => {});
+  };
   state.close = async () => {
     for (const t of transports.values()) await t.close().catch(() => {});
     await server.close();

@@ -7,7 +7,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ModernClient, ModernHttpClientTransport } from "../../testing/deps.ts";
-import { type HttpChild, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
+import { EVERYTHING, type HttpChild, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
+import { spawn } from "../runtime/process.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { type Sdk1Server, startSdk1Server } from "../../testing/sdk1_server.ts";
 
@@ -153,6 +154,42 @@ describe("subscriptions/listen bridged to server-everything's GET stream, two cl
   });
 });
 
+describe("2.x client (2026-07-28) → mcpwire reverse → server-everything (stdio child)", () => {
+  let served: ServedProxy;
+  before(async () => {
+    served = await serveProxy({ upstream: ["node", EVERYTHING, "stdio"], spawn });
+  });
+  after(async () => await served?.close());
+
+  test("tools with progress, a resource, and a sampling round over stdio", { timeout: 40_000 }, async () => {
+    const client = await modernClient(served.endpoint, "bridge-stdio", { sampling: {} });
+    client.setRequestHandler("sampling/createMessage", () => ({
+      role: "assistant",
+      model: "m",
+      content: { type: "text", text: "stdio sample" },
+    }));
+    try {
+      const tools = (await client.listTools()).tools.map((t: { name: string }) => t.name);
+      assert.ok(tools.includes("trigger-sampling-request"), `tools: ${tools}`);
+      const progress: number[] = [];
+      await client.callTool(
+        { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 2 } },
+        { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+      );
+      assert.deepEqual(progress, [1, 2]);
+      const uri = ((await client.listResources()).resources as { uri: string }[])[0]!.uri;
+      assert.equal((await client.readResource({ uri })).contents[0].uri, uri);
+      const sampled = await client.callTool({
+        name: "trigger-sampling-request",
+        arguments: { prompt: "hi", maxTokens: 5 },
+      });
+      assert.match(JSON.stringify(sampled.content), /stdio sample/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe("2.x client (2026-07-28) → mcpwire reverse → a 1.x SDK server (2025)", () => {
   let upstream: Sdk1Server;
   let served: ServedProxy;
@@ -211,5 +248,19 @@ describe("2.x client (2026-07-28) → mcpwire reverse → a 1.x SDK server (2025
     } finally {
       await client.close();
     }
+  });
+
+  test("a lost upstream session (404) is re-created transparently", { timeout: 30_000 }, async () => {
+    const client = await modernClient(served.endpoint, "sdk1-lost", {});
+    try {
+      const first = await client.callTool({ name: "echo", arguments: { message: "before" } });
+      assert.deepEqual(first.content, [{ type: "text", text: "Echo: before" }]);
+      await upstream.forget();
+      const second = await client.callTool({ name: "echo", arguments: { message: "after" } });
+      assert.deepEqual(second.content, [{ type: "text", text: "Echo: after" }]);
+    } finally {
+      await client.close();
+    }
+    assert.equal(upstream.initialized.filter((n) => n === "sdk1-lost").length, 2, "re-initialized once");
   });
 });

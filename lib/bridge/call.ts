@@ -38,6 +38,9 @@ export class BridgedCall {
   readonly upstreamId: string;
   #reader: ReadableStreamDefaultReader<UpstreamMessage> | undefined;
   #done = false;
+  #read: Promise<ReadableStreamReadResult<UpstreamMessage>> | undefined;
+  #injected: JsonRpcRequest[] = [];
+  #poke: (() => void) | undefined;
 
   constructor(session: BridgedSession) {
     this.session = session;
@@ -77,27 +80,61 @@ export class BridgedCall {
   async round(sink: (m: JsonRpcMessage) => Promise<void>, signal: AbortSignal): Promise<RoundEnd> {
     const reader = this.#reader;
     if (!reader || this.#done) return { type: "response", response: this.#lost() };
-    const aborted = new Promise<null>((resolve) => {
-      if (signal.aborted) resolve(null);
+    this.session.inflight.add(this);
+    try {
+      for (;;) {
+        const injected = this.#injected.shift();
+        if (injected) return { type: "input", request: injected };
+        this.#read ??= reader.read();
+        const next = await Promise.race([this.#read, this.#wake(signal)]);
+        if (signal.aborted) return { type: "cancelled" };
+        if (next === null) continue;
+        this.#read = undefined;
+        if (next.done) {
+          this.#done = true;
+          return { type: "response", response: this.#lost() };
+        }
+        const end = await this.#take(next.value.message, reader, sink);
+        if (end) return end;
+      }
+    } finally {
+      this.session.inflight.delete(this);
+    }
+  }
+
+  /** One message of the reply: the final response, a server→client request, or a notification for the client. */
+  async #take(
+    message: JsonRpcMessage,
+    reader: ReadableStreamDefaultReader<UpstreamMessage>,
+    sink: (m: JsonRpcMessage) => Promise<void>,
+  ): Promise<RoundEnd | undefined> {
+    this.session.observeIncoming(message);
+    if (isResponse(message) && message.id === this.upstreamId) {
+      this.#done = true;
+      void reader.cancel().catch(() => {});
+      return { type: "response", response: message };
+    }
+    if (isRequest(message)) return { type: "input", request: message };
+    await sink(message);
+    return undefined;
+  }
+
+  /**
+   * A server→client request that came on the session's standalone stream (a stdio child or a legacy
+   * HTTP+SSE upstream has no per-request stream): it belongs to this call's current round.
+   */
+  inject(request: JsonRpcRequest): void {
+    this.#injected.push(request);
+    this.#poke?.();
+  }
+
+  /** Resolves `null` when a request was injected or the client went away. */
+  #wake(signal: AbortSignal): Promise<null> {
+    return new Promise<null>((resolve) => {
+      this.#poke = () => resolve(null);
+      if (signal.aborted || this.#injected.length > 0) resolve(null);
       signal.addEventListener("abort", () => resolve(null), { once: true });
     });
-    for (;;) {
-      const next = await Promise.race([reader.read(), aborted]);
-      if (next === null) return { type: "cancelled" };
-      if (next.done) {
-        this.#done = true;
-        return { type: "response", response: this.#lost() };
-      }
-      const message = next.value.message;
-      this.session.observeIncoming(message);
-      if (isResponse(message) && message.id === this.upstreamId) {
-        this.#done = true;
-        void reader.cancel().catch(() => {});
-        return { type: "response", response: message };
-      }
-      if (isRequest(message)) return { type: "input", request: message };
-      await sink(message);
-    }
   }
 
   /** Answers the upstream's server→client request (the client's input response, or an error). */

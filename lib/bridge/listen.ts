@@ -9,7 +9,6 @@
  * @module
  */
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest } from "../jsonrpc/types.ts";
-import { ErrorCode } from "../jsonrpc/types.ts";
 import type { BridgedSession } from "./session.ts";
 
 /** The `_meta` key naming the listen request a notification belongs to. */
@@ -72,7 +71,7 @@ export async function listenBridged(
   const remove = session.subscribe((m) => {
     if ("id" in m || !("method" in m) || !passes(filter, m)) return;
     chain = chain.then(() => out(stamp(m))).catch(() => {});
-  }, (r) => void session.notify({ jsonrpc: "2.0", id: r.id, error: _noCarrier(r) }));
+  });
   await out(
     stamp({ jsonrpc: "2.0", method: "notifications/subscriptions/acknowledged", params: { notifications: filter } }),
   );
@@ -103,13 +102,4 @@ async function _resource(session: BridgedSession, method: string, uri: string): 
   );
   if (reply?.type === "messages") await reply.messages.cancel().catch(() => {});
   if (reply?.type === "http") await reply.response.body?.cancel().catch(() => {});
-}
-
-/** A server→client request on the standalone stream has no modern request to ride on. */
-function _noCarrier(r: JsonRpcRequest) {
-  return {
-    code: ErrorCode.MethodNotFound,
-    message:
-      `mcpwire's era bridge cannot forward ${r.method} outside a request: the 2026-07-28 client has no stream for it`,
-  };
 }

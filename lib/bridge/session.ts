@@ -8,7 +8,7 @@
  * @module
  */
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
-import { isResponse } from "../jsonrpc/types.ts";
+import { ErrorCode, errorResponse, isResponse } from "../jsonrpc/types.ts";
 import type { SessionCore, StatelessScope } from "../session/core.ts";
 import { mintSessionId } from "../session/registry.ts";
 import { isRevision, type Revision } from "../protocol/revisions.ts";
@@ -20,6 +20,8 @@ import { BRIDGE_UPSTREAM_REVISION, bridgeInitialize, type DeclaredClient } from 
 export class BridgedSession {
   readonly key: string;
   readonly client: DeclaredClient;
+  /** Bridged calls reading their reply now (a server request on the standalone stream goes to the oldest). */
+  readonly inflight = new Set<{ inject(request: JsonRpcRequest): void }>();
   /** The upstream's InitializeResult. */
   initResult: Record<string, unknown> = {};
   readonly #core: SessionCore;
@@ -27,7 +29,7 @@ export class BridgedSession {
   readonly #id = mintSessionId();
   #revision: Revision = BRIDGE_UPSTREAM_REVISION as Revision;
   #next = 0;
-  #hub: Set<(m: JsonRpcMessage) => void> | undefined;
+  readonly #hub = new Set<(m: JsonRpcMessage) => void>();
 
   constructor(core: SessionCore, key: string, client: DeclaredClient) {
     this.#core = core;
@@ -65,6 +67,7 @@ export class BridgedSession {
     const v = this.initResult.protocolVersion;
     if (isRevision(v)) this.#revision = v;
     await this.notify({ jsonrpc: "2.0", method: "notifications/initialized" });
+    void this.#pumpStandalone();
   }
 
   /** Sends one message upstream in this session, observed client-to-server. */
@@ -94,34 +97,34 @@ export class BridgedSession {
   }
 
   /**
-   * Adds a listener of the session's unsolicited messages (the upstream's GET stream or a stdio child's
-   * own messages), opening that stream on first use. Returns the function that removes the listener.
+   * Adds a listener of the session's unsolicited notifications (the upstream's GET stream or a stdio
+   * child's own messages). Returns the function that removes the listener.
    */
-  subscribe(listener: (m: JsonRpcMessage) => void, onServerRequest: (r: JsonRpcRequest) => void): () => void {
-    if (!this.#hub) {
-      this.#hub = new Set();
-      void this.#pumpStandalone(this.#hub, onServerRequest);
-    }
+  subscribe(listener: (m: JsonRpcMessage) => void): () => void {
     this.#hub.add(listener);
-    return () => this.#hub?.delete(listener);
+    return () => this.#hub.delete(listener);
   }
 
-  async #pumpStandalone(hub: Set<(m: JsonRpcMessage) => void>, onServerRequest: (r: JsonRpcRequest) => void) {
+  /**
+   * Reads the standalone stream for the session's life: notifications go to the listeners, a server→client
+   * request to the oldest call in flight (else it is refused: no modern request can carry it).
+   */
+  async #pumpStandalone(): Promise<void> {
     try {
       const stream = await this.#connection.listen({ sessionId: this.#id, revision: this.#revision });
       if (!stream || "type" in stream) return;
-      const reader = stream.getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        this.observeIncoming(value.message, "get");
-        if ("method" in value.message && "id" in value.message) onServerRequest(value.message as JsonRpcRequest);
-        else for (const listener of hub) listener(value.message);
+      for await (const { message } of stream) {
+        this.observeIncoming(message, "get");
+        if (!("method" in message && "id" in message)) {
+          for (const listener of this.#hub) listener(message);
+          continue;
+        }
+        const call = this.inflight.values().next().value;
+        if (call) call.inject(message);
+        else void this.notify(errorResponse(message.id, ErrorCode.MethodNotFound, _noCarrier(message.method)));
       }
     } catch (error) {
       this.#core.report(error);
-    } finally {
-      if (this.#hub === hub) this.#hub = undefined;
     }
   }
 
@@ -139,4 +142,9 @@ async function _collect(stream: ReadableStream<UpstreamMessage>): Promise<JsonRp
     if (done) return out;
     out.push(value.message);
   }
+}
+
+/** Why a server→client request outside any bridged request is refused. */
+function _noCarrier(method: string): string {
+  return `mcpwire's era bridge cannot forward ${method} outside a request: the 2026-07-28 client has no stream for it`;
 }

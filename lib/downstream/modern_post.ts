@@ -152,7 +152,7 @@ async function _bridged(
   const aborter = new AbortController();
   if (!isRequest(message) || message.method === "server/discover") {
     const out: JsonRpcMessage[] = [];
-    await ctx.bridge.handle(message, callerOf(request), async (m) => void out.push(m), aborter.signal);
+    await ctx.bridge.handle(message, callerOf(request), (m) => Promise.resolve(void out.push(m)), aborter.signal);
     return out.length === 0 ? new Response(null, { status: 202 }) : jsonResponse(out[0], 200);
   }
   const { body, connection } = openSseBody(ctx.keepAlive, { cancel: () => aborter.abort() });
