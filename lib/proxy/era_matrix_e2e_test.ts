@@ -4,7 +4,7 @@
  * starts once and serves every client; each cell runs its own mcpwire with a tape. Every applicable check
  * must pass, and a bridged cell's tape must show both hops with each hop's revision.
  * `MCPWIRE_WRITE_MATRIX=1` writes the results table to docs/era-matrix.md; the default run only asserts.
- * `MCPWIRE_MATRIX_KEEP_TAPES=1` keeps the cells' tapes (`$TMPDIR/mcpwire-matrix-*/<client>__<upstream>.jsonl`)
+ * `MCPWIRE_MATRIX_KEEP_TAPES=1` keeps the cells' tapes (`<client>__<upstream>.jsonl` in a `mcpwire-matrix-` temp directory)
  * to read the translation with `mcpwire tape show`.
  */
 import { after, before, describe, test } from "node:test";
