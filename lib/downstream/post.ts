@@ -14,6 +14,7 @@ import { Channel } from "../session/channel.ts";
 import type { LiveSession } from "../session/registry.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
+import { callerOf } from "../security/caller.ts";
 import { channelOptions, checkVersionHeader, type EndpointContext, sessionFor, upstreamHeaders } from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 import { handleModernPost, isModernPost } from "./modern_post.ts";
@@ -85,7 +86,7 @@ function _requested(init: JsonRpcRequest): unknown {
 async function initialize(ctx: EndpointContext, request: Request, init: JsonRpcRequest): Promise<Response> {
   let opened;
   try {
-    opened = await ctx.core.open(init, upstreamHeaders(request));
+    opened = await ctx.core.open(init, upstreamHeaders(request), callerOf(request).id);
   } catch (error) {
     throw new HttpError(
       "bad_gateway",
