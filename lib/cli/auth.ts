@@ -7,6 +7,7 @@
  */
 import type { Runtime } from "../runtime/mod.ts";
 import type { AppOptions } from "../downstream/app.ts";
+import type { ScopesFor } from "../downstream/auth_gate.ts";
 import { hashApiKey, parseApiKeyFile } from "../security/api_keys.ts";
 import { createTokenVerifier } from "../security/oauth.ts";
 import { setAuditSink } from "../security/audit.ts";
@@ -64,10 +65,16 @@ export function parseScopeRequirement(value: string): ScopeRequirement {
  * The `auth` option of the proxy from the flags, or `undefined` when no authentication flag is given; also
  * installs the audit sink (stderr, or `--audit-log FILE`).
  *
+ * `rules` adds the `requireScopes` of `--rules FILE` to `--require-scope`.
+ *
  * @throws {UsageError} For an unreadable or malformed key file, a bad issuer URL, or auth-only flags
  * (`--auth-audience`, `--require-scope`, …) without `--api-key-file` or `--auth-issuer`.
  */
-export async function authFromFlags(flags: ParsedArgs["flags"], rt: Runtime): Promise<AppOptions["auth"]> {
+export async function authFromFlags(
+  flags: ParsedArgs["flags"],
+  rt: Runtime,
+  rules?: ScopesFor,
+): Promise<AppOptions["auth"]> {
   const auditFile = flags["audit-log"] as string | undefined;
   setAuditSink(auditFile === undefined ? (line) => rt.writeStderr(line + "\n") : (line) => {
     void rt.appendTextFile(auditFile, line + "\n").catch(() => {});
@@ -97,16 +104,23 @@ export async function authFromFlags(flags: ParsedArgs["flags"], rt: Runtime): Pr
     ...(issuers.length ? { issuers, verifyToken: createTokenVerifier({ issuers }) } : {}),
     ...(flags["auth-audience"] !== undefined ? { audience: flags["auth-audience"] as string } : {}),
     forwardCredentials: Boolean(flags["forward-client-credentials"]),
-    ...(requirements.length ? { scopesFor: scopesFor(requirements), scopesSupported } : {}),
+    ...(requirements.length || rules ? { scopesFor: scopesFor(requirements, rules) } : {}),
+    ...(scopesSupported.length ? { scopesSupported } : {}),
   };
 }
 
-/** The scopes a request needs: the union over every requirement naming its method (and name, when given). */
-function scopesFor(requirements: ScopeRequirement[]) {
-  return (method: string, name: string | undefined): string[] =>
-    requirements.filter((r) => r.method === method && (r.name === undefined || r.name === name)).flatMap((r) =>
-      r.scopes
-    );
+/**
+ * The scopes a request needs: the union over every requirement naming its method (and its `params.name`,
+ * or `params.uri` for resources, when the requirement gives one) and over `rules` (the `requireScopes` of
+ * the rules file in force, read at each call so that reloads apply).
+ */
+export function scopesFor(requirements: readonly ScopeRequirement[], rules?: ScopesFor): ScopesFor {
+  return (message, sessionId) => {
+    const { method, params } = message as { method?: string; params?: { name?: unknown; uri?: unknown } };
+    const name = params?.name ?? params?.uri;
+    const matching = requirements.filter((r) => r.method === method && (r.name === undefined || r.name === name));
+    return [...new Set([...matching.flatMap((r) => r.scopes), ...(rules?.(message, sessionId) ?? [])])];
+  };
 }
 
 /** Usage text of `mcpwire auth`. */

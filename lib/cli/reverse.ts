@@ -12,6 +12,7 @@ import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamOptionsFromFlags } from "./upst
 import { watchRulesFlag } from "./rules.ts";
 import { recordingFlag } from "./tape.ts";
 import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
+import type { ScopesFor } from "../downstream/auth_gate.ts";
 import { AUTH_FLAGS, AUTH_USAGE, authFromFlags } from "./auth.ts";
 import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
 
@@ -93,7 +94,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     const log = quiet ? () => {} : err;
     const rules = flags.rules === undefined ? undefined : await watchRulesFlag(flags.rules as string, rt, log);
     stopRules = rules?.stop;
-    setup = await proxyOptionsFromFlags(flags, rest, rt, log, quiet);
+    setup = await proxyOptionsFromFlags(flags, rest, rt, log, quiet, rules?.requiredScopes);
     if (rules) setup.options.interceptors = [rules.interceptor];
   } catch (error) {
     stopRules?.();
@@ -166,6 +167,7 @@ async function proxyOptionsFromFlags(
   rt: Runtime,
   log: (line: string) => void,
   quiet: boolean,
+  ruleScopes?: ScopesFor,
 ): Promise<ReverseSetup> {
   const err = (line: string) => rt.writeStderr(line + "\n");
   const { hostname, port } = parseHostPort((flags.bind as string | undefined) ?? "127.0.0.1:8080");
@@ -187,7 +189,7 @@ async function proxyOptionsFromFlags(
   const traffic = Boolean(flags["log-traffic"]) && !quiet;
   const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt);
   const storeUrl = parseStoreFlag(flags.store as string | undefined);
-  const auth = await authFromFlags(flags, rt);
+  const auth = await authFromFlags(flags, rt, ruleScopes);
   const options: ReverseProxyOptions = {
     ...stack,
     path,

@@ -13,9 +13,13 @@ import { type AuthConfig, authenticate, missingScopes } from "../security/auth.t
 import { type Caller, setCaller } from "../security/caller.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { readBody } from "./negotiate.ts";
+import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 
-/** Which scopes a JSON-RPC request needs: by method and, for tools/prompts/resources, the name or URI. */
-export type ScopesFor = (method: string, name: string | undefined) => readonly string[];
+/**
+ * Which scopes a client's JSON-RPC request needs (from `--require-scope` and the rules' `requireScopes`),
+ * given the request and the session id it names.
+ */
+export type ScopesFor = (message: JsonRpcMessage, sessionId: string | undefined) => readonly string[];
 
 /** Options of {@linkcode installAuthGate}. */
 export interface AuthGateOptions extends AuthConfig {
@@ -97,13 +101,12 @@ async function checkScopes(request: Request, caller: Caller, options: AuthGateOp
   } catch {
     return; // the endpoint answers malformed or oversized bodies itself
   }
+  const fields = requestFields(request);
   for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
-    const { method, params } = (message ?? {}) as { method?: unknown; params?: { name?: unknown; uri?: unknown } };
+    const method = (message as { method?: unknown } | null)?.method;
     if (typeof method !== "string") continue;
-    const name = typeof params?.name === "string" ? params.name : typeof params?.uri === "string" ? params.uri : undefined;
-    const missing = missingScopes(caller, options.scopesFor!(method, name));
+    const missing = missingScopes(caller, options.scopesFor!(message as JsonRpcMessage, fields.session));
     if (missing.length === 0) continue;
-    const fields = requestFields(request);
     audit({ decision: "scope_denied", reason: `missing scope ${missing.join(" ")}`, caller: caller.id, ...fields, method, status: 403 });
     throw new HttpError("insufficient_scope", `Forbidden: ${method} needs scope ${missing.join(" ")}`, {
       "www-authenticate": `${challenge(request, options, missing)}, error="insufficient_scope"`,

@@ -61,13 +61,17 @@ describe(`mcpwire reverse --auth-issuer --api-key-file on ${RUNTIME}`, () => {
     dir = mkdtempSync(join(tmpdir(), "mcpwire-auth-"));
     const keys = `# test keys\nalice ${await hashApiKey(ALICE_KEY)}\nbob ${await hashApiKey(BOB_KEY)}\n`;
     writeFileSync(join(dir, "keys.txt"), keys);
+    const rules = "version: 1\nrules:\n  - name: echo needs a scope\n    match: { method: tools/call, tool: echo }\n" +
+      "    requireScopes: [tools.echo]\n";
+    writeFileSync(join(dir, "rules.yaml"), rules);
     [everything, issuer] = await Promise.all([startEverything("streamableHttp"), startIssuer()]);
     tap = await startHeaderTap(everything.url);
     proxy = await startReverseCli([
       "--upstream", new URL("/mcp", tap.url).href,
       "--auth-issuer", issuer.issuer,
       "--api-key-file", join(dir, "keys.txt"),
-      "--require-scope", "tools/call:echo=tools.echo",
+      "--rules", join(dir, "rules.yaml"),
+      "--require-scope", "prompts/get=prompts.read",
       "--upstream-header", `Authorization: Bearer ${UPSTREAM_SECRET}`,
     ]);
     endpoint = proxy.endpoint;
@@ -111,7 +115,7 @@ describe(`mcpwire reverse --auth-issuer --api-key-file on ${RUNTIME}`, () => {
       const doc = await r.json();
       assert.equal(doc.resource, audience);
       assert.deepEqual(doc.authorization_servers, [issuer.issuer]);
-      assert.deepEqual(doc.scopes_supported, ["tools.echo"]);
+      assert.deepEqual(doc.scopes_supported, ["prompts.read"]);
     }
   });
 
