@@ -44,9 +44,11 @@ export function metadataUrls(issuer: string): string[] {
   const url = new URL(issuer);
   const path = url.pathname.replace(/\/$/, "");
   return [
-    `${url.origin}/.well-known/oauth-authorization-server${path}`,
-    `${url.origin}/.well-known/openid-configuration${path}`,
-    `${url.origin}${path}/.well-known/openid-configuration`,
+    ...new Set([
+      `${url.origin}/.well-known/oauth-authorization-server${path}`,
+      `${url.origin}/.well-known/openid-configuration${path}`,
+      `${url.origin}${path}/.well-known/openid-configuration`,
+    ]),
   ];
 }
 
