@@ -15,7 +15,9 @@ export interface TestIssuer {
    * Signs an access token: `sub`, `aud`, `scope` and lifetime (s, default 300; negative: already expired).
    * `foreignKey` signs with a key the JWKS does not hold.
    */
-  sign(claims: { sub: string; aud: string; scope?: string; lifetimeSec?: number; foreignKey?: boolean }): Promise<string>;
+  sign(
+    claims: { sub: string; aud: string; scope?: string; lifetimeSec?: number; foreignKey?: boolean },
+  ): Promise<string>;
   /** How many times the JWKS was fetched. */
   jwksFetches(): number;
   close(): Promise<void>;

@@ -80,7 +80,9 @@ function checkMetadata(ctx: Context, url: string, doc: Record<string, unknown>):
     });
   }
   const servers = doc.authorization_servers;
-  if (!Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === "string" && URL.canParse(s))) {
+  if (
+    !Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === "string" && URL.canParse(s))
+  ) {
     return ctx.fail(`the protected-resource metadata at ${url} names no authorization server`, {
       expected: '"authorization_servers": ["https://…"] (MCP authorization: at least one)',
       actual: JSON.stringify(servers ?? null),

@@ -76,9 +76,11 @@ export async function authFromFlags(
   rules?: ScopesFor,
 ): Promise<AppOptions["auth"]> {
   const auditFile = flags["audit-log"] as string | undefined;
-  setAuditSink(auditFile === undefined ? (line) => rt.writeStderr(line + "\n") : (line) => {
-    void rt.appendTextFile(auditFile, line + "\n").catch(() => {});
-  });
+  setAuditSink(
+    auditFile === undefined ? (line) => rt.writeStderr(line + "\n") : (line) => {
+      void rt.appendTextFile(auditFile, line + "\n").catch(() => {});
+    },
+  );
   const keyFile = flags["api-key-file"] as string | undefined;
   const issuers = (flags["auth-issuer"] as string[] | undefined) ?? [];
   const requirements = ((flags["require-scope"] as string[] | undefined) ?? []).map(parseScopeRequirement);
@@ -88,7 +90,9 @@ export async function authFromFlags(
     return undefined;
   }
   for (const issuer of issuers) {
-    if (!/^https?:\/\//.test(issuer) || !URL.canParse(issuer)) throw new UsageError(`--auth-issuer must be a URL (got ${issuer})`);
+    if (!/^https?:\/\//.test(issuer) || !URL.canParse(issuer)) {
+      throw new UsageError(`--auth-issuer must be a URL (got ${issuer})`);
+    }
   }
   let apiKeys;
   if (keyFile !== undefined) {

@@ -58,7 +58,13 @@ export function installAuthGate(app: Hono, options: AuthGateOptions): void {
     }
     const outcome = await authenticate(request, options, resourceOf(request, options.path));
     if (!outcome.ok) {
-      audit({ decision: "auth_failed", reason: outcome.reason, caller: "anonymous", status: 401, ...requestFields(request) });
+      audit({
+        decision: "auth_failed",
+        reason: outcome.reason,
+        caller: "anonymous",
+        status: 401,
+        ...requestFields(request),
+      });
       const error = outcome.error === "invalid_token" ? `, error="invalid_token"` : "";
       throw new HttpError("unauthorized", `Unauthorized: ${outcome.reason}`, {
         "www-authenticate": challenge(request, options) + error,
@@ -107,7 +113,14 @@ async function checkScopes(request: Request, caller: Caller, options: AuthGateOp
     if (typeof method !== "string") continue;
     const missing = missingScopes(caller, options.scopesFor!(message as JsonRpcMessage, fields.session));
     if (missing.length === 0) continue;
-    audit({ decision: "scope_denied", reason: `missing scope ${missing.join(" ")}`, caller: caller.id, ...fields, method, status: 403 });
+    audit({
+      decision: "scope_denied",
+      reason: `missing scope ${missing.join(" ")}`,
+      caller: caller.id,
+      ...fields,
+      method,
+      status: 403,
+    });
     throw new HttpError("insufficient_scope", `Forbidden: ${method} needs scope ${missing.join(" ")}`, {
       "www-authenticate": `${challenge(request, options, missing)}, error="insufficient_scope"`,
     });

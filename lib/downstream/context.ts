@@ -50,6 +50,8 @@ export function channelOptions(ctx: EndpointContext, priming: boolean): ChannelO
 export async function sessionFor(ctx: EndpointContext, request: Request): Promise<LiveSession> {
   const id = request.headers.get(SESSION_ID_HEADER);
   if (id === null) throw new HttpError("session_required", "Bad Request: Mcp-Session-Id header is required");
+  // Session binding first: another caller's id is refused before the session is touched or revived.
+  checkSessionCaller(request, await ctx.core.registry.ownerOf(id));
   let session;
   try {
     session = await ctx.core.registry.get(id, upstreamHeaders(request));
@@ -59,7 +61,6 @@ export async function sessionFor(ctx: EndpointContext, request: Request): Promis
     throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");
   }
   if (!session) throw new HttpError("session_not_found", "Session not found");
-  checkSessionCaller(request, session.record.caller);
   return session;
 }
 
@@ -81,13 +82,19 @@ export function checkVersionHeader(request: Request, session: LiveSession): void
  * A session is bound to the caller that created it: another caller naming its id gets the same 404 as for
  * an unknown id (docs/auth.md), and an audit line.
  *
- * @throws {HttpError} `session_not_found` (404) when `owner` (the record's caller id; `anonymous` when
- * unset) is not the request's caller.
+ * @throws {HttpError} `session_not_found` (404) when `owner` (the session's caller id; `undefined` for an
+ * unknown session, left to the caller's own 404) is not the request's caller.
  */
 export function checkSessionCaller(request: Request, owner: string | undefined): void {
   const caller = callerOf(request).id;
-  if ((owner ?? "anonymous") === caller) return;
-  audit({ decision: "session_denied", reason: "session belongs to another caller", caller, status: 404, ...requestFields(request) });
+  if (owner === undefined || owner === caller) return;
+  audit({
+    decision: "session_denied",
+    reason: "session belongs to another caller",
+    caller,
+    status: 404,
+    ...requestFields(request),
+  });
   throw new HttpError("session_not_found", "Session not found");
 }
 

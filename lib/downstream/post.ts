@@ -15,7 +15,14 @@ import type { LiveSession } from "../session/registry.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
 import { callerOf } from "../security/caller.ts";
-import { channelOptions, checkVersionHeader, type EndpointContext, sessionFor, upstreamHeaders } from "./context.ts";
+import {
+  channelOptions,
+  checkSessionCaller,
+  checkVersionHeader,
+  type EndpointContext,
+  sessionFor,
+  upstreamHeaders,
+} from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 import { handleModernPost, isModernPost } from "./modern_post.ts";
 
@@ -41,6 +48,7 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
     if (batch) throw new HttpError("invalid_request", "Invalid Request: initialize must not be part of a batch");
     const existing = request.headers.get(SESSION_ID_HEADER);
     if (existing !== null) {
+      checkSessionCaller(request, await ctx.core.registry.ownerOf(existing));
       if (await ctx.core.registry.get(existing)) {
         throw new HttpError("already_initialized", "Invalid Request: the session is already initialized");
       }

@@ -67,12 +67,18 @@ describe(`mcpwire reverse --auth-issuer --api-key-file on ${RUNTIME}`, () => {
     [everything, issuer] = await Promise.all([startEverything("streamableHttp"), startIssuer()]);
     tap = await startHeaderTap(everything.url);
     proxy = await startReverseCli([
-      "--upstream", new URL("/mcp", tap.url).href,
-      "--auth-issuer", issuer.issuer,
-      "--api-key-file", join(dir, "keys.txt"),
-      "--rules", join(dir, "rules.yaml"),
-      "--require-scope", "prompts/get=prompts.read",
-      "--upstream-header", `Authorization: Bearer ${UPSTREAM_SECRET}`,
+      "--upstream",
+      new URL("/mcp", tap.url).href,
+      "--auth-issuer",
+      issuer.issuer,
+      "--api-key-file",
+      join(dir, "keys.txt"),
+      "--rules",
+      join(dir, "rules.yaml"),
+      "--require-scope",
+      "prompts/get=prompts.read",
+      "--upstream-header",
+      `Authorization: Bearer ${UPSTREAM_SECRET}`,
     ]);
     endpoint = proxy.endpoint;
     audience = endpoint.href;
@@ -93,7 +99,11 @@ describe(`mcpwire reverse --auth-issuer --api-key-file on ${RUNTIME}`, () => {
       ["GET /mcp", endpoint, { headers: { accept: "text/event-stream", "mcp-session-id": "x" } }],
       ["DELETE /mcp", endpoint, { method: "DELETE", headers: { "mcp-session-id": "x" } }],
       ["GET /sse", sse, { headers: { accept: "text/event-stream" } }],
-      ["POST /message", new URL("/message?sessionId=x", endpoint), { method: "POST", headers: postHeaders(), body: "{}" }],
+      ["POST /message", new URL("/message?sessionId=x", endpoint), {
+        method: "POST",
+        headers: postHeaders(),
+        body: "{}",
+      }],
       ["GET /metrics", new URL("/metrics", endpoint), {}],
     ];
     const expected = new URL("/.well-known/oauth-protected-resource/mcp", endpoint).href;
@@ -224,6 +234,8 @@ describe(`mcpwire reverse --auth-issuer --api-key-file on ${RUNTIME}`, () => {
     assert.equal(denied.caller, "bob");
     assert.ok(denied.session && denied.method && denied.reason);
     assert.equal(audits.find((l) => l.audit === "scope_denied").caller, "dave");
-    for (const secret of [ALICE_KEY, BOB_KEY, UPSTREAM_SECRET, "eyJ"]) assert.ok(!proxy.stderr().includes(secret), secret);
+    for (const secret of [ALICE_KEY, BOB_KEY, UPSTREAM_SECRET, "eyJ"]) {
+      assert.ok(!proxy.stderr().includes(secret), secret);
+    }
   });
 });

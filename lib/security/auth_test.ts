@@ -81,7 +81,10 @@ describe("OAuth token verifier", () => {
     await verify(await issuer.sign({ sub: "u2", aud }), aud);
     assert.equal(issuer.jwksFetches(), 1);
     const refused = async (token: string, reason: RegExp) => {
-      await assert.rejects(verify(token, aud), (e: unknown) => e instanceof InvalidTokenError && reason.test(e.message));
+      await assert.rejects(
+        verify(token, aud),
+        (e: unknown) => e instanceof InvalidTokenError && reason.test(e.message),
+      );
     };
     await refused(await issuer.sign({ sub: "u", aud: "http://other.test/mcp" }), /claim aud/);
     await refused(await issuer.sign({ sub: "u", aud, lifetimeSec: -60 }), /expired/);

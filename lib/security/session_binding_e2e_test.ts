@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type HttpChild, postHeaders, serveProxy, type ServedProxy, startEverything } from "../../testing/e2e.ts";
+import { type HttpChild, postHeaders, type ServedProxy, serveProxy, startEverything } from "../../testing/e2e.ts";
 import { type HeaderTap, startHeaderTap } from "../../testing/cli_proxy.ts";
 import { initRequest } from "../../testing/messages.ts";
 import { InMemoryEventStore } from "../stores/event_store.ts";
@@ -52,7 +52,11 @@ describe("sessions bound to their caller across replicas", () => {
     await init.body?.cancel();
     const id = init.headers.get("mcp-session-id")!;
     assert.equal((await sessionStore.get(id))?.caller, "alice");
-    const headers = (who: Record<string, string>) => ({ ...who, "mcp-session-id": id, "mcp-protocol-version": "2025-11-25" });
+    const headers = (who: Record<string, string>) => ({
+      ...who,
+      "mcp-session-id": id,
+      "mcp-protocol-version": "2025-11-25",
+    });
     const ping = { jsonrpc: "2.0", id: 2, method: "ping" };
     const stolen = await post(b.endpoint, headers(BOB), ping);
     assert.equal(stolen.status, 404);
