@@ -22,17 +22,23 @@ export interface CliProxy {
   endpoint: URL;
   /** Everything it wrote to stderr so far. */
   stderr(): string;
+  /** Is the process still running? */
+  alive(): boolean;
   /** SIGTERM, SIGKILL after 5 s; waits for the exit. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts `mcpwire reverse --bind 127.0.0.1:0 ARGS…` and waits (at most 20 s) for its `listening on` line.
+ * With `ulimit`, the process runs under `ulimit -n <ulimit>` (the only thing wrapped around it).
  *
  * @throws {Error} With its stderr when it exits or does not listen in time.
  */
-export async function startReverseCli(args: string[]): Promise<CliProxy> {
-  const child = spawn(CLI[0]!, [...CLI.slice(1), "reverse", "--bind", "127.0.0.1:0", ...args], { cwd: ROOT });
+export async function startReverseCli(args: string[], options: { ulimit?: number } = {}): Promise<CliProxy> {
+  const command = [...CLI, "reverse", "--bind", "127.0.0.1:0", ...args];
+  const child = options.ulimit === undefined
+    ? spawn(command[0]!, command.slice(1), { cwd: ROOT })
+    : spawn("sh", ["-c", `ulimit -n ${options.ulimit}; exec "$@"`, "sh", ...command], { cwd: ROOT });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += String(d)));
   child.stdout!.resume();
@@ -48,6 +54,7 @@ export async function startReverseCli(args: string[]): Promise<CliProxy> {
   return {
     endpoint: new URL(/listening on (\S+)/.exec(stderr)![1]!),
     stderr: () => stderr,
+    alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
