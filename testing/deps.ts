@@ -34,3 +34,4 @@ export {
   StreamableHTTPClientTransport as ModernHttpClientTransport,
 } from "npm:@modelcontextprotocol/client@2.4.0";
 export { StdioClientTransport as ModernStdioClientTransport } from "npm:@modelcontextprotocol/client@2.4.0/stdio";
+export { exportJWK, generateKeyPair, SignJWT } from "npm:jose@6.2.18";

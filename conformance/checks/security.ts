@@ -1,12 +1,12 @@
 /**
- * Security checks: Origin validation (any 4xx, exactly 403 from 2025-11-25), 401 with WWW-Authenticate when
- * the server needs a token, and sessions that are not authentication.
+ * Security checks: Origin validation (any 4xx, exactly 403 from 2025-11-25) and sessions that are not
+ * authentication. The 401 / protected-resource metadata check (T-SEC-06) is in `auth.ts`.
  *
  * @module
  */
 import { describe, initializeRequest, rpc } from "../context.ts";
 import type { Check } from "../types.ts";
-import { clientError, FROM_2025_06, ok, ONLY_2025_11, STREAMABLE } from "./_helpers.ts";
+import { clientError, ok, ONLY_2025_11, STREAMABLE } from "./_helpers.ts";
 
 const EVIL = "http://evil.example";
 const T = "basic/transports §Security warning";
@@ -65,49 +65,6 @@ export const SECURITY_CHECKS: Check[] = [
         }
       }
       return ctx.pass("403 for POST, GET and DELETE");
-    },
-  },
-  {
-    id: "T-SEC-06",
-    area: "security",
-    revisions: FROM_2025_06,
-    level: "MUST",
-    title: "A request without a token gets 401 with a Bearer WWW-Authenticate challenge",
-    specRef: "2025-06-18 basic/authorization §Error handling; RFC 9728 §5.1",
-    async run(ctx) {
-      const token = Object.keys(ctx.env.headers).some((h) => h.toLowerCase() === "authorization");
-      const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), {
-        headers: { authorization: undefined },
-      });
-      await reply.text();
-      const challenge = reply.headers.get("www-authenticate");
-      if (!token && reply.status !== 401) {
-        return ctx.skip(
-          'the server did not ask for credentials; with a token (--header "Authorization: Bearer …") the check tests its 401',
-        );
-      }
-      if (reply.status !== 401) {
-        return ctx.fail(`without the token the server answered ${reply.status}`, {
-          expected: "HTTP 401 with WWW-Authenticate",
-          actual: describe(reply),
-        });
-      }
-      if (!challenge || !/bearer/i.test(challenge)) {
-        return ctx.fail(
-          "the 401 has no Bearer WWW-Authenticate challenge, so clients cannot find the authorization server",
-          {
-            expected: 'WWW-Authenticate: Bearer resource_metadata="…"',
-            actual: challenge ?? "(none)",
-          },
-        );
-      }
-      if (!/resource_metadata=/i.test(challenge)) {
-        return ctx.warn("the challenge has no resource_metadata parameter", {
-          expected: "resource_metadata=…",
-          actual: challenge,
-        });
-      }
-      return ctx.pass("401 with a Bearer challenge naming resource_metadata");
     },
   },
   {

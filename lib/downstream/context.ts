@@ -14,6 +14,9 @@ import type { LiveSession } from "../session/registry.ts";
 import type { SessionCore } from "../session/core.ts";
 import type { ModernBridge } from "../bridge/bridge.ts";
 import type { EraCache } from "../upstream/era.ts";
+import { credentialsConsumed } from "../security/auth.ts";
+import { callerOf } from "../security/caller.ts";
+import { audit, requestFields } from "../security/audit.ts";
 
 /** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
 export interface EndpointContext {
@@ -50,6 +53,8 @@ export function channelOptions(ctx: EndpointContext, priming: boolean): ChannelO
 export async function sessionFor(ctx: EndpointContext, request: Request): Promise<LiveSession> {
   const id = request.headers.get(SESSION_ID_HEADER);
   if (id === null) throw new HttpError("session_required", "Bad Request: Mcp-Session-Id header is required");
+  // Session binding first: another caller's id is refused before the session is touched or revived.
+  checkSessionCaller(request, await ctx.core.registry.ownerOf(id));
   let session;
   try {
     session = await ctx.core.registry.get(id, upstreamHeaders(request));
@@ -77,10 +82,37 @@ export function checkVersionHeader(request: Request, session: LiveSession): void
 }
 
 /**
- * The headers of a downstream request that go upstream: end-to-end headers (`Authorization`,
- * `MCP-Protocol-Version`, custom ones), without the session id (the connector sets the upstream's),
- * `Origin`, and the negotiation headers the connector sets itself.
+ * A session is bound to the caller that created it: another caller naming its id gets the same 404 as for
+ * an unknown id (docs/auth.md), and an audit line.
+ *
+ * @throws {HttpError} `session_not_found` (404) when `owner` (the session's caller id; `undefined` for an
+ * unknown session, left to the caller's own 404) is not the request's caller.
+ */
+export function checkSessionCaller(request: Request, owner: string | undefined): void {
+  const caller = callerOf(request).id;
+  if (owner === undefined || owner === caller) return;
+  audit({
+    decision: "session_denied",
+    reason: "session belongs to another caller",
+    caller,
+    status: 404,
+    ...requestFields(request),
+  });
+  throw new HttpError("session_not_found", "Session not found");
+}
+
+/** Headers never forwarded: the session id (the connector sets the upstream's), `Origin`, negotiation. */
+const NOT_FORWARDED = [SESSION_ID_HEADER, "origin", "accept", "content-type"];
+/** Also withheld once mcpwire consumed the client's credentials itself (no token passthrough). */
+const CREDENTIALS = [...NOT_FORWARDED, "authorization", "x-api-key"];
+
+/**
+ * The headers of a downstream request that go upstream: end-to-end headers (`MCP-Protocol-Version`,
+ * custom ones, and `Authorization` when mcpwire does not authenticate callers itself), without the session
+ * id, `Origin`, and the negotiation headers the connector sets itself. When the authentication gate
+ * consumed the request's credentials (`credentialsConsumed`), `Authorization` and `X-API-Key` stay here:
+ * the client's token is for mcpwire, not the upstream (token passthrough is forbidden, docs/auth.md).
  */
 export function upstreamHeaders(request: Request): Headers {
-  return endToEndHeaders(request.headers, [SESSION_ID_HEADER, "origin", "accept", "content-type"]);
+  return endToEndHeaders(request.headers, credentialsConsumed(request) ? CREDENTIALS : NOT_FORWARDED);
 }

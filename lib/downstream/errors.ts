@@ -25,6 +25,10 @@ export const HTTP_ERRORS = {
   forbidden_origin: { status: 403, rpc: ErrorCode.ServerError },
   /** T-SEC-04: foreign `Host` on a loopback bind (DNS rebinding). */
   forbidden_host: { status: 403, rpc: ErrorCode.ServerError },
+  /** T-SEC-06: missing or invalid credentials (with `WWW-Authenticate`). */
+  unauthorized: { status: 401, rpc: ErrorCode.ServerError },
+  /** T-SEC-06: the token lacks a scope a rule requires (`WWW-Authenticate: … error="insufficient_scope"`). */
+  insufficient_scope: { status: 403, rpc: ErrorCode.ServerError },
   /** T-EP-03: method not served (with `Allow`). */
   method_not_allowed: { status: 405, rpc: ErrorCode.ServerError },
   /** T-POST-02, T-GET-02: `Accept` lacks a required media type. */

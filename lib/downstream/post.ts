@@ -14,7 +14,15 @@ import { Channel } from "../session/channel.ts";
 import type { LiveSession } from "../session/registry.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
-import { channelOptions, checkVersionHeader, type EndpointContext, sessionFor, upstreamHeaders } from "./context.ts";
+import { callerOf } from "../security/caller.ts";
+import {
+  channelOptions,
+  checkSessionCaller,
+  checkVersionHeader,
+  type EndpointContext,
+  sessionFor,
+  upstreamHeaders,
+} from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 import { handleModernPost, isModernPost } from "./modern_post.ts";
 
@@ -40,6 +48,7 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
     if (batch) throw new HttpError("invalid_request", "Invalid Request: initialize must not be part of a batch");
     const existing = request.headers.get(SESSION_ID_HEADER);
     if (existing !== null) {
+      checkSessionCaller(request, await ctx.core.registry.ownerOf(existing));
       if (await ctx.core.registry.get(existing)) {
         throw new HttpError("already_initialized", "Invalid Request: the session is already initialized");
       }
@@ -85,7 +94,7 @@ function _requested(init: JsonRpcRequest): unknown {
 async function initialize(ctx: EndpointContext, request: Request, init: JsonRpcRequest): Promise<Response> {
   let opened;
   try {
-    opened = await ctx.core.open(init, upstreamHeaders(request));
+    opened = await ctx.core.open(init, upstreamHeaders(request), callerOf(request).id);
   } catch (error) {
     throw new HttpError(
       "bad_gateway",

@@ -7,7 +7,7 @@
 import type { Upstream } from "../upstream/types.ts";
 import type { TapeRecorder } from "../record/recorder.ts";
 import { buildUpstream, recorderFor, type RecordingOptions, type UpstreamStackOptions } from "./stack.ts";
-import { createApp } from "../downstream/app.ts";
+import { type AppOptions, createApp } from "../downstream/app.ts";
 import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
 import { jsonResponse } from "../downstream/errors.ts";
 import { Metrics } from "./metrics.ts";
@@ -29,6 +29,11 @@ export interface ReverseProxyOptions
   path?: string;
   /** Serve 2024-11-05 HTTP+SSE clients at `GET /sse` and `POST /message`. @default true */
   legacySse?: boolean;
+  /**
+   * Authenticate callers (API keys, OAuth bearer tokens; docs/auth.md, T-SEC-06): every route but
+   * `/healthz` and the protected-resource metadata answers 401 without credentials. @default off
+   */
+  auth?: AppOptions["auth"];
   /** Serve Prometheus metrics at `GET /metrics`. @default true */
   metrics?: boolean;
   /**

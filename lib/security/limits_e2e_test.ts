@@ -12,49 +12,12 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { type HttpChild, ROOT, RUNTIME, startEverything } from "../../testing/e2e.ts";
-
-const CLI = RUNTIME === "deno"
-  ? [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "cli.ts"]
-  : [join(ROOT, "node_modules/.bin/bun"), "cli.ts"];
-
-interface Proxy {
-  base: URL;
-  stderr: () => string;
-  alive: () => boolean;
-  stop: () => Promise<void>;
-}
+import { type CliProxy, startReverseCli } from "../../testing/cli_proxy.ts";
 
 /** Starts `mcpwire reverse --bind 127.0.0.1:0 --upstream URL`, optionally under `ulimit -n`. */
-async function startProxy(upstream: URL, ulimit?: number): Promise<Proxy> {
-  const args = [...CLI, "reverse", "--bind", "127.0.0.1:0", "--upstream", upstream.href];
+function startProxy(upstream: URL, ulimit?: number): Promise<CliProxy> {
   // The condition under test is the limit the proxy runs with, so only that is wrapped around it.
-  const child = ulimit === undefined
-    ? spawn(args[0]!, args.slice(1), { cwd: ROOT })
-    : spawn("sh", ["-c", `ulimit -n ${ulimit}; exec "$@"`, "sh", ...args], { cwd: ROOT });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += String(d)));
-  child.stdout!.resume();
-  const exited = once(child, "exit");
-  const deadline = Date.now() + 20_000;
-  while (!/listening on (\S+)/.test(stderr)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`the proxy did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    base: new URL(/listening on (\S+)/.exec(stderr)![1]!),
-    stderr: () => stderr,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return startReverseCli(["--upstream", upstream.href], ulimit === undefined ? {} : { ulimit });
 }
 
 interface StreamsResult {
@@ -110,7 +73,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
       try {
         assert.match(proxy.stderr(), /open files: 256 \(\/proc\/self\/limits/);
         const r = await streams({
-          url: new URL("/mcp", proxy.base).href,
+          url: new URL("/mcp", proxy.endpoint).href,
           sessions: 300,
           concurrency: 20,
           notify: true,
@@ -130,9 +93,9 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
         assert.equal(r.healthz.failed, 0, `/healthz always answered: ${JSON.stringify(r.healthz)}`);
         assert.ok(r.healthz.maxMs !== null && r.healthz.maxMs < 1_000, `/healthz within 1 s: ${r.healthz.maxMs} ms`);
         assert.equal(r.afterClose, "served", "once the streams closed, a new session with its GET stream is served");
-        const health = await get(new URL("/healthz", proxy.base));
+        const health = await get(new URL("/healthz", proxy.endpoint));
         assert.equal(health.status, 200);
-        const metrics = await get(new URL("/metrics", proxy.base));
+        const metrics = await get(new URL("/metrics", proxy.endpoint));
         assert.match(metrics.text, /^mcpwire_max_streams 90$/m);
         assert.match(metrics.text, /^mcpwire_refused_total\{kind="session"\} [1-9]\d*$/m);
         assert.doesNotMatch(proxy.stderr(), /Too many open files|EMFILE|Uncaught/);
@@ -148,7 +111,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
     const proxy = await startProxy(new URL("/mcp", everything.url));
     try {
       const r = await streams({
-        url: new URL("/mcp", proxy.base).href,
+        url: new URL("/mcp", proxy.endpoint).href,
         sessions: 1_000,
         concurrency: 50,
         notify: true,

@@ -146,6 +146,16 @@ export class SessionRegistry {
     return session;
   }
 
+  /**
+   * The id of the caller that created session `id` (`anonymous` for records without one), read from the
+   * live session or, for a session another instance created, from the store; `undefined` when unknown.
+   * Nothing is touched or revived, so a foreign caller can be refused before the session is used.
+   */
+  async ownerOf(id: string): Promise<string | undefined> {
+    const record = this.#live.get(id)?.record ?? await this.#options.store.get(id);
+    return record ? record.caller ?? "anonymous" : undefined;
+  }
+
   #revive(id: string, headers: Headers | undefined): Promise<LiveSession | undefined> {
     const revive = this.#options.revive;
     if (!revive) return Promise.resolve(undefined);

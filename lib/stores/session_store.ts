@@ -20,6 +20,8 @@ export interface SessionRecord {
   createdAt: number;
   /** Last request time, ms since the epoch (idle expiry). */
   lastSeenAt: number;
+  /** The id of the caller that created the session (`callerOf`); only that caller may use it. @default "anonymous" */
+  caller?: string;
 }
 
 /** Stores session records. Implementations must be safe to call concurrently. */
