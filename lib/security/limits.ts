@@ -30,6 +30,12 @@ export interface StreamLimits {
   initializeRate?: Rate;
 }
 
+/**
+ * Default most live sessions in front of a URL upstream: a session holds no descriptor there, but it holds
+ * memory until its idle timeout, so an `initialize` loop must meet a ceiling (docs/security.md).
+ */
+export const URL_MAX_SESSIONS = 10_000;
+
 /** Default stdio children per CPU core (`--max-children`). */
 export const CHILDREN_PER_CORE = 4;
 
@@ -67,8 +73,8 @@ export function reserveFor(openFiles: number): number {
 
 /**
  * The default limits for a process with `openFiles` descriptors:
- * URL upstream: `maxStreams = ⌊(openFiles − reserve) / 2⌋` (and below `fetchCap − 16`), sessions unlimited
- * (a session without a stream holds no descriptor); stdio upstream: `maxSessions = ⌊(openFiles − reserve) / 6⌋`
+ * URL upstream: `maxStreams = ⌊(openFiles − reserve) / 2⌋` (and below `fetchCap − 16`), sessions
+ * {@linkcode URL_MAX_SESSIONS} (a session without a stream holds no descriptor, only memory); stdio upstream: `maxSessions = ⌊(openFiles − reserve) / 6⌋`
  * (a child plus two streams each), `maxStreams = 2 × maxSessions`.
  *
  * @returns The limits; at least 1 stream and 1 session, however small the limit.
@@ -87,7 +93,7 @@ export function deriveLimits(inputs: LimitInputs): StreamLimits {
   }
   const byFiles = Math.floor(free / FDS_PER_STREAM.url);
   const byFetch = (inputs.fetchCap ?? Infinity) - FETCH_CAP_HEADROOM;
-  return { maxStreams: Math.max(1, Math.min(byFiles, byFetch)), maxSessions: Infinity };
+  return { maxStreams: Math.max(1, Math.min(byFiles, byFetch)), maxSessions: URL_MAX_SESSIONS };
 }
 
 /** What the proxy holds now, read at each admission. */

@@ -4,12 +4,12 @@ import { classify, createAdmission, deriveLimits } from "./limits.ts";
 import { parseProcLimits } from "../runtime/limits.ts";
 
 test("limits derived from the open-file limit keep a reserve and count two descriptors per proxied stream", () => {
-  assert.deepEqual(deriveLimits({ openFiles: 256, upstream: "url" }), { maxStreams: 90, maxSessions: Infinity });
-  assert.deepEqual(deriveLimits({ openFiles: 20_000, upstream: "url" }), { maxStreams: 9_568, maxSessions: Infinity });
+  assert.deepEqual(deriveLimits({ openFiles: 256, upstream: "url" }), { maxStreams: 90, maxSessions: 10_000 });
+  assert.deepEqual(deriveLimits({ openFiles: 20_000, upstream: "url" }), { maxStreams: 9_568, maxSessions: 10_000 });
   // Bun without BUN_CONFIG_MAX_HTTP_REQUESTS: streams stay below its fetch cap, so the client sees 503, not 502.
   assert.equal(deriveLimits({ openFiles: 20_000, upstream: "url", fetchCap: 256 }).maxStreams, 240);
   assert.deepEqual(deriveLimits({ openFiles: 256, upstream: "stdio" }), { maxStreams: 60, maxSessions: 30 });
-  assert.deepEqual(deriveLimits({ openFiles: 10, upstream: "url" }), { maxStreams: 1, maxSessions: Infinity });
+  assert.deepEqual(deriveLimits({ openFiles: 10, upstream: "url" }), { maxStreams: 1, maxSessions: 10_000 });
 });
 
 test("/proc/self/limits is parsed for the open-file row", () => {
