@@ -31,3 +31,5 @@ export {
   StreamableHTTPClientTransport as ModernHttpClientTransport,
 } from "npm:@modelcontextprotocol/client@2.4.0";
 export { StdioClientTransport as ModernStdioClientTransport } from "npm:@modelcontextprotocol/client@2.4.0/stdio";
+// @ts-types="npm:fast-check@4.10.2"
+export { default as fc } from "npm:fast-check@4.10.2";
