@@ -69,12 +69,12 @@ export async function startCli(args: string[], ulimit?: number): Promise<CliProc
 }
 
 /**
- * The live descendants of process `pid` whose command line contains `match` (Linux `/proc`; zombies are
- * not counted, they hold no memory and are reaped by their parent).
+ * The live descendants of process `pid` whose command line (arguments joined by spaces) `match`es
+ * (Linux `/proc`; zombies are not counted, they hold no memory and are reaped by their parent).
  *
  * @returns Their process ids.
  */
-export function descendants(pid: number, match: string): number[] {
+export function descendants(pid: number, match: (command: string) => boolean): number[] {
   const parents = new Map<number, number>();
   const commands = new Map<number, string>();
   for (const entry of readdirSync("/proc")) {
@@ -95,5 +95,5 @@ export function descendants(pid: number, match: string): number[] {
     }
     return false;
   };
-  return [...parents.keys()].filter((p) => isBelow(p) && (commands.get(p) ?? "").includes(match));
+  return [...parents.keys()].filter((p) => isBelow(p) && match(commands.get(p) ?? ""));
 }

@@ -9,6 +9,9 @@ import { EVERYTHING, postHeaders, RUNTIME } from "../../testing/e2e.ts";
 import { type CliProcess, descendants, startCli } from "../../testing/cli.ts";
 import { initRequest } from "../../testing/messages.ts";
 
+/** A stdio child: server-everything's script as the program, not mcpwire's own command line (Bun relaunches). */
+const isChild = (command: string) => command.includes("server-everything") && !command.includes("cli.ts");
+
 /** POSTs one JSON-RPC message; returns status, session id and body text (bounded by 30 s). */
 async function post(url: URL, message: unknown, session?: string) {
   const headers = postHeaders(session ? { "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" } : {});
@@ -71,7 +74,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of a stdio server-everything, u
     let flooding = true;
     const watcher = (async () => {
       while (flooding) {
-        peak = Math.max(peak, descendants(proxy.pid, "server-everything").length);
+        peak = Math.max(peak, descendants(proxy.pid, isChild).length);
         const t = performance.now();
         const ok = await fetch(new URL("/healthz", url), { signal: AbortSignal.timeout(5_000) })
           .then((r) => r.text().then(() => r.ok), () => false);
@@ -83,7 +86,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of a stdio server-everything, u
     await Promise.all(Array.from({ length: 50 }, worker));
     flooding = false;
     await watcher;
-    const alive = descendants(proxy.pid, "server-everything").length;
+    const alive = descendants(proxy.pid, isChild).length;
     const info = JSON.stringify({ max, peak, alive, statuses, healthMaxMs, healthFailed });
     assert.ok(peak <= max && alive <= max, `children alive ≤ ${max}: ${info}`);
     assert.ok((statuses["200"] ?? 0) <= max, `at most ${max} sessions accepted: ${info}`);
