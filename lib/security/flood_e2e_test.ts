@@ -42,7 +42,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of a stdio server-everything, u
   let proxy: CliProcess;
   before(async () => {
     proxy = await startCli(["reverse", "--bind", "127.0.0.1:0", "--", "node", EVERYTHING, "stdio"]);
-  });
+  }, { timeout: 30_000 });
   after(async () => {
     await proxy?.stop();
   });
