@@ -28,7 +28,7 @@ export const LIMIT_FLAGS = {
 export const LIMITS_USAGE =
   `  --max-streams N          most open SSE streams; past it a new session or GET stream gets 503 with
                            Retry-After (default from the open-file limit, docs/limits.md)
-  --max-sessions N         most live sessions (default: unlimited for a URL upstream, from the
+  --max-sessions N         most live sessions (default: 10000 for a URL upstream, from the
                            open-file limit for a stdio command)
   --max-children N         most stdio children alive at once (default ${CHILDREN_PER_CORE} x CPU cores); past
                            it an initialize gets 503 with Retry-After

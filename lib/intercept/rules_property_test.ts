@@ -18,18 +18,35 @@ const mutated = fc.tuple(fc.nat({ max: VALID.length }), fc.nat({ max: 20 }), fc.
 );
 
 const yamlish = fc.array(
-  fc.constantFrom("version: 1", "rules:", "  - match:", "      method: x", "    action:", "      type: block", "&a [*a]", "- ", "{", "? ", "!!binary x", "\t", "'"),
+  fc.constantFrom(
+    "version: 1",
+    "rules:",
+    "  - match:",
+    "      method: x",
+    "    action:",
+    "      type: block",
+    "&a [*a]",
+    "- ",
+    "{",
+    "? ",
+    "!!binary x",
+    "\t",
+    "'",
+  ),
   { maxLength: 20 },
 ).map((lines: string[]) => lines.join("\n"));
 
 test("random, YAML-ish, JSON-ish and mutated rules files: rules or issues with a line, never a throw", async () => {
-  await checkProperty(fc.property(fc.oneof(jsonish, yamlish, mutated), fc.boolean(), (text: string, json: boolean) => {
-    const result = parseRules(text, json ? { format: "json" } : {});
-    if (!result.ok) {
-      assert.ok(result.issues.length > 0);
-      for (const issue of result.issues) assert.equal(typeof issue.message, "string");
-    }
-  }), 150);
+  await checkProperty(
+    fc.property(fc.oneof(jsonish, yamlish, mutated), fc.boolean(), (text: string, json: boolean) => {
+      const result = parseRules(text, json ? { format: "json" } : {});
+      if (!result.ok) {
+        assert.ok(result.issues.length > 0);
+        for (const issue of result.issues) assert.equal(typeof issue.message, "string");
+      }
+    }),
+    150,
+  );
 });
 
 test("the valid file loads", () => {
@@ -39,7 +56,9 @@ test("the valid file loads", () => {
 
 test("an alias bomb is an error or a small result, quickly", () => {
   const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
-  for (let i = 0; i < 12; i++) bomb.push(`${"b".repeat(i + 1)}: &${"a".repeat(i + 2)} [${Array(9).fill(`*${"a".repeat(i + 1)}`).join(", ")}]`);
+  for (let i = 0; i < 12; i++) {
+    bomb.push(`${"b".repeat(i + 1)}: &${"a".repeat(i + 2)} [${Array(9).fill(`*${"a".repeat(i + 1)}`).join(", ")}]`);
+  }
   const started = performance.now();
   const result = parseRules(bomb.join("\n"));
   assert.ok(!result.ok, "not a rules file");

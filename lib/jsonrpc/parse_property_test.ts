@@ -21,19 +21,26 @@ test("any text: messages or a -32700/-32600 error, never a throw", async () => {
 });
 
 test("valid requests parse to themselves, alone and as a batch", async () => {
-  await checkProperty(fc.property(fc.array(message, { minLength: 1, maxLength: 5 }), (messages: unknown[]) => {
-    const clean = JSON.parse(JSON.stringify(messages));
-    const one = parseBody(JSON.stringify(clean[0]));
-    assert.ok(one.ok, JSON.stringify(one));
-    assert.deepEqual(one.messages, [clean[0]]);
-    const batch = parseBody(JSON.stringify(clean));
-    assert.ok(batch.ok);
-    assert.deepEqual(batch.messages, clean);
-  }), 100);
+  await checkProperty(
+    fc.property(fc.array(message, { minLength: 1, maxLength: 5 }), (messages: unknown[]) => {
+      const clean = JSON.parse(JSON.stringify(messages));
+      const one = parseBody(JSON.stringify(clean[0]));
+      assert.ok(one.ok, JSON.stringify(one));
+      assert.deepEqual(one.messages, [clean[0]]);
+      const batch = parseBody(JSON.stringify(clean));
+      assert.ok(batch.ok);
+      assert.deepEqual(batch.messages, clean);
+    }),
+    100,
+  );
 });
 
 test("mutated messages (a field dropped or retyped) are judged, never thrown on", async () => {
-  const mutation = fc.tuple(message, fc.constantFrom("jsonrpc", "id", "method", "params"), fc.jsonValue({ maxDepth: 2 }));
+  const mutation = fc.tuple(
+    message,
+    fc.constantFrom("jsonrpc", "id", "method", "params"),
+    fc.jsonValue({ maxDepth: 2 }),
+  );
   await checkProperty(fc.property(mutation, ([m, key, value]: [Record<string, unknown>, string, unknown]) => {
     const mutated = { ...JSON.parse(JSON.stringify(m)), [key]: value };
     const parsed = parseValue(mutated);

@@ -21,7 +21,12 @@ async function post(url: URL, message: unknown, session?: string) {
     body: JSON.stringify(message),
     signal: AbortSignal.timeout(30_000),
   });
-  return { status: r.status, session: r.headers.get("mcp-session-id"), retryAfter: r.headers.get("retry-after"), text: await r.text() };
+  return {
+    status: r.status,
+    session: r.headers.get("mcp-session-id"),
+    retryAfter: r.headers.get("retry-after"),
+    text: await r.text(),
+  };
 }
 
 /** Opens a session and checks that it answers `tools/list`. */

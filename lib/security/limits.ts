@@ -172,7 +172,8 @@ export function overloadedResponse(kind: RefusalKind, limits: StreamLimits, retr
  * error with `id: null` (T-RPC-06), code -32000. The connection stays open (the caller may retry on it).
  */
 export function rateLimitedResponse(retryAfterSeconds: number): Response {
-  const message = `Too Many Requests: this caller opens sessions faster than the initialize rate; retry in ${retryAfterSeconds} s`;
+  const message =
+    `Too Many Requests: this caller opens sessions faster than the initialize rate; retry in ${retryAfterSeconds} s`;
   return new Response(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message } }), {
     status: 429,
     headers: { "content-type": "application/json", "retry-after": String(retryAfterSeconds) },

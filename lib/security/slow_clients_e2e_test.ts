@@ -44,9 +44,15 @@ describe(`mcpwire reverse on ${RUNTIME}: slow and idle clients`, () => {
 
   test("a slowloris trickling headers 1 byte/s is cut off at the header deadline", {
     timeout: 60_000,
-    skip: RUNTIME === "deno" ? "Deno.serve has no header read deadline: docs/security.md says what to put in front" : false,
+    skip: RUNTIME === "deno"
+      ? "Deno.serve has no header read deadline: docs/security.md says what to put in front"
+      : false,
   }, async () => {
-    const seconds = await trickle(proxy.base.port ? Number(proxy.base.port) : 80, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(200), 45);
+    const seconds = await trickle(
+      proxy.base.port ? Number(proxy.base.port) : 80,
+      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(200),
+      45,
+    );
     assert.ok(seconds < 40, `cut off after ${seconds.toFixed(1)} s`);
   });
 

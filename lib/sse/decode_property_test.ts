@@ -30,16 +30,23 @@ const line = fc.oneof(
 );
 
 test("random streams decode to items or a SseDecodeError, whatever the chunking", async () => {
-  const input = fc.tuple(fc.array(line, { maxLength: 30 }), fc.constantFrom("\n", "\r\n", "\r"), fc.array(fc.nat(), { maxLength: 8 }));
-  await checkProperty(fc.asyncProperty(input, async ([lines, eol, cuts]: [string[], string, number[]]) => {
-    const bytes = new TextEncoder().encode(lines.join(eol));
-    try {
-      const items = await collect(decodeSse(body(bytes, cuts), { comments: true, maxBufferSize: 256 }));
-      for (const item of items) assert.ok(["event", "id", "retry", "comment"].includes(item.type));
-    } catch (error) {
-      assert.ok(error instanceof SseDecodeError, String(error));
-    }
-  }), 200);
+  const input = fc.tuple(
+    fc.array(line, { maxLength: 30 }),
+    fc.constantFrom("\n", "\r\n", "\r"),
+    fc.array(fc.nat(), { maxLength: 8 }),
+  );
+  await checkProperty(
+    fc.asyncProperty(input, async ([lines, eol, cuts]: [string[], string, number[]]) => {
+      const bytes = new TextEncoder().encode(lines.join(eol));
+      try {
+        const items = await collect(decodeSse(body(bytes, cuts), { comments: true, maxBufferSize: 256 }));
+        for (const item of items) assert.ok(["event", "id", "retry", "comment"].includes(item.type));
+      } catch (error) {
+        assert.ok(error instanceof SseDecodeError, String(error));
+      }
+    }),
+    200,
+  );
 });
 
 test("encoded events come back as they were, split at any byte", async () => {
@@ -49,12 +56,15 @@ test("encoded events come back as they were, split at any byte", async () => {
     event: fc.option(fc.stringMatching(/^[a-z]{1,8}$/), { nil: undefined }),
   });
   const input = fc.tuple(fc.array(event, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 10 }));
-  await checkProperty(fc.asyncProperty(input, async ([events, cuts]: [Array<Record<string, string | undefined>>, number[]]) => {
-    const text = events.map((e) => encodeEvent({ data: e.data!, id: e.id, event: e.event })).join("");
-    const items = await collect(decodeSse(body(new TextEncoder().encode(text), cuts)));
-    const got = items.filter((i): i is Extract<SseItem, { type: "event" }> => i.type === "event");
-    assert.deepEqual(got.map((g) => g.data), events.map((e) => e.data!.replace(/\r\n?/g, "\n")));
-  }), 200);
+  await checkProperty(
+    fc.asyncProperty(input, async ([events, cuts]: [Array<Record<string, string | undefined>>, number[]]) => {
+      const text = events.map((e) => encodeEvent({ data: e.data!, id: e.id, event: e.event })).join("");
+      const items = await collect(decodeSse(body(new TextEncoder().encode(text), cuts)));
+      const got = items.filter((i): i is Extract<SseItem, { type: "event" }> => i.type === "event");
+      assert.deepEqual(got.map((g) => g.data), events.map((e) => e.data!.replace(/\r\n?/g, "\n")));
+    }),
+    200,
+  );
 });
 
 test("an endless event without a blank line errors at the buffer limit instead of growing", async () => {
