@@ -50,6 +50,7 @@ async function get(url: URL): Promise<{ status: number; text: string; ms: number
 
 describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the file-descriptor limit`, () => {
   let everything: HttpChild;
+  const reverseArgs = () => ["reverse", "--bind", "127.0.0.1:0", "--upstream", new URL("/mcp", everything.url).href];
   before(async () => {
     everything = await startEverything("streamableHttp");
   });
@@ -63,13 +64,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
       timeout: 90_000,
     },
     async () => {
-      const proxy = await startCli([
-        "reverse",
-        "--bind",
-        "127.0.0.1:0",
-        "--upstream",
-        new URL("/mcp", everything.url).href,
-      ], 256);
+      const proxy = await startCli(reverseArgs(), 256);
       try {
         assert.match(proxy.stderr(), /open files: 256 \(\/proc\/self\/limits/);
         const r = await streams({
@@ -108,13 +103,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
   test("default environment: 1,000 sessions each hold a GET stream and get a notification on it", {
     timeout: 90_000,
   }, async () => {
-    const proxy = await startCli([
-      "reverse",
-      "--bind",
-      "127.0.0.1:0",
-      "--upstream",
-      new URL("/mcp", everything.url).href,
-    ]);
+    const proxy = await startCli(reverseArgs());
     try {
       const r = await streams({
         url: new URL("/mcp", proxy.base).href,
