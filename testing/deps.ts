@@ -35,3 +35,5 @@ export {
 } from "npm:@modelcontextprotocol/client@2.4.0";
 export { StdioClientTransport as ModernStdioClientTransport } from "npm:@modelcontextprotocol/client@2.4.0/stdio";
 export { exportJWK, generateKeyPair, SignJWT } from "npm:jose@6.2.18";
+// @ts-types="npm:fast-check@4.10.2"
+export { default as fc } from "npm:fast-check@4.10.2";

@@ -55,6 +55,9 @@ export function carriesRequestMetadata(message: JsonRpcMessage): boolean {
   return meta !== undefined && META_PROTOCOL_VERSION in meta;
 }
 
+/** Visible ASCII without leading or trailing space: what a mirrored plain header value may be. */
+const HEADER_TOKEN = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
+
 /**
  * The headers a 2026-07-28 request must carry that mirror its body (T-PV-06, T-PV-09, T-PV-10):
  * `MCP-Protocol-Version` from `_meta`, `Mcp-Method`, and `Mcp-Name` for the methods that name a target
@@ -76,6 +79,9 @@ export function carriesRequestMetadata(message: JsonRpcMessage): boolean {
 export function mirroredHeaders(message: JsonRpcMessage): Record<string, string> {
   const version = requestMeta(message)?.[META_PROTOCOL_VERSION];
   if (typeof version !== "string" || !("method" in message)) return {};
+  // A version or method with characters no header may carry (found by the property tests) is not mirrored:
+  // the upstream judges the body, and the request is not lost to a `Headers` TypeError.
+  if (!HEADER_TOKEN.test(version) || !HEADER_TOKEN.test(message.method)) return {};
   const headers: Record<string, string> = { [PROTOCOL_VERSION_HEADER]: version, [METHOD_HEADER]: message.method };
   const field = NAMED_METHODS[message.method];
   const target = field === undefined ? undefined : (message.params as Record<string, unknown> | undefined)?.[field];

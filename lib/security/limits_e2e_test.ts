@@ -12,13 +12,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { type HttpChild, ROOT, RUNTIME, startEverything } from "../../testing/e2e.ts";
-import { type CliProxy, startReverseCli } from "../../testing/cli_proxy.ts";
-
-/** Starts `mcpwire reverse --bind 127.0.0.1:0 --upstream URL`, optionally under `ulimit -n`. */
-function startProxy(upstream: URL, ulimit?: number): Promise<CliProxy> {
-  // The condition under test is the limit the proxy runs with, so only that is wrapped around it.
-  return startReverseCli(["--upstream", upstream.href], ulimit === undefined ? {} : { ulimit });
-}
+import { startCli } from "../../testing/cli.ts";
 
 interface StreamsResult {
   sessions: number;
@@ -56,6 +50,7 @@ async function get(url: URL): Promise<{ status: number; text: string; ms: number
 
 describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the file-descriptor limit`, () => {
   let everything: HttpChild;
+  const reverseArgs = () => ["reverse", "--bind", "127.0.0.1:0", "--upstream", new URL("/mcp", everything.url).href];
   before(async () => {
     everything = await startEverything("streamableHttp");
   });
@@ -69,11 +64,11 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
       timeout: 90_000,
     },
     async () => {
-      const proxy = await startProxy(new URL("/mcp", everything.url), 256);
+      const proxy = await startCli(reverseArgs(), 256);
       try {
         assert.match(proxy.stderr(), /open files: 256 \(\/proc\/self\/limits/);
         const r = await streams({
-          url: new URL("/mcp", proxy.endpoint).href,
+          url: new URL("/mcp", proxy.base).href,
           sessions: 300,
           concurrency: 20,
           notify: true,
@@ -93,9 +88,9 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
         assert.equal(r.healthz.failed, 0, `/healthz always answered: ${JSON.stringify(r.healthz)}`);
         assert.ok(r.healthz.maxMs !== null && r.healthz.maxMs < 1_000, `/healthz within 1 s: ${r.healthz.maxMs} ms`);
         assert.equal(r.afterClose, "served", "once the streams closed, a new session with its GET stream is served");
-        const health = await get(new URL("/healthz", proxy.endpoint));
+        const health = await get(new URL("/healthz", proxy.base));
         assert.equal(health.status, 200);
-        const metrics = await get(new URL("/metrics", proxy.endpoint));
+        const metrics = await get(new URL("/metrics", proxy.base));
         assert.match(metrics.text, /^mcpwire_max_streams 90$/m);
         assert.match(metrics.text, /^mcpwire_refused_total\{kind="session"\} [1-9]\d*$/m);
         assert.doesNotMatch(proxy.stderr(), /Too many open files|EMFILE|Uncaught/);
@@ -108,10 +103,10 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
   test("default environment: 1,000 sessions each hold a GET stream and get a notification on it", {
     timeout: 90_000,
   }, async () => {
-    const proxy = await startProxy(new URL("/mcp", everything.url));
+    const proxy = await startCli(reverseArgs());
     try {
       const r = await streams({
-        url: new URL("/mcp", proxy.endpoint).href,
+        url: new URL("/mcp", proxy.base).href,
         sessions: 1_000,
         concurrency: 50,
         notify: true,
