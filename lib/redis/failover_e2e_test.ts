@@ -58,10 +58,16 @@ function failover(name: string, upstreamArgs: () => string[]) {
       });
       await client.connect(transport);
       try {
-        await new Promise((r) => setTimeout(r, 300)); // the GET stream opens after initialized
-        const before = await Promise.all(replicas.map(connections));
+        // The standalone GET stream opens after initialized: wait (bounded) until one replica holds it.
+        let before = await Promise.all(replicas.map(connections));
+        for (let i = 0; i < 50 && before.reduce((a, b) => a + b, 0) < 1; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          before = await Promise.all(replicas.map(connections));
+        }
+        assert.equal(before.reduce((a, b) => a + b, 0), 1, `one GET stream open: ${before}`);
         const progress: number[] = [];
         let killed: Replica | undefined;
+        let picked = "";
         const call = client.callTool(
           { name: "trigger-long-running-operation", arguments: { duration: 4, steps: STEPS } },
           undefined,
@@ -72,7 +78,9 @@ function failover(name: string, upstreamArgs: () => string[]) {
               if (progress.length === 2 && !killed) {
                 void Promise.all(replicas.map(connections)).then((now) => {
                   const i = now.findIndex((n, k) => n > before[k]!);
+                  picked = `before ${before} during ${now}`;
                   killed = replicas[i === -1 ? 0 : i]!;
+                  if (i === -1) picked += " (no replica gained a connection)";
                   void killed.kill("SIGKILL");
                 });
               }
@@ -81,6 +89,7 @@ function failover(name: string, upstreamArgs: () => string[]) {
         );
         const result = await call;
         assert.ok(killed, "a replica was killed mid-call");
+        assert.doesNotMatch(picked, /no replica/, picked);
         assert.equal(killed.alive(), false);
         assert.deepEqual(progress, Array.from({ length: STEPS }, (_, i) => i + 1), "each progress once, in order");
         assert.match(JSON.stringify(result.content), /Long running operation completed/);
