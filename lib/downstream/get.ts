@@ -5,6 +5,8 @@
  */
 import { LAST_EVENT_ID_HEADER } from "../protocol/headers.ts";
 import { Channel, replayBody } from "../session/channel.ts";
+import { tailBody } from "../session/tail.ts";
+import { isResponse } from "../jsonrpc/types.ts";
 import { HttpError } from "./errors.ts";
 import { accepts } from "./negotiate.ts";
 import type { LiveSession } from "../session/registry.ts";
@@ -93,5 +95,17 @@ async function resume(ctx: EndpointContext, session: LiveSession, lastEventId: s
   const headers = sseHeaders(session.record.id);
   if (channel) return new Response(channel.attach(result.events), { status: 200, headers });
   // The stream already ended: replay what is left of it, then close.
-  return new Response(replayBody(result.events), { status: 200, headers });
+  if (result.events.some((e) => e.message !== null && isResponse(e.message))) {
+    return new Response(replayBody(result.events), { status: 200, headers });
+  }
+  // Another instance holds it (shared store): replay, then follow what that instance appends.
+  const tail = tailBody({
+    store: ctx.events,
+    sessionId: session.record.id,
+    replay: result.events,
+    lastEventId,
+    keepAlive: ctx.keepAlive,
+    ending: session.ending,
+  });
+  return new Response(tail, { status: 200, headers });
 }

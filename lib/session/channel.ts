@@ -156,7 +156,8 @@ export class Channel {
   }
 }
 
-function eventFrame(event: StoredEvent): Uint8Array {
+/** The SSE frame of a stored event (a priming event has empty data). */
+export function eventFrame(event: StoredEvent): Uint8Array {
   return dataFrame(event.id, event.message === null ? "" : JSON.stringify(event.message));
 }
 
