@@ -13,6 +13,7 @@ import { HttpError } from "./errors.ts";
 import type { LiveSession } from "../session/registry.ts";
 import type { SessionCore } from "../session/core.ts";
 import type { EraCache } from "../upstream/era.ts";
+import type { Flights } from "../session/flights.ts";
 
 /** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
 export interface EndpointContext {
@@ -30,6 +31,8 @@ export interface EndpointContext {
   modernOnly: boolean;
   /** Reports an error worth logging. */
   report: (error: unknown) => void;
+  /** In-flight request streams in the shared store, for takeover by another instance (issue 14). */
+  flights: Flights;
 }
 
 /** Channel options of this endpoint, with or without priming events. */

@@ -6,6 +6,7 @@
 import { LAST_EVENT_ID_HEADER } from "../protocol/headers.ts";
 import { Channel, replayBody } from "../session/channel.ts";
 import { tailBody } from "../session/tail.ts";
+import { takeOver } from "../session/takeover.ts";
 import { isResponse } from "../jsonrpc/types.ts";
 import { HttpError } from "./errors.ts";
 import { accepts } from "./negotiate.ts";
@@ -106,6 +107,15 @@ async function resume(ctx: EndpointContext, session: LiveSession, lastEventId: s
     lastEventId,
     keepAlive: ctx.keepAlive,
     ending: session.ending,
+    whenQuiet: async () => {
+      const flight = await ctx.flights.claimIfOrphaned(session.record, result.streamId);
+      if (!flight) return;
+      try {
+        await takeOver(ctx.core, ctx.events, session, result.streamId, flight);
+      } finally {
+        await ctx.flights.end(session.record.id, result.streamId);
+      }
+    },
   });
   return new Response(tail, { status: 200, headers });
 }

@@ -128,11 +128,15 @@ async function sseReply(
   const channel = await Channel.create(session.record.id, channelOptions(ctx, priming));
   session.channels.set(channel.streamId, channel);
   const body = channel.attach();
+  // One request with a priming event can be taken over by another instance if this one dies (issue 14).
+  const first = requests.length === 1 && !settle ? await channel.primingEventId : undefined;
+  if (first !== undefined) await ctx.flights.begin(session.record, channel.streamId, requests[0]!, first);
   void (async () => {
     await ctx.core.deliver(session, replies, requests, "post", (message) => channel.send(message));
     await settle?.();
     await channel.end();
     session.channels.delete(channel.streamId);
+    if (first !== undefined) await ctx.flights.end(session.record.id, channel.streamId);
   })();
   return new Response(body, { status: 200, headers: sseHeaders(session.record.id) });
 }

@@ -50,6 +50,7 @@ export class Channel {
   #undelivered: StoredEvent[] = [];
   #ended = false;
   #tail: Promise<void> = Promise.resolve();
+  #primed: Promise<string | undefined> | undefined;
 
   private constructor(sessionId: string, streamId: string, options: ChannelOptions) {
     this.sessionId = sessionId;
@@ -99,8 +100,13 @@ export class Channel {
         if (this.#connection === connection) this.#connection = undefined;
       },
     });
-    if (this.#options.priming && !this.#ended) this.#enqueue(null);
+    if (this.#options.priming && !this.#ended) this.#primed ??= this.#enqueue(null);
     return body;
+  }
+
+  /** The id of the stream's first priming event (T-RES-01); `undefined` without priming or before `attach`. */
+  get primingEventId(): Promise<string | undefined> {
+    return this.#primed ?? Promise.resolve(undefined);
   }
 
   /**

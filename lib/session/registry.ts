@@ -129,6 +129,8 @@ export class SessionRegistry {
    * @throws {Error} When a session found in the store cannot be re-initialized upstream.
    */
   async get(id: string, headers?: Headers): Promise<LiveSession | undefined> {
+    // Minted ids are base64url: an id with ":" names one of the store's own records (flights.ts), never a session.
+    if (id.includes(":")) return undefined;
     const session = this.#live.get(id) ?? await this.#revive(id, headers);
     if (!session || session.closed) return undefined;
     const now = Date.now();

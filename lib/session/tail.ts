@@ -25,6 +25,13 @@ export interface TailOptions {
   keepAlive: KeepAlive;
   /** Aborts when the session ends (DELETE anywhere, expiry, shutdown): the body ends. */
   ending: AbortSignal;
+  /**
+   * Called (never twice at once) each `quietMs` with nothing new: e.g. taking over a stream whose holder
+   * died (`takeover.ts`). Its errors end the body.
+   */
+  whenQuiet?: () => Promise<void>;
+  /** Nothing new for this long calls `whenQuiet`, in ms. @default 1_000 */
+  quietMs?: number;
   /** How often the store is read again, in ms. @default 50 */
   pollMs?: number;
   /** The body ends after this long with nothing new, in ms (the client resumes again). @default 300_000 */
@@ -61,10 +68,16 @@ async function _follow(connection: SseConnection, options: TailOptions, pollMs: 
     }
     return false;
   };
+  let checked = Date.now();
+  let quiet: Promise<void> | undefined;
   try {
     let done = await write(options.replay);
     while (!done && !connection.closed && !options.ending.aborted && Date.now() - quietSince < idleMs) {
       await new Promise((r) => setTimeout(r, pollMs));
+      if (options.whenQuiet && !quiet && Date.now() - Math.max(quietSince, checked) >= (options.quietMs ?? 1_000)) {
+        checked = Date.now();
+        quiet = options.whenQuiet().finally(() => (quiet = undefined));
+      }
       const next = await options.store.replayAfter(options.sessionId, cursor);
       if (next.type !== "found") break;
       done = await write(next.events);

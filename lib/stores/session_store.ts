@@ -20,6 +20,12 @@ export interface SessionRecord {
   createdAt: number;
   /** Last request time, ms since the epoch (idle expiry). */
   lastSeenAt: number;
+  /**
+   * Set on the records of in-flight request streams only (`lib/session/flights.ts`, issue 14): the instance
+   * that holds the stream's upstream work, and the stream's first (priming) event id. Session records never
+   * carry it.
+   */
+  flight?: { holder: string; firstEventId: string };
 }
 
 /** Stores session records. Implementations must be safe to call concurrently. */
