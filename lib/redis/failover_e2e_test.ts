@@ -11,7 +11,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { EVERYTHING, type HttpChild, startEverything } from "../../testing/e2e.ts";
+import { EVERYTHING, firstLogNotification, type HttpChild, startEverything } from "../../testing/e2e.ts";
 import { Client, StreamableHTTPClientTransport } from "../../testing/deps.ts";
 import { type RedisServer, redisSkipReason, startRedisServer } from "../../testing/redis_server.ts";
 import { type Balancer, NGINX, startBalancer } from "../../testing/nginx.ts";
@@ -44,14 +44,14 @@ function failover(name: string, upstreamArgs: () => string[]) {
       // The upstream command (after --) must come last.
       replicas = await Promise.all([0, 1, 2].map(() => startReplica(args)));
       balancer = await startBalancer(replicas.map((r) => r.address));
-    });
+    }, { timeout: 60_000 });
     after(async () => {
       await balancer?.stop();
       await Promise.all(replicas.map((r) => r.kill("SIGKILL")));
       await redis?.stop();
-    });
+    }, { timeout: 30_000 });
 
-    test("SIGKILL of the replica serving a long tool call: every progress notification and the result once", async () => {
+    test("SIGKILL of the replica serving a long tool call: every progress notification and the result once", { timeout: 90_000 }, async () => {
       const client = new Client({ name: "failover-test", version: "1.0.0" });
       const transport = new StreamableHTTPClientTransport(new URL("/mcp", balancer!.url), {
         reconnectionOptions: { initialReconnectionDelay: 100, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 10 },
@@ -97,6 +97,8 @@ function failover(name: string, upstreamArgs: () => string[]) {
           const echo = await client.callTool({ name: "echo", arguments: { message: `after ${i}` } });
           assert.match(JSON.stringify(echo.content), new RegExp(`after ${i}`));
         }
+        // The standalone GET stream works again too (re-opened on a live replica if it was on the dead one).
+        assert.ok((await firstLogNotification(client, 10_000)).level);
       } finally {
         await client.close();
       }
@@ -109,7 +111,7 @@ failover("HTTP upstream", () => ["--upstream", new URL("/mcp", everything!.url).
 failover("stdio upstream", () => ["--", "node", EVERYTHING, "stdio"]);
 before(async () => {
   if (!skip) everything = await startEverything("streamableHttp");
-});
+}, { timeout: 30_000 });
 after(async () => {
   await everything?.close();
 });
