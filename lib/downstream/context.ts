@@ -14,6 +14,7 @@ import type { LiveSession } from "../session/registry.ts";
 import type { SessionCore } from "../session/core.ts";
 import type { EraCache } from "../upstream/era.ts";
 import type { Flights } from "../session/flights.ts";
+import { StoreUnavailableError } from "../session/registry.ts";
 
 /** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
 export interface EndpointContext {
@@ -54,6 +55,7 @@ export async function sessionFor(ctx: EndpointContext, request: Request): Promis
   try {
     session = await ctx.core.registry.get(id, upstreamHeaders(request));
   } catch (error) {
+    if (error instanceof StoreUnavailableError) throw error;
     // The session exists (another instance created it) but its upstream could not be initialized here.
     ctx.report(error);
     throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");

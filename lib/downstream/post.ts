@@ -17,6 +17,7 @@ import { checkPostHeaders, readBody } from "./negotiate.ts";
 import { channelOptions, checkVersionHeader, type EndpointContext, sessionFor, upstreamHeaders } from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 import { handleModernPost, isModernPost } from "./modern_post.ts";
+import { StoreUnavailableError } from "../session/registry.ts";
 
 /**
  * POST: one message or (2025-03-26) a batch. Notifications and responses only → 202 (T-POST-03); requests
@@ -87,6 +88,7 @@ async function initialize(ctx: EndpointContext, request: Request, init: JsonRpcR
   try {
     opened = await ctx.core.open(init, upstreamHeaders(request));
   } catch (error) {
+    if (error instanceof StoreUnavailableError) throw error;
     throw new HttpError(
       "bad_gateway",
       error instanceof UpstreamUnavailableError ? error.message : "The upstream failed",
@@ -129,7 +131,7 @@ async function sseReply(
   session.channels.set(channel.streamId, channel);
   const body = channel.attach();
   // One request with a priming event can be taken over by another instance if this one dies (issue 14).
-  const first = requests.length === 1 && !settle ? await channel.primingEventId : undefined;
+  const first = ctx.flights.enabled && requests.length === 1 && !settle ? await channel.primingEventId : undefined;
   if (first !== undefined) await ctx.flights.begin(session.record, channel.streamId, requests[0]!, first);
   void (async () => {
     await ctx.core.deliver(session, replies, requests, "post", (message) => channel.send(message));

@@ -51,10 +51,17 @@ function failover(name: string, upstreamArgs: () => string[]) {
       await redis?.stop();
     }, { timeout: 30_000 });
 
-    test("SIGKILL of the replica serving a long tool call: every progress notification and the result once", { timeout: 90_000 }, async () => {
+    test("SIGKILL of the replica serving a long tool call: every progress notification and the result once", {
+      timeout: 90_000,
+    }, async () => {
       const client = new Client({ name: "failover-test", version: "1.0.0" });
       const transport = new StreamableHTTPClientTransport(new URL("/mcp", balancer!.url), {
-        reconnectionOptions: { initialReconnectionDelay: 100, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 10 },
+        reconnectionOptions: {
+          initialReconnectionDelay: 100,
+          maxReconnectionDelay: 1_000,
+          reconnectionDelayGrowFactor: 1.5,
+          maxRetries: 10,
+        },
       });
       await client.connect(transport);
       try {

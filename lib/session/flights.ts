@@ -44,6 +44,11 @@ export class Flights {
     this.#staleMs = staleMs;
   }
 
+  /** Whether flights are kept at all: only in a store that instances share. */
+  get enabled(): boolean {
+    return this.#store.shared === true;
+  }
+
   /** Records that this instance now streams the answer to `request` on `streamId`. Store errors are ignored. */
   async begin(session: SessionRecord, streamId: string, request: JsonRpcRequest, firstEventId: string) {
     const id = _flightId(session.id, streamId);
@@ -72,6 +77,7 @@ export class Flights {
    * @returns The flight, now held by this instance; `undefined` when there is none, or its holder lives.
    */
   async claimIfOrphaned(session: SessionRecord, streamId: string): Promise<Flight | undefined> {
+    if (!this.enabled) return undefined;
     const id = _flightId(session.id, streamId);
     const record = await this.#store.get(id);
     if (!record?.flight || record.flight.holder === this.replicaId) return undefined;

@@ -30,6 +30,12 @@ export interface SessionRecord {
 
 /** Stores session records. Implementations must be safe to call concurrently. */
 export interface SessionStore {
+  /**
+   * `true` when several instances share this store (Redis): then it also keeps tombstones of ended sessions
+   * and in-flight stream records for takeover (`lib/session/flights.ts`), each with the store's TTL. Absent
+   * or `false` for a store of one instance (memory), which keeps nothing beyond live sessions.
+   */
+  readonly shared?: boolean;
   /** The record of session `id`, or `undefined` when unknown (never issued, deleted or expired). */
   get(id: string): Promise<SessionRecord | undefined>;
   /** Stores (a copy of) a record, replacing any record with the same id. */
