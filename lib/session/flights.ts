@@ -60,6 +60,11 @@ export class Flights {
     await this.#store.set(_record(id, session.revision, request, this.replicaId, firstEventId)).catch(() => {});
   }
 
+  /** Whether a flight record exists for `streamId` (a request stream whose answer is not complete). */
+  async has(sessionId: string, streamId: string): Promise<boolean> {
+    return (await this.#store.get(_flightId(sessionId, streamId)).catch(() => undefined)) !== undefined;
+  }
+
   /** The stream's answer is complete (or the session ended): forgets the flight. */
   async end(sessionId: string, streamId: string): Promise<void> {
     const id = _flightId(sessionId, streamId);
