@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, ROOT } from "./e2e.ts";
+import { freePort, ROOT, terminate } from "./e2e.ts";
 
 /** The nginx binary the tests run. */
 export const NGINX = "/usr/sbin/nginx";
@@ -47,12 +47,7 @@ export async function startBalancer(replicas: string[], timeoutMs = 10_000): Pro
   const exited = once(child, "exit");
   const url = new URL(`http://127.0.0.1:${port}`);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await terminate(child, exited);
     await rm(prefix, { recursive: true, force: true });
   };
   const deadline = Date.now() + timeoutMs;

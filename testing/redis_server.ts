@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import nodeProcess from "node:process";
-import { freePort } from "./e2e.ts";
+import { freePort, terminate } from "./e2e.ts";
 
 /** A running redis-server. */
 export interface RedisServer {
@@ -80,14 +80,7 @@ async function _startOnce(port: number, timeoutMs: number): Promise<RedisServer>
       reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`));
     });
   });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const stop = () => terminate(child, exited);
   try {
     await ready;
   } catch (error) {

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { ROOT, RUNTIME } from "./e2e.ts";
+import { ROOT, RUNTIME, terminate } from "./e2e.ts";
 
 /** The command line that runs `cli.ts` on this runtime. */
 export const CLI: string[] = RUNTIME === "deno"
@@ -43,13 +43,7 @@ export async function startReplica(args: string[], timeoutMs = 20_000): Promise<
   child.stderr!.on("data", (d) => (stderr += String(d)));
   const exited = once(child, "exit");
   const alive = () => child.exitCode === null && child.signalCode === null;
-  const kill = async (signal: "SIGKILL" | "SIGTERM" = "SIGTERM", ms = 5_000) => {
-    if (!alive()) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    await exited;
-    clearTimeout(timer);
-  };
+  const kill = (signal: "SIGKILL" | "SIGTERM" = "SIGTERM", ms = 5_000) => terminate(child, exited, ms, signal);
   const deadline = Date.now() + timeoutMs;
   while (!/listening on (\S+)/.test(stderr)) {
     if (!alive() || Date.now() > deadline) {
