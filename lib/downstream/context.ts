@@ -17,6 +17,8 @@ import type { EraCache } from "../upstream/era.ts";
 import { credentialsConsumed } from "../security/auth.ts";
 import { callerOf } from "../security/caller.ts";
 import { audit, requestFields } from "../security/audit.ts";
+import type { Flights } from "../session/flights.ts";
+import { StoreUnavailableError } from "../session/registry.ts";
 
 /** What the handlers of one endpoint share. Built once by `createStreamableHttpEndpoint`. */
 export interface EndpointContext {
@@ -36,6 +38,8 @@ export interface EndpointContext {
   bridge: ModernBridge;
   /** Reports an error worth logging. */
   report: (error: unknown) => void;
+  /** In-flight request streams in the shared store, for takeover by another instance (issue 14). */
+  flights: Flights;
 }
 
 /** Channel options of this endpoint, with or without priming events. */
@@ -59,6 +63,7 @@ export async function sessionFor(ctx: EndpointContext, request: Request): Promis
   try {
     session = await ctx.core.registry.get(id, upstreamHeaders(request));
   } catch (error) {
+    if (error instanceof StoreUnavailableError) throw error;
     // The session exists (another instance created it) but its upstream could not be initialized here.
     ctx.report(error);
     throw new HttpError("bad_gateway", error instanceof Error ? error.message : "The upstream failed");

@@ -25,6 +25,7 @@ import {
 } from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 import { handleModernPost, isModernPost } from "./modern_post.ts";
+import { StoreUnavailableError } from "../session/registry.ts";
 
 /**
  * POST: one message or (2025-03-26) a batch. Notifications and responses only → 202 (T-POST-03); requests
@@ -96,6 +97,7 @@ async function initialize(ctx: EndpointContext, request: Request, init: JsonRpcR
   try {
     opened = await ctx.core.open(init, upstreamHeaders(request), callerOf(request).id);
   } catch (error) {
+    if (error instanceof StoreUnavailableError) throw error;
     throw new HttpError(
       "bad_gateway",
       error instanceof UpstreamUnavailableError ? error.message : "The upstream failed",
@@ -137,11 +139,15 @@ async function sseReply(
   const channel = await Channel.create(session.record.id, channelOptions(ctx, priming));
   session.channels.set(channel.streamId, channel);
   const body = channel.attach();
+  // One request with a priming event can be taken over by another instance if this one dies (issue 14).
+  const first = ctx.flights.enabled && requests.length === 1 && !settle ? await channel.primingEventId : undefined;
+  if (first !== undefined) await ctx.flights.begin(session.record, channel.streamId, requests[0]!, first);
   void (async () => {
     await ctx.core.deliver(session, replies, requests, "post", (message) => channel.send(message));
     await settle?.();
     await channel.end();
     session.channels.delete(channel.streamId);
+    if (first !== undefined) await ctx.flights.end(session.record.id, channel.streamId);
   })();
   return new Response(body, { status: 200, headers: sseHeaders(session.record.id) });
 }

@@ -10,6 +10,8 @@ import { buildUpstream, recorderFor, type RecordingOptions, type UpstreamStackOp
 import { type AppOptions, createApp } from "../downstream/app.ts";
 import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
 import { jsonResponse } from "../downstream/errors.ts";
+import { withDeadline } from "../kit/deadline.ts";
+import type { SessionStore } from "../stores/session_store.ts";
 import { Metrics } from "./metrics.ts";
 import type { SecurityOptions } from "../downstream/security.ts";
 import { createAdmission, type StreamLimits } from "../security/limits.ts";
@@ -113,6 +115,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
           }));
       }
       app.get("/healthz", () => jsonResponse({ status: "ok", ...stats() }));
+      app.get("/readyz", () => readiness(options.sessionStore));
     },
   });
   // Every legacy session holds one SSE connection.
@@ -137,6 +140,23 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
       await recorder?.close();
     },
   };
+}
+
+/**
+ * `/readyz`: 200 when the session store answers a read within 1 s, else 503 with `Retry-After: 1`, so a
+ * balancer or Kubernetes readiness probe sends new sessions only to replicas that can create them (issue 14).
+ * Without a shared store (memory) a replica is always ready.
+ */
+async function readiness(store: SessionStore | undefined): Promise<Response> {
+  if (!store) return jsonResponse({ status: "ready", store: "memory" });
+  const started = Date.now();
+  try {
+    await withDeadline(store.get("readyz-probe"), 1_000);
+    return jsonResponse({ status: "ready", storeLatencyMs: Date.now() - started });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return jsonResponse({ status: "not ready", store: reason }, 503, { "retry-after": "1" });
+  }
 }
 
 /** The endpoint's observers: the caller's, plus metrics and the recorder when they are on. */

@@ -173,7 +173,14 @@ export class SessionCore {
         if (isRevision(v) && rulesFor(v).sessions) session.record.revision = v;
       }
     });
-    await this.registry.add(session);
+    try {
+      await this.registry.add(session);
+    } catch (error) {
+      // No store, no session (503 + Retry-After): the upstream session opened for it is closed again.
+      await messages.cancel().catch(() => {});
+      await connection.close().catch(() => {});
+      throw error;
+    }
     // A failed initialize leaves no session behind; a successful one is stored with its final revision.
     const settle = () => succeeded ? this.registry.save(session) : this.registry.close(session, "deleted");
     return { type: "opened", session, reply: { ...reply, messages }, settle };
