@@ -32,6 +32,7 @@ function tsFiles(dir: string): string[] {
 /** Is this file allowed to use runtime APIs? */
 export function isExempt(path: string): boolean {
   return path === "cli.ts" || path.startsWith("lib/runtime/") || path.startsWith("bench/") ||
+    path.startsWith("scripts/") ||
     path.startsWith("testing/") || path.endsWith("_test.ts");
 }
 

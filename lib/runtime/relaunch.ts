@@ -17,6 +17,22 @@ import { BUN_FETCH_CAP_VARIABLE } from "./limits.ts";
 export const RELAUNCH_FETCH_CAP = "65535";
 
 /**
+ * The arguments that start this command again with `process.execPath`: the script and its arguments for
+ * `bun cli.ts …`; only the arguments for a `bun build --compile` binary, whose `argv[1]` is its own
+ * embedded path (`/$bunfs/root/…`), which the binary would read as a command.
+ *
+ * @example
+ * ```ts
+ * import { relaunchArguments } from "./relaunch.ts";
+ * console.assert(relaunchArguments(["bun", "cli.ts", "reverse"]).join(" ") === "cli.ts reverse");
+ * console.assert(relaunchArguments(["bun", "/$bunfs/root/mcpwire", "reverse"]).join(" ") === "reverse");
+ * ```
+ */
+export function relaunchArguments(argv: readonly string[]): string[] {
+  return argv.slice(argv[1]?.startsWith("/$bunfs/") ? 2 : 1);
+}
+
+/**
  * On Bun without `BUN_CONFIG_MAX_HTTP_REQUESTS`, runs this same command line again with it set to
  * {@linkcode RELAUNCH_FETCH_CAP} and resolves with the child's exit code (128 + n when a signal ended it).
  * Anywhere else (Deno, or Bun with the variable already set, or a user's own value) it does nothing.
@@ -31,7 +47,7 @@ export const RELAUNCH_FETCH_CAP = "65535";
 export function relaunchForBun(): Promise<number> | undefined {
   if (!(globalThis as { Bun?: unknown }).Bun) return undefined;
   if (nodeProcess.env[BUN_FETCH_CAP_VARIABLE] !== undefined) return undefined;
-  const child = spawn(nodeProcess.execPath, [...nodeProcess.execArgv, ...nodeProcess.argv.slice(1)], {
+  const child = spawn(nodeProcess.execPath, [...nodeProcess.execArgv, ...relaunchArguments(nodeProcess.argv)], {
     stdio: "inherit",
     env: { ...nodeProcess.env, [BUN_FETCH_CAP_VARIABLE]: RELAUNCH_FETCH_CAP },
   });
