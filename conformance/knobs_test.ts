@@ -78,6 +78,7 @@ const CASES: Case[] = [
   { knob: "ignoreCancellation", check: "T-LIFE-04" },
   { knob: "noOriginCheck", check: "T-SEC-01", alsoFails: ["T-SEC-02"] },
   { knob: "origin400", check: "T-SEC-02" },
+  { knob: "noHostCheck", check: "T-SEC-04" },
   { knob: "noWwwAuthenticate", check: "T-SEC-06", auth: true },
   { knob: "challengeUnparseable", check: "T-SEC-06", auth: true },
   { knob: "metadataMissing", check: "T-SEC-06", auth: true },

@@ -1,15 +1,21 @@
 /**
- * Security checks: Origin validation (any 4xx, exactly 403 from 2025-11-25) and sessions that are not
- * authentication. The 401 / protected-resource metadata check (T-SEC-06) is in `auth.ts`.
+/**
+ * Security checks: Origin validation (any 4xx, exactly 403 from 2025-11-25), Host validation on loopback
+ * (T-SEC-04), and sessions that are not authentication. The 401 / protected-resource metadata check
+ * (T-SEC-06) is in `auth.ts`.
  *
  * @module
  */
-import { describe, initializeRequest, rpc } from "../context.ts";
-import type { Check } from "../types.ts";
+import { type Context, describe, initializeRequest, rpc } from "../context.ts";
+import type { Check, Outcome } from "../types.ts";
 import { clientError, ok, ONLY_2025_11, STREAMABLE } from "./_helpers.ts";
 
 const EVIL = "http://evil.example";
 const T = "basic/transports §Security warning";
+/** The Host a DNS-rebinding page sends (T-SEC-04). */
+const FOREIGN_HOST = "evil.example";
+/** Loopback host names (URL `hostname` form). */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Checks of the security area. */
 export const SECURITY_CHECKS: Check[] = [
@@ -68,6 +74,15 @@ export const SECURITY_CHECKS: Check[] = [
     },
   },
   {
+    id: "T-SEC-04",
+    area: "security",
+    revisions: STREAMABLE,
+    level: "MUST",
+    title: "A loopback server rejects a foreign Host on POST, GET and DELETE and accepts loopback Host values",
+    specRef: `2025-11-25 ${T}; security best practices §Local MCP server compromise`,
+    run: _hostValidation,
+  },
+  {
     id: "T-SEC-07",
     area: "security",
     revisions: STREAMABLE,
@@ -92,3 +107,45 @@ export const SECURITY_CHECKS: Check[] = [
     },
   },
 ];
+
+/** T-SEC-04: a foreign `Host` → 4xx (405 where GET/DELETE is not served); `localhost`, `127.0.0.1:PORT` served. */
+async function _hostValidation(ctx: Context): Promise<Outcome> {
+  const url = new URL(ctx.env.url);
+  if (!LOOPBACK.test(url.hostname)) {
+    return ctx.skip(`${url.hostname} is not a loopback address; Host validation is asked of local servers`);
+  }
+  if (ctx.env.sendsHost === false) {
+    return ctx.skip("this fetch cannot send a foreign Host header (Deno's replaces it); the mcpwire CLI can");
+  }
+  const s = await ctx.initialize();
+  const foreign = { headers: { host: FOREIGN_HOST } };
+  const replies = [
+    await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), foreign),
+    await s.get(foreign),
+    await s.delete(foreign),
+  ];
+  for (const reply of replies) {
+    await reply.close();
+    // A method the server does not serve at all exposes nothing to a rebinding page.
+    if (reply.status === 405 && reply.evidence.request.method !== "POST") continue;
+    if (!clientError(reply)) {
+      return ctx.fail(`${reply.evidence.request.method} with Host: ${FOREIGN_HOST} answered ${reply.status}`, {
+        expected: "HTTP 4xx (a DNS-rebinding page's request is refused)",
+        actual: describe(reply),
+        evidence: [reply],
+      });
+    }
+  }
+  for (const host of ["localhost", `127.0.0.1:${url.port || "80"}`]) {
+    const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), { headers: { host } });
+    await reply.text();
+    if (!ok(reply)) {
+      return ctx.fail(`initialize with Host: ${host} answered ${reply.status}; loopback Host values must be served`, {
+        expected: "HTTP 2xx",
+        actual: describe(reply),
+        evidence: [reply],
+      });
+    }
+  }
+  return ctx.pass(`Host: ${FOREIGN_HOST} refused on POST, GET and DELETE; localhost and 127.0.0.1:port served`);
+}

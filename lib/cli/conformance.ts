@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Runtime } from "../runtime/mod.ts";
+import { fetchWithHost, type Runtime } from "../runtime/mod.ts";
 import { conformanceCommand as runCommand } from "../../conformance/cli.ts";
 
 /**
@@ -18,6 +18,8 @@ export async function conformanceCommand(argv: string[], rt: Runtime): Promise<n
     stderr: (text) => rt.writeStderr(text),
     writeFile: (path, text) => rt.writeTextFile(path, text),
     isTTY: rt.stdoutIsTTY(),
+    // T-SEC-04 sends a foreign Host, which Deno's fetch would replace.
+    fetch: fetchWithHost,
   });
   await Promise.all(writes);
   return code;

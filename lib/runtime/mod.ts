@@ -28,6 +28,7 @@ export type { ChildProcess, SpawnOptions } from "./process.ts";
 export type { OpenFileLimit } from "./limits.ts";
 export { cpuCount, fetchConnectionCap, openFileLimit } from "./limits.ts";
 export { relaunchForBun } from "./relaunch.ts";
+export { fetchWithHost } from "./host_fetch.ts";
 
 /** What the command modules may use of the runtime. */
 export interface Runtime {
