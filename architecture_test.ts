@@ -74,6 +74,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["lib/stores", "lib/security"],
   ["lib/upstream"],
   ["lib/session"],
+  ["lib/bridge"],
   ["lib/downstream", "lib/intercept"],
   ["lib/record"],
   ["lib/ui"],

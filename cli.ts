@@ -8,6 +8,7 @@
  */
 import { relaunchForBun, runtime } from "./lib/runtime/mod.ts";
 import { reverseCommand } from "./lib/cli/reverse.ts";
+import { authCommand } from "./lib/cli/auth.ts";
 import { demoCommand } from "./lib/cli/demo.ts";
 import { forwardCommand } from "./lib/cli/forward.ts";
 import { rulesCommand } from "./lib/cli/rules.ts";
@@ -24,6 +25,7 @@ Usage: mcpwire <command> [options]
 
 Commands:
   conformance   check an MCP server's HTTP transport against every protocol revision
+  auth          hash an API key for reverse --api-key-file
   demo          run a bundled MCP server behind the reverse proxy and watch a scripted session
   forward       be a stdio MCP server that forwards to an MCP server (URL or stdio command)
   reverse       serve a Streamable HTTP endpoint in front of an MCP server (URL or stdio command)
@@ -38,6 +40,7 @@ Run with Deno: deno run -A cli.ts <command>    with Bun: bun cli.ts <command>
 type Command = (argv: string[], rt: typeof runtime) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  auth: authCommand,
   conformance: conformanceCommand,
   demo: demoCommand,
   forward: forwardCommand,

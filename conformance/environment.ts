@@ -52,6 +52,8 @@ export interface Environment {
   legacyUrl?: string;
   /** Revisions found supported (or forced with `--spec-version`); dual-era checks read it. @default [] */
   detected?: readonly SuiteRevision[];
+  /** Whether `fetch` puts a given `Host` header on the wire (T-SEC-04 skips when not). @default true */
+  sendsHost?: boolean;
   /** Per-revision cache of `tools/list` results. */
   toolCache: Map<string, Message[]>;
 }

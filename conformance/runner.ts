@@ -28,11 +28,15 @@ const UNREACHABLE_CHECKS = new Set(["T-EP-01", "T-LIFE-01"]);
 const BODY_LIMIT = 600;
 
 /** Splits a target into its URL and fetch function. */
-export function _resolveTarget(target: Target): { url: string; fetch: FetchLike } {
+export function _resolveTarget(target: Target): { url: string; fetch: FetchLike; sendsHost: boolean } {
   const globalFetch: FetchLike = (input, init) => fetch(input, init);
-  if (typeof target === "function") return { url: DEFAULT_URL, fetch: target };
-  if (typeof target === "string" || target instanceof URL) return { url: String(target), fetch: globalFetch };
-  return { url: String(target.url), fetch: target.fetch ?? globalFetch };
+  // Deno's fetch replaces a given Host with the URL's authority; Bun's keeps it. A supplied fetch is trusted.
+  const globalSendsHost = !globalThis.navigator?.userAgent?.startsWith("Deno/");
+  if (typeof target === "function") return { url: DEFAULT_URL, fetch: target, sendsHost: true };
+  if (typeof target === "string" || target instanceof URL) {
+    return { url: String(target), fetch: globalFetch, sendsHost: globalSendsHost };
+  }
+  return { url: String(target.url), fetch: target.fetch ?? globalFetch, sendsHost: !!target.fetch || globalSendsHost };
 }
 
 /**
@@ -53,9 +57,10 @@ export function _resolveTarget(target: Target): { url: string; fetch: FetchLike 
  */
 export async function runConformance(target: Target, options: ConformanceOptions = {}): Promise<Report> {
   const startedAt = new Date().toISOString();
-  const { url, fetch } = _resolveTarget(target);
+  const { url, fetch, sendsHost } = _resolveTarget(target);
   new URL(url);
   const env = _environment(url, fetch, options);
+  env.sendsHost = sendsHost;
   const detection = await detect(env, options);
   for (const d of detection) options.onProgress?.({ type: "detect", detection: d });
   const legacy = detection.find((d) => d.revision === "2024-11-05" && d.supported);

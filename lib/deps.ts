@@ -11,3 +11,5 @@ export type { Context as HonoContext } from "npm:hono@^4.13.19";
 export { cors } from "npm:hono@^4.13.19/cors";
 export { isMap, isScalar, isSeq, LineCounter, parseDocument } from "npm:yaml@^2";
 export type { Node as YamlNode } from "npm:yaml@^2";
+export { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from "npm:jose@6.2.18";
+export type { JWTPayload } from "npm:jose@6.2.18";

@@ -1,6 +1,7 @@
 /**
- * Starts `mcpwire …` (cli.ts on the runtime running the tests, as the README runs it) and waits for the
- * URLs it prints on stderr.
+ * `mcpwire <args>` (cli.ts on the runtime running the tests, started as the README runs it) as a child
+ * process that printed its URLs on stderr, for end-to-end tests; and {@linkcode runCli} for commands that
+ * run to completion.
  *
  * @module
  */
@@ -8,34 +9,55 @@ import { spawn, spawnSync } from "node:child_process";
 import nodeProcess from "node:process";
 import { ROOT, RUNTIME } from "./e2e.ts";
 
-/** A running `mcpwire` child. */
+const CLI = `${ROOT}cli.ts`;
+
+/** The runtime's arguments that run `mcpwire <args>`. */
+function cliArgs(args: string[]): string[] {
+  return RUNTIME === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args];
+}
+
+/** A running `mcpwire <args>` child that printed its URLs on stderr. */
 export interface CliChild {
+  /** The first `ready` pattern's URL (the endpoint). */
+  endpoint: URL;
   /** The first capture group of each `ready` pattern, as URLs, in order. */
   urls: URL[];
   /** Everything it printed on stderr so far. */
   stderr(): string;
-  /** SIGTERM (SIGKILL after 10 s); resolves when it exited. */
-  stop(): Promise<void>;
+  /**
+   * Sends SIGTERM (SIGKILL after 10 s); resolves with how long the child took to exit (ms) and whether it
+   * shut down cleanly: it printed `shutting down` and exited with 0. (Deno's node:child_process reports every
+   * child it killed as ended by the signal, exit code null, even when the child handled the signal and exited
+   * with 0; so the line tells that the handler ran, and on Bun the code is checked too.)
+   */
+  stop(): Promise<{ clean: boolean; ms: number }>;
 }
 
 /**
- * Starts `mcpwire <args>` and waits (30 s at most) until every pattern in `ready` matched its stderr.
+ * Starts `mcpwire <args>` and waits (30 s at most) until every `ready` pattern matched its stderr; group 1
+ * of each is a URL. A child that does not get ready in time is killed.
  *
- * @throws {Error} When it exits first, or does not print them in time (with its stderr).
+ * @throws {Error} When the child exits first or does not get ready in time (with its stderr).
+ * @example
+ * ```ts ignore
+ * const proxy = await startCli(["reverse", "--bind", "127.0.0.1:0", "--upstream", url], /listening on (\S+)/);
+ * await proxy.stop();
+ * ```
  */
-export async function startCli(args: string[], ready: RegExp[]): Promise<CliChild> {
-  const cli = `${ROOT}cli.ts`;
-  const child = spawn(nodeProcess.execPath, RUNTIME === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+export async function startCli(args: string[], ready: RegExp | RegExp[]): Promise<CliChild> {
+  const patterns = Array.isArray(ready) ? ready : [ready];
+  const child = spawn(nodeProcess.execPath, cliArgs(args), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  const clean = (code: number | null) => /shutting down/.test(stderr) && (RUNTIME === "deno" || code === 0);
   const urls = await new Promise<URL[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mcpwire ${args[0]} did not start: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`mcpwire ${args[0]} did not start: ${stderr}`));
+    }, 30_000);
     child.stderr!.on("data", (chunk) => {
       stderr += String(chunk);
-      const found = ready.map((re) => re.exec(stderr)?.[1]);
+      const found = patterns.map((re) => re.exec(stderr)?.[1]);
       if (found.every((u) => u !== undefined)) {
         clearTimeout(timer);
         resolve(found.map((u) => new URL(u!)));
@@ -43,29 +65,27 @@ export async function startCli(args: string[], ready: RegExp[]): Promise<CliChil
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`mcpwire ${args[0]} exited with ${code}: ${stderr}`));
+      reject(new Error(`mcpwire ${args[0]} exited (${code}) before it was ready: ${stderr}`));
     });
   });
   return {
+    endpoint: urls[0]!,
     urls,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      const started = performance.now();
+      if (child.exitCode !== null || child.signalCode !== null) return { clean: false, ms: 0 };
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
+      const code = await exited;
       clearTimeout(killer);
+      return { clean: clean(code), ms: performance.now() - started };
     },
   };
 }
 
 /** Runs `mcpwire <args>` to completion (60 s at most); returns its exit code and output. */
 export function runCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const cli = `${ROOT}cli.ts`;
-  const r = spawnSync(nodeProcess.execPath, RUNTIME === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const r = spawnSync(nodeProcess.execPath, cliArgs(args), { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

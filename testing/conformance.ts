@@ -13,8 +13,11 @@ export const FAST: ConformanceOptions = {
   streamTool: { name: "slow", args: { steps: 3, intervalMs: 15 } },
 };
 
-/** Runs the suite against an in-process reference server built from `server`. */
+/** The URL in-process runs use: a loopback one, so T-SEC-04 (Host validation on local servers) runs too. */
+export const REFERENCE_URL = "http://127.0.0.1:3001/mcp";
+
+/** Runs the suite against an in-process reference server built from `server`, at {@link REFERENCE_URL}. */
 export function runAgainstReference(server: ReferenceOptions, options: ConformanceOptions = {}): Promise<Report> {
   const ref = createReferenceServer(server);
-  return runConformance({ url: "http://reference.test/mcp", fetch: ref.fetch }, { ...FAST, ...options });
+  return runConformance({ url: REFERENCE_URL, fetch: ref.fetch }, { ...FAST, ...options });
 }

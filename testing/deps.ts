@@ -14,8 +14,11 @@ export { StdioClientTransport } from "npm:@modelcontextprotocol/sdk@^1.32.2/clie
 // @ts-types="npm:@modelcontextprotocol/sdk@^1.32.2/types"
 export {
   CreateMessageRequestSchema,
+  ElicitRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
 } from "npm:@modelcontextprotocol/sdk@^1.32.2/types.js";
 export { http, HttpResponse } from "npm:msw@^2.15.0";
 export { setupServer } from "npm:msw@^2.15.0/node";
@@ -34,3 +37,6 @@ export { StdioClientTransport as ModernStdioClientTransport } from "npm:@modelco
 // Drives the Debian `chromium` (/usr/bin/chromium) for the browser tests; it never downloads a browser.
 export { default as puppeteer } from "npm:puppeteer-core@24.43.1";
 export type { Browser, Page } from "npm:puppeteer-core@24.43.1";
+export { exportJWK, generateKeyPair, SignJWT } from "npm:jose@6.2.18";
+// @ts-types="npm:fast-check@4.10.2"
+export { default as fc } from "npm:fast-check@4.10.2";

@@ -5,7 +5,7 @@
  * @module
  */
 import { createServer } from "node:net";
-import { spawn as nodeSpawn } from "node:child_process";
+import { type ChildProcess, spawn as nodeSpawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import nodeProcess from "node:process";
 import { createReverseProxy, type ReverseProxy, type ReverseProxyOptions } from "../lib/proxy/reverse.ts";
@@ -32,6 +32,23 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Stops a child process: `signal` (SIGTERM by default), SIGKILL after `graceMs`, and waits for `exited`.
+ * Does nothing for a child that already exited.
+ */
+export async function terminate(
+  child: ChildProcess,
+  exited: Promise<unknown>,
+  graceMs = 2_000,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** A started child process that serves HTTP. */
@@ -127,7 +144,7 @@ export function postHeaders(extra: Record<string, string> = {}): Record<string, 
 
 /** What the SDK `Client` offers that the helpers below use (its types are not visible in Deno). */
 // deno-lint-ignore no-explicit-any
-type SdkClient = any;
+export type SdkClient = any;
 
 /**
  * Calls server-everything's long-running tool (`duration` s, `steps` progress notifications) and returns the

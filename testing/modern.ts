@@ -28,6 +28,8 @@ export interface ModernServer extends HttpChild {
   log(): Promise<ModernLog>;
   /** Publishes `notifications/tools/list_changed` to open `subscriptions/listen` streams. */
   toolsChanged(): Promise<void>;
+  /** Publishes `notifications/resources/updated` for `mcpwire://greeting` to listen streams subscribed to it. */
+  resourceUpdated(): Promise<void>;
 }
 
 /** Starts `node testing/modern_server.mjs` on a free port. */
@@ -40,11 +42,14 @@ export async function startModernServer(): Promise<ModernServer> {
       const response = await fetch(new URL("/_log", child.url));
       return await response.json() as ModernLog;
     },
-    async toolsChanged() {
-      const response = await fetch(new URL("/_tools-changed", child.url), { method: "POST" });
-      await response.body?.cancel();
-    },
+    toolsChanged: () => _post(new URL("/_tools-changed", child.url)),
+    resourceUpdated: () => _post(new URL("/_resource-updated", child.url)),
   };
+}
+
+async function _post(url: URL): Promise<void> {
+  const response = await fetch(url, { method: "POST" });
+  await response.body?.cancel();
 }
 
 /** The `_meta` of a 2026-07-28 request for `version`. */

@@ -9,6 +9,8 @@
  * `{ method, headers, body }`, plus `closedEarly` (responses whose connection closed before they finished)
  * and `finished` (`slow` calls that ran to their result); `POST /_tools-changed` publishes
  * `notifications/tools/list_changed` to open `subscriptions/listen` streams.
+ * Resource: `mcpwire://greeting` (text), subscribable; `POST /_resource-updated` publishes
+ * `notifications/resources/updated` for it to listen streams subscribed to it.
  */
 import { createServer } from "node:http";
 import { acceptedContent, createMcpHandler, inputRequired, McpServer } from "@modelcontextprotocol/server";
@@ -75,6 +77,14 @@ function build() {
       return { content: [{ type: "text", text: `deployed to ${target}` }] };
     },
   );
+  // A readable resource whose updates `POST /_resource-updated` publishes to listen streams subscribed to it.
+  server.registerResource(
+    "greeting",
+    "mcpwire://greeting",
+    { description: "A greeting", mimeType: "text/plain" },
+    (uri) => ({ contents: [{ uri: uri.href, mimeType: "text/plain", text: "hello from the modern server" }] }),
+  );
+  server.server.registerCapabilities({ resources: { subscribe: true } });
   return server;
 }
 
@@ -89,6 +99,11 @@ const http = createServer((req, res) => {
   }
   if (req.method === "POST" && req.url === "/_tools-changed") {
     handler.notify.toolsChanged();
+    res.writeHead(204).end();
+    return;
+  }
+  if (req.method === "POST" && req.url === "/_resource-updated") {
+    handler.notify.resourceUpdated("mcpwire://greeting");
     res.writeHead(204).end();
     return;
   }

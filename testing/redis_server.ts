@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import nodeProcess from "node:process";
-import { freePort } from "./e2e.ts";
+import { freePort, terminate } from "./e2e.ts";
 
 /** A running redis-server. */
 export interface RedisServer {
@@ -32,10 +32,14 @@ export function redisSkipReason(): string | undefined {
 /**
  * Starts redis-server on a free loopback port and waits (bounded) until it accepts connections.
  *
+ * @param timeoutMs How long to wait for "Ready to accept connections", in ms.
+ * @param port A fixed port (to restart a stopped server where its clients reconnect); a free one when unset.
  * @throws {Error} When the binary is missing, or the server is not ready within `timeoutMs` (three ports
  *   are tried when the first is taken meanwhile).
  */
-export async function startRedisServer(timeoutMs = 10_000): Promise<RedisServer> {
+export async function startRedisServer(timeoutMs = 10_000, port?: number): Promise<RedisServer> {
+  // A restart on a known port (the store-outage tests): no other port will do.
+  if (port !== undefined) return await _startOnce(port, timeoutMs);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -76,14 +80,7 @@ async function _startOnce(port: number, timeoutMs: number): Promise<RedisServer>
       reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`));
     });
   });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const stop = () => terminate(child, exited);
   try {
     await ready;
   } catch (error) {

@@ -87,6 +87,34 @@ export function sharedStoreSuite(name: string, make: SharedStores): void {
       assert.equal(new Set(events.map((e) => e.id)).size, events.length, "no event twice");
     });
 
+    test("a stream still running on A is resumed on B: replayed, then tailed live to the response", async () => {
+      const { a, b } = pair();
+      const onA = new RawClient(a.fetch);
+      await onA.initialize("2025-11-25");
+      const steps = 6;
+      const call = {
+        jsonrpc: "2.0",
+        id: 8,
+        method: "tools/call",
+        params: { name: "countdown", arguments: { steps, intervalMs: 60 }, _meta: { progressToken: "t" } },
+      };
+      const seen = await sseEvents(await onA.post(call), 2);
+      // Resume on B at once: A is still producing the remaining progress notifications and the response.
+      const onB = new RawClient(b.fetch);
+      onB.sessionId = onA.sessionId;
+      const resumed = await onB.request("GET", {
+        accept: "text/event-stream",
+        "last-event-id": seen[1]!.id!,
+        "mcp-protocol-version": "2025-11-25",
+      });
+      assert.equal(resumed.status, 200);
+      const events = (await sseEvents(resumed)).filter((e) => e.data !== "");
+      const messages = events.map((e) => JSON.parse(e.data) as { id?: number; method?: string });
+      assert.equal(messages.filter((m) => m.method === "notifications/progress").length, steps - 1);
+      assert.equal(messages.filter((m) => m.id === 8).length, 1, "the response arrives once, live");
+      assert.equal(new Set(events.map((e) => e.id)).size, events.length, "no event twice");
+    });
+
     test("a DELETE on B ends the session on A too (404 there)", async () => {
       const { a, b } = pair();
       const onA = new RawClient(a.fetch);

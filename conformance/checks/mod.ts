@@ -13,6 +13,7 @@ import { SESSION_CHECKS } from "./sessions.ts";
 import { VERSION_CHECKS } from "./version.ts";
 import { LIFECYCLE_CHECKS } from "./lifecycle.ts";
 import { SECURITY_CHECKS } from "./security.ts";
+import { AUTH_CHECKS } from "./auth.ts";
 import { CONTENT_CHECKS } from "./content.ts";
 import { LEGACY_CHECKS } from "./legacy.ts";
 import { MODERN_ENDPOINT_CHECKS } from "./modern_endpoint.ts";
@@ -35,6 +36,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...VERSION_CHECKS,
   ...LIFECYCLE_CHECKS,
   ...SECURITY_CHECKS,
+  ...AUTH_CHECKS,
   ...CONTENT_CHECKS,
   ...LEGACY_CHECKS,
   ...MODERN_ENDPOINT_CHECKS,

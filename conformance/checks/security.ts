@@ -1,15 +1,21 @@
 /**
- * Security checks: Origin validation (any 4xx, exactly 403 from 2025-11-25), 401 with WWW-Authenticate when
- * the server needs a token, and sessions that are not authentication.
+/**
+ * Security checks: Origin validation (any 4xx, exactly 403 from 2025-11-25), Host validation on loopback
+ * (T-SEC-04), and sessions that are not authentication. The 401 / protected-resource metadata check
+ * (T-SEC-06) is in `auth.ts`.
  *
  * @module
  */
-import { describe, initializeRequest, rpc } from "../context.ts";
-import type { Check } from "../types.ts";
-import { clientError, FROM_2025_06, ok, ONLY_2025_11, STREAMABLE } from "./_helpers.ts";
+import { type Context, describe, initializeRequest, rpc } from "../context.ts";
+import type { Check, Outcome } from "../types.ts";
+import { clientError, ok, ONLY_2025_11, STREAMABLE } from "./_helpers.ts";
 
 const EVIL = "http://evil.example";
 const T = "basic/transports §Security warning";
+/** The Host a DNS-rebinding page sends (T-SEC-04). */
+const FOREIGN_HOST = "evil.example";
+/** Loopback host names (URL `hostname` form). */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Checks of the security area. */
 export const SECURITY_CHECKS: Check[] = [
@@ -68,47 +74,13 @@ export const SECURITY_CHECKS: Check[] = [
     },
   },
   {
-    id: "T-SEC-06",
+    id: "T-SEC-04",
     area: "security",
-    revisions: FROM_2025_06,
+    revisions: STREAMABLE,
     level: "MUST",
-    title: "A request without a token gets 401 with a Bearer WWW-Authenticate challenge",
-    specRef: "2025-06-18 basic/authorization §Error handling; RFC 9728 §5.1",
-    async run(ctx) {
-      const token = Object.keys(ctx.env.headers).some((h) => h.toLowerCase() === "authorization");
-      const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), {
-        headers: { authorization: undefined },
-      });
-      await reply.text();
-      const challenge = reply.headers.get("www-authenticate");
-      if (!token && reply.status !== 401) {
-        return ctx.skip(
-          'the server did not ask for credentials; with a token (--header "Authorization: Bearer …") the check tests its 401',
-        );
-      }
-      if (reply.status !== 401) {
-        return ctx.fail(`without the token the server answered ${reply.status}`, {
-          expected: "HTTP 401 with WWW-Authenticate",
-          actual: describe(reply),
-        });
-      }
-      if (!challenge || !/bearer/i.test(challenge)) {
-        return ctx.fail(
-          "the 401 has no Bearer WWW-Authenticate challenge, so clients cannot find the authorization server",
-          {
-            expected: 'WWW-Authenticate: Bearer resource_metadata="…"',
-            actual: challenge ?? "(none)",
-          },
-        );
-      }
-      if (!/resource_metadata=/i.test(challenge)) {
-        return ctx.warn("the challenge has no resource_metadata parameter", {
-          expected: "resource_metadata=…",
-          actual: challenge,
-        });
-      }
-      return ctx.pass("401 with a Bearer challenge naming resource_metadata");
-    },
+    title: "A loopback server rejects a foreign Host on POST, GET and DELETE and accepts loopback Host values",
+    specRef: `2025-11-25 ${T}; security best practices §Local MCP server compromise`,
+    run: _hostValidation,
   },
   {
     id: "T-SEC-07",
@@ -135,3 +107,45 @@ export const SECURITY_CHECKS: Check[] = [
     },
   },
 ];
+
+/** T-SEC-04: a foreign `Host` → 4xx (405 where GET/DELETE is not served); `localhost`, `127.0.0.1:PORT` served. */
+async function _hostValidation(ctx: Context): Promise<Outcome> {
+  const url = new URL(ctx.env.url);
+  if (!LOOPBACK.test(url.hostname)) {
+    return ctx.skip(`${url.hostname} is not a loopback address; Host validation is asked of local servers`);
+  }
+  if (ctx.env.sendsHost === false) {
+    return ctx.skip("this fetch cannot send a foreign Host header (Deno's replaces it); the mcpwire CLI can");
+  }
+  const s = await ctx.initialize();
+  const foreign = { headers: { host: FOREIGN_HOST } };
+  const replies = [
+    await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), foreign),
+    await s.get(foreign),
+    await s.delete(foreign),
+  ];
+  for (const reply of replies) {
+    await reply.close();
+    // A method the server does not serve at all exposes nothing to a rebinding page.
+    if (reply.status === 405 && reply.evidence.request.method !== "POST") continue;
+    if (!clientError(reply)) {
+      return ctx.fail(`${reply.evidence.request.method} with Host: ${FOREIGN_HOST} answered ${reply.status}`, {
+        expected: "HTTP 4xx (a DNS-rebinding page's request is refused)",
+        actual: describe(reply),
+        evidence: [reply],
+      });
+    }
+  }
+  for (const host of ["localhost", `127.0.0.1:${url.port || "80"}`]) {
+    const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), { headers: { host } });
+    await reply.text();
+    if (!ok(reply)) {
+      return ctx.fail(`initialize with Host: ${host} answered ${reply.status}; loopback Host values must be served`, {
+        expected: "HTTP 2xx",
+        actual: describe(reply),
+        evidence: [reply],
+      });
+    }
+  }
+  return ctx.pass(`Host: ${FOREIGN_HOST} refused on POST, GET and DELETE; localhost and 127.0.0.1:port served`);
+}

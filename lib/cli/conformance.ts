@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Runtime } from "../runtime/mod.ts";
+import { fetchWithHost, type Runtime } from "../runtime/mod.ts";
 import { conformanceCommand as runCommand } from "../../conformance/cli.ts";
 
 /**
@@ -19,6 +19,8 @@ export async function conformanceCommand(argv: string[], rt: Runtime): Promise<n
     writeFile: (path, text) => rt.writeTextFile(path, text),
     isTTY: rt.stdoutIsTTY(),
     stderrIsTTY: rt.stderrIsTTY(),
+    // T-SEC-04 sends a foreign Host, which Deno's fetch would replace.
+    fetch: fetchWithHost,
   });
   await Promise.all(writes);
   return code;

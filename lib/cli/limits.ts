@@ -5,7 +5,13 @@
  * @module
  */
 import type { Runtime } from "../runtime/mod.ts";
-import { deriveLimits, reserveFor, type StreamLimits } from "../security/limits.ts";
+import {
+  CHILDREN_PER_CORE,
+  DEFAULT_INITIALIZE_RATE,
+  deriveLimits,
+  reserveFor,
+  type StreamLimits,
+} from "../security/limits.ts";
 import type { ParsedArgs } from "./args.ts";
 import { UsageError } from "./args.ts";
 
@@ -13,14 +19,21 @@ import { UsageError } from "./args.ts";
 export const LIMIT_FLAGS = {
   "max-streams": { type: "string" },
   "max-sessions": { type: "string" },
+  "max-children": { type: "string" },
+  "initialize-rate": { type: "string" },
+  "initialize-burst": { type: "string" },
 } as const;
 
 /** Usage lines of the flags. */
 export const LIMITS_USAGE =
   `  --max-streams N          most open SSE streams; past it a new session or GET stream gets 503 with
                            Retry-After (default from the open-file limit, docs/limits.md)
-  --max-sessions N         most live sessions (default: unlimited for a URL upstream, from the
+  --max-sessions N         most live sessions (default: 10000 for a URL upstream, from the
                            open-file limit for a stdio command)
+  --max-children N         most stdio children alive at once (default ${CHILDREN_PER_CORE} x CPU cores); past
+                           it an initialize gets 503 with Retry-After
+  --initialize-rate N      initialize requests per second per caller (default ${DEFAULT_INITIALIZE_RATE.perSecond}); past it 429
+  --initialize-burst N     initialize requests at once per caller after a quiet spell (default ${DEFAULT_INITIALIZE_RATE.burst})
 `;
 
 /** The limits to apply and the start-up line that says what they are and why. */
@@ -55,12 +68,19 @@ export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "s
   const limits: StreamLimits = {
     maxStreams: count("max-streams") ?? derived.maxStreams,
     maxSessions: count("max-sessions") ?? derived.maxSessions,
+    ...(upstream === "stdio" ? { maxChildren: count("max-children") ?? CHILDREN_PER_CORE * rt.cpuCount() } : {}),
+    initializeRate: {
+      perSecond: count("initialize-rate") ?? DEFAULT_INITIALIZE_RATE.perSecond,
+      burst: count("initialize-burst") ?? DEFAULT_INITIALIZE_RATE.burst,
+    },
   };
   const shown = (n: number) => (Number.isFinite(n) ? n.toLocaleString("en") : "unlimited");
   const source = files.source === "assumed" ? "assumed: /proc/self/limits unreadable" : files.source;
   const capNote = Number.isFinite(fetchCap) ? `, fetch connections ${fetchCap.toLocaleString("en")}` : "";
   const summary = `open files: ${files.soft.toLocaleString("en")} (${source}${capNote}; ${
     reserveFor(files.soft)
-  } kept free); up to ${shown(limits.maxStreams)} streams, sessions ${shown(limits.maxSessions)}`;
+  } kept free); up to ${shown(limits.maxStreams)} streams, sessions ${shown(limits.maxSessions)}${
+    limits.maxChildren === undefined ? "" : `, stdio children ${limits.maxChildren}`
+  }`;
   return { limits, summary };
 }

@@ -12,6 +12,8 @@ import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamOptionsFromFlags } from "./upst
 import { watchRulesFlag } from "./rules.ts";
 import { recordingFlag } from "./tape.ts";
 import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
+import type { ScopesFor } from "../downstream/auth_gate.ts";
+import { AUTH_FLAGS, AUTH_USAGE, authFromFlags } from "./auth.ts";
 import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
 import { serveUi, UI_FLAGS, UI_USAGE, uiFromFlags, type UiSetup } from "./ui.ts";
 
@@ -37,7 +39,7 @@ Options:
   --no-get-stream          answer GET with 405 (no standalone stream)
   --modern-only            serve only MCP 2026-07-28: GET and DELETE get 405, initialize gets 400
                            naming the supported versions (default: both eras on one endpoint)
-${STORE_USAGE}${LIMITS_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+${STORE_USAGE}${LIMITS_USAGE}${AUTH_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
 ${UI_USAGE}  --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
@@ -65,6 +67,7 @@ const FLAGS = {
   "modern-only": { type: "boolean" },
   store: { type: "string" },
   ...LIMIT_FLAGS,
+  ...AUTH_FLAGS,
   "log-traffic": { type: "boolean" },
   rules: { type: "string" },
   record: { type: "string" },
@@ -93,7 +96,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     const log = quiet ? () => {} : err;
     const rules = flags.rules === undefined ? undefined : await watchRulesFlag(flags.rules as string, rt, log);
     stopRules = rules?.stop;
-    setup = await proxyOptionsFromFlags(flags, rest, rt, log, quiet);
+    setup = await proxyOptionsFromFlags(flags, rest, rt, log, quiet, rules?.requiredScopes);
     if (rules) setup.options.interceptors = [rules.interceptor];
   } catch (error) {
     stopRules?.();
@@ -180,6 +183,7 @@ async function proxyOptionsFromFlags(
   rt: Runtime,
   log: (line: string) => void,
   quiet: boolean,
+  ruleScopes?: ScopesFor,
 ): Promise<ReverseSetup> {
   const err = (line: string) => rt.writeStderr(line + "\n");
   const { hostname, port } = parseHostPort((flags.bind as string | undefined) ?? "127.0.0.1:8080");
@@ -201,6 +205,7 @@ async function proxyOptionsFromFlags(
   const traffic = Boolean(flags["log-traffic"]) && !quiet;
   const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt);
   const storeUrl = parseStoreFlag(flags.store as string | undefined);
+  const auth = await authFromFlags(flags, rt, ruleScopes);
   const options: ReverseProxyOptions = {
     ...stack,
     path,
@@ -214,6 +219,7 @@ async function proxyOptionsFromFlags(
     getStream: !flags["no-get-stream"],
     modernOnly: Boolean(flags["modern-only"]),
     limits: limits.limits,
+    ...(auth ? { auth } : {}),
     onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
     onInterceptorError: (e) => log(`rule failed: ${e instanceof Error ? e.message : e}`),
     ...(record ? { record, onRecordError: (e) => log(`recording failed: ${e instanceof Error ? e.message : e}`) } : {}),

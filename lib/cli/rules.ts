@@ -7,6 +7,7 @@
 import type { Runtime } from "../runtime/mod.ts";
 import type { Interceptor } from "../intercept/types.ts";
 import { formatIssues, loadRulesFile } from "../intercept/rules_load.ts";
+import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { watchRulesFile } from "../intercept/rules_watch.ts";
 import { runSubcommand, UsageError } from "./args.ts";
 
@@ -53,6 +54,8 @@ export function rulesCommand(argv: string[], rt: Runtime): Promise<number> {
 export interface WatchedRulesFlag {
   /** Evaluates the rules in force (the file's latest valid version). */
   interceptor: Interceptor;
+  /** The scopes a client request needs under the rules in force (`requireScopes`, docs/auth.md). */
+  requiredScopes: (message: JsonRpcMessage, sessionId: string | undefined) => string[];
   /** Stops watching the file. */
   stop(): void;
 }
@@ -80,5 +83,10 @@ export async function watchRulesFlag(
     throw new UsageError(`--rules ${file}: ${error instanceof Error ? error.message : error}`);
   }
   log(`rules loaded from ${file}: ${watched.engine.rules.rules.length} rules (watching for changes)`);
-  return { interceptor: watched.engine.interceptor, stop: watched.stop };
+  const engine = watched.engine;
+  return {
+    interceptor: engine.interceptor,
+    requiredScopes: (message, sessionId) => engine.requiredScopes(message, sessionId),
+    stop: watched.stop,
+  };
 }

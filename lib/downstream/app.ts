@@ -8,6 +8,8 @@ import { cors, Hono } from "../deps.ts";
 import { HttpError, toErrorResponse } from "./errors.ts";
 import { createSecurityCheck, type SecurityOptions } from "./security.ts";
 import type { StreamableHttpEndpoint } from "./streamable_http.ts";
+import { type AuthGateOptions, installAuthGate } from "./auth_gate.ts";
+import { audit, requestFields } from "../security/audit.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions extends SecurityOptions {
@@ -17,6 +19,8 @@ export interface AppOptions extends SecurityOptions {
   path?: string;
   /** Extra routes (legacy SSE, metrics, health), mounted before the MCP endpoint. */
   extraRoutes?: (app: Hono) => void;
+  /** Authenticate callers (docs/auth.md, T-SEC-06); every route but `/healthz` and the metadata needs credentials. */
+  auth?: Omit<AuthGateOptions, "path">;
 }
 
 /**
@@ -54,7 +58,13 @@ export function createApp(options: AppOptions): Hono {
   app.notFound(() => new HttpError("not_found", "Not Found").toResponse());
   // DNS-rebinding defence runs first, for every route (T-SEC-01, T-SEC-04, T-LEG-04).
   app.use("*", async (c, next) => {
-    check(c.req.raw);
+    try {
+      check(c.req.raw);
+    } catch (error) {
+      const decision = (error as HttpError).code === "forbidden_host" ? "host_rejected" : "origin_rejected";
+      audit({ decision, reason: (error as Error).message, status: 403, ...requestFields(c.req.raw) });
+      throw error;
+    }
     await next();
   });
   const corsHeaders = cors({
@@ -68,6 +78,7 @@ export function createApp(options: AppOptions): Hono {
   // every POST; without Origin the middleware (a placeholder Response, header writes, and a copy of the
   // response to append Vary) is skipped. Found by bench/ (the most expensive JS step per call on Deno).
   app.use("*", (c, next) => (c.req.raw.headers.has("origin") ? corsHeaders(c, next) : next()));
+  if (options.auth) installAuthGate(app, { ...options.auth, path });
   options.extraRoutes?.(app);
   app.all(path, (c) => options.endpoint.handle(c.req.raw));
   return app;

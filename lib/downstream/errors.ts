@@ -6,6 +6,7 @@
  * @module
  */
 import { ErrorCode, errorResponse, type JsonRpcId } from "../jsonrpc/types.ts";
+import { StoreUnavailableError } from "../session/registry.ts";
 
 /** The table: error code → HTTP status and JSON-RPC error code. Rule IDs from `docs/spec-rules.md`. */
 export const HTTP_ERRORS = {
@@ -25,6 +26,10 @@ export const HTTP_ERRORS = {
   forbidden_origin: { status: 403, rpc: ErrorCode.ServerError },
   /** T-SEC-04: foreign `Host` on a loopback bind (DNS rebinding). */
   forbidden_host: { status: 403, rpc: ErrorCode.ServerError },
+  /** T-SEC-06: missing or invalid credentials (with `WWW-Authenticate`). */
+  unauthorized: { status: 401, rpc: ErrorCode.ServerError },
+  /** T-SEC-06: the token lacks a scope a rule requires (`WWW-Authenticate: … error="insufficient_scope"`). */
+  insufficient_scope: { status: 403, rpc: ErrorCode.ServerError },
   /** T-EP-03: method not served (with `Allow`). */
   method_not_allowed: { status: 405, rpc: ErrorCode.ServerError },
   /** T-POST-02, T-GET-02: `Accept` lacks a required media type. */
@@ -37,6 +42,8 @@ export const HTTP_ERRORS = {
   unsupported_media_type: { status: 415, rpc: ErrorCode.ServerError },
   /** The upstream cannot be reached or answered nonsense. */
   bad_gateway: { status: 502, rpc: ErrorCode.UpstreamError },
+  /** The shared session store is away (Redis down): sent with `Retry-After` (issue 14). */
+  store_unavailable: { status: 503, rpc: ErrorCode.ServerError },
   /** No route (not the MCP endpoint). */
   not_found: { status: 404, rpc: ErrorCode.ServerError },
   /** T-PV-06, T-PV-09/10: a 2026-07-28 header missing, malformed or disagreeing with the body. */
@@ -117,6 +124,10 @@ export interface HttpErrorDetail {
  */
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof HttpError) return error.toResponse();
+  if (error instanceof StoreUnavailableError) {
+    return new HttpError("store_unavailable", `Service Unavailable: ${error.message}`, { "retry-after": "1" })
+      .toResponse();
+  }
   return new HttpError("internal", "Internal error").toResponse();
 }
 

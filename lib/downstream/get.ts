@@ -5,6 +5,10 @@
  */
 import { LAST_EVENT_ID_HEADER } from "../protocol/headers.ts";
 import { Channel, replayBody } from "../session/channel.ts";
+import { tailBody } from "../session/tail.ts";
+import type { StoredEvent } from "../stores/event_store.ts";
+import { takeOver } from "../session/takeover.ts";
+import { isResponse } from "../jsonrpc/types.ts";
 import { HttpError } from "./errors.ts";
 import { accepts } from "./negotiate.ts";
 import type { LiveSession } from "../session/registry.ts";
@@ -27,9 +31,19 @@ export async function handleGet(ctx: EndpointContext, request: Request): Promise
   const session = await sessionFor(ctx, request);
   checkVersionHeader(request, session);
   const lastEventId = request.headers.get(LAST_EVENT_ID_HEADER);
-  if (lastEventId !== null) return await resume(ctx, session, lastEventId);
+  if (lastEventId !== null) return await resume(ctx, session, lastEventId, upstreamHeaders(request));
+  return await standaloneResponse(ctx, session, upstreamHeaders(request));
+}
+
+/** The standalone stream, opened upstream when it is not yet; `replay` events are written first. */
+async function standaloneResponse(
+  ctx: EndpointContext,
+  session: LiveSession,
+  headers: Headers,
+  replay?: StoredEvent[],
+): Promise<Response> {
   if (!session.standalone) {
-    session.opening ??= openStandalone(ctx, session, upstreamHeaders(request));
+    session.opening ??= openStandalone(ctx, session, headers);
     const outcome = await session.opening;
     session.opening = undefined;
     if (outcome instanceof Response) return outcome;
@@ -41,7 +55,7 @@ export async function handleGet(ctx: EndpointContext, request: Request): Promise
     });
   }
   // A second GET replaces the first connection (docs/field-notes.md item 8); the old body ends cleanly.
-  return new Response(standalone.attach(), {
+  return new Response(standalone.attach(replay), {
     status: 200,
     headers: sseHeaders(session.record.id),
   });
@@ -80,7 +94,12 @@ async function openStandalone(
 }
 
 /** T-RES-02/03: replay the events after `lastEventId` of that same stream, then continue live. */
-async function resume(ctx: EndpointContext, session: LiveSession, lastEventId: string): Promise<Response> {
+async function resume(
+  ctx: EndpointContext,
+  session: LiveSession,
+  lastEventId: string,
+  forwarded: Headers,
+): Promise<Response> {
   const result = await ctx.events.replayAfter(session.record.id, lastEventId);
   if (result.type === "unknown") {
     throw new HttpError("bad_last_event_id", "Bad Request: unknown Last-Event-ID for this session");
@@ -93,5 +112,31 @@ async function resume(ctx: EndpointContext, session: LiveSession, lastEventId: s
   const headers = sseHeaders(session.record.id);
   if (channel) return new Response(channel.attach(result.events), { status: 200, headers });
   // The stream already ended: replay what is left of it, then close.
-  return new Response(replayBody(result.events), { status: 200, headers });
+  if (result.events.some((e) => e.message !== null && isResponse(e.message))) {
+    return new Response(replayBody(result.events), { status: 200, headers });
+  }
+  // No flight record: not a request stream, so the standalone stream of an instance that is gone (a live one
+  // would hold the client's connection). It goes on here: replayed, then this instance's standalone stream.
+  if (ctx.flights.enabled && !(await ctx.flights.has(session.record.id, result.streamId))) {
+    return await standaloneResponse(ctx, session, forwarded, result.events);
+  }
+  // Another instance holds it (shared store): replay, then follow what that instance appends.
+  const tail = tailBody({
+    store: ctx.events,
+    sessionId: session.record.id,
+    replay: result.events,
+    lastEventId,
+    keepAlive: ctx.keepAlive,
+    ending: session.ending,
+    whenQuiet: async () => {
+      const flight = await ctx.flights.claimIfOrphaned(session.record, result.streamId);
+      if (!flight) return;
+      try {
+        await takeOver(ctx.core, ctx.events, session, result.streamId, flight);
+      } finally {
+        await ctx.flights.end(session.record.id, result.streamId);
+      }
+    },
+  });
+  return new Response(tail, { status: 200, headers });
 }

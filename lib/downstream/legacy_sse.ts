@@ -22,7 +22,8 @@ import { mintSessionId } from "../session/registry.ts";
 import { closeSse, KeepAlive, openSseBody, type SseConnection, writeAndWait } from "../session/sse_connection.ts";
 import { HttpError } from "./errors.ts";
 import { accepts, readBody } from "./negotiate.ts";
-import { upstreamHeaders } from "./context.ts";
+import { checkSessionCaller, upstreamHeaders } from "./context.ts";
+import { callerOf } from "../security/caller.ts";
 
 /** Options of {@linkcode createLegacySseEndpoint}. */
 export interface LegacySseOptions {
@@ -57,6 +58,8 @@ interface LegacyClient {
   initialized: Promise<void> | undefined;
   /** The request headers of the latest POST, forwarded upstream. */
   headers: Headers;
+  /** The caller that opened the stream; only it may POST messages (docs/auth.md). */
+  caller: string;
   closed: boolean;
 }
 
@@ -101,7 +104,8 @@ class _LegacySseFace implements LegacySseEndpoint {
     const { body } = openSseBody(this.#keepAlive, {
       start: (connection) => {
         const headers = upstreamHeaders(request);
-        client = { id, connection, session: undefined, initialized: undefined, headers, closed: false };
+        const caller = callerOf(request).id;
+        client = { id, connection, session: undefined, initialized: undefined, headers, caller, closed: false };
         this.#clients.set(id, client);
         // T-LEG-02: the first event names the message URL, relative to the SSE URL's origin.
         const endpoint = `${this.#messagePath}?sessionId=${id}`;
@@ -118,6 +122,7 @@ class _LegacySseFace implements LegacySseEndpoint {
     if (id === null) throw new HttpError("session_required", "Bad Request: the sessionId query parameter is required");
     const client = this.#clients.get(id);
     if (!client) throw new HttpError("session_not_found", "Session not found");
+    checkSessionCaller(request, client.caller);
     if (mediaType(request.headers.get("content-type")) !== "application/json") {
       throw new HttpError("unsupported_media_type", "Unsupported Media Type: Content-Type must be application/json");
     }
@@ -168,7 +173,7 @@ class _LegacySseFace implements LegacySseEndpoint {
   }
 
   async #initialize(client: LegacyClient, init: JsonRpcRequest): Promise<void> {
-    const opened = await this.#core.open(init, client.headers);
+    const opened = await this.#core.open(init, client.headers, client.caller);
     if (opened.type === "http") return await this.#send(client, await errorForHttpFailure(init.id, opened.response));
     client.session = opened.session;
     opened.session.holders++;

@@ -17,6 +17,7 @@ import { sendStateless, type StatelessExchange } from "../session/stateless.ts";
 import { closeSse, openSseBody, writeAndWait } from "../session/sse_connection.ts";
 import { encodeEventBytes } from "../sse/encode.ts";
 import { UpstreamUnavailableError } from "../upstream/types.ts";
+import { callerOf } from "../security/caller.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkModernRequest } from "./modern_checks.ts";
 import { type EndpointContext, upstreamHeaders } from "./context.ts";
@@ -48,9 +49,11 @@ export function isModernPost(
  * @param ctx The endpoint's shared state (session core, era cache, keep-alive timer).
  * @param request The HTTP request (its body already read).
  * @param message The request or notification it carried.
- * @throws {HttpError} From the edge checks (400 with -32020, -32022 or -32602); `stateless_unavailable`
- *   (400) when the upstream speaks only 2025 revisions (T-BC-03: the client falls back to `initialize`);
- *   `bad_gateway` (502) when the upstream cannot be reached.
+ * A 2025-era upstream is bridged (`lib/bridge/`, docs/bridging.md): the request runs in a pooled upstream
+ * session of its caller and declared client, answered as SSE (JSON for `server/discover`).
+ *
+ * @throws {HttpError} From the edge checks (400 with -32020, -32022 or -32602); `bad_gateway` (502) when
+ *   the upstream cannot be reached.
  */
 export async function handleModernPost(
   ctx: EndpointContext,
@@ -59,14 +62,7 @@ export async function handleModernPost(
 ): Promise<Response> {
   const revision = checkModernRequest(request.headers, message);
   const id = isRequest(message) ? { id: message.id } : {};
-  if (ctx.era.era === "2025") {
-    throw new HttpError(
-      "stateless_unavailable",
-      "The upstream speaks only 2025 revisions of MCP: start a session with initialize",
-      {},
-      id,
-    );
-  }
+  if (ctx.era.era === "2025") return _bridged(ctx, request, message);
   const aborter = new AbortController();
   let exchange: StatelessExchange;
   try {
@@ -80,6 +76,11 @@ export async function handleModernPost(
     throw new HttpError("bad_gateway", text, {}, id);
   }
   await ctx.era.learn(exchange.reply);
+  if ((ctx.era.era as string) === "2025") {
+    // The probe found a 2025-era upstream (T-BC-03): its refusal is not relayed, the request is bridged.
+    await exchange.close();
+    return _bridged(ctx, request, message);
+  }
   const reply = exchange.reply;
   if (reply.type === "accepted") {
     await exchange.close();
@@ -136,5 +137,31 @@ function _sseReply(
       closeSse(connection, ctx.keepAlive);
     }
   })();
+  return new Response(body, { status: 200, headers: sseHeaders(undefined) });
+}
+
+/**
+ * A 2026-07-28 message bridged to the 2025-era upstream (issue 13): `server/discover` and notifications
+ * answered as JSON / 202, every other request as an SSE stream whose closing cancels the upstream request.
+ */
+async function _bridged(
+  ctx: EndpointContext,
+  request: Request,
+  message: JsonRpcRequest | JsonRpcNotification,
+): Promise<Response> {
+  const aborter = new AbortController();
+  if (!isRequest(message) || message.method === "server/discover") {
+    const out: JsonRpcMessage[] = [];
+    await ctx.bridge.handle(message, callerOf(request), (m) => Promise.resolve(void out.push(m)), aborter.signal);
+    return out.length === 0 ? new Response(null, { status: 202 }) : jsonResponse(out[0], 200);
+  }
+  const { body, connection } = openSseBody(ctx.keepAlive, { cancel: () => aborter.abort() });
+  const sink = async (m: JsonRpcMessage) => {
+    if (connection.closed) return;
+    await writeAndWait(connection, encodeEventBytes({ event: "message", data: JSON.stringify(m) }));
+  };
+  void ctx.bridge.handle(message, callerOf(request), sink, aborter.signal)
+    .catch((error) => ctx.report(error))
+    .finally(() => closeSse(connection, ctx.keepAlive));
   return new Response(body, { status: 200, headers: sseHeaders(undefined) });
 }

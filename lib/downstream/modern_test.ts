@@ -67,24 +67,41 @@ describe("the 2026-07-28 path of the endpoint", () => {
     await endpoint.close();
   });
 
-  test("T-BC-03: once the upstream answered like a 2025 server, modern requests get a non-modern 400 at the edge", async () => {
-    const { seen, upstream } = fakeUpstream(() =>
-      json({ jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: No valid session ID provided" } }, 400)
-    );
+  test("T-BC-03: once the upstream answered like a 2025 server, modern requests are bridged (issue 13)", async () => {
+    const { seen, upstream } = fakeUpstream((b) => {
+      if (b.method === "initialize") {
+        const result = {
+          protocolVersion: "2025-06-18",
+          capabilities: { tools: {} },
+          serverInfo: { name: "old", version: "1" },
+        };
+        return json({ jsonrpc: "2.0", id: b.id, result });
+      }
+      if (b.method === "notifications/initialized") return new Response(null, { status: 202 });
+      return json(
+        { jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: No valid session ID provided" } },
+        400,
+      );
+    });
     const era = createEraCache("auto");
     const endpoint = createStreamableHttpEndpoint({ upstream, era });
     const first = await endpoint.handle(post(modernHeaders("server/discover"), modernRequest("server/discover")));
-    assert.equal(first.status, 400);
-    assert.match(await first.text(), /No valid session/);
+    assert.equal(first.status, 200);
+    const discovered = await first.json();
+    assert.deepEqual(discovered.result.supportedVersions, ["2026-07-28"]);
+    assert.deepEqual(discovered.result.capabilities, { tools: {} });
     assert.equal(era.era, "2025");
     const second = await endpoint.handle(
       post(modernHeaders("server/discover"), modernRequest("server/discover", {}, 7)),
     );
-    assert.equal(second.status, 400);
-    const body = await second.json();
-    assert.equal(body.error.code, -32000);
-    assert.equal(body.id, 7);
-    assert.equal(seen.length, 1, "the second probe never went upstream");
+    assert.equal(second.status, 200);
+    assert.equal((await second.json()).id, 7);
+    const methods = seen.filter((s) => s.body !== null).map((s) => s.body.method); // not the standalone GET
+    assert.deepEqual(
+      methods,
+      ["server/discover", "initialize", "notifications/initialized"],
+      "the probe once, one session",
+    );
     await endpoint.close();
   });
 

@@ -14,9 +14,18 @@ import { Channel } from "../session/channel.ts";
 import type { LiveSession } from "../session/registry.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
-import { channelOptions, checkVersionHeader, type EndpointContext, sessionFor, upstreamHeaders } from "./context.ts";
+import { callerOf } from "../security/caller.ts";
+import {
+  channelOptions,
+  checkSessionCaller,
+  checkVersionHeader,
+  type EndpointContext,
+  sessionFor,
+  upstreamHeaders,
+} from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 import { handleModernPost, isModernPost } from "./modern_post.ts";
+import { StoreUnavailableError } from "../session/registry.ts";
 
 /**
  * POST: one message or (2025-03-26) a batch. Notifications and responses only → 202 (T-POST-03); requests
@@ -40,6 +49,7 @@ export async function handlePost(ctx: EndpointContext, request: Request): Promis
     if (batch) throw new HttpError("invalid_request", "Invalid Request: initialize must not be part of a batch");
     const existing = request.headers.get(SESSION_ID_HEADER);
     if (existing !== null) {
+      checkSessionCaller(request, await ctx.core.registry.ownerOf(existing));
       if (await ctx.core.registry.get(existing)) {
         throw new HttpError("already_initialized", "Invalid Request: the session is already initialized");
       }
@@ -85,8 +95,9 @@ function _requested(init: JsonRpcRequest): unknown {
 async function initialize(ctx: EndpointContext, request: Request, init: JsonRpcRequest): Promise<Response> {
   let opened;
   try {
-    opened = await ctx.core.open(init, upstreamHeaders(request));
+    opened = await ctx.core.open(init, upstreamHeaders(request), callerOf(request).id);
   } catch (error) {
+    if (error instanceof StoreUnavailableError) throw error;
     throw new HttpError(
       "bad_gateway",
       error instanceof UpstreamUnavailableError ? error.message : "The upstream failed",
@@ -128,11 +139,15 @@ async function sseReply(
   const channel = await Channel.create(session.record.id, channelOptions(ctx, priming));
   session.channels.set(channel.streamId, channel);
   const body = channel.attach();
+  // One request with a priming event can be taken over by another instance if this one dies (issue 14).
+  const first = ctx.flights.enabled && requests.length === 1 && !settle ? await channel.primingEventId : undefined;
+  if (first !== undefined) await ctx.flights.begin(session.record, channel.streamId, requests[0]!, first);
   void (async () => {
     await ctx.core.deliver(session, replies, requests, "post", (message) => channel.send(message));
     await settle?.();
     await channel.end();
     session.channels.delete(channel.streamId);
+    if (first !== undefined) await ctx.flights.end(session.record.id, channel.streamId);
   })();
   return new Response(body, { status: 200, headers: sseHeaders(session.record.id) });
 }

@@ -16,12 +16,14 @@ import { InMemorySessionStore, type SessionRecord, type SessionStore } from "../
 import { KeepAlive } from "../session/sse_connection.ts";
 import { HttpError, toErrorResponse } from "./errors.ts";
 import { SessionRegistry } from "../session/registry.ts";
+import { Flights } from "../session/flights.ts";
 import { SessionCore } from "../session/core.ts";
 import { checkVersionHeader, type EndpointContext, sessionFor } from "./context.ts";
 import { handlePost } from "./post.ts";
 import { handleGet } from "./get.ts";
 import { bodyKind } from "./responses.ts";
 import { createEraCache, type EraCache } from "../upstream/era.ts";
+import { ModernBridge } from "../bridge/bridge.ts";
 
 /** Options of {@linkcode createStreamableHttpEndpoint}. */
 export interface StreamableHttpEndpointOptions {
@@ -139,8 +141,9 @@ async function reviveUpstream(
 export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOptions): StreamableHttpEndpoint {
   const events = options.eventStore ?? new InMemoryEventStore();
   const keepAlive = new KeepAlive(options.keepAliveMs ?? 15_000);
+  const sessionStore = options.sessionStore ?? new InMemorySessionStore();
   const registry = new SessionRegistry({
-    store: options.sessionStore ?? new InMemorySessionStore(),
+    store: sessionStore,
     events,
     idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
     revive: (record, headers) => reviveUpstream(options.upstream, record, headers),
@@ -157,7 +160,9 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     onReplay: options.onReplay,
     era: options.era ?? createEraCache("auto"),
     modernOnly: options.modernOnly ?? false,
+    bridge: new ModernBridge(core),
     report,
+    flights: new Flights(sessionStore),
   };
 
   async function handleDelete(request: Request): Promise<Response> {
@@ -205,6 +210,8 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
       return response;
     },
     async close() {
+      await ctx.bridge.close();
+      ctx.flights.stop();
       await registry.closeAll();
       keepAlive.stop();
     },

@@ -31,6 +31,7 @@ export const RULE_KEYS = [
   "remove",
   "inject",
   "rateLimit",
+  "requireScopes",
 ];
 const _ACTIONS = ["continue", "block", "respond", "drop"];
 const _EDITABLE = new Set(["params", "result", "error"]);
@@ -100,6 +101,7 @@ function _compileRule(raw: unknown, path: Path, index: number, issues: IssueList
   }
   const rateLimit = raw.rateLimit === undefined ? undefined : _rateLimit(raw.rateLimit, [...path, "rateLimit"], issues);
   const delayMs = raw.delay === undefined ? 0 : _duration(raw.delay, [...path, "delay"], issues);
+  const requireScopes = _scopes(raw.requireScopes, [...path, "requireScopes"], issues);
   if (raw.enabled === false) return undefined;
   return {
     name: typeof raw.name === "string" ? raw.name : `rules[${index}]`,
@@ -118,7 +120,17 @@ function _compileRule(raw: unknown, path: Path, index: number, issues: IssueList
         ? { message: `Rate limit exceeded: at most ${rateLimit.max} per ${_fmt(rateLimit.perMs)}` }
         : undefined),
     result: raw.result,
+    requireScopes,
   };
+}
+
+/** `requireScopes`: a non-empty list of OAuth scope names (T-SEC-06, docs/auth.md). */
+function _scopes(raw: unknown, path: Path, issues: IssueList): string[] {
+  if (raw === undefined) return [];
+  const valid = Array.isArray(raw) && raw.length > 0 &&
+    raw.every((s) => typeof s === "string" && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s));
+  if (!valid) issues.add(path, "must be a non-empty list of scope names (no spaces or quotes)");
+  return valid ? raw as string[] : [];
 }
 
 function _error(raw: unknown, path: Path, issues: IssueList): CompiledRule["error"] {

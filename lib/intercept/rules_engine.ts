@@ -21,6 +21,11 @@ export interface RulesEngine {
   readonly rules: RuleSet;
   /** Replaces the rule set (rate-limit counters start afresh). */
   replace(rules: RuleSet): void;
+  /**
+   * The scopes a client request needs under the rules in force: the union of `requireScopes` of every
+   * enabled rule whose match it meets (T-SEC-06; the authentication gate answers 403 without them).
+   */
+  requiredScopes(message: JsonRpcMessage, sessionId?: string): string[];
 }
 
 /** Distinct (direction, method) pairs whose candidate lists are cached. */
@@ -56,6 +61,15 @@ export function createRulesEngine(rules: RuleSet, now: () => number = Date.now):
     },
     replace(next: RuleSet) {
       state = _prepare(next);
+    },
+    requiredScopes(message, sessionId) {
+      const envelope = { direction: "client-to-server" as const, message, receivedAt: now(), sessionId };
+      const input = _input(envelope);
+      const scopes = new Set<string>();
+      for (const rule of _candidates(state, "client-to-server", input.method)) {
+        if (rule.requireScopes.length > 0 && rule.test(input)) rule.requireScopes.forEach((s) => scopes.add(s));
+      }
+      return [...scopes];
     },
   };
 }

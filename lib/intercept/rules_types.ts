@@ -66,6 +66,8 @@ export interface CompiledRule {
   action: "continue" | "block" | "respond" | "drop";
   error: Partial<JsonRpcErrorObject> | undefined;
   result: unknown;
+  /** Scopes a caller needs for the requests this rule matches (403 `insufficient_scope` otherwise; T-SEC-06). */
+  requireScopes: string[];
 }
 
 /** A whole compiled rules file. */

@@ -6,7 +6,13 @@
  * @module
  */
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
-import { encodeHeaderValue, METHOD_HEADER, NAME_HEADER, PROTOCOL_VERSION_HEADER } from "./headers.ts";
+import {
+  encodeHeaderValue,
+  METHOD_HEADER,
+  NAME_HEADER,
+  PARAM_HEADER_PREFIX,
+  PROTOCOL_VERSION_HEADER,
+} from "./headers.ts";
 import { NAMED_METHODS } from "./revisions.ts";
 
 /** `_meta` key of the request's protocol version (2026-07-28, T-PV-06, T-PV-12). */
@@ -49,6 +55,9 @@ export function carriesRequestMetadata(message: JsonRpcMessage): boolean {
   return meta !== undefined && META_PROTOCOL_VERSION in meta;
 }
 
+/** Visible ASCII without leading or trailing space: what a mirrored plain header value may be. */
+const HEADER_TOKEN = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
+
 /**
  * The headers a 2026-07-28 request must carry that mirror its body (T-PV-06, T-PV-09, T-PV-10):
  * `MCP-Protocol-Version` from `_meta`, `Mcp-Method`, and `Mcp-Name` for the methods that name a target
@@ -70,9 +79,42 @@ export function carriesRequestMetadata(message: JsonRpcMessage): boolean {
 export function mirroredHeaders(message: JsonRpcMessage): Record<string, string> {
   const version = requestMeta(message)?.[META_PROTOCOL_VERSION];
   if (typeof version !== "string" || !("method" in message)) return {};
+  // A version or method with characters no header may carry (found by the property tests) is not mirrored:
+  // the upstream judges the body, and the request is not lost to a `Headers` TypeError.
+  if (!HEADER_TOKEN.test(version) || !HEADER_TOKEN.test(message.method)) return {};
   const headers: Record<string, string> = { [PROTOCOL_VERSION_HEADER]: version, [METHOD_HEADER]: message.method };
   const field = NAMED_METHODS[message.method];
   const target = field === undefined ? undefined : (message.params as Record<string, unknown> | undefined)?.[field];
   if (typeof target === "string") headers[NAME_HEADER] = encodeHeaderValue(target);
+  return headers;
+}
+
+/**
+ * The `Mcp-Param-{Name}` headers of a `tools/call` (T-PV-11): one per top-level property of the tool's
+ * `inputSchema` that declares `x-mcp-header: Name`, valued with the call's argument (strings as they are,
+ * other values as JSON), encoded with the `=?base64?…?=` form when needed; omitted when the argument is null
+ * or absent. A 2025-era client knows nothing of these headers, so the bridge derives them here.
+ *
+ * @param inputSchema The tool's `inputSchema` from `tools/list` (anything else yields no headers).
+ * @param args The call's `arguments`.
+ * @returns Lower-case header names to values.
+ * @example
+ * ```ts
+ * import { paramHeaders } from "./request_meta.ts";
+ * const schema = { type: "object", properties: { region: { type: "string", "x-mcp-header": "Region" } } };
+ * console.assert(paramHeaders(schema, { region: "eu" })["mcp-param-region"] === "eu");
+ * ```
+ */
+export function paramHeaders(inputSchema: unknown, args: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const properties = (inputSchema as { properties?: unknown } | null)?.properties;
+  if (!properties || typeof properties !== "object" || !args || typeof args !== "object") return headers;
+  for (const [key, schema] of Object.entries(properties as Record<string, unknown>)) {
+    const name = (schema as Record<string, unknown> | null)?.["x-mcp-header"];
+    const value = (args as Record<string, unknown>)[key];
+    if (typeof name !== "string" || value === undefined || value === null) continue;
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    headers[`${PARAM_HEADER_PREFIX}${name.toLowerCase()}`] = encodeHeaderValue(text);
+  }
   return headers;
 }

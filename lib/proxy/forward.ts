@@ -7,6 +7,7 @@
  */
 import { serveStdio, type StdioFace, type StdioFaceOptions } from "../downstream/stdio.ts";
 import type { Upstream } from "../upstream/types.ts";
+import type { TapeRecorder } from "../record/recorder.ts";
 import { buildUpstream, recorderFor, type RecordingOptions, type UpstreamStackOptions } from "./stack.ts";
 
 /** Options of {@linkcode startForwardProxy}: the stdio face's options and the default stack's. */
@@ -37,8 +38,16 @@ export interface ForwardProxy extends StdioFace {
  * ```
  */
 export function startForwardProxy(options: ForwardProxyOptions): ForwardProxy {
-  const { upstream, description } = buildUpstream(options);
-  const recorder = recorderFor(options, description);
+  const tape: { recorder?: TapeRecorder | undefined } = {};
+  // The tape shows both hops of a bridged session: the upstream hop is observed below the session core.
+  const { upstream, description } = buildUpstream({
+    ...options,
+    onBridgedMessage: (e) => {
+      tape.recorder?.onMessage(e);
+      options.onBridgedMessage?.(e);
+    },
+  });
+  const recorder = tape.recorder = recorderFor(options, description);
   const onMessage = options.onMessage;
   const face = serveStdio({
     ...options,

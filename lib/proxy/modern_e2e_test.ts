@@ -88,7 +88,7 @@ describe("2.x client → mcpwire reverse → 2.x server, 2026-07-28 on both hops
   });
 });
 
-describe("2.x client (auto) → mcpwire reverse → server-everything (2025 only)", () => {
+describe("2.x client (auto) → mcpwire reverse → server-everything (2025 only): bridged", () => {
   let everything: HttpChild;
   let served: ServedProxy;
   const seen: Envelope[] = [];
@@ -102,7 +102,7 @@ describe("2.x client (auto) → mcpwire reverse → server-everything (2025 only
   });
 
   test(
-    "falls back to initialize with no error and no hang, twice (the era is cached)",
+    "the client stays on 2026-07-28, twice: the era is cached, discover answered from initialize (issue 13)",
     { timeout: 30_000 },
     async () => {
       for (let round = 0; round < 2; round++) {
@@ -110,10 +110,15 @@ describe("2.x client (auto) → mcpwire reverse → server-everything (2025 only
         assert.ok(tools.includes("echo"));
         assert.equal(text, "Echo: héllo ☃");
       }
-      const discovers = seen.filter((e) => "method" in e.message && e.message.method === "server/discover");
-      // Only the first probe went upstream: the second was refused at the edge (its envelope is not observed).
-      assert.equal(discovers.length, 1);
-      assert.ok(seen.some((e) => "method" in e.message && e.message.method === "initialize" && e.sessionId));
+      const probes = seen.filter((e) =>
+        e.revision === "2026-07-28" && e.direction === "client-to-server" && "method" in e.message &&
+        e.message.method === "server/discover"
+      );
+      // Each client's discover is observed on the modern hop; only the first probe also went upstream.
+      assert.ok(probes.length >= 2);
+      const inits = seen.filter((e) => "method" in e.message && e.message.method === "initialize");
+      assert.equal(inits.length, 1, "both clients declare the same info and capabilities: one pooled session");
+      assert.equal(inits[0]!.sessionId, undefined, "no downstream session: the upstream session is the bridge's");
     },
   );
 });

@@ -7,9 +7,11 @@
 import type { Upstream } from "../upstream/types.ts";
 import type { TapeRecorder } from "../record/recorder.ts";
 import { buildUpstream, recorderFor, type RecordingOptions, type UpstreamStackOptions } from "./stack.ts";
-import { createApp } from "../downstream/app.ts";
+import { type AppOptions, createApp } from "../downstream/app.ts";
 import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
 import { jsonResponse } from "../downstream/errors.ts";
+import { withDeadline } from "../kit/deadline.ts";
+import type { SessionStore } from "../stores/session_store.ts";
 import { Metrics } from "./metrics.ts";
 import type { SecurityOptions } from "../downstream/security.ts";
 import { createAdmission, type StreamLimits } from "../security/limits.ts";
@@ -29,6 +31,11 @@ export interface ReverseProxyOptions
   path?: string;
   /** Serve 2024-11-05 HTTP+SSE clients at `GET /sse` and `POST /message`. @default true */
   legacySse?: boolean;
+  /**
+   * Authenticate callers (API keys, OAuth bearer tokens; docs/auth.md, T-SEC-06): every route but
+   * `/healthz` and the protected-resource metadata answers 401 without credentials. @default off
+   */
+  auth?: AppOptions["auth"];
   /** Serve Prometheus metrics at `GET /metrics`. @default true */
   metrics?: boolean;
   /**
@@ -70,8 +77,16 @@ export interface ReverseProxy {
  * ```
  */
 export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
-  const { upstream, description, era } = buildUpstream(options);
-  const recorder = recorderFor(options, description);
+  const tape: { recorder?: TapeRecorder | undefined } = {};
+  // The tape shows both hops of a bridged session: the upstream hop is observed below the session core.
+  const { upstream, description, era } = buildUpstream({
+    ...options,
+    onBridgedMessage: (e) => {
+      tape.recorder?.onMessage(e);
+      options.onBridgedMessage?.(e);
+    },
+  });
+  const recorder = tape.recorder = recorderFor(options, description);
   const metrics = options.metrics === false ? undefined : new Metrics();
   const endpoint = createStreamableHttpEndpoint({
     ...options,
@@ -100,6 +115,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
           }));
       }
       app.get("/healthz", () => jsonResponse({ status: "ok", ...stats() }));
+      app.get("/readyz", () => readiness(options.sessionStore));
     },
   });
   // Every legacy session holds one SSE connection.
@@ -124,6 +140,23 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
       await recorder?.close();
     },
   };
+}
+
+/**
+ * `/readyz`: 200 when the session store answers a read within 1 s, else 503 with `Retry-After: 1`, so a
+ * balancer or Kubernetes readiness probe sends new sessions only to replicas that can create them (issue 14).
+ * Without a shared store (memory) a replica is always ready.
+ */
+async function readiness(store: SessionStore | undefined): Promise<Response> {
+  if (!store) return jsonResponse({ status: "ready", store: "memory" });
+  const started = Date.now();
+  try {
+    await withDeadline(store.get("readyz-probe"), 1_000);
+    return jsonResponse({ status: "ready", storeLatencyMs: Date.now() - started });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return jsonResponse({ status: "not ready", store: reason }, 503, { "retry-after": "1" });
+  }
 }
 
 /** The endpoint's observers: the caller's, plus metrics and the recorder when they are on. */

@@ -17,6 +17,8 @@ import { interceptUpstream } from "../intercept/upstream.ts";
 import { createRulesEngine } from "../intercept/rules_engine.ts";
 import type { RuleSet } from "../intercept/rules_types.ts";
 import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
+import { modernBridgeUpstream } from "../upstream/modern_bridge.ts";
+import type { BridgeObserver } from "../upstream/modern_bridge_state.ts";
 import { createEraCache, type EraCache, type UpstreamEra, type UpstreamEraMode } from "../upstream/era.ts";
 
 /**
@@ -56,6 +58,11 @@ export interface UpstreamStackOptions {
    * for a command line (a stdio child per session speaks `initialize`)
    */
   upstreamEra?: UpstreamEraMode;
+  /**
+   * Observes the upstream hop of 2025-era sessions bridged to a 2026-07-28 upstream (docs/bridging.md): the
+   * modern requests and answers, as envelopes with revision `2026-07-28`. The proxies give it to the tape.
+   */
+  onBridgedMessage?: BridgeObserver;
   /** Observes the era once it is learned (for logs). */
   onEraLearned?: (era: Exclude<UpstreamEra, "unknown">) => void;
 }
@@ -116,15 +123,20 @@ function connectorFor(options: UpstreamStackOptions, era: EraCache): Upstream {
       throw new TypeError(`The upstream must be an http(s) URL (got ${spec})`);
     }
     const onFallback = options.http?.onFallback;
-    return httpUpstream({
-      ...options.http,
-      url,
-      // An HTTP+SSE upstream is a 2025-era one as far as 2026-07-28 requests go.
-      onFallback: (status) => {
-        era.set("2025");
-        onFallback?.(status);
-      },
-    });
+    // A 2025-era session in front of a 2026-07-28 upstream is bridged (docs/bridging.md).
+    return modernBridgeUpstream(
+      httpUpstream({
+        ...options.http,
+        url,
+        // An HTTP+SSE upstream is a 2025-era one as far as 2026-07-28 requests go.
+        onFallback: (status) => {
+          era.set("2025");
+          onFallback?.(status);
+        },
+      }),
+      era,
+      options.onBridgedMessage,
+    );
   }
   if (Array.isArray(spec)) {
     const [command, ...args] = spec as readonly string[];

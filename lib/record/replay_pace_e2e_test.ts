@@ -6,67 +6,16 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import nodeProcess from "node:process";
 import { Client, StreamableHTTPClientTransport } from "../../testing/deps.ts";
-import { type HttpChild, ROOT, RUNTIME, startEverything } from "../../testing/e2e.ts";
+import { type HttpChild, startEverything } from "../../testing/e2e.ts";
+import { startCli } from "../../testing/cli_child.ts";
 import { parseTape, type TapeMessage } from "./tape.ts";
 
-const CLI = `${ROOT}cli.ts`;
 const DURATION_S = 2;
 const STEPS = 4;
-
-/** A running `mcpwire <args>` child that printed its endpoint URL on stderr. */
-interface CliChild {
-  endpoint: URL;
-  /**
-   * Sends SIGTERM; resolves with how long the child took to exit (ms) and whether it shut down cleanly: it
-   * printed `shutting down` and exited with 0. (Deno's node:child_process reports every child it killed as
-   * ended by the signal, exit code null, even when the child handled the signal and exited with 0; so the
-   * line tells that the handler ran, and on Bun the code is checked too.)
-   */
-  stop(): Promise<{ clean: boolean; ms: number }>;
-}
-
-async function startCli(args: string[], ready: RegExp): Promise<CliChild> {
-  const child = spawn(nodeProcess.execPath, RUNTIME === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  const clean = (code: number | null) => /shutting down/.test(stderr) && (RUNTIME === "deno" || code === 0);
-  const endpoint = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mcpwire ${args[0]} did not start: ${stderr}`)), 30_000);
-    child.stderr!.on("data", (chunk) => {
-      stderr += String(chunk);
-      const url = ready.exec(stderr)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve(new URL(url));
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`mcpwire ${args[0]} exited with ${code}: ${stderr}`));
-    });
-  });
-  return {
-    endpoint,
-    async stop() {
-      const started = performance.now();
-      if (child.exitCode !== null || child.signalCode !== null) return { clean: false, ms: 0 };
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      const code = await exited;
-      clearTimeout(killer);
-      return { clean: clean(code), ms: performance.now() - started };
-    },
-  };
-}
 
 /** Calls the long-running tool; returns when each progress notification and the result arrived, in ms after the call. */
 async function longCall(endpoint: URL): Promise<{ progress: number[]; resultMs: number; text: string }> {

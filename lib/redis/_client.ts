@@ -51,6 +51,11 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
   const maxDelay = options.maxReconnectDelayMs ?? 2_000;
   const client = createClient({
     url,
+    // While Redis is away, commands fail at once instead of queueing without bound until it returns: the
+    // proxy then answers new sessions 503 + Retry-After and keeps serving the sessions it holds (issue 14).
+    disableOfflineQueue: true,
+    // A Redis that is up but slow cannot pile up pending commands without bound either.
+    commandsQueueMaxLength: 10_000,
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 5_000,
       // Before the first connection: give up at once (the caller reports it); after: back off and retry.

@@ -83,6 +83,8 @@ return n`);
  * ```
  */
 export class RedisSessionStore implements SessionStore {
+  /** Always `true`: replicas share it. */
+  readonly shared = true;
   #redis: RedisConnection;
   #prefix: string;
   #ttlMs: number;

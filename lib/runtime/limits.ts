@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import nodeProcess from "node:process";
+import { availableParallelism } from "node:os";
 
 /** The open-file limit the process runs with. */
 export interface OpenFileLimit {
@@ -82,4 +83,21 @@ export function fetchConnectionCap(): number {
   if (!(globalThis as { Bun?: unknown }).Bun) return Infinity;
   const set = Number(nodeProcess.env[BUN_FETCH_CAP_VARIABLE]);
   return Number.isInteger(set) && set > 0 ? set : BUN_DEFAULT_FETCH_CAP;
+}
+
+/**
+ * How many CPU cores this process may use (`os.availableParallelism()`, which honours CPU affinity), at
+ * least 1. Sizes the default cap on stdio children (docs/security.md).
+ *
+ * @example
+ * ```ts ignore
+ * cpuCount();   // e.g. 2
+ * ```
+ */
+export function cpuCount(): number {
+  try {
+    return Math.max(1, availableParallelism());
+  } catch {
+    return 1;
+  }
 }

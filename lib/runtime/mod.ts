@@ -8,7 +8,7 @@ import { appendFile as nodeAppendFile, readFile as nodeReadFile, writeFile as no
 import nodeProcess from "node:process";
 import { fileURLToPath } from "node:url";
 import { serve } from "./serve.ts";
-import { fetchConnectionCap, openFileLimit } from "./limits.ts";
+import { cpuCount, fetchConnectionCap, openFileLimit } from "./limits.ts";
 import {
   args,
   env,
@@ -26,8 +26,9 @@ import {
 export type { Handler, ServeOptions, Server } from "./serve.ts";
 export type { ChildProcess, SpawnOptions } from "./process.ts";
 export type { OpenFileLimit } from "./limits.ts";
-export { fetchConnectionCap, openFileLimit } from "./limits.ts";
+export { cpuCount, fetchConnectionCap, openFileLimit } from "./limits.ts";
 export { relaunchForBun } from "./relaunch.ts";
+export { fetchWithHost } from "./host_fetch.ts";
 
 /** What the command modules may use of the runtime. */
 export interface Runtime {
@@ -57,6 +58,8 @@ export interface Runtime {
   openFileLimit: typeof openFileLimit;
   /** How many `fetch` connections the process can hold at once (Bun's cap; `Infinity` on Deno). */
   fetchConnectionCap: typeof fetchConnectionCap;
+  /** CPU cores this process may use, at least 1 (sizes the default cap on stdio children). */
+  cpuCount: typeof cpuCount;
 }
 
 /** The runtime mcpwire runs on. */
@@ -80,4 +83,5 @@ export const runtime: Runtime = {
   pathOf: (url) => (url.protocol === "file:" ? fileURLToPath(url) : url.href),
   openFileLimit,
   fetchConnectionCap,
+  cpuCount,
 };

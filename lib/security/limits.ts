@@ -12,6 +12,8 @@
  *
  * @module
  */
+import { callerOf } from "./caller.ts";
+import { createRateLimiter, type Rate } from "./rate.ts";
 
 /** What a budget allows. */
 export interface StreamLimits {
@@ -19,7 +21,26 @@ export interface StreamLimits {
   maxStreams: number;
   /** Most live sessions at once (Streamable HTTP and legacy); `Infinity` for none. */
   maxSessions: number;
+  /**
+   * Most stdio children alive at once (a stdio upstream spawns one per session, so this caps new sessions
+   * too); absent for URL upstreams. Default {@linkcode CHILDREN_PER_CORE} × CPU cores.
+   */
+  maxChildren?: number;
+  /** `initialize` (new session) rate per caller (`callerOf(request).id`); absent for none. */
+  initializeRate?: Rate;
 }
+
+/**
+ * Default most live sessions in front of a URL upstream: a session holds no descriptor there, but it holds
+ * memory until its idle timeout, so an `initialize` loop must meet a ceiling (docs/security.md).
+ */
+export const URL_MAX_SESSIONS = 10_000;
+
+/** Default stdio children per CPU core (`--max-children`). */
+export const CHILDREN_PER_CORE = 4;
+
+/** Default `initialize` rate per caller (`--initialize-rate`, `--initialize-burst`). */
+export const DEFAULT_INITIALIZE_RATE: Rate = { perSecond: 100, burst: 1_000 };
 
 /** Inputs of {@linkcode deriveLimits}. */
 export interface LimitInputs {
@@ -52,8 +73,8 @@ export function reserveFor(openFiles: number): number {
 
 /**
  * The default limits for a process with `openFiles` descriptors:
- * URL upstream: `maxStreams = ⌊(openFiles − reserve) / 2⌋` (and below `fetchCap − 16`), sessions unlimited
- * (a session without a stream holds no descriptor); stdio upstream: `maxSessions = ⌊(openFiles − reserve) / 6⌋`
+ * URL upstream: `maxStreams = ⌊(openFiles − reserve) / 2⌋` (and below `fetchCap − 16`), sessions
+ * {@linkcode URL_MAX_SESSIONS} (a session without a stream holds no descriptor, only memory); stdio upstream: `maxSessions = ⌊(openFiles − reserve) / 6⌋`
  * (a child plus two streams each), `maxStreams = 2 × maxSessions`.
  *
  * @returns The limits; at least 1 stream and 1 session, however small the limit.
@@ -72,7 +93,7 @@ export function deriveLimits(inputs: LimitInputs): StreamLimits {
   }
   const byFiles = Math.floor(free / FDS_PER_STREAM.url);
   const byFetch = (inputs.fetchCap ?? Infinity) - FETCH_CAP_HEADROOM;
-  return { maxStreams: Math.max(1, Math.min(byFiles, byFetch)), maxSessions: Infinity };
+  return { maxStreams: Math.max(1, Math.min(byFiles, byFetch)), maxSessions: URL_MAX_SESSIONS };
 }
 
 /** What the proxy holds now, read at each admission. */
@@ -97,7 +118,7 @@ export interface AdmissionOptions {
 }
 
 /** What a refused request would have opened. */
-export type RefusalKind = "session" | "stream";
+export type RefusalKind = "session" | "stream" | "rate";
 
 /** The admission check in front of the proxy's handler. */
 export interface Admission {
@@ -134,14 +155,28 @@ export function classify(request: Request, path = "/mcp", legacyPath = "/sse"): 
  * error with `id: null` (T-RPC-06), code -32000.
  */
 export function overloadedResponse(kind: RefusalKind, limits: StreamLimits, retryAfterSeconds: number): Response {
+  const children = limits.maxChildren === undefined ? "" : `, ${limits.maxChildren} stdio children`;
   const message = kind === "stream"
     ? `Service Unavailable: the proxy holds its most open streams (${limits.maxStreams}); retry later`
     : `Service Unavailable: the proxy takes no new session now (at most ${limits.maxStreams} streams, ${
       Number.isFinite(limits.maxSessions) ? limits.maxSessions : "unlimited"
-    } sessions); retry later`;
+    } sessions${children}); retry later`;
   return new Response(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message } }), {
     status: 503,
     headers: { "content-type": "application/json", "retry-after": String(retryAfterSeconds), connection: "close" },
+  });
+}
+
+/**
+ * The 429 past a caller's `initialize` rate: `Retry-After` (seconds until a token is there) and a JSON-RPC
+ * error with `id: null` (T-RPC-06), code -32000. The connection stays open (the caller may retry on it).
+ */
+export function rateLimitedResponse(retryAfterSeconds: number): Response {
+  const message =
+    `Too Many Requests: this caller opens sessions faster than the initialize rate; retry in ${retryAfterSeconds} s`;
+  return new Response(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message } }), {
+    status: 429,
+    headers: { "content-type": "application/json", "retry-after": String(retryAfterSeconds) },
   });
 }
 
@@ -162,14 +197,21 @@ export function overloadedResponse(kind: RefusalKind, limits: StreamLimits, retr
 export function createAdmission(options: AdmissionOptions): Admission {
   const { limits } = options;
   const retryAfter = options.retryAfterSeconds ?? 2;
-  const refused: Record<RefusalKind, number> = { session: 0, stream: 0 };
+  const refused: Record<RefusalKind, number> = { session: 0, stream: 0, rate: 0 };
+  const rate = limits.initializeRate ? createRateLimiter(limits.initializeRate) : undefined;
+  const maxSessions = Math.min(limits.maxSessions, limits.maxChildren ?? Infinity);
   let pendingStreams = 0;
   let pendingSessions = 0;
   const full = (kind: RefusalKind): boolean => {
     const usage = options.usage();
     const streamsFull = usage.streams + pendingStreams >= limits.maxStreams;
     if (kind === "stream") return streamsFull;
-    return streamsFull || usage.sessions + pendingSessions >= limits.maxSessions;
+    return streamsFull || usage.sessions + pendingSessions >= maxSessions;
+  };
+  const refuse = async (request: Request, kind: RefusalKind, response: Response) => {
+    refused[kind]++;
+    await request.body?.cancel().catch(() => {});
+    return response;
   };
   return {
     limits,
@@ -178,11 +220,9 @@ export function createAdmission(options: AdmissionOptions): Admission {
       return async (request) => {
         const kind = classify(request, options.path, options.legacyPath);
         if (kind === undefined) return await handler(request);
-        if (full(kind)) {
-          refused[kind]++;
-          await request.body?.cancel().catch(() => {});
-          return overloadedResponse(kind, limits, retryAfter);
-        }
+        const wait = kind === "session" ? rate?.take(callerOf(request).id) ?? 0 : 0;
+        if (wait > 0) return await refuse(request, "rate", rateLimitedResponse(wait));
+        if (full(kind)) return await refuse(request, kind, overloadedResponse(kind, limits, retryAfter));
         // A new session is also expected to open a stream; both count until the answer is out.
         if (kind === "session") pendingSessions++;
         pendingStreams++;
@@ -203,10 +243,14 @@ export function createAdmission(options: AdmissionOptions): Admission {
         "# HELP mcpwire_max_sessions Most live sessions the proxy takes on (from the open-file limit or --max-sessions).",
         "# TYPE mcpwire_max_sessions gauge",
         `mcpwire_max_sessions ${value(limits.maxSessions)}`,
-        "# HELP mcpwire_refused_total Requests answered 503 because a new session or stream would exceed the budget.",
+        "# HELP mcpwire_refused_total Requests refused: 503 past the session/stream/children budget, 429 past the initialize rate.",
         "# TYPE mcpwire_refused_total counter",
         `mcpwire_refused_total{kind="session"} ${refused.session}`,
         `mcpwire_refused_total{kind="stream"} ${refused.stream}`,
+        `mcpwire_refused_total{kind="rate"} ${refused.rate}`,
+        "# HELP mcpwire_max_stdio_children Most stdio children alive at once (--max-children; +Inf for a URL upstream).",
+        "# TYPE mcpwire_max_stdio_children gauge",
+        `mcpwire_max_stdio_children ${value(limits.maxChildren ?? Infinity)}`,
       ].join("\n") + "\n";
     },
   };

@@ -12,50 +12,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { type HttpChild, ROOT, RUNTIME, startEverything } from "../../testing/e2e.ts";
-
-const CLI = RUNTIME === "deno"
-  ? [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "cli.ts"]
-  : [join(ROOT, "node_modules/.bin/bun"), "cli.ts"];
-
-interface Proxy {
-  base: URL;
-  stderr: () => string;
-  alive: () => boolean;
-  stop: () => Promise<void>;
-}
-
-/** Starts `mcpwire reverse --bind 127.0.0.1:0 --upstream URL`, optionally under `ulimit -n`. */
-async function startProxy(upstream: URL, ulimit?: number): Promise<Proxy> {
-  const args = [...CLI, "reverse", "--bind", "127.0.0.1:0", "--upstream", upstream.href];
-  // The condition under test is the limit the proxy runs with, so only that is wrapped around it.
-  const child = ulimit === undefined
-    ? spawn(args[0]!, args.slice(1), { cwd: ROOT })
-    : spawn("sh", ["-c", `ulimit -n ${ulimit}; exec "$@"`, "sh", ...args], { cwd: ROOT });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += String(d)));
-  child.stdout!.resume();
-  const exited = once(child, "exit");
-  const deadline = Date.now() + 20_000;
-  while (!/listening on (\S+)/.test(stderr)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`the proxy did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    base: new URL(/listening on (\S+)/.exec(stderr)![1]!),
-    stderr: () => stderr,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
+import { startCli } from "../../testing/cli.ts";
 
 interface StreamsResult {
   sessions: number;
@@ -93,6 +50,7 @@ async function get(url: URL): Promise<{ status: number; text: string; ms: number
 
 describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the file-descriptor limit`, () => {
   let everything: HttpChild;
+  const reverseArgs = () => ["reverse", "--bind", "127.0.0.1:0", "--upstream", new URL("/mcp", everything.url).href];
   before(async () => {
     everything = await startEverything("streamableHttp");
   });
@@ -106,7 +64,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
       timeout: 90_000,
     },
     async () => {
-      const proxy = await startProxy(new URL("/mcp", everything.url), 256);
+      const proxy = await startCli(reverseArgs(), 256);
       try {
         assert.match(proxy.stderr(), /open files: 256 \(\/proc\/self\/limits/);
         const r = await streams({
@@ -145,7 +103,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
   test("default environment: 1,000 sessions each hold a GET stream and get a notification on it", {
     timeout: 90_000,
   }, async () => {
-    const proxy = await startProxy(new URL("/mcp", everything.url));
+    const proxy = await startCli(reverseArgs());
     try {
       const r = await streams({
         url: new URL("/mcp", proxy.base).href,

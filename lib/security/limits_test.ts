@@ -2,14 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { classify, createAdmission, deriveLimits } from "./limits.ts";
 import { parseProcLimits } from "../runtime/limits.ts";
+import { createRateLimiter } from "./rate.ts";
 
 test("limits derived from the open-file limit keep a reserve and count two descriptors per proxied stream", () => {
-  assert.deepEqual(deriveLimits({ openFiles: 256, upstream: "url" }), { maxStreams: 90, maxSessions: Infinity });
-  assert.deepEqual(deriveLimits({ openFiles: 20_000, upstream: "url" }), { maxStreams: 9_568, maxSessions: Infinity });
+  assert.deepEqual(deriveLimits({ openFiles: 256, upstream: "url" }), { maxStreams: 90, maxSessions: 10_000 });
+  assert.deepEqual(deriveLimits({ openFiles: 20_000, upstream: "url" }), { maxStreams: 9_568, maxSessions: 10_000 });
   // Bun without BUN_CONFIG_MAX_HTTP_REQUESTS: streams stay below its fetch cap, so the client sees 503, not 502.
   assert.equal(deriveLimits({ openFiles: 20_000, upstream: "url", fetchCap: 256 }).maxStreams, 240);
   assert.deepEqual(deriveLimits({ openFiles: 256, upstream: "stdio" }), { maxStreams: 60, maxSessions: 30 });
-  assert.deepEqual(deriveLimits({ openFiles: 10, upstream: "url" }), { maxStreams: 1, maxSessions: Infinity });
+  assert.deepEqual(deriveLimits({ openFiles: 10, upstream: "url" }), { maxStreams: 1, maxSessions: 10_000 });
 });
 
 test("/proc/self/limits is parsed for the open-file row", () => {
@@ -48,6 +49,50 @@ test("past the budget: 503, Retry-After, Connection: close and a JSON-RPC error 
   usage.streams = 1;
   const get = await handler(new Request("http://127.0.0.1/mcp", { headers: { "mcp-session-id": "s" } }));
   assert.equal(get.status, 200);
-  assert.deepEqual(admission.refused(), { session: 1, stream: 0 });
+  assert.deepEqual(admission.refused(), { session: 1, stream: 0, rate: 0 });
   assert.match(admission.renderMetrics(), /^mcpwire_max_streams 2$/m);
+});
+
+test("stdio children cap new sessions; past a caller's initialize rate: 429 with Retry-After and a JSON-RPC error", async () => {
+  const usage = { streams: 0, sessions: 2 };
+  const children = createAdmission({
+    limits: { maxStreams: 100, maxSessions: 100, maxChildren: 2 },
+    usage: () => usage,
+  }).wrap(() => Promise.resolve(new Response("ok")));
+  const init = () => new Request("http://127.0.0.1/mcp", { method: "POST", body: "{}" });
+  const full = await children(init());
+  assert.equal(full.status, 503);
+  assert.match((await full.json()).error.message, /2 stdio children/);
+  usage.sessions = 1;
+  assert.equal((await children(init())).status, 200);
+
+  const admission = createAdmission({
+    limits: { maxStreams: 100, maxSessions: 100, initializeRate: { perSecond: 1, burst: 2 } },
+    usage: () => ({ streams: 0, sessions: 0 }),
+  });
+  const rated = admission.wrap(() => Promise.resolve(new Response("ok")));
+  assert.equal((await rated(init())).status, 200);
+  assert.equal((await rated(init())).status, 200);
+  const third = await rated(init());
+  assert.equal(third.status, 429);
+  assert.equal(third.headers.get("retry-after"), "1");
+  const body = await third.json();
+  assert.equal(body.id, null);
+  assert.equal(body.error.code, -32000);
+  assert.deepEqual(admission.refused(), { session: 0, stream: 0, rate: 1 });
+  assert.match(admission.renderMetrics(), /^mcpwire_refused_total\{kind="rate"\} 1$/m);
+});
+
+test("token buckets refill at the rate and forget callers that are full again", () => {
+  let now = 0;
+  const limiter = createRateLimiter({ perSecond: 2, burst: 2 }, () => now);
+  assert.equal(limiter.take("a"), 0);
+  assert.equal(limiter.take("a"), 0);
+  assert.equal(limiter.take("a"), 1);
+  assert.equal(limiter.take("b"), 0, "callers have their own bucket");
+  now = 500;
+  assert.equal(limiter.take("a"), 0, "one token back after 0.5 s at 2/s");
+  now = 10_000;
+  limiter.take("c");
+  assert.equal(limiter.size(), 1, "a and b were full again and dropped");
 });

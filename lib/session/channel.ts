@@ -50,6 +50,7 @@ export class Channel {
   #undelivered: StoredEvent[] = [];
   #ended = false;
   #tail: Promise<void> = Promise.resolve();
+  #primed: Promise<string | undefined> | undefined;
 
   private constructor(sessionId: string, streamId: string, options: ChannelOptions) {
     this.sessionId = sessionId;
@@ -59,7 +60,9 @@ export class Channel {
 
   /** Creates a channel with a new stream in the store. */
   static async create(sessionId: string, options: ChannelOptions): Promise<Channel> {
-    const streamId = await options.store.createStream(sessionId);
+    // A store that is away (Redis down) does not stop the stream: it gets an id of its own and its events
+    // go out without ids (issue 14).
+    const streamId = await options.store.createStream(sessionId).catch(() => `unstored-${crypto.randomUUID()}`);
     return new Channel(sessionId, streamId, options);
   }
 
@@ -99,8 +102,13 @@ export class Channel {
         if (this.#connection === connection) this.#connection = undefined;
       },
     });
-    if (this.#options.priming && !this.#ended) this.#enqueue(null);
+    if (this.#options.priming && !this.#ended) this.#primed ??= this.#enqueue(null);
     return body;
+  }
+
+  /** The id of the stream's first priming event (T-RES-01); `undefined` without priming or before `attach`. */
+  get primingEventId(): Promise<string | undefined> {
+    return this.#primed ?? Promise.resolve(undefined);
   }
 
   /**
@@ -116,9 +124,18 @@ export class Channel {
     const done = this.#tail.then(async () => {
       // Serialized once: the store takes its length, the frame takes the text.
       const data = message === null ? "" : JSON.stringify(message);
-      const id = await this.#options.store.append(this.sessionId, this.streamId, message, data.length);
-      const event: StoredEvent = { id, message };
+      const id = await this.#options.store.append(this.sessionId, this.streamId, message, data.length)
+        .catch(() => undefined);
       const connection = this.#connection;
+      if (id === undefined) {
+        // The store is away (Redis down): the message still goes to the client, without an id (it cannot be
+        // resumed from, T-RES-01 makes ids optional), and a priming event is skipped (issue 14).
+        if (message !== null && connection && !connection.closed) {
+          writeSse(connection, encodeEventBytes({ event: "message", data }));
+        }
+        return undefined;
+      }
+      const event: StoredEvent = { id, message };
       if (connection && !connection.closed) {
         writeSse(connection, message === null ? primingFrame(id, this.#options.retryMs) : dataFrame(id, data));
         // Backpressure: wait until the client has read below the high-water mark (or left, or the stream ends).
@@ -156,7 +173,8 @@ export class Channel {
   }
 }
 
-function eventFrame(event: StoredEvent): Uint8Array {
+/** The SSE frame of a stored event (a priming event has empty data). */
+export function eventFrame(event: StoredEvent): Uint8Array {
   return dataFrame(event.id, event.message === null ? "" : JSON.stringify(event.message));
 }
 

@@ -129,9 +129,10 @@ export class SessionCore {
    *
    * @param init The client's `initialize` request.
    * @param headers End-to-end headers to forward upstream.
+   * @param caller The id of the caller opening it (`callerOf`); the session is bound to it. @default "anonymous"
    * @throws {UpstreamUnavailableError} When the upstream cannot be reached or accepts `initialize` unanswered.
    */
-  async open(init: JsonRpcRequest, headers: Headers): Promise<Opened> {
+  async open(init: JsonRpcRequest, headers: Headers, caller = "anonymous"): Promise<Opened> {
     const connection = this.#options.upstream.connect();
     const requested = (init.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
     const now = Date.now();
@@ -142,6 +143,7 @@ export class SessionCore {
         initialize: init,
         createdAt: now,
         lastSeenAt: now,
+        caller,
       },
       connection,
     );
@@ -171,7 +173,14 @@ export class SessionCore {
         if (isRevision(v) && rulesFor(v).sessions) session.record.revision = v;
       }
     });
-    await this.registry.add(session);
+    try {
+      await this.registry.add(session);
+    } catch (error) {
+      // No store, no session (503 + Retry-After): the upstream session opened for it is closed again.
+      await messages.cancel().catch(() => {});
+      await connection.close().catch(() => {});
+      throw error;
+    }
     // A failed initialize leaves no session behind; a successful one is stored with its final revision.
     const settle = () => succeeded ? this.registry.save(session) : this.registry.close(session, "deleted");
     return { type: "opened", session, reply: { ...reply, messages }, settle };

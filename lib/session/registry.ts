@@ -21,6 +21,21 @@ export function mintSessionId(): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/**
+ * The shared session store did not answer (Redis away): new sessions, and sessions this instance does not
+ * hold, are refused with 503 and `Retry-After` until it returns (issue 14).
+ *
+ * @example
+ * ```ts
+ * import { StoreUnavailableError } from "./registry.ts";
+ * console.assert(new StoreUnavailableError("down").name === "StoreUnavailableError");
+ * ```
+ */
+export class StoreUnavailableError extends Error {
+  /** Always `"StoreUnavailableError"`. */
+  override name = "StoreUnavailableError";
+}
+
 /** One live session, held in memory by this instance of the endpoint (its record is in the store too). */
 export class LiveSession {
   readonly record: SessionRecord;
@@ -102,7 +117,11 @@ export class SessionRegistry {
 
   /** Registers a new session. */
   async add(session: LiveSession): Promise<void> {
-    await this.#options.store.set(session.record);
+    try {
+      await this.#options.store.set(session.record);
+    } catch (error) {
+      throw new StoreUnavailableError("The session store is unavailable", { cause: error });
+    }
     this.#track(session);
   }
 
@@ -127,8 +146,11 @@ export class SessionRegistry {
    * @param id The session id the client sent.
    * @param headers End-to-end headers of the request, for the upstream initialize of a revived session.
    * @throws {Error} When a session found in the store cannot be re-initialized upstream.
+   * @throws {StoreUnavailableError} When the store cannot be read for a session not held here.
    */
   async get(id: string, headers?: Headers): Promise<LiveSession | undefined> {
+    // Minted ids are base64url: an id with ":" names one of the store's own records (flights.ts), never a session.
+    if (id.includes(":")) return undefined;
     const session = this.#live.get(id) ?? await this.#revive(id, headers);
     if (!session || session.closed) return undefined;
     const now = Date.now();
@@ -138,12 +160,41 @@ export class SessionRegistry {
       return undefined;
     }
     session.record.lastSeenAt = now;
-    if (!(await this.#options.store.touch(id, now))) {
-      // Another instance ended it (DELETE or expiry): the store is the authority.
+    if (!(await this.#stillKnown(session))) {
       await this.close(session, "deleted");
       return undefined;
     }
     return session;
+  }
+
+  /**
+   * The id of the caller that created session `id` (`anonymous` for records without one), read from the
+   * live session or, for a session another instance created, from the store; `undefined` when unknown.
+   * Nothing is touched or revived, so a foreign caller can be refused before the session is used.
+   */
+  async ownerOf(id: string): Promise<string | undefined> {
+    const record = this.#live.get(id)?.record ?? await this.#options.store.get(id).catch((error) => {
+      throw new StoreUnavailableError("The session store is unavailable", { cause: error });
+    });
+    return record ? record.caller ?? "anonymous" : undefined;
+  }
+
+  /**
+   * Touches a held session in the store. `false` when another instance ended it (DELETE or expiry leave a
+   * tombstone `ended:<id>`: the store is the authority). A store that is away, or that lost the record (Redis
+   * restarted without persistence), does not end it (issue 14): the record is stored again.
+   */
+  async #stillKnown(session: LiveSession): Promise<boolean> {
+    const { store } = this.#options;
+    const id = session.record.id;
+    try {
+      if (await store.touch(id, session.record.lastSeenAt)) return true;
+      if (!store.shared || await store.get(`ended:${id}`)) return false;
+      await store.set(session.record);
+    } catch {
+      // Away: the sessions held here go on, and the store catches up once it is back.
+    }
+    return true;
   }
 
   #revive(id: string, headers: Headers | undefined): Promise<LiveSession | undefined> {
@@ -152,7 +203,9 @@ export class SessionRegistry {
     let pending = this.#reviving.get(id);
     if (!pending) {
       pending = (async () => {
-        const record = await this.#options.store.get(id);
+        const record = await this.#options.store.get(id).catch((error) => {
+          throw new StoreUnavailableError("The session store is unavailable", { cause: error });
+        });
         if (!record) return undefined;
         const session = new LiveSession(record, await revive(record, headers));
         if (this.#live.has(id)) {
@@ -174,11 +227,21 @@ export class SessionRegistry {
     this.#live.delete(session.record.id);
     for (const channel of session.channels.values()) await channel.end();
     await session.standalone?.end();
-    await this.#options.store.delete(session.record.id);
-    await this.#options.events.deleteSession(session.record.id);
+    // At shutdown the records stay: another instance continues the session (issue 14). A store that is away
+    // keeps them until their TTL; the session still ends here.
+    if (reason !== "shutdown") await this.#forget(session);
     await session.upstream.close().catch(() => {});
     this.#options.onClosed?.(session, reason);
     if (this.#live.size === 0) this.#stopSweeper();
+  }
+
+  /** Drops the record and events of an ended session, leaving a tombstone (see `#stillKnown`). */
+  async #forget(session: LiveSession): Promise<void> {
+    const { store, events } = this.#options;
+    const record = session.record;
+    if (store.shared) await store.set({ ...record, id: `ended:${record.id}`, lastSeenAt: Date.now() }).catch(() => {});
+    await store.delete(record.id).catch(() => {});
+    await events.deleteSession(record.id).catch(() => {});
   }
 
   /** Ends every session (shutdown). */
@@ -205,8 +268,7 @@ export class SessionRegistry {
       if (session.holders > 0 || [...session.channels.values()].some((c) => c.attached)) {
         session.record.lastSeenAt = Date.now();
         // Touch the store too: a shared store's TTL (Redis) must not end a session a client listens on.
-        const known = await this.#options.store.touch(session.record.id, session.record.lastSeenAt).catch(() => true);
-        if (!known) await this.close(session, "deleted");
+        if (!(await this.#stillKnown(session))) await this.close(session, "deleted");
       } else if (session.record.lastSeenAt < cutoff) await this.close(session, "expired");
     }
   }

@@ -20,10 +20,24 @@ export interface SessionRecord {
   createdAt: number;
   /** Last request time, ms since the epoch (idle expiry). */
   lastSeenAt: number;
+  /** The id of the caller that created the session (`callerOf`); only that caller may use it. @default "anonymous" */
+  caller?: string;
+  /**
+   * Set on the records of in-flight request streams only (`lib/session/flights.ts`, issue 14): the instance
+   * that holds the stream's upstream work, and the stream's first (priming) event id. Session records never
+   * carry it.
+   */
+  flight?: { holder: string; firstEventId: string };
 }
 
 /** Stores session records. Implementations must be safe to call concurrently. */
 export interface SessionStore {
+  /**
+   * `true` when several instances share this store (Redis): then it also keeps tombstones of ended sessions
+   * and in-flight stream records for takeover (`lib/session/flights.ts`), each with the store's TTL. Absent
+   * or `false` for a store of one instance (memory), which keeps nothing beyond live sessions.
+   */
+  readonly shared?: boolean;
   /** The record of session `id`, or `undefined` when unknown (never issued, deleted or expired). */
   get(id: string): Promise<SessionRecord | undefined>;
   /** Stores (a copy of) a record, replacing any record with the same id. */

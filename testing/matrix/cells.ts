@@ -1,0 +1,289 @@
+/**
+ * The era matrix: every client of {@linkcode CLIENTS} × every upstream of {@linkcode UPSTREAMS}, each cell
+ * running the same checks through mcpwire, with a bounded time per check. Results are `pass`, `fail: why`
+ * or `n/a (reason)`; {@linkcode matrixMarkdown} renders them as the table of docs/era-matrix.md.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startReverse } from "./cli.ts";
+import { type ClientDef, type MatrixClient, SAMPLED } from "./clients.ts";
+import type { Era, RunningUpstream, UpstreamDef } from "./upstreams.ts";
+
+/** The checks of a cell, in table order. */
+export const CHECKS = ["tools", "progress", "resource", "list-changed", "round trip", "cancel"] as const;
+
+/** One check's name. */
+export type Check = typeof CHECKS[number];
+
+/** `pass`, `fail: why`, or `n/a (reason)`. */
+export type Outcome = string;
+
+/** What a cell found: each check's outcome, the hops' revisions and the tape's verdict. */
+export interface CellResult {
+  client: ClientDef;
+  upstream: UpstreamDef;
+  outcomes: Record<Check, Outcome>;
+  /** The client hop's revision as the tape shows it (undefined when the tape shows none). */
+  clientRevision?: string;
+  /** True when the two hops speak different eras. */
+  bridged: boolean;
+  /** For a bridged cell: `pass` when the tape shows both hops with each hop's revision, else why not. */
+  tape?: Outcome;
+}
+
+/** Runs `body` for at most `ms`; a timeout or error becomes `fail: …`. */
+async function bounded(ms: number, body: () => Promise<Outcome>): Promise<Outcome> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve(`fail: no answer in ${ms} ms`), ms);
+  });
+  try {
+    return await Promise.race([body().catch((e) => `fail: ${e instanceof Error ? e.message : e}`), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves true once `predicate` holds (polled every 25 ms), false after `ms`. */
+async function eventually(predicate: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
+}
+
+const fail = (why: string) => `fail: ${why}`;
+const textOf = (result: { content?: unknown }) => JSON.stringify(result.content ?? null);
+
+/** The checks, each against a connected client and its upstream. */
+const RUN: Record<Check, (c: MatrixClient, u: RunningUpstream) => Promise<Outcome>> = {
+  async tools(c, u) {
+    const tools = await c.listTools();
+    return tools.includes(u.echo) && tools.includes(u.progress.name) ? "pass" : fail(`tools ${tools.join(",")}`);
+  },
+  async progress(c, u) {
+    const seen: number[] = [];
+    const result = await c.callTool(u.progress.name, u.progress.arguments, { onprogress: (p) => seen.push(p) });
+    if (result.isError) return fail(`tool error ${textOf(result)}`);
+    return seen.length >= 1 && seen.every((p, i) => i === 0 || p > seen[i - 1]!) ? "pass" : fail(`progress [${seen}]`);
+  },
+  async resource(c, u) {
+    const uri = (await c.listResources()).find((r) => u.resource.test(r));
+    if (!uri) return fail(`no resource matching ${u.resource}`);
+    const text = await c.readResource(uri);
+    return text.length > 0 ? "pass" : fail(`empty ${uri}`);
+  },
+  async "list-changed"(c, u) {
+    await c.listen();
+    const before = c.notifications.length;
+    if (u.listChanged.call) await c.callTool(u.listChanged.call.name, u.listChanged.call.arguments);
+    await u.listChanged.poke?.();
+    const arrived = await eventually(() => c.notifications.slice(before).includes(u.listChanged.method), 5_000);
+    return arrived ? "pass" : fail(`no ${u.listChanged.method} (saw ${c.notifications.slice(before)})`);
+  },
+  async "round trip"(c, u) {
+    const trip = u.roundTrip;
+    if ("na" in trip) return `n/a (${trip.na})`;
+    const result = await c.callTool(trip.call.name, trip.call.arguments);
+    const text = textOf(result);
+    const expect = trip.kind === "sampling" ? new RegExp(SAMPLED) : trip.expect;
+    if (!c.answered.includes(trip.kind)) return fail(`the client was never asked (${trip.kind}): ${text}`);
+    return expect.test(text) ? `pass (${trip.kind})` : fail(`result ${text}`);
+  },
+  async cancel(c, u) {
+    const before = await u.cancelledSeen?.();
+    const controller = new AbortController();
+    let progressed = 0;
+    const call = c.callTool(u.slow.name, u.slow.arguments, {
+      signal: controller.signal,
+      onprogress: () => progressed++,
+    }).then(() => "completed", (e) => `rejected: ${e instanceof Error ? e.message : e}`);
+    await eventually(() => progressed > 0, 3_000);
+    controller.abort("matrix cancels");
+    const ended = await call;
+    if (!ended.startsWith("rejected")) return fail(`the cancelled call ${ended}`);
+    const echoed = await c.callTool(u.echo, { message: "after cancel" });
+    if (!/Echo: after cancel/.test(textOf(echoed))) return fail(`session broken after cancel: ${textOf(echoed)}`);
+    if (before === undefined || !u.cancelledSeen) return "pass";
+    const observed = await pollIncrease(u.cancelledSeen, before);
+    return observed ? "pass (upstream saw it)" : fail("the upstream never saw the cancellation");
+  },
+};
+
+/** True once `read()` exceeds `before` (polled, at most 5 s). */
+async function pollIncrease(read: () => Promise<number>, before: number): Promise<boolean> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    if (await read() > before) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** What a tape shows: the revision of each message, and the requests sent under each era. */
+interface TapeView {
+  /** The revision of the client's first `tools/list` request (after any negotiation fallback). */
+  listRevision?: string;
+  /** Era → methods of the client-to-server requests recorded under it. */
+  requests: Map<Era, Set<string>>;
+}
+
+const eraOf = (revision: string | undefined): Era | undefined =>
+  revision === undefined ? undefined : revision === "2026-07-28" ? "2026-07-28" : "2025";
+
+/**
+ * Reads a tape. A record carries the revision of the hop it was observed on (the bridges record the
+ * upstream hop under the upstream's revision next to the client hop, docs/tapes.md); `forward` records no
+ * revision, so its records take the one the last `initialize` result named.
+ */
+async function readTape(file: string): Promise<TapeView> {
+  const view: TapeView = { requests: new Map() };
+  const text = await readFile(file, "utf8").catch(() => "");
+  let initialized: string | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const record = JSON.parse(line) as {
+      type?: string;
+      revision?: string;
+      direction?: string;
+      message?: { method?: string; id?: unknown; result?: { protocolVersion?: string } };
+    };
+    if (record.type !== "message") continue;
+    initialized = record.message?.result?.protocolVersion ?? initialized;
+    const revision = record.revision ?? initialized;
+    const method = record.direction === "client-to-server" && record.message?.id !== undefined
+      ? record.message?.method
+      : undefined;
+    const era = eraOf(revision);
+    if (!method || !era) continue;
+    if (method === "tools/list") view.listRevision ??= revision;
+    if (!view.requests.has(era)) view.requests.set(era, new Set());
+    view.requests.get(era)!.add(method);
+  }
+  return view;
+}
+
+/**
+ * The tape verdict of a bridged cell: the same `tools/call` recorded under the client's era (the client
+ * hop) and under the upstream's era (the upstream hop), so the translation can be read side by side.
+ */
+function judgeTape(view: TapeView, clientEra: Era, upstreamEra: Era): Outcome {
+  for (const [hop, era] of [["client", clientEra], ["upstream", upstreamEra]] as const) {
+    const methods = view.requests.get(era) ?? new Set();
+    if (!methods.has("tools/call")) return fail(`no ${hop}-hop tools/call under ${era} (saw ${[...methods]})`);
+  }
+  return "pass";
+}
+
+/**
+ * Runs one cell: starts `mcpwire reverse` in front of the upstream (recording to a tape in `dir`) unless
+ * the client spawns `mcpwire forward` itself, connects the client, runs every check (each within
+ * `checkMs`), then closes both and judges the tape. Never throws for a failing check: it is an outcome.
+ *
+ * @example
+ * ```ts
+ * const upstream = await UPSTREAMS[0]!.start();
+ * const result = await runCell(CLIENTS[0]!, UPSTREAMS[0]!, upstream, "/tmp/tapes");
+ * await upstream.close();
+ * ```
+ */
+export async function runCell(
+  client: ClientDef,
+  upstreamDef: UpstreamDef,
+  upstream: RunningUpstream,
+  dir: string,
+  checkMs = 15_000,
+): Promise<CellResult> {
+  const tape = join(dir, `${client.id}__${upstreamDef.id}.jsonl`);
+  const outcomes = Object.fromEntries(CHECKS.map((c) => [c, fail("not run")])) as Record<Check, Outcome>;
+  const reverse = client.via === "reverse" ? await startReverse([...withRecord(upstream.target, tape)]) : undefined;
+  let connected: MatrixClient | undefined;
+  try {
+    const connectOutcome = await bounded(checkMs, async () => {
+      connected = await client.connect({ endpoint: reverse?.endpoint, target: upstream.target, tape });
+      return "pass";
+    });
+    if (connected) {
+      for (const check of CHECKS) outcomes[check] = await bounded(checkMs, () => RUN[check](connected!, upstream));
+    } else {
+      for (const check of CHECKS) outcomes[check] = fail(`connect: ${connectOutcome}`);
+    }
+  } finally {
+    await bounded(5_000, async () => {
+      await connected?.close();
+      return "pass";
+    });
+    await reverse?.stop();
+  }
+  const view = await readTape(tape);
+  const clientRevision = view.listRevision;
+  // The era the client spoke: what its tools/list went under, else what it pins (a failed connect).
+  const clientEra = eraOf(clientRevision) ?? (client.era === "auto" ? upstreamDef.era : client.era);
+  const bridged = clientEra !== upstreamDef.era;
+  return {
+    client,
+    upstream: upstreamDef,
+    outcomes,
+    clientRevision,
+    bridged,
+    tape: bridged ? judgeTape(view, clientEra, upstreamDef.era) : undefined,
+  };
+}
+
+/** `reverse` takes `--record FILE` before the target (which may end with `-- command …`). */
+function withRecord(target: string[], tape: string): string[] {
+  return ["--record", tape, ...target];
+}
+
+/**
+ * True when an outcome counts as passing (`pass…` or `n/a (…)`).
+ *
+ * @example
+ * ```ts
+ * console.assert(applicableOk("n/a (no sampling)") && !applicableOk("fail: timeout"));
+ * ```
+ */
+export function applicableOk(outcome: Outcome): boolean {
+  return outcome.startsWith("pass") || outcome.startsWith("n/a (");
+}
+
+/**
+ * The results as the Markdown of docs/era-matrix.md: one row per cell, one column per check (outcomes
+ * longer than 120 characters are cut).
+ *
+ * @example
+ * ```ts
+ * const markdown = matrixMarkdown([], "deno"); // the heading, the legend and an empty table
+ * ```
+ */
+export function matrixMarkdown(results: CellResult[], runtime: string): string {
+  const cell = (o: Outcome | undefined) =>
+    o === undefined ? "—" : (o.length > 120 ? `${o.slice(0, 119)}…` : o).replaceAll("|", "\\|").replaceAll("\n", " ");
+  const header = `| client | upstream | era (client → upstream) | ${CHECKS.join(" | ")} | tape shows both hops |`;
+  const rule = `|${" --- |".repeat(CHECKS.length + 4)}`;
+  const rows = results.map((r) =>
+    `| ${r.client.label} | ${r.upstream.label} | ${r.clientRevision ?? r.client.era} → ${r.upstream.era}${
+      r.bridged ? " (bridged)" : ""
+    } | ${CHECKS.map((c) => cell(r.outcomes[c])).join(" | ")} | ${cell(r.tape)} |`
+  );
+  return [
+    "# Era matrix",
+    "",
+    "Every client era × every upstream era through `mcpwire reverse` (and `mcpwire forward` for the stdio",
+    "client), as `lib/proxy/era_matrix_e2e_test.ts` ran it (written with `MCPWIRE_WRITE_MATRIX=1`, runtime:",
+    `${runtime}). Checks: tools listed; a tool call with progress notifications; a resource read; a`,
+    "list-changed notification reaching the client; a sampling or elicitation round trip; a cancelled slow",
+    "call (the call ends cancelled, the session keeps working, and where the upstream can tell, it saw the",
+    "cancellation). A bridged cell (the hops speak different eras) also needs a tape showing both hops, each",
+    "with its revision (docs/tapes.md).",
+    "",
+    header,
+    rule,
+    ...rows,
+    "",
+  ].join("\n");
+}
