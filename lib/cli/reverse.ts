@@ -15,7 +15,7 @@ import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
 import type { ScopesFor } from "../downstream/auth_gate.ts";
 import { AUTH_FLAGS, AUTH_USAGE, authFromFlags } from "./auth.ts";
 import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
-import { serveUi, UI_FLAGS, UI_USAGE, uiFromFlags, type UiSetup } from "./ui.ts";
+import { serveUi, UI_FLAGS, UI_USAGE, uiAuthorize, uiFromFlags, type UiSetup } from "./ui.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -142,8 +142,10 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   }
   log(`mcpwire reverse listening on ${new URL(options.path ?? "/mcp", server.url).href}`);
   try {
-    // Auth hook: when the proxy has authentication configured, pass its check as serveUi's `authorize`.
-    uiServer = setup.ui ? await serveUi(setup.ui, rt, log) : undefined;
+    // The traffic view asks for the same credentials as the proxy (issue 17).
+    const endpoint = new URL(options.path ?? "/mcp", server.url).href;
+    const authorize = options.auth ? uiAuthorize(options.auth, endpoint) : undefined;
+    uiServer = setup.ui ? await serveUi(setup.ui, rt, log, authorize) : undefined;
   } catch (error) {
     err(`mcpwire reverse: cannot serve --ui: ${error instanceof Error ? error.message : error}`);
     await Promise.all([proxy.close(), server.close(), store?.close()]);

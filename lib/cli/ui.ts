@@ -6,6 +6,8 @@
  */
 import type { Runtime, Server } from "../runtime/mod.ts";
 import { isLoopbackHost } from "../downstream/security.ts";
+import { audit, requestFields } from "../security/audit.ts";
+import { type AuthConfig, authenticate } from "../security/auth.ts";
 import { createUiHandler, DEFAULT_UI_CAPACITY, TrafficBuffer, type UiAuthorize } from "../ui/mod.ts";
 import { type ParsedArgs, parseHostPort, UsageError } from "./args.ts";
 
@@ -75,4 +77,37 @@ export async function serveUi(
   log(`traffic view on ${server.url}`);
   if (!loopbackOnly && !authorize) log("warning: the traffic view listens beyond loopback with no authentication");
   return server;
+}
+
+/**
+ * The UI's share of the proxy's authentication (issue 17: "the same auth as the proxy"): every UI route
+ * needs the credentials the MCP endpoint accepts (an API key as `Authorization: Bearer` or `X-API-Key`, or
+ * a bearer token for the proxy's audience); without them, 401 with a Bearer challenge, and an audit line.
+ *
+ * @param auth The proxy's authentication settings.
+ * @param audience The audience tokens must carry: the proxy's, not the UI listener's URL.
+ * @example
+ * ```ts ignore
+ * const ui = await serveUi(setup.ui, rt, log, uiAuthorize(auth, "http://127.0.0.1:8080/mcp"));
+ * ```
+ */
+export function uiAuthorize(auth: AuthConfig, audience: string): UiAuthorize {
+  return async (request) => {
+    const outcome = await authenticate(request, auth, auth.audience ?? audience);
+    if (outcome.ok) return undefined;
+    audit({
+      decision: "auth_failed",
+      reason: `traffic view: ${outcome.reason}`,
+      caller: "anonymous",
+      status: 401,
+      ...requestFields(request),
+    });
+    return new Response("Unauthorized: the traffic view needs the proxy's credentials\n", {
+      status: 401,
+      headers: {
+        "www-authenticate": 'Bearer realm="mcpwire traffic view"',
+        "content-type": "text/plain; charset=utf-8",
+      },
+    });
+  };
 }
