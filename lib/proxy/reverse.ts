@@ -124,7 +124,11 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     path: options.path ?? "/mcp",
     usage: () => {
       const { connections, sessions, legacySessions } = stats();
-      return { streams: connections + legacySessions, sessions: sessions + legacySessions };
+      return {
+        streams: connections + legacySessions,
+        sessions: sessions + legacySessions,
+        sessionsOf: endpoint.sessionsOf,
+      };
     },
   });
   const handler = async (request: Request) => await app.fetch(request);
