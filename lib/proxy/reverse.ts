@@ -100,24 +100,6 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
   });
   const stats = () => ({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 });
-  const app = createApp({
-    ...options,
-    endpoint,
-    extraRoutes: (app) => {
-      if (legacy) {
-        app.get("/sse", (c) => legacy.handleStream(c.req.raw));
-        app.post("/message", (c) => legacy.handleMessage(c.req.raw));
-      }
-      if (metrics) {
-        app.get("/metrics", () =>
-          new Response(metrics.render(stats()) + (admission?.renderMetrics() ?? ""), {
-            headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-          }));
-      }
-      app.get("/healthz", () => jsonResponse({ status: "ok", ...stats() }));
-      app.get("/readyz", () => readiness(options.sessionStore));
-    },
-  });
   // Every legacy session holds one SSE connection.
   const admission = options.limits === undefined ? undefined : createAdmission({
     limits: options.limits,
@@ -129,6 +111,28 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
         sessions: sessions + legacySessions,
         sessionsOf: endpoint.sessionsOf,
       };
+    },
+  });
+  // Per-caller and per-session limits apply after authentication, where the caller is known.
+  const byCaller = (handle: (request: Request) => Promise<Response>) =>
+    admission ? admission.wrapCaller(handle) : handle;
+  const app = createApp({
+    ...options,
+    endpoint: { ...endpoint, handle: byCaller((request) => endpoint.handle(request)) },
+    extraRoutes: (app) => {
+      if (legacy) {
+        const stream = byCaller((request) => Promise.resolve(legacy.handleStream(request)));
+        app.get("/sse", (c) => stream(c.req.raw));
+        app.post("/message", (c) => legacy.handleMessage(c.req.raw));
+      }
+      if (metrics) {
+        app.get("/metrics", () =>
+          new Response(metrics.render(stats()) + (admission?.renderMetrics() ?? ""), {
+            headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+          }));
+      }
+      app.get("/healthz", () => jsonResponse({ status: "ok", ...stats() }));
+      app.get("/readyz", () => readiness(options.sessionStore));
     },
   });
   const handler = async (request: Request) => await app.fetch(request);

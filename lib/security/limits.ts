@@ -14,7 +14,7 @@
  */
 import { onStreamEnd } from "../kit/streams.ts";
 import { audit, requestFields } from "./audit.ts";
-import { callerOf } from "./caller.ts";
+import { ANONYMOUS, callerOf } from "./caller.ts";
 import { createRateLimiter, type Rate } from "./rate.ts";
 
 /** What a budget allows. */
@@ -30,7 +30,10 @@ export interface StreamLimits {
   maxChildren?: number;
   /** `initialize` (new session) rate per caller (`callerOf(request).id`); absent for none. */
   initializeRate?: Rate;
-  /** Most live sessions one caller holds (`--max-sessions-per-caller`); absent for none. */
+  /**
+   * Most live sessions one identified caller holds (`--max-sessions-per-caller`); absent for none. The
+   * `anonymous` caller (authentication off) is bounded by `maxSessions` only.
+   */
   maxSessionsPerCaller?: number;
   /** Most requests of one session in flight at once (`--max-requests-per-session`); absent for none. */
   maxRequestsPerSession?: number;
@@ -160,8 +163,16 @@ const REASONS: Record<RefusalKind, string> = {
 
 /** The admission check in front of the proxy's handler. */
 export interface Admission {
-  /** Wraps a handler: requests that would open a session or stream past the limits get 503. */
+  /**
+   * Wraps the whole server, before authentication: requests that would open a session or stream past the
+   * proxy's budget get 503 (cheap, so a flood meets it before any key is checked).
+   */
   wrap(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response>;
+  /**
+   * Wraps the MCP handlers after authentication (the caller is known there, `callerOf`): the caller's
+   * `initialize` rate and live sessions, and the session's requests in flight and open streams, get 429.
+   */
+  wrapCaller(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response>;
   /** The limits in force. */
   limits: StreamLimits;
   /** Refusals so far, by kind. */
@@ -293,7 +304,7 @@ async function carriesRequest(request: Request): Promise<boolean> {
  * ```ts
  * import { createAdmission } from "./limits.ts";
  * const admission = createAdmission({ limits: { maxStreams: 0, maxSessions: 0 }, usage: () => ({ streams: 0, sessions: 0 }) });
- * const handler = admission.wrap(() => Promise.resolve(new Response("ok")));
+ * const handler = admission.wrap(admission.wrapCaller(() => Promise.resolve(new Response("ok"))));
  * const r = await handler(new Request("http://127.0.0.1/mcp", { method: "POST", body: "{}" }));
  * console.assert(r.status === 503 && r.headers.get("retry-after") === "2");
  * ```
@@ -388,35 +399,41 @@ export function createAdmission(options: AdmissionOptions): Admission {
     wrap(handler) {
       return async (request) => {
         const kind = classify(request, options.path, options.legacyPath);
-        const next = perSessionLimits && kind !== "session" && isMcp(request)
-          ? (r: Request) => perSession(r, handler)
-          : handler;
-        if (kind === undefined) return await next(request);
-        const caller = callerOf(request).id;
-        const wait = kind === "session" ? rate?.take(caller) ?? 0 : 0;
-        if (wait > 0) return await refuse(request, "rate", rateLimitedResponse(wait));
+        if (kind === undefined || kind === "rate") return await handler(request);
         if (full(kind)) return await refuse(request, kind, overloadedResponse(kind, limits, retryAfter));
+        // A new session is also expected to open a stream; both count until the answer is out.
+        if (kind === "session") pendingSessions++;
+        pendingStreams++;
+        try {
+          return await handler(request);
+        } finally {
+          if (kind === "session") pendingSessions--;
+          pendingStreams--;
+        }
+      };
+    },
+    wrapCaller(handler) {
+      return async (request) => {
+        const kind = classify(request, options.path, options.legacyPath);
+        if (kind !== "session") {
+          return perSessionLimits && isMcp(request) ? await perSession(request, handler) : await handler(request);
+        }
+        const caller = callerOf(request).id;
+        const wait = rate?.take(caller) ?? 0;
+        if (wait > 0) return await refuse(request, "rate", rateLimitedResponse(wait));
         const perCaller = limits.maxSessionsPerCaller;
         const sessionsOf = options.usage().sessionsOf;
-        if (kind === "session" && perCaller !== undefined && sessionsOf) {
+        // Without authentication every client is `anonymous`: one caller, bounded by maxSessions instead.
+        if (perCaller !== undefined && sessionsOf && caller !== ANONYMOUS.id) {
           if (sessionsOf(caller) + (pendingByCaller.get(caller) ?? 0) >= perCaller) {
             return await refuse(request, "caller_sessions", limitResponse("caller_sessions", perCaller, retryAfter));
           }
         }
-        // A new session is also expected to open a stream; both count until the answer is out.
-        if (kind === "session") {
-          pendingSessions++;
-          add(pendingByCaller, caller, 1);
-        }
-        pendingStreams++;
+        add(pendingByCaller, caller, 1);
         try {
-          return await next(request);
+          return await handler(request);
         } finally {
-          if (kind === "session") {
-            pendingSessions--;
-            add(pendingByCaller, caller, -1);
-          }
-          pendingStreams--;
+          add(pendingByCaller, caller, -1);
         }
       };
     },

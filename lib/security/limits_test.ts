@@ -36,7 +36,7 @@ test("only new sessions and new GET streams are subject to the budget", () => {
 test("past the budget: 503, Retry-After, Connection: close and a JSON-RPC error with id null; requests of live sessions pass", async () => {
   const usage = { streams: 2, sessions: 1 };
   const admission = createAdmission({ limits: { maxStreams: 2, maxSessions: 10 }, usage: () => usage });
-  const handler = admission.wrap(() => Promise.resolve(new Response("ok")));
+  const handler = admission.wrap(admission.wrapCaller(() => Promise.resolve(new Response("ok"))));
   const init = await handler(new Request("http://127.0.0.1/mcp", { method: "POST", body: "{}" }));
   assert.equal(init.status, 503);
   assert.equal(init.headers.get("retry-after"), "2");
@@ -64,10 +64,8 @@ test("past the budget: 503, Retry-After, Connection: close and a JSON-RPC error 
 
 test("stdio children cap new sessions; past a caller's initialize rate: 429 with Retry-After and a JSON-RPC error", async () => {
   const usage = { streams: 0, sessions: 2 };
-  const children = createAdmission({
-    limits: { maxStreams: 100, maxSessions: 100, maxChildren: 2 },
-    usage: () => usage,
-  }).wrap(() => Promise.resolve(new Response("ok")));
+  const stdio = createAdmission({ limits: { maxStreams: 100, maxSessions: 100, maxChildren: 2 }, usage: () => usage });
+  const children = stdio.wrap(stdio.wrapCaller(() => Promise.resolve(new Response("ok"))));
   const init = () => new Request("http://127.0.0.1/mcp", { method: "POST", body: "{}" });
   const full = await children(init());
   assert.equal(full.status, 503);
@@ -79,7 +77,7 @@ test("stdio children cap new sessions; past a caller's initialize rate: 429 with
     limits: { maxStreams: 100, maxSessions: 100, initializeRate: { perSecond: 1, burst: 2 } },
     usage: () => ({ streams: 0, sessions: 0 }),
   });
-  const rated = admission.wrap(() => Promise.resolve(new Response("ok")));
+  const rated = admission.wrap(admission.wrapCaller(() => Promise.resolve(new Response("ok"))));
   assert.equal((await rated(init())).status, 200);
   assert.equal((await rated(init())).status, 200);
   const third = await rated(init());
@@ -155,7 +153,7 @@ test("every refusal writes a limit_hit audit line with caller, status and sessio
     limits: { maxStreams: 0, maxSessions: 0 },
     usage: () => ({ streams: 0, sessions: 0 }),
   });
-  const handler = admission.wrap(() => Promise.resolve(new Response("ok")));
+  const handler = admission.wrap(admission.wrapCaller(() => Promise.resolve(new Response("ok"))));
   const lines = await audited(async () => {
     const request = post(ping(1));
     setCaller(request, { id: "ci-bot", kind: "api-key", scopes: [] });
@@ -181,7 +179,7 @@ test("max sessions per caller: 429 for that caller's next initialize, other call
     limits: { maxStreams: 100, maxSessions: 100, maxSessionsPerCaller: 2 },
     usage: () => ({ streams: 0, sessions: 2, sessionsOf: (id) => live.get(id) ?? 0 }),
   });
-  const handler = admission.wrap(() => Promise.resolve(new Response("ok")));
+  const handler = admission.wrap(admission.wrapCaller(() => Promise.resolve(new Response("ok"))));
   const as = (id: string) => {
     const request = post({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} });
     setCaller(request, { id, kind: "api-key", scopes: [] });
@@ -196,6 +194,8 @@ test("max sessions per caller: 429 for that caller's next initialize, other call
     assert.equal(body.error.code, -32000);
     assert.match(body.error.message, /most live sessions \(2\)/);
     assert.equal((await handler(as("other"))).status, 200);
+    live.set("anonymous", 5);
+    assert.equal((await handler(post(ping(1)))).status, 200, "anonymous is bounded by maxSessions only");
   });
   assert.deepEqual(lines.map((l) => [l.reason, l.caller, l.status]), [["max sessions per caller", "ci-bot", 429]]);
   live.set("ci-bot", 1);
@@ -211,7 +211,7 @@ test("max requests per session: a request past the streams in flight gets 429; r
     limits: { maxStreams: 100, maxSessions: 100, maxRequestsPerSession: 2 },
     usage: () => ({ streams: 0, sessions: 1 }),
   });
-  const handler = admission.wrap(upstream.handler);
+  const handler = admission.wrap(admission.wrapCaller(upstream.handler));
   const streamed = (id: number, session = "s") => {
     const request = post(ping(id), session);
     request.headers.set("x-stream", "1");
@@ -247,7 +247,7 @@ test("max streams per session: the standalone GET and streamed POST answers coun
     limits: { maxStreams: 100, maxSessions: 100, maxStreamsPerSession: 2 },
     usage: () => ({ streams: 0, sessions: 1 }),
   });
-  const handler = admission.wrap(upstream.handler);
+  const handler = admission.wrap(admission.wrapCaller(upstream.handler));
   const get = () => new Request("http://127.0.0.1/mcp", { headers: { "mcp-session-id": "s" } });
   const standalone = await handler(get());
   const streamedPost = post(ping(1), "s");
