@@ -438,33 +438,45 @@ export function createAdmission(options: AdmissionOptions): Admission {
       };
     },
     renderMetrics() {
-      const value = (n: number) => (Number.isFinite(n) ? String(n) : "+Inf");
+      const gauge = (
+        name: string,
+        help: string,
+        n: number,
+      ) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${Number.isFinite(n) ? String(n) : "+Inf"}`];
       return [
-        "# HELP mcpwire_max_streams Most open SSE streams the proxy takes on (from the open-file limit or --max-streams).",
-        "# TYPE mcpwire_max_streams gauge",
-        `mcpwire_max_streams ${value(limits.maxStreams)}`,
-        "# HELP mcpwire_max_sessions Most live sessions the proxy takes on (from the open-file limit or --max-sessions).",
-        "# TYPE mcpwire_max_sessions gauge",
-        `mcpwire_max_sessions ${value(limits.maxSessions)}`,
+        ...gauge(
+          "mcpwire_max_streams",
+          "Most open SSE streams the proxy takes on (from the open-file limit or --max-streams).",
+          limits.maxStreams,
+        ),
+        ...gauge(
+          "mcpwire_max_sessions",
+          "Most live sessions the proxy takes on (from the open-file limit or --max-sessions).",
+          limits.maxSessions,
+        ),
         "# HELP mcpwire_refused_total Requests refused: 503 past the session/stream/children budget, 429 past the initialize rate or a per-caller/per-session limit.",
         "# TYPE mcpwire_refused_total counter",
-        `mcpwire_refused_total{kind="session"} ${refused.session}`,
-        `mcpwire_refused_total{kind="stream"} ${refused.stream}`,
-        ...(["rate", "caller_sessions", "session_requests", "session_streams"] as const).map((k) =>
-          `mcpwire_refused_total{kind="${k}"} ${refused[k]}`
+        ...(Object.keys(refused) as RefusalKind[]).map((k) => `mcpwire_refused_total{kind="${k}"} ${refused[k]}`),
+        ...gauge(
+          "mcpwire_max_stdio_children",
+          "Most stdio children alive at once (--max-children; +Inf for a URL upstream).",
+          limits.maxChildren ?? Infinity,
         ),
-        "# HELP mcpwire_max_stdio_children Most stdio children alive at once (--max-children; +Inf for a URL upstream).",
-        "# TYPE mcpwire_max_stdio_children gauge",
-        `mcpwire_max_stdio_children ${value(limits.maxChildren ?? Infinity)}`,
-        "# HELP mcpwire_max_sessions_per_caller Most live sessions one caller holds (--max-sessions-per-caller).",
-        "# TYPE mcpwire_max_sessions_per_caller gauge",
-        `mcpwire_max_sessions_per_caller ${value(limits.maxSessionsPerCaller ?? Infinity)}`,
-        "# HELP mcpwire_max_requests_per_session Most requests of one session in flight (--max-requests-per-session).",
-        "# TYPE mcpwire_max_requests_per_session gauge",
-        `mcpwire_max_requests_per_session ${value(limits.maxRequestsPerSession ?? Infinity)}`,
-        "# HELP mcpwire_max_streams_per_session Most open SSE streams of one session (--max-streams-per-session).",
-        "# TYPE mcpwire_max_streams_per_session gauge",
-        `mcpwire_max_streams_per_session ${value(limits.maxStreamsPerSession ?? Infinity)}`,
+        ...gauge(
+          "mcpwire_max_sessions_per_caller",
+          "Most live sessions one caller holds (--max-sessions-per-caller).",
+          limits.maxSessionsPerCaller ?? Infinity,
+        ),
+        ...gauge(
+          "mcpwire_max_requests_per_session",
+          "Most requests of one session in flight (--max-requests-per-session).",
+          limits.maxRequestsPerSession ?? Infinity,
+        ),
+        ...gauge(
+          "mcpwire_max_streams_per_session",
+          "Most open SSE streams of one session (--max-streams-per-session).",
+          limits.maxStreamsPerSession ?? Infinity,
+        ),
       ].join("\n") + "\n";
     },
   };

@@ -123,6 +123,12 @@ const post = (body: unknown, session?: string) =>
     body: JSON.stringify(body),
   });
 const ping = (id: number) => ({ jsonrpc: "2.0", id, method: "ping" });
+/** A ping of session `session` that {@linkcode streamingHandler} answers with an SSE stream. */
+const streamed = (id: number, session = "s") => {
+  const request = post(ping(id), session);
+  request.headers.set("x-stream", "1");
+  return request;
+};
 
 /** A handler whose SSE answers stay open until `release()`; JSON for everything else. */
 function streamingHandler() {
@@ -212,11 +218,6 @@ test("max requests per session: a request past the streams in flight gets 429; r
     usage: () => ({ streams: 0, sessions: 1 }),
   });
   const handler = admission.wrap(admission.wrapCaller(upstream.handler));
-  const streamed = (id: number, session = "s") => {
-    const request = post(ping(id), session);
-    request.headers.set("x-stream", "1");
-    return request;
-  };
   const first = await handler(streamed(1));
   const second = await handler(streamed(2));
   assert.equal(first.status, 200);
@@ -250,9 +251,7 @@ test("max streams per session: the standalone GET and streamed POST answers coun
   const handler = admission.wrap(admission.wrapCaller(upstream.handler));
   const get = () => new Request("http://127.0.0.1/mcp", { headers: { "mcp-session-id": "s" } });
   const standalone = await handler(get());
-  const streamedPost = post(ping(1), "s");
-  streamedPost.headers.set("x-stream", "1");
-  const answer = await handler(streamedPost);
+  const answer = await handler(streamed(1));
   assert.equal(standalone.status, 200);
   assert.equal(answer.status, 200);
   const lines = await audited(async () => {
