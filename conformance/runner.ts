@@ -103,7 +103,8 @@ export async function runConformance(target: Target, options: ConformanceOptions
     }
   };
   await _pool(tasks.length, concurrency, async (i) => {
-    finished[i] = await runCheck(tasks[i].check, env, tasks[i].revision);
+    const { check, revision } = tasks[i]!;
+    finished[i] = await runCheck(check, env, revision);
     flush();
   });
   for (const p of plan) startRevision(p.revision);
