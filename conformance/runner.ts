@@ -1,6 +1,6 @@
 /**
  * Runs the checks: resolves the target, detects the revisions the server supports (or takes them from the
- * options), runs each applicable check with bounded waits, maps outcomes by level and `--strict`, and builds
+ * options), runs the applicable checks in a pool of `concurrency` (reported in sequential order) with bounded waits, maps outcomes by level and `--strict`, and builds
  * the {@link Report}.
  *
  * @module
