@@ -1,7 +1,7 @@
 /**
  * Runs the checks: resolves the target, detects the revisions the server supports (or takes them from the
- * options), runs the applicable checks in a pool of `concurrency` (reported in sequential order) with bounded waits, maps outcomes by level and `--strict`, and builds
- * the {@link Report}.
+ * options), runs the applicable checks in a pool of `concurrency` (reported in sequential order) with bounded
+ * waits, maps outcomes by level and `--strict`, and builds the {@link Report}.
  *
  * @module
  */
