@@ -52,6 +52,8 @@ Options:
   --notify-tool NAME    Tool that makes the server send a list_changed notification
   --notify-args JSON    Arguments for --notify-tool (default {})
   --timeout MS          Upper bound for every network wait (default 5000)
+  --concurrency N       Checks run at once against the server (default 4;
+                        1 runs them one after another); same verdicts either way
   -h, --help            Show this help
 
 Results: ✔ pass, ✘ fail (a MUST is broken), ! warn (a SHOULD is not met, or a

@@ -114,6 +114,7 @@ const _OPTIONS = new Map<string, _Handler>([
   ["--notify-tool", (o, s) => void (s.notifyTool = o.value())],
   ["--notify-args", (o, s) => void (s.notifyArgs = parseJsonObject(o.name, o.value()))],
   ["--timeout", _timeout],
+  ["--concurrency", _concurrencyOption],
 ]);
 
 function _specVersions(option: _Option, state: _State): void {
@@ -146,6 +147,14 @@ function _timeout(option: _Option, state: _State): void {
     throw new UsageError("The --timeout value must be a positive number of milliseconds");
   }
   state.out.options.timeoutMs = ms;
+}
+
+function _concurrencyOption(option: _Option, state: _State): void {
+  const n = Number(option.value());
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError("The --concurrency value must be a whole number of at least 1");
+  }
+  state.out.options.concurrency = n;
 }
 
 /** The server URL, or an unknown option. */
