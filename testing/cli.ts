@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { type CliChild, LISTENING, startCli as startChild } from "./cli_child.ts";
 
 /** A running `mcpwire` process (a {@linkcode CliChild}) with the URL it logged as `base`. */
@@ -26,32 +25,4 @@ export async function startCli(args: string[], ulimit?: number): Promise<CliProc
   return { ...child, base: child.endpoint };
 }
 
-/**
- * The live descendants of process `pid` whose command line (arguments joined by spaces) `match`es
- * (Linux `/proc`; zombies are not counted, they hold no memory and are reaped by their parent).
- *
- * @returns Their process ids.
- */
-export function descendants(pid: number, match: (command: string) => boolean): number[] {
-  const parents = new Map<number, number>();
-  const commands = new Map<number, string>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] === "Z") continue;
-      parents.set(Number(entry), Number(fields[1]));
-      commands.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " "));
-    } catch {
-      // the process ended while being read
-    }
-  }
-  const isBelow = (p: number): boolean => {
-    for (let up = parents.get(p), hops = 0; up !== undefined && hops < 64; up = parents.get(up), hops++) {
-      if (up === pid) return true;
-    }
-    return false;
-  };
-  return [...parents.keys()].filter((p) => isBelow(p) && match(commands.get(p) ?? ""));
-}
+export { descendants } from "./cli_child.ts";

@@ -7,6 +7,7 @@
  * @module
  */
 import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import nodeProcess from "node:process";
 import { ROOT, RUNTIME, terminate } from "./e2e.ts";
 
@@ -76,7 +77,9 @@ export async function startCli(
       stdio: ["ignore", "ignore", "pipe"],
     });
   let stderr = "";
-  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  // "exit", not "close": on Bun the relaunched serving process holds stderr open after its parent is gone.
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const drained = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const alive = () => child.exitCode === null && child.signalCode === null;
   const clean = (code: number | null) => /shutting down/.test(stderr) && (RUNTIME === "deno" || code === 0);
   const urls = await new Promise<URL[]>((resolve, reject) => {
@@ -103,7 +106,17 @@ export async function startCli(
     pid: child.pid!,
     stderr: () => stderr,
     alive,
-    kill: (signal = "SIGTERM", timeoutMs = 5_000) => terminate(child, exited, timeoutMs, signal),
+    async kill(signal = "SIGTERM", timeoutMs = 5_000) {
+      // On Bun the serving process is the relaunched child: a signal for "the replica" goes to it too.
+      for (const pid of descendants(child.pid!, () => true)) {
+        try {
+          nodeProcess.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      await terminate(child, exited, timeoutMs, signal);
+    },
     async stop() {
       const started = performance.now();
       if (!alive()) return { clean: false, ms: 0 };
@@ -111,6 +124,8 @@ export async function startCli(
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       const code = await exited;
       clearTimeout(killer);
+      // Its last lines (`shutting down`) may still be in the pipe: wait for it briefly.
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 500))]);
       return { clean: clean(code), ms: performance.now() - started };
     },
   };
@@ -121,4 +136,34 @@ export function runCli(args: string[]): { code: number | null; stdout: string; s
   const [program, argv] = cliCommand(args);
   const r = spawnSync(program, argv, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The live descendants of process `pid` whose command line (arguments joined by spaces) `match`es
+ * (Linux `/proc`; zombies are not counted, they hold no memory and are reaped by their parent).
+ *
+ * @returns Their process ids.
+ */
+export function descendants(pid: number, match: (command: string) => boolean): number[] {
+  const parents = new Map<number, number>();
+  const commands = new Map<number, string>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] === "Z") continue;
+      parents.set(Number(entry), Number(fields[1]));
+      commands.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " "));
+    } catch {
+      // the process ended while being read
+    }
+  }
+  const isBelow = (p: number): boolean => {
+    for (let up = parents.get(p), hops = 0; up !== undefined && hops < 64; up = parents.get(up), hops++) {
+      if (up === pid) return true;
+    }
+    return false;
+  };
+  return [...parents.keys()].filter((p) => isBelow(p) && match(commands.get(p) ?? ""));
 }
