@@ -91,6 +91,15 @@ describe("sealed session ids: two replicas, no store", () => {
         body: ping,
       });
       assert.equal(altered.status, 404, await altered.text());
+
+      // DELETE ends it: the replica that ended it does not revive it from its id again.
+      await transport.terminateSession();
+      const ended = await fetch(b.base, {
+        method: "POST",
+        headers: postHeaders({ "mcp-session-id": sessionId, ...version }),
+        body: ping,
+      });
+      assert.equal(ended.status, 404, await ended.text());
     } finally {
       await client.close();
     }
