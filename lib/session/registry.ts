@@ -143,7 +143,9 @@ export class SessionRegistry {
     });
     const sealer = this.#options.sealer;
     if (record || !sealer || this.#ended.has(id)) return record;
-    if (this.#options.store.shared && await this.#options.store.get(`ended:${id}`).catch(() => undefined)) return undefined;
+    if (this.#options.store.shared && await this.#options.store.get(`ended:${id}`).catch(() => undefined)) {
+      return undefined;
+    }
     return await sealer.unseal(id);
   }
 
