@@ -15,6 +15,7 @@ import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
 import type { ScopesFor } from "../downstream/auth_gate.ts";
 import { AUTH_FLAGS, AUTH_USAGE, authFromFlags } from "./auth.ts";
 import { parseSealKey, SessionSealer } from "../session/sealed_ids.ts";
+import { withDeadline } from "../kit/deadline.ts";
 import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
 
 /** Usage text of `mcpwire reverse`. */
@@ -55,6 +56,9 @@ Examples:
   mcpwire reverse --bind 127.0.0.1:8080 -- npx -y @modelcontextprotocol/server-everything stdio
   mcpwire reverse --store redis://127.0.0.1:6379/0 --upstream http://127.0.0.1:3001/mcp
 `;
+
+/** The longest a shutdown (SIGTERM/SIGINT) waits for sessions, streams and the store to close, in ms. */
+const SHUTDOWN_BOUND_MS = 10_000;
 
 const FLAGS = {
   bind: { type: "string" },
@@ -149,9 +153,18 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   if (store) log(store.summary);
   await new Promise<void>((resolve) => rt.onShutdownSignal(() => resolve()));
   log("shutting down: closing sessions and streams");
-  await proxy.close();
-  await server.close();
-  await store?.close();
+  // Bounded (issue 14): an upstream or a store that does not answer must not keep a replica from exiting.
+  const bounded = await withDeadline(
+    (async () => {
+      await proxy.close();
+      await server.close();
+      await store?.close();
+      return true;
+    })(),
+    SHUTDOWN_BOUND_MS,
+    { onTimeout: () => false },
+  );
+  if (!bounded) err(`mcpwire reverse: shutdown took over ${SHUTDOWN_BOUND_MS / 1000} s; exiting anyway`);
   stopRules?.();
   return 0;
 }

@@ -9,7 +9,7 @@ import type { TapeRecorder } from "../record/recorder.ts";
 import { buildUpstream, recorderFor, type RecordingOptions, type UpstreamStackOptions } from "./stack.ts";
 import { type AppOptions, createApp } from "../downstream/app.ts";
 import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
-import { jsonResponse } from "../downstream/errors.ts";
+import { HttpError, jsonResponse } from "../downstream/errors.ts";
 import { withDeadline } from "../kit/deadline.ts";
 import type { SessionStore } from "../stores/session_store.ts";
 import { Metrics } from "./metrics.ts";
@@ -56,7 +56,11 @@ export interface ReverseProxy {
   upstream: Upstream;
   /** The tape recorder, when `record` was given. */
   recorder: TapeRecorder | undefined;
-  /** Ends every session (upstream sessions closed, children ended, streams closed). */
+  /**
+   * Ends every session (upstream sessions closed, children ended, streams closed; an open SSE stream gets a
+   * `retry:` field first, so its client reconnects after `retryMs`). From the call on, every request gets 503
+   * with `Retry-After: 1` (issue 14: a replica shutting down starts nothing new).
+   */
   close(): Promise<void>;
 }
 
@@ -127,7 +131,13 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
       return { streams: connections + legacySessions, sessions: sessions + legacySessions };
     },
   });
-  const handler = async (request: Request) => await app.fetch(request);
+  let closing = false;
+  const handler = async (request: Request) =>
+    // Shutting down: nothing new starts here; the client retries (through the balancer, another replica).
+    closing
+      ? new HttpError("shutting_down", "Service Unavailable: this instance is shutting down", { "retry-after": "1" })
+        .toResponse()
+      : await app.fetch(request);
   const admitted = admission ? admission.wrap(handler) : handler;
   return {
     fetch: recorder ? recorder.wrap(admitted) : admitted,
@@ -135,6 +145,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     upstream,
     recorder,
     close: async () => {
+      closing = true;
       await legacy?.close();
       await endpoint.close();
       await recorder?.close();

@@ -257,8 +257,9 @@ export class SessionRegistry {
     if (session.closed) return;
     session.markClosed();
     this.#live.delete(session.record.id);
-    for (const channel of session.channels.values()) await channel.end();
-    await session.standalone?.end();
+    const ending = { retryHint: reason === "shutdown" };
+    for (const channel of session.channels.values()) await channel.end(ending);
+    await session.standalone?.end(ending);
     // At shutdown the records stay: another instance continues the session (issue 14). A store that is away
     // keeps them until their TTL; the session still ends here.
     if (reason !== "shutdown") await this.#forget(session);
