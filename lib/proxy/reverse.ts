@@ -12,7 +12,7 @@ import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
 import { HttpError, jsonResponse } from "../downstream/errors.ts";
 import { withDeadline } from "../kit/deadline.ts";
 import type { SessionStore } from "../stores/session_store.ts";
-import { Metrics } from "./metrics.ts";
+import { Metrics, timedStore } from "./metrics.ts";
 import type { SecurityOptions } from "../downstream/security.ts";
 import { createAdmission, type StreamLimits } from "../security/limits.ts";
 import {
@@ -94,6 +94,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   const metrics = options.metrics === false ? undefined : new Metrics();
   const endpoint = createStreamableHttpEndpoint({
     ...options,
+    ...timedStores(options, metrics),
     upstream,
     era: options.era ?? era,
     ...observers(options, metrics, recorder),
@@ -168,6 +169,21 @@ async function readiness(store: SessionStore | undefined): Promise<Response> {
     const reason = error instanceof Error ? error.message : String(error);
     return jsonResponse({ status: "not ready", store: reason }, 503, { "retry-after": "1" });
   }
+}
+
+/** The stores the caller gave, timed into `metrics` (per-replica store latency and errors). */
+function timedStores(
+  options: ReverseProxyOptions,
+  metrics: Metrics | undefined,
+): Pick<ReverseProxyOptions, "sessionStore" | "eventStore"> {
+  if (!metrics) return {};
+  const { sessionStore, eventStore } = options;
+  return {
+    ...(sessionStore
+      ? { sessionStore: timedStore(sessionStore, (op, s, f) => metrics.onStoreCall("session", op, s, f)) }
+      : {}),
+    ...(eventStore ? { eventStore: timedStore(eventStore, (op, s, f) => metrics.onStoreCall("event", op, s, f)) } : {}),
+  };
 }
 
 /** The endpoint's observers: the caller's, plus metrics and the recorder when they are on. */
