@@ -77,6 +77,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["lib/bridge"],
   ["lib/downstream", "lib/intercept"],
   ["lib/record"],
+  ["lib/ui"],
   ["lib/proxy", "conformance"],
   ["lib/runtime", "lib/redis"],
   ["lib/cli", "lib/demo"],

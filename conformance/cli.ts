@@ -8,6 +8,7 @@ import { runConformance } from "./runner.ts";
 import { formatPretty, formatProgress, formatVerdict } from "./report/pretty.ts";
 import { formatJson } from "./report/json.ts";
 import { formatJunit } from "./report/junit.ts";
+import { formatHtml } from "./report/html.ts";
 import { type ConformanceOptions, type FetchLike, SUITE_REVISIONS } from "./types.ts";
 import { _parseArgs, type Parsed, UsageError } from "./cli_args.ts";
 
@@ -38,6 +39,8 @@ Options:
   --format F            pretty (default), json or junit
   --output FILE         Write the report in --format to FILE (the pretty report
                         still goes to stdout)
+  --report FILE         Also write a self-contained HTML report to FILE (summary by
+                        revision and area; each check with its exchanges)
   --strict              Fail rows where the spec is silent or debated
                         (e.g. batches accepted after 2025-06-18)
   --header "Name: v"    Send this header on every request (repeatable), e.g.
@@ -49,12 +52,26 @@ Options:
   --notify-tool NAME    Tool that makes the server send a list_changed notification
   --notify-args JSON    Arguments for --notify-tool (default {})
   --timeout MS          Upper bound for every network wait (default 5000)
+  --concurrency N       Checks run at once against the server (default 4;
+                        1 runs them one after another); same verdicts either way
   -h, --help            Show this help
 
 Results: ✔ pass, ✘ fail (a MUST is broken), ! warn (a SHOULD is not met, or a
 tolerated deviation), – skip (with the reason), i info (recorded, no verdict).
 Exit code: 1 when any check fails, 2 for a usage error, 0 otherwise.
 `;
+
+/** What `mcpwire conformance` writes to and reads from (no runtime APIs here: the caller passes it). */
+export interface ConformanceIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  writeFile(path: string, text: string): Promise<void>;
+  /** stdout is a terminal (colour). */
+  isTTY: boolean;
+  /** stderr is a terminal: the progress line redraws in place. @default isTTY */
+  stderrIsTTY?: boolean;
+  fetch?: FetchLike;
+}
 
 /**
  * Runs `mcpwire conformance`. `argv` holds the arguments after the subcommand name.
@@ -67,13 +84,7 @@ Exit code: 1 when any check fails, 2 for a usage error, 0 otherwise.
  */
 export async function conformanceCommand(
   argv: string[],
-  io: {
-    stdout(text: string): void;
-    stderr(text: string): void;
-    writeFile(path: string, text: string): Promise<void>;
-    isTTY: boolean;
-    fetch?: FetchLike;
-  },
+  io: ConformanceIo,
 ): Promise<number> {
   let parsed: Parsed;
   try {
@@ -97,7 +108,8 @@ export async function conformanceCommand(
     io.stderr(`mcpwire conformance: ${parsed.url} is not a valid URL\n`);
     return 2;
   }
-  const progress = { color: io.isTTY, live: io.isTTY };
+  const live = io.stderrIsTTY ?? io.isTTY;
+  const progress = { color: live, live };
   const options: ConformanceOptions = {
     ...parsed.options,
     onProgress(event) {
@@ -107,27 +119,35 @@ export async function conformanceCommand(
   };
   const target = io.fetch ? { url: parsed.url, fetch: io.fetch } : parsed.url;
   const report = await runConformance(target, options);
-  if (io.isTTY) io.stderr("\r\x1b[2K");
+  if (live) io.stderr("\r\x1b[2K");
+  if (parsed.report !== undefined) {
+    if (!(await writeReport(io, parsed.report, formatHtml(report)))) return 2;
+    io.stderr(`HTML report written to ${parsed.report}\n`);
+  }
   const formatted = parsed.format === "json"
     ? formatJson(report)
     : parsed.format === "junit"
     ? formatJunit(report)
     : formatPretty(report, { color: parsed.output === undefined && io.isTTY });
   if (parsed.output !== undefined) {
-    try {
-      await io.writeFile(parsed.output, formatted);
-    } catch (error) {
-      io.stderr(
-        `mcpwire conformance: could not write ${parsed.output}: ${
-          error instanceof Error ? error.message : String(error)
-        }\n`,
-      );
-      return 2;
-    }
+    if (!(await writeReport(io, parsed.output, formatted))) return 2;
     io.stdout(parsed.format === "pretty" ? `${formatVerdict(report)}\n` : formatPretty(report, { color: io.isTTY }));
     io.stderr(`report written to ${parsed.output}\n`);
   } else {
     io.stdout(formatted);
   }
   return report.exitCode;
+}
+
+/** Writes one report file; says so on stderr. @returns false (after saying why) when it could not. */
+async function writeReport(io: ConformanceIo, path: string, text: string): Promise<boolean> {
+  try {
+    await io.writeFile(path, text);
+  } catch (error) {
+    io.stderr(
+      `mcpwire conformance: could not write ${path}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return false;
+  }
+  return true;
 }

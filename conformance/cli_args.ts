@@ -16,6 +16,8 @@ export interface Parsed {
   url?: string;
   format: "pretty" | "json" | "junit";
   output?: string;
+  /** `--report FILE`: also write the self-contained HTML report there. */
+  report?: string;
   help: boolean;
   options: ConformanceOptions;
 }
@@ -103,6 +105,7 @@ const _OPTIONS = new Map<string, _Handler>([
   ["--spec-version", _specVersions],
   ["--format", _format],
   ["--output", (o, s) => void (s.out.output = o.value())],
+  ["--report", (o, s) => void (s.out.report = o.value())],
   ["--header", _header],
   ["--only", (o, s) => void s.only.push(...list(o.value()), ...o.following(/^T-[A-Z]/))],
   ["--legacy-sse", (o, s) => void (s.out.options.legacySseUrl = o.value())],
@@ -111,6 +114,7 @@ const _OPTIONS = new Map<string, _Handler>([
   ["--notify-tool", (o, s) => void (s.notifyTool = o.value())],
   ["--notify-args", (o, s) => void (s.notifyArgs = parseJsonObject(o.name, o.value()))],
   ["--timeout", _timeout],
+  ["--concurrency", _concurrencyOption],
 ]);
 
 function _specVersions(option: _Option, state: _State): void {
@@ -143,6 +147,14 @@ function _timeout(option: _Option, state: _State): void {
     throw new UsageError("The --timeout value must be a positive number of milliseconds");
   }
   state.out.options.timeoutMs = ms;
+}
+
+function _concurrencyOption(option: _Option, state: _State): void {
+  const n = Number(option.value());
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError("The --concurrency value must be a whole number of at least 1");
+  }
+  state.out.options.concurrency = n;
 }
 
 /** The server URL, or an unknown option. */

@@ -139,6 +139,15 @@ export class Context extends ExchangeContext {
     return Math.min(Math.round(this.timeoutMs / 4), 1000);
   }
 
+  /**
+   * How long to wait for the stream tool's answer after a disconnect, a resumption or a cancel: the timeout
+   * when `--stream-tool` names the tool (its run time is unknown), else at most 2000 ms — the suite calls a tool
+   * it picked with short durations (1 s, 3 steps, 200 ms), so its answer is due within about a second.
+   */
+  get streamWaitMs(): number {
+    return this.env.streamTool ? this.timeoutMs : Math.min(this.timeoutMs, 2000);
+  }
+
   /** An echo-like tool: a tool named like `echo` and the name of its string argument; undefined when none. */
   async echoTool(session: Session): Promise<{ name: string; arg: string } | undefined> {
     const tools = await this.tools(session);
@@ -207,14 +216,15 @@ export class Context extends ExchangeContext {
    * Why an awaited message is missing, for a report's `actual`.
    *
    * @param read a read that did not match
-   * @returns `stream ended`, or `nothing within N ms` (N the timeout) when the stream stayed silent
+   * @param waitedMs how long the read waited, in milliseconds (default: the timeout)
+   * @returns `stream ended`, or `nothing within N ms` (N = `waitedMs`) when the stream stayed silent
    * @example
    * ```ts ignore
    * return ctx.fail("no response", { expected: "the response", actual: ctx.whyMissing(read) });
    * ```
    */
-  whyMissing(read: { ended: boolean }): string {
-    return read.ended ? "stream ended" : `nothing within ${this.timeoutMs} ms`;
+  whyMissing(read: { ended: boolean }, waitedMs: number = this.timeoutMs): string {
+    return read.ended ? "stream ended" : `nothing within ${waitedMs} ms`;
   }
 
   /**

@@ -24,5 +24,6 @@ export {
 } from "./report/pretty.ts";
 export { formatJson } from "./report/json.ts";
 export { formatJunit } from "./report/junit.ts";
+export { formatHtml } from "./report/html.ts";
 export { type CliIo, CONFORMANCE_HELP, conformanceCommand } from "./cli.ts";
 export * from "./types.ts";

@@ -1,7 +1,7 @@
 /**
  * Runs the checks: resolves the target, detects the revisions the server supports (or takes them from the
- * options), runs each applicable check with bounded waits, maps outcomes by level and `--strict`, and builds
- * the {@link Report}.
+ * options), runs the applicable checks in a pool of `concurrency` (reported in sequential order) with bounded
+ * waits, maps outcomes by level and `--strict`, and builds the {@link Report}.
  *
  * @module
  */
@@ -47,7 +47,7 @@ export function _resolveTarget(target: Target): { url: string; fetch: FetchLike;
  * @param target the MCP endpoint URL, `{ url, fetch }`, or a fetch function (then the URL is `http://mcp.invalid/mcp`)
  * @param options see {@link ConformanceOptions}
  * @returns the report; `report.exitCode` is 1 when any result failed
- * @throws {TypeError} when the URL cannot be parsed
+ * @throws {TypeError} when the URL cannot be parsed, or `concurrency` is not a whole number ≥ 1
  *
  * @example
  * ```ts
@@ -59,6 +59,7 @@ export async function runConformance(target: Target, options: ConformanceOptions
   const startedAt = new Date().toISOString();
   const { url, fetch, sendsHost } = _resolveTarget(target);
   new URL(url);
+  const concurrency = _concurrency(options.concurrency);
   const env = _environment(url, fetch, options);
   env.sendsHost = sendsHost;
   const detection = await detect(env, options);
@@ -77,15 +78,36 @@ export async function runConformance(target: Target, options: ConformanceOptions
     checks: ALL_CHECKS.filter((c) => applies(c, revision, options) && (!unreachable || UNREACHABLE_CHECKS.has(c.id))),
   }));
   const total = plan.reduce((n, p) => n + p.checks.length, 0);
+  const tasks = plan.flatMap(({ revision, checks }) => checks.map((check) => ({ check, revision })));
   const results: CheckResult[] = [];
-  for (const { revision, checks } of plan) {
-    options.onProgress?.({ type: "start", revision, checks: checks.length });
-    for (const check of checks) {
-      const result = await runCheck(check, env, revision);
+  // Progress is reported in plan order (the sequential order) whatever order the checks finish in.
+  const finished: (CheckResult | undefined)[] = new Array(tasks.length);
+  const started = new Set<SuiteRevision>();
+  let reported = 0;
+  const flush = () => {
+    for (; reported < tasks.length && finished[reported]; reported++) {
+      const result = finished[reported]!;
+      startRevision(result.revision);
       results.push(result);
       options.onProgress?.({ type: "result", result, done: results.length, total });
     }
-  }
+  };
+  const startRevision = (revision: SuiteRevision) => {
+    if (started.has(revision)) return;
+    // Revisions before this one that ran no checks are announced in order, too.
+    for (const p of plan) {
+      if (started.has(p.revision)) continue;
+      started.add(p.revision);
+      options.onProgress?.({ type: "start", revision: p.revision, checks: p.checks.length });
+      if (p.revision === revision) break;
+    }
+  };
+  await _pool(tasks.length, concurrency, async (i) => {
+    const { check, revision } = tasks[i]!;
+    finished[i] = await runCheck(check, env, revision);
+    flush();
+  });
+  for (const p of plan) startRevision(p.revision);
   const totals: Record<Status, number> = { pass: 0, fail: 0, warn: 0, skip: 0, info: 0 };
   for (const r of results) totals[r.status]++;
   const verdict = totals.fail > 0 ? "fail" : "pass";
@@ -102,6 +124,25 @@ export async function runConformance(target: Target, options: ConformanceOptions
     verdict,
     exitCode: verdict === "fail" ? 1 : 0,
   };
+}
+
+/** The default number of checks run at once against one target (each holds one or two connections). */
+export const DEFAULT_CONCURRENCY = 4;
+
+/** `options.concurrency` as a whole number of at least 1, or {@link DEFAULT_CONCURRENCY}. */
+function _concurrency(n: number | undefined): number {
+  if (n === undefined) return DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`concurrency must be a whole number ≥ 1, got ${n}`);
+  return n;
+}
+
+/** Runs `work(0)` … `work(count - 1)` with at most `limit` of them under way at once. */
+async function _pool(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
 
 /** The settings every check of this run shares. */

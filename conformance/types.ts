@@ -104,6 +104,12 @@ export interface ConformanceOptions {
   only?: string[];
   /** Upper bound for every single network wait, in milliseconds. @default 5000 */
   timeoutMs?: number;
+  /**
+   * How many checks run at once against the target, after detection (which always runs alone). Results come
+   * back in the same order, with the same verdicts, as a sequential run. `1` runs one check at a time.
+   * @default 4
+   */
+  concurrency?: number;
   /** URL of a legacy 2024-11-05 SSE endpoint (GET) to check as well. */
   legacySseUrl?: string;
   /** A tool that streams progress (used by streaming and resumption checks). */

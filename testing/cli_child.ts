@@ -1,60 +1,112 @@
 /**
- * `mcpwire <args>` (cli.ts on the runtime running the tests, started as the README runs it) as a child
- * process that printed its endpoint URL on stderr, for end-to-end tests.
+ * The one way tests start `mcpwire <args>`: cli.ts on the runtime running the tests (so `deno test` covers
+ * Deno and `bun test` covers Bun), started as the README runs it, optionally under `ulimit -n` (the only
+ * thing ever wrapped around it), waiting for the URLs it prints on stderr; and {@linkcode runCli} for
+ * commands that run to completion. `cli_proxy.ts`, `replicas.ts` and `cli.ts` are thin shapes over it.
  *
  * @module
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import nodeProcess from "node:process";
-import { ROOT, RUNTIME } from "./e2e.ts";
+import { ROOT, RUNTIME, terminate } from "./e2e.ts";
 
 const CLI = `${ROOT}cli.ts`;
 
-/** A running `mcpwire <args>` child that printed its endpoint URL on stderr. */
+/** The pattern of the line every serving command prints: `listening on <endpoint URL>`. */
+export const LISTENING = /listening on (\S+)/;
+
+/** The command line (program, arguments) that runs `mcpwire <args>` on this runtime. */
+export function cliCommand(args: string[]): [string, string[]] {
+  return [nodeProcess.execPath, RUNTIME === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args]];
+}
+
+/** A running `mcpwire <args>` child that printed its URLs on stderr. */
 export interface CliChild {
+  /** The first `ready` pattern's URL (the endpoint). */
   endpoint: URL;
+  /** The first capture group of each `ready` pattern, as URLs, in order. */
+  urls: URL[];
+  /** Its process id (on Bun the relaunching parent; the serving process is its child). */
+  pid: number;
+  /** Everything it printed on stderr so far. */
+  stderr(): string;
+  /** Whether the process still runs. */
+  alive(): boolean;
+  /** Sends `signal` and waits (`timeoutMs`, then SIGKILL) for the exit. */
+  kill(signal?: "SIGKILL" | "SIGTERM", timeoutMs?: number): Promise<void>;
   /**
-   * Sends SIGTERM; resolves with how long the child took to exit (ms) and whether it shut down cleanly: it
-   * printed `shutting down` and exited with 0. (Deno's node:child_process reports every child it killed as
-   * ended by the signal, exit code null, even when the child handled the signal and exited with 0; so the
-   * line tells that the handler ran, and on Bun the code is checked too.)
+   * Sends SIGTERM (SIGKILL after 10 s); resolves with how long the child took to exit (ms) and whether it
+   * shut down cleanly: it printed `shutting down` and exited with 0. (Deno's node:child_process reports every
+   * child it killed as ended by the signal, exit code null, even when the child handled the signal and exited
+   * with 0; so the line tells that the handler ran, and on Bun the code is checked too.)
    */
   stop(): Promise<{ clean: boolean; ms: number }>;
 }
 
+/** Options of {@linkcode startCli}. */
+export interface StartCliOptions {
+  /** Run it under `ulimit -n <ulimit>` (`sh -c "ulimit -n N; exec …"`). */
+  ulimit?: number;
+  /** How long to wait for the `ready` lines (ms). @default 30000 */
+  timeoutMs?: number;
+}
+
 /**
- * Starts `mcpwire <args>` and waits (30 s at most) until `ready` matches its stderr; group 1 is the endpoint.
+ * Starts `mcpwire <args>` and waits until every `ready` pattern matched its stderr; group 1 of each is a
+ * URL. A child that does not get ready in time is killed.
  *
- * @throws {Error} When the child exits first or does not get ready in time.
+ * @throws {Error} When the child exits first or does not get ready in time (with its stderr).
+ * @example
+ * ```ts ignore
+ * const proxy = await startCli(["reverse", "--bind", "127.0.0.1:0", "--upstream", url], LISTENING);
+ * await proxy.stop();
+ * ```
  */
-export async function startCli(args: string[], ready: RegExp): Promise<CliChild> {
-  const child = spawn(nodeProcess.execPath, RUNTIME === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+export async function startCli(
+  args: string[],
+  ready: RegExp | RegExp[] = LISTENING,
+  options: StartCliOptions = {},
+): Promise<CliChild> {
+  const patterns = Array.isArray(ready) ? ready : [ready];
+  const [program, argv] = cliCommand(args);
+  const child = options.ulimit === undefined
+    ? spawn(program, argv, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] })
+    : spawn("sh", ["-c", `ulimit -n ${options.ulimit}; exec "$@"`, "sh", program, ...argv], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  const alive = () => child.exitCode === null && child.signalCode === null;
   const clean = (code: number | null) => /shutting down/.test(stderr) && (RUNTIME === "deno" || code === 0);
-  const endpoint = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mcpwire ${args[0]} did not start: ${stderr}`)), 30_000);
+  const urls = await new Promise<URL[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`mcpwire ${args[0]} did not start: ${stderr}`));
+    }, options.timeoutMs ?? 30_000);
     child.stderr!.on("data", (chunk) => {
       stderr += String(chunk);
-      const url = ready.exec(stderr)?.[1];
-      if (url) {
+      const found = patterns.map((re) => re.exec(stderr)?.[1]);
+      if (found.every((u) => u !== undefined)) {
         clearTimeout(timer);
-        resolve(new URL(url));
+        resolve(found.map((u) => new URL(u!)));
       }
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`mcpwire ${args[0]} exited with ${code}: ${stderr}`));
+      reject(new Error(`mcpwire ${args[0]} exited (${code}) before it was ready: ${stderr}`));
     });
   });
   return {
-    endpoint,
+    endpoint: urls[0]!,
+    urls,
+    pid: child.pid!,
+    stderr: () => stderr,
+    alive,
+    kill: (signal = "SIGTERM", timeoutMs = 5_000) => terminate(child, exited, timeoutMs, signal),
     async stop() {
       const started = performance.now();
-      if (child.exitCode !== null || child.signalCode !== null) return { clean: false, ms: 0 };
+      if (!alive()) return { clean: false, ms: 0 };
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       const code = await exited;
@@ -62,4 +114,11 @@ export async function startCli(args: string[], ready: RegExp): Promise<CliChild>
       return { clean: clean(code), ms: performance.now() - started };
     },
   };
+}
+
+/** Runs `mcpwire <args>` to completion (60 s at most); returns its exit code and output. */
+export function runCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const [program, argv] = cliCommand(args);
+  const r = spawnSync(program, argv, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

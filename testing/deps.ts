@@ -34,6 +34,9 @@ export {
   StreamableHTTPClientTransport as ModernHttpClientTransport,
 } from "npm:@modelcontextprotocol/client@2.4.0";
 export { StdioClientTransport as ModernStdioClientTransport } from "npm:@modelcontextprotocol/client@2.4.0/stdio";
+// Drives the Debian `chromium` (/usr/bin/chromium) for the browser tests; it never downloads a browser.
+export { default as puppeteer } from "npm:puppeteer-core@24.43.1";
+export type { Browser, Page } from "npm:puppeteer-core@24.43.1";
 export { exportJWK, generateKeyPair, SignJWT } from "npm:jose@6.2.18";
 // @ts-types="npm:fast-check@4.10.2"
 export { default as fc } from "npm:fast-check@4.10.2";

@@ -102,7 +102,7 @@ export const LIFECYCLE_CHECKS: Check[] = [
           actual: describe(cancel),
         });
       }
-      const rest = await followed.readResponse(id, Math.max(ctx.timeoutMs, 1000));
+      const rest = await followed.readResponse(id, ctx.streamWaitMs);
       if (rest.matched) {
         return ctx.fail("the cancelled request was still answered", {
           expected: "no response after notifications/cancelled",
@@ -118,7 +118,7 @@ export const LIFECYCLE_CHECKS: Check[] = [
           actual: describe(unknown),
         });
       }
-      return ctx.pass("the cancelled request was not answered");
+      return ctx.pass(`the cancelled request was not answered within ${ctx.streamWaitMs} ms`);
     },
   },
 ];

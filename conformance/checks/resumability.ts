@@ -72,11 +72,11 @@ async function readResumed(
   again: Reply,
   verdict: { pass: string; fail: string; expected: string },
 ): Promise<Outcome> {
-  const read = await again.readResponse(d.id);
+  const read = await again.readResponse(d.id, ctx.streamWaitMs);
   if (read.matched) return ctx.pass(verdict.pass);
-  return ctx.fail(verdict.fail, {
+  return ctx.fail(`${verdict.fail} (waited ${ctx.streamWaitMs} ms)`, {
     expected: verdict.expected,
-    actual: ctx.whyMissing(read),
+    actual: ctx.whyMissing(read, ctx.streamWaitMs),
     evidence: [d.first, again],
   });
 }
@@ -263,10 +263,10 @@ export const RESUMABILITY_CHECKS: Check[] = [
       const d = await startAndDrop(ctx, s);
       const again = await resume(ctx, s, d);
       if (!again) return ctx.skip("resumption is not offered, so work after a disconnect cannot be observed");
-      const read = await again.readResponse(d.id);
+      const read = await again.readResponse(d.id, ctx.streamWaitMs);
       if (read.matched && "result" in read.matched) return ctx.pass("the request completed after the disconnect");
       return ctx.fail(
-        "after the client disconnected and resumed, the request never completed: either the disconnect cancelled it, or resumption loses later events (compare T-RES-02)",
+        `after the client disconnected and resumed, the request did not complete within ${ctx.streamWaitMs} ms: either the disconnect cancelled it, or resumption loses later events (compare T-RES-02)`,
         {
           expected: "the result, delivered on resumption",
           actual: read.matched ? excerpt(read.matched) : "no response",

@@ -72,10 +72,14 @@ export class BridgedCall {
    *   error), else `undefined` (read it with {@linkcode BridgedCall.round}).
    */
   async start(message: JsonRpcRequest): Promise<RoundEnd | undefined> {
+    // In flight from before the send: a stdio child or an HTTP+SSE upstream may ask its server→client
+    // request on the standalone stream before the POST that carries the call has even been answered.
+    this.session.inflight.add(this);
     let reply;
     try {
       reply = await this.session.send(toUpstreamRequest(message, this.upstreamId));
     } catch (error) {
+      this.#finish();
       const text = error instanceof Error ? error.message : "The upstream failed";
       return { type: "response", response: errorResponse(this.upstreamId, ErrorCode.UpstreamError, text) };
     }
@@ -83,6 +87,7 @@ export class BridgedCall {
       this.#reader = reply.messages.getReader();
       return undefined;
     }
+    this.#finish();
     if (reply.type === "http") await reply.response.body?.cancel().catch(() => {});
     const text = reply.type === "http"
       ? `The 2025-era upstream answered HTTP ${reply.response.status}`
@@ -97,8 +102,10 @@ export class BridgedCall {
    */
   async round(sink: (m: JsonRpcMessage) => Promise<void>, signal: AbortSignal): Promise<RoundEnd> {
     const reader = this.#reader;
-    if (!reader || this.#done) return { type: "response", response: this.#lost() };
-    this.session.inflight.add(this);
+    if (!reader || this.#done) {
+      this.#finish();
+      return { type: "response", response: this.#lost() };
+    }
     try {
       for (;;) {
         const injected = this.#injected.shift();
@@ -116,8 +123,15 @@ export class BridgedCall {
         if (end) return end;
       }
     } finally {
-      this.session.inflight.delete(this);
+      // Between rounds (an input round out to the client) the call stays in flight: a request that comes
+      // meanwhile waits in `#injected` for the retried request's round.
+      if (this.#done || signal.aborted) this.#finish();
     }
+  }
+
+  /** The call is over: no server→client request goes to it any more. */
+  #finish(): void {
+    this.session.inflight.delete(this);
   }
 
   /** One message of the reply: the final response, a server→client request, or a notification for the client. */
@@ -165,6 +179,7 @@ export class BridgedCall {
 
   /** Cancels the upstream request (`notifications/cancelled`) and stops reading its reply. */
   async cancel(reason: string): Promise<void> {
+    this.#finish();
     if (this.#done) return;
     this.#done = true;
     await this.session.notify({

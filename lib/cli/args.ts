@@ -12,6 +12,11 @@ export interface FlagSpec {
   multiple?: boolean;
   /** One-letter alias, e.g. `h`. */
   short?: string;
+  /**
+   * A `string` flag whose value may be left out: the next argument is its value only when it matches this
+   * pattern (`--ui 127.0.0.1:9000`); otherwise the flag's value is `""` (`--ui --upstream …`).
+   */
+  optionalValue?: RegExp;
 }
 
 /** Parsed arguments: flag values by name, positional arguments, and the words after `--`. */
@@ -72,6 +77,8 @@ export function parseArgs(argv: string[], specs: Record<string, FlagSpec>): Pars
       value = true;
     } else if (inline !== undefined) {
       value = inline;
+    } else if (spec.optionalValue && !spec.optionalValue.test(argv[i + 1] ?? "")) {
+      value = "";
     } else {
       const next = argv[i + 1];
       if (next === undefined || (next.startsWith("--") && next.length > 2)) {

@@ -18,6 +18,7 @@ export async function conformanceCommand(argv: string[], rt: Runtime): Promise<n
     stderr: (text) => rt.writeStderr(text),
     writeFile: (path, text) => rt.writeTextFile(path, text),
     isTTY: rt.stdoutIsTTY(),
+    stderrIsTTY: rt.stderrIsTTY(),
     // T-SEC-04 sends a foreign Host, which Deno's fetch would replace.
     fetch: fetchWithHost,
   });

@@ -6,11 +6,13 @@
  */
 import type { Runtime } from "../runtime/mod.ts";
 import { type ForwardProxyOptions, startForwardProxy } from "../proxy/forward.ts";
+import type { Envelope } from "../protocol/envelope.ts";
 import { formatEnvelope, palette } from "./format.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamOptionsFromFlags } from "./upstream.ts";
 import { type WatchedRulesFlag, watchRulesFlag } from "./rules.ts";
 import { recordingFlag } from "./tape.ts";
+import { serveUi, UI_FLAGS, UI_USAGE, uiFromFlags, type UiSetup } from "./ui.ts";
 
 /** Usage text of `mcpwire forward`. */
 export const FORWARD_USAGE = `Usage:
@@ -25,7 +27,7 @@ stdout; logs go to stderr.
 Options:
   --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message to a tape (JSON lines, docs/tapes.md)
-  --log-traffic            print every message to stderr
+${UI_USAGE}  --log-traffic            print every message to stderr
   -q, --quiet              print nothing but errors
   -h, --help               show this help
 
@@ -40,6 +42,7 @@ const FLAGS = {
   ...UPSTREAM_FLAGS,
   rules: { type: "string" },
   record: { type: "string" },
+  ...UI_FLAGS,
   "log-traffic": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
@@ -55,6 +58,7 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
   let quiet = false;
   let rules: WatchedRulesFlag | undefined;
   let options: ForwardProxyOptions;
+  let ui: UiSetup | undefined;
   try {
     const { flags, positionals, rest } = parseArgs(argv, FLAGS);
     if (flags.help) {
@@ -70,6 +74,14 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
     const record = flags.record === undefined ? undefined : await recordingFlag(flags.record as string, rt, log);
     const p = palette(rt.stderrIsTTY());
     const start = Date.now();
+    ui = uiFromFlags(flags, "");
+    const seen = ui?.buffer;
+    const onMessage = traffic
+      ? (e: Envelope) => {
+        err(formatEnvelope(e, start, p));
+        seen?.onMessage(e);
+      }
+      : seen?.onMessage;
     options = {
       ...stack,
       input: rt.stdin(),
@@ -80,7 +92,7 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
       ...(record
         ? { record, onRecordError: (e) => log(`recording failed: ${e instanceof Error ? e.message : e}`) }
         : {}),
-      ...(traffic ? { onMessage: (e) => err(formatEnvelope(e, start, p)) } : {}),
+      ...(onMessage ? { onMessage } : {}),
     };
   } catch (error) {
     rules?.stop();
@@ -91,8 +103,18 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
   }
   const proxy = startForwardProxy(options);
   if (!quiet) err(`mcpwire forward: stdio ⇄ ${proxy.upstream.description}`);
+  let uiServer;
+  if (ui) {
+    ui.buffer.upstream = proxy.upstream.description;
+    try {
+      uiServer = await serveUi(ui, rt, quiet ? () => {} : (line) => err(`mcpwire forward: ${line}`));
+    } catch (error) {
+      err(`mcpwire forward: cannot serve --ui: ${error instanceof Error ? error.message : error}`);
+    }
+  }
   rt.onShutdownSignal(() => void proxy.close());
   const why = await proxy.done;
+  await uiServer?.close();
   rules?.stop();
   if (why === "upstream-ended") {
     err("mcpwire forward: the upstream is gone for good; stopping");

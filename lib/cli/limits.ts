@@ -1,6 +1,8 @@
 /**
- * The connection-budget flags of `mcpwire reverse` (`--max-streams`, `--max-sessions`) and their defaults,
- * derived from the open-file limit the process runs with (docs/limits.md).
+ * The connection-budget flags of `mcpwire reverse` (`--max-streams`, `--max-sessions`, derived from the
+ * open-file limit the process runs with, docs/limits.md) and the per-caller and per-session limits
+ * (`--max-children`, `--initialize-rate`, `--max-sessions-per-caller`, `--max-requests-per-session`,
+ * `--max-streams-per-session`, docs/security.md).
  *
  * @module
  */
@@ -8,6 +10,9 @@ import type { Runtime } from "../runtime/mod.ts";
 import {
   CHILDREN_PER_CORE,
   DEFAULT_INITIALIZE_RATE,
+  DEFAULT_MAX_REQUESTS_PER_SESSION,
+  DEFAULT_MAX_SESSIONS_PER_CALLER,
+  DEFAULT_MAX_STREAMS_PER_SESSION,
   deriveLimits,
   reserveFor,
   type StreamLimits,
@@ -22,6 +27,9 @@ export const LIMIT_FLAGS = {
   "max-children": { type: "string" },
   "initialize-rate": { type: "string" },
   "initialize-burst": { type: "string" },
+  "max-sessions-per-caller": { type: "string" },
+  "max-requests-per-session": { type: "string" },
+  "max-streams-per-session": { type: "string" },
 } as const;
 
 /** Usage lines of the flags. */
@@ -34,6 +42,15 @@ export const LIMITS_USAGE =
                            it an initialize gets 503 with Retry-After
   --initialize-rate N      initialize requests per second per caller (default ${DEFAULT_INITIALIZE_RATE.perSecond}); past it 429
   --initialize-burst N     initialize requests at once per caller after a quiet spell (default ${DEFAULT_INITIALIZE_RATE.burst})
+  --max-sessions-per-caller N
+                           most live sessions one caller holds (default ${DEFAULT_MAX_SESSIONS_PER_CALLER}); past it an
+                           initialize gets 429 with Retry-After
+  --max-requests-per-session N
+                           most requests of one session in flight (default ${DEFAULT_MAX_REQUESTS_PER_SESSION}); past it a POST
+                           carrying a request gets 429 (responses and notifications always pass)
+  --max-streams-per-session N
+                           most open SSE streams of one session: standalone GET, resumed GETs and
+                           streamed POST responses (default ${DEFAULT_MAX_STREAMS_PER_SESSION}); past it 429
 `;
 
 /** The limits to apply and the start-up line that says what they are and why. */
@@ -73,6 +90,9 @@ export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "s
       perSecond: count("initialize-rate") ?? DEFAULT_INITIALIZE_RATE.perSecond,
       burst: count("initialize-burst") ?? DEFAULT_INITIALIZE_RATE.burst,
     },
+    maxSessionsPerCaller: count("max-sessions-per-caller") ?? DEFAULT_MAX_SESSIONS_PER_CALLER,
+    maxRequestsPerSession: count("max-requests-per-session") ?? DEFAULT_MAX_REQUESTS_PER_SESSION,
+    maxStreamsPerSession: count("max-streams-per-session") ?? DEFAULT_MAX_STREAMS_PER_SESSION,
   };
   const shown = (n: number) => (Number.isFinite(n) ? n.toLocaleString("en") : "unlimited");
   const source = files.source === "assumed" ? "assumed: /proc/self/limits unreadable" : files.source;

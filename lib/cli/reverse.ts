@@ -17,6 +17,7 @@ import { AUTH_FLAGS, AUTH_USAGE, authFromFlags } from "./auth.ts";
 import { parseSealKey, SessionSealer } from "../session/sealed_ids.ts";
 import { withDeadline } from "../kit/deadline.ts";
 import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
+import { serveUi, UI_FLAGS, UI_USAGE, uiAuthorize, uiFromFlags, type UiSetup } from "./ui.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -46,7 +47,7 @@ ${STORE_USAGE}  --seal-key FILE           seal each session into its id with thi
   --seal-key-env NAME      the same, with the key in environment variable NAME
 ${LIMITS_USAGE}${AUTH_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
-  --log-traffic            print every message and exchange to stderr
+${UI_USAGE}  --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
   -h, --help               show this help
 
@@ -81,6 +82,7 @@ const FLAGS = {
   "log-traffic": { type: "boolean" },
   rules: { type: "string" },
   record: { type: "string" },
+  ...UI_FLAGS,
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -129,8 +131,10 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   }
   const proxy = createReverseProxy(options);
   let server;
+  let uiServer;
   try {
-    server = await rt.serve(proxy.fetch, {
+    if (setup.ui) setup.ui.buffer.upstream = proxy.upstream.description;
+    server = await rt.serve(setup.ui ? setup.ui.buffer.wrap(proxy.fetch) : proxy.fetch, {
       hostname,
       port,
       onAcceptError: (e, retryInMs) =>
@@ -148,6 +152,17 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     return 1;
   }
   log(`mcpwire reverse listening on ${new URL(options.path ?? "/mcp", server.url).href}`);
+  try {
+    // The traffic view asks for the same credentials as the proxy (issue 17).
+    const endpoint = new URL(options.path ?? "/mcp", server.url).href;
+    const authorize = options.auth ? uiAuthorize(options.auth, endpoint) : undefined;
+    uiServer = setup.ui ? await serveUi(setup.ui, rt, log, authorize) : undefined;
+  } catch (error) {
+    err(`mcpwire reverse: cannot serve --ui: ${error instanceof Error ? error.message : error}`);
+    await Promise.all([proxy.close(), server.close(), store?.close()]);
+    stopRules?.();
+    return 1;
+  }
   log(`forwarding to ${proxy.upstream.description}`);
   log(setup.limitsSummary);
   if (store) log(store.summary);
@@ -158,6 +173,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     (async () => {
       await proxy.close();
       await server.close();
+      await uiServer?.close();
       await store?.close();
       return true;
     })(),
@@ -178,6 +194,8 @@ interface ReverseSetup {
   limitsSummary: string;
   /** The Redis URL of `--store`, or `undefined` for the in-memory stores. */
   storeUrl: string | undefined;
+  /** `--ui`: the traffic view's buffer (fed by `onMessage`) and address. */
+  ui: UiSetup | undefined;
 }
 
 /** The proxy's options, the address to listen on and the log, from the parsed flags. */
@@ -236,7 +254,15 @@ async function proxyOptionsFromFlags(
       }
       : {}),
   };
-  return { options, hostname, port, log, limitsSummary: limits.summary, storeUrl };
+  const ui = uiFromFlags(flags, "");
+  if (ui) {
+    const traced = options.onMessage;
+    options.onMessage = (e) => {
+      traced?.(e);
+      ui.buffer.onMessage(e);
+    };
+  }
+  return { options, hostname, port, log, limitsSummary: limits.summary, storeUrl, ui };
 }
 
 /**

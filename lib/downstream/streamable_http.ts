@@ -92,6 +92,8 @@ export interface StreamableHttpEndpoint {
   close(): Promise<void>;
   /** Live sessions and open SSE connections, for health and metrics. */
   stats(): { sessions: number; connections: number };
+  /** Live sessions held here that caller `id` (`callerOf(request).id`) created (`--max-sessions-per-caller`). */
+  sessionsOf(id: string): number;
   /** The message-level session core, shared with the other faces (the legacy HTTP+SSE one). */
   readonly core: SessionCore;
 }
@@ -226,6 +228,7 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     stats() {
       return { sessions: registry.size, connections: keepAlive.size };
     },
+    sessionsOf: (id) => registry.sessionsOf(id),
     core,
   };
 }

@@ -55,3 +55,44 @@ export function tap<T extends { message: JsonRpcMessage }>(
     }),
   );
 }
+
+/**
+ * Passes `stream` through unchanged (pull by pull, so backpressure holds) and calls `fn` once when it ends:
+ * read to its end, failed, or cancelled by its reader. Used to hold a count for as long as a response body
+ * is open.
+ *
+ * @example
+ * ```ts
+ * import { onStreamEnd } from "./streams.ts";
+ * let ended = false;
+ * await new Response(onStreamEnd(ReadableStream.from([new Uint8Array(1)]), () => (ended = true))).arrayBuffer();
+ * console.assert(ended);
+ * ```
+ */
+export function onStreamEnd<T>(stream: ReadableStream<T>, fn: () => void): ReadableStream<T> {
+  const reader = stream.getReader();
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  return new ReadableStream<T>({
+    async pull(controller) {
+      try {
+        const next = await reader.read();
+        if (next.done) {
+          end();
+          controller.close();
+        } else controller.enqueue(next.value);
+      } catch (error) {
+        end();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      end();
+      await reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+}

@@ -105,12 +105,29 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
   });
   const stats = () => ({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 });
+  // Every legacy session holds one SSE connection.
+  const admission = options.limits === undefined ? undefined : createAdmission({
+    limits: options.limits,
+    path: options.path ?? "/mcp",
+    usage: () => {
+      const { connections, sessions, legacySessions } = stats();
+      return {
+        streams: connections + legacySessions,
+        sessions: sessions + legacySessions,
+        sessionsOf: endpoint.sessionsOf,
+      };
+    },
+  });
+  // Per-caller and per-session limits apply after authentication, where the caller is known.
+  const byCaller = (handle: (request: Request) => Promise<Response>) =>
+    admission ? admission.wrapCaller(handle) : handle;
   const app = createApp({
     ...options,
-    endpoint,
+    endpoint: { ...endpoint, handle: byCaller((request) => endpoint.handle(request)) },
     extraRoutes: (app) => {
       if (legacy) {
-        app.get("/sse", (c) => legacy.handleStream(c.req.raw));
+        const stream = byCaller((request) => Promise.resolve(legacy.handleStream(request)));
+        app.get("/sse", (c) => stream(c.req.raw));
         app.post("/message", (c) => legacy.handleMessage(c.req.raw));
       }
       if (metrics) {
@@ -121,15 +138,6 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
       }
       app.get("/healthz", () => jsonResponse({ status: "ok", ...stats() }));
       app.get("/readyz", () => readiness(options.sessionStore));
-    },
-  });
-  // Every legacy session holds one SSE connection.
-  const admission = options.limits === undefined ? undefined : createAdmission({
-    limits: options.limits,
-    path: options.path ?? "/mcp",
-    usage: () => {
-      const { connections, sessions, legacySessions } = stats();
-      return { streams: connections + legacySessions, sessions: sessions + legacySessions };
     },
   });
   let closing = false;

@@ -7,7 +7,7 @@
  */
 export { messagesBySession, parseTape, TAPE_FORMAT, TAPE_HEADERS, TAPE_VERSION, TapeError, tapeLine } from "./tape.ts";
 export type { Tape, TapeExchange, TapeHeader, TapeMessage, TapeRecord } from "./tape.ts";
-export { createTapeRecorder } from "./recorder.ts";
+export { createTapeRecorder, exchangeRecord, messageRecord } from "./recorder.ts";
 export type { TapeRecorder, TapeRecorderOptions } from "./recorder.ts";
 export { tapeUpstream } from "./replay_upstream.ts";
 export type { TapeUpstreamOptions } from "./replay_upstream.ts";

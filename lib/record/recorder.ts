@@ -88,20 +88,7 @@ export function createTapeRecorder(options: TapeRecorderOptions): TapeRecorder {
     ...(options.upstream !== undefined ? { upstream: options.upstream } : {}),
   });
 
-  const onMessage = (envelope: Envelope) => {
-    const record: TapeMessage = {
-      type: "message",
-      at: envelope.receivedAt,
-      direction: envelope.direction,
-      message: envelope.message,
-    };
-    if (envelope.sessionId !== undefined) record.session = envelope.sessionId;
-    if (envelope.stream !== undefined) record.stream = envelope.stream;
-    if (envelope.eventId !== undefined) record.eventId = envelope.eventId;
-    if (envelope.upstreamEventId !== undefined) record.upstreamEventId = envelope.upstreamEventId;
-    if (envelope.revision !== undefined) record.revision = envelope.revision;
-    push(record);
-  };
+  const onMessage = (envelope: Envelope) => push(messageRecord(envelope));
 
   return {
     onMessage,
@@ -110,17 +97,7 @@ export function createTapeRecorder(options: TapeRecorderOptions): TapeRecorder {
       return async (request) => {
         const started = Date.now();
         const response = await handler(request);
-        const record: TapeExchange = {
-          type: "http",
-          at: Date.now(),
-          method: request.method,
-          status: response.status,
-          durationMs: Date.now() - started,
-          request: { headers: _pick(request.headers) },
-          response: { headers: _pick(response.headers) },
-        };
-        const session = response.headers.get(SESSION_ID_HEADER) ?? request.headers.get(SESSION_ID_HEADER);
-        if (session !== null) record.session = session;
+        const record = exchangeRecord(request, response, started);
         push(record);
         return response;
       };
@@ -130,6 +107,63 @@ export function createTapeRecorder(options: TapeRecorderOptions): TapeRecorder {
       await flush();
     },
   };
+}
+
+/**
+ * The tape record of one envelope (docs/tapes.md "Message"): what the recorder writes and the UI shows.
+ *
+ * @param envelope A message seen by an endpoint's observer.
+ * @returns Its `message` record, without the origin fields the envelope lacks.
+ * @example
+ * ```ts
+ * import { messageRecord } from "./recorder.ts";
+ * const r = messageRecord({ direction: "client-to-server", receivedAt: 1, message: { jsonrpc: "2.0", method: "x" } });
+ * console.assert(r.type === "message" && !("session" in r));
+ * ```
+ */
+export function messageRecord(envelope: Envelope): TapeMessage {
+  const record: TapeMessage = {
+    type: "message",
+    at: envelope.receivedAt,
+    direction: envelope.direction,
+    message: envelope.message,
+  };
+  if (envelope.sessionId !== undefined) record.session = envelope.sessionId;
+  if (envelope.stream !== undefined) record.stream = envelope.stream;
+  if (envelope.eventId !== undefined) record.eventId = envelope.eventId;
+  if (envelope.upstreamEventId !== undefined) record.upstreamEventId = envelope.upstreamEventId;
+  if (envelope.revision !== undefined) record.revision = envelope.revision;
+  return record;
+}
+
+/**
+ * The tape record of one HTTP exchange with the client (docs/tapes.md "HTTP exchange"); credentials are
+ * never kept (only `TAPE_HEADERS`).
+ *
+ * @param request The client's request.
+ * @param response The response head mcpwire gave.
+ * @param started When the request arrived, ms since the epoch.
+ * @returns Its `http` record; `session` from the response's or the request's `Mcp-Session-Id`.
+ * @example
+ * ```ts
+ * import { exchangeRecord } from "./recorder.ts";
+ * const r = exchangeRecord(new Request("http://x/mcp", { method: "POST" }), new Response(null, { status: 202 }), Date.now());
+ * console.assert(r.status === 202 && r.method === "POST");
+ * ```
+ */
+export function exchangeRecord(request: Request, response: Response, started: number): TapeExchange {
+  const record: TapeExchange = {
+    type: "http",
+    at: Date.now(),
+    method: request.method,
+    status: response.status,
+    durationMs: Date.now() - started,
+    request: { headers: _pick(request.headers) },
+    response: { headers: _pick(response.headers) },
+  };
+  const session = response.headers.get(SESSION_ID_HEADER) ?? request.headers.get(SESSION_ID_HEADER);
+  if (session !== null) record.session = session;
+  return record;
 }
 
 function _pick(headers: Headers): Record<string, string> {

@@ -12,7 +12,9 @@
  *
  * @module
  */
-import { callerOf } from "./caller.ts";
+import { onStreamEnd } from "../kit/streams.ts";
+import { audit, requestFields } from "./audit.ts";
+import { ANONYMOUS, callerOf } from "./caller.ts";
 import { createRateLimiter, type Rate } from "./rate.ts";
 
 /** What a budget allows. */
@@ -28,7 +30,26 @@ export interface StreamLimits {
   maxChildren?: number;
   /** `initialize` (new session) rate per caller (`callerOf(request).id`); absent for none. */
   initializeRate?: Rate;
+  /**
+   * Most live sessions one identified caller holds (`--max-sessions-per-caller`); absent for none. The
+   * `anonymous` caller (authentication off) is bounded by `maxSessions` only.
+   */
+  maxSessionsPerCaller?: number;
+  /** Most requests of one session in flight at once (`--max-requests-per-session`); absent for none. */
+  maxRequestsPerSession?: number;
+  /**
+   * Most open SSE streams of one session (`--max-streams-per-session`): its standalone GET stream, resumed
+   * GET streams and POST responses that stream; absent for none.
+   */
+  maxStreamsPerSession?: number;
 }
+
+/** Default `--max-sessions-per-caller`. */
+export const DEFAULT_MAX_SESSIONS_PER_CALLER = 1_000;
+/** Default `--max-requests-per-session`. */
+export const DEFAULT_MAX_REQUESTS_PER_SESSION = 64;
+/** Default `--max-streams-per-session`. */
+export const DEFAULT_MAX_STREAMS_PER_SESSION = 16;
 
 /**
  * Default most live sessions in front of a URL upstream: a session holds no descriptor there, but it holds
@@ -102,6 +123,8 @@ export interface Usage {
   streams: number;
   /** Live sessions. */
   sessions: number;
+  /** Live sessions that caller `id` holds; without it, `maxSessionsPerCaller` is not enforced. */
+  sessionsOf?: (id: string) => number;
 }
 
 /** Options of {@linkcode createAdmission}. */
@@ -117,13 +140,39 @@ export interface AdmissionOptions {
   retryAfterSeconds?: number;
 }
 
-/** What a refused request would have opened. */
-export type RefusalKind = "session" | "stream" | "rate";
+/**
+ * Why a request was refused: what it would have opened past the proxy's budget (`session`, `stream`),
+ * the caller's `initialize` rate (`rate`), or a per-caller / per-session limit.
+ */
+export type RefusalKind =
+  | "session"
+  | "stream"
+  | "rate"
+  | "caller_sessions"
+  | "session_requests"
+  | "session_streams";
+
+const REASONS: Record<RefusalKind, string> = {
+  session: "max sessions",
+  stream: "max streams",
+  rate: "initialize rate",
+  caller_sessions: "max sessions per caller",
+  session_requests: "max requests per session",
+  session_streams: "max streams per session",
+};
 
 /** The admission check in front of the proxy's handler. */
 export interface Admission {
-  /** Wraps a handler: requests that would open a session or stream past the limits get 503. */
+  /**
+   * Wraps the whole server, before authentication: requests that would open a session or stream past the
+   * proxy's budget get 503 (cheap, so a flood meets it before any key is checked).
+   */
   wrap(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response>;
+  /**
+   * Wraps the MCP handlers after authentication (the caller is known there, `callerOf`): the caller's
+   * `initialize` rate and live sessions, and the session's requests in flight and open streams, get 429.
+   */
+  wrapCaller(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response>;
   /** The limits in force. */
   limits: StreamLimits;
   /** Refusals so far, by kind. */
@@ -181,15 +230,81 @@ export function rateLimitedResponse(retryAfterSeconds: number): Response {
 }
 
 /**
+ * The 429 past a per-caller or per-session limit: `Retry-After` and a JSON-RPC error with `id: null`
+ * (T-RPC-06), code -32000, naming the limit. The connection and the session stay open: what they carry
+ * already goes on, and the client may retry this request once one of its own finishes.
+ *
+ * @example
+ * ```ts
+ * import { limitResponse } from "./limits.ts";
+ * console.assert(limitResponse("session_requests", 64, 1).status === 429);
+ * ```
+ */
+export function limitResponse(kind: RefusalKind, limit: number, retryAfterSeconds: number): Response {
+  const what = kind === "caller_sessions"
+    ? `this caller holds its most live sessions (${limit}); end one (DELETE) or`
+    : kind === "session_requests"
+    ? `this session has its most requests in flight (${limit});`
+    : `this session holds its most open streams (${limit});`;
+  const message = `Too Many Requests: ${what} retry later`;
+  return new Response(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message } }), {
+    status: 429,
+    headers: { "content-type": "application/json", "retry-after": String(retryAfterSeconds) },
+  });
+}
+
+/** Most bytes of a POST body read to learn whether it carries a request (a bigger body counts as one). */
+const PEEK_BYTES = 1024 * 1024;
+
+/**
+ * Whether a POST carries a JSON-RPC request (something that is answered, so may hold a slot or open a
+ * stream), read from a clone. Responses and notifications are never refused by a per-session limit: a
+ * server waiting on a client's response must get it. Unreadable or oversized bodies count as requests
+ * when they are JSON-ish; bodies that do not parse are left to the handler (400).
+ */
+async function carriesRequest(request: Request): Promise<boolean> {
+  const reader = request.clone().body?.getReader();
+  if (!reader) return false;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size <= PEEK_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    return false;
+  }
+  if (size > PEEK_BYTES) {
+    await reader.cancel().catch(() => {});
+    return true;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await new Blob(chunks as BlobPart[]).text());
+  } catch {
+    return false;
+  }
+  const isRequest = (m: unknown) =>
+    typeof m === "object" && m !== null && "method" in m && "id" in m && (m as { id: unknown }).id !== null;
+  return Array.isArray(parsed) ? parsed.some(isRequest) : isRequest(parsed);
+}
+
+/**
  * Creates the admission check. Requests admitted but not yet answered count as pending, so a burst of
- * concurrent GETs cannot all pass before the first of them shows up in `usage()`. Requests of sessions
- * already accepted are never refused: only new sessions and new GET streams are.
+ * concurrent GETs cannot all pass before the first of them shows up in `usage()`. Past the budget only new
+ * sessions and new GET streams are refused (503). Per caller and per session (429): an `initialize` past
+ * the caller's live sessions; a GET past the session's open streams; a POST that carries a request past the
+ * session's requests in flight or open streams. A POST of only responses and notifications always passes,
+ * and nothing already admitted is cut. Every refusal writes a `limit_hit` audit line.
  *
  * @example
  * ```ts
  * import { createAdmission } from "./limits.ts";
  * const admission = createAdmission({ limits: { maxStreams: 0, maxSessions: 0 }, usage: () => ({ streams: 0, sessions: 0 }) });
- * const handler = admission.wrap(() => Promise.resolve(new Response("ok")));
+ * const handler = admission.wrap(admission.wrapCaller(() => Promise.resolve(new Response("ok"))));
  * const r = await handler(new Request("http://127.0.0.1/mcp", { method: "POST", body: "{}" }));
  * console.assert(r.status === 503 && r.headers.get("retry-after") === "2");
  * ```
@@ -197,9 +312,21 @@ export function rateLimitedResponse(retryAfterSeconds: number): Response {
 export function createAdmission(options: AdmissionOptions): Admission {
   const { limits } = options;
   const retryAfter = options.retryAfterSeconds ?? 2;
-  const refused: Record<RefusalKind, number> = { session: 0, stream: 0, rate: 0 };
+  const refused: Record<RefusalKind, number> = {
+    session: 0,
+    stream: 0,
+    rate: 0,
+    caller_sessions: 0,
+    session_requests: 0,
+    session_streams: 0,
+  };
   const rate = limits.initializeRate ? createRateLimiter(limits.initializeRate) : undefined;
   const maxSessions = Math.min(limits.maxSessions, limits.maxChildren ?? Infinity);
+  const perSessionLimits = limits.maxRequestsPerSession !== undefined || limits.maxStreamsPerSession !== undefined;
+  const mcpPath = options.path ?? "/mcp";
+  const isMcp = (request: Request) =>
+    (request.method === "POST" || request.method === "GET") && new URL(request.url).pathname === mcpPath &&
+    request.headers.has("mcp-session-id");
   let pendingStreams = 0;
   let pendingSessions = 0;
   const full = (kind: RefusalKind): boolean => {
@@ -208,8 +335,61 @@ export function createAdmission(options: AdmissionOptions): Admission {
     if (kind === "stream") return streamsFull;
     return streamsFull || usage.sessions + pendingSessions >= maxSessions;
   };
+  /** Per session: requests admitted and not answered to their end, and SSE streams open. */
+  const inFlight = new Map<string, number>();
+  const streams = new Map<string, number>();
+  const pendingByCaller = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, by: number) => {
+    const n = (map.get(key) ?? 0) + by;
+    if (n > 0) map.set(key, n);
+    else map.delete(key);
+  };
+  /** Holds session `sid` in each of `maps` until the response body ends. */
+  const holdUntilEnd = (response: Response, maps: Map<string, number>[], sid: string): Response => {
+    if (!response.body) return response;
+    for (const map of maps) add(map, sid, 1);
+    const body = onStreamEnd(response.body, () => {
+      for (const map of maps) add(map, sid, -1);
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  const isSse = (response: Response) => response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
+  /** The per-session limit a request of live session `sid` is past, if any. */
+  const sessionRefusal = async (request: Request, sid: string): Promise<RefusalKind | undefined> => {
+    const requestsFull = (inFlight.get(sid) ?? 0) >= (limits.maxRequestsPerSession ?? Infinity);
+    const streamsFull = (streams.get(sid) ?? 0) >= (limits.maxStreamsPerSession ?? Infinity);
+    if (request.method === "GET") return streamsFull ? "session_streams" : undefined;
+    if (!requestsFull && !streamsFull) return undefined;
+    if (!(await carriesRequest(request))) return undefined;
+    return requestsFull ? "session_requests" : "session_streams";
+  };
+  const perSession = async (request: Request, handler: (request: Request) => Promise<Response>) => {
+    const sid = request.headers.get("mcp-session-id")!;
+    const over = await sessionRefusal(request, sid);
+    if (over !== undefined) {
+      const limit = over === "session_requests" ? limits.maxRequestsPerSession! : limits.maxStreamsPerSession!;
+      return await refuse(request, over, limitResponse(over, limit, 1));
+    }
+    if (request.method === "POST") add(inFlight, sid, 1);
+    let response: Response;
+    try {
+      response = await handler(request);
+    } finally {
+      if (request.method === "POST") add(inFlight, sid, -1);
+    }
+    // A JSON answer is complete here; a streamed one holds its request slot and a stream until its end.
+    if (!isSse(response)) return response;
+    return holdUntilEnd(response, request.method === "POST" ? [inFlight, streams] : [streams], sid);
+  };
   const refuse = async (request: Request, kind: RefusalKind, response: Response) => {
     refused[kind]++;
+    audit({
+      decision: "limit_hit",
+      reason: REASONS[kind],
+      caller: callerOf(request).id,
+      status: response.status,
+      ...requestFields(request),
+    });
     await request.body?.cancel().catch(() => {});
     return response;
   };
@@ -219,9 +399,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     wrap(handler) {
       return async (request) => {
         const kind = classify(request, options.path, options.legacyPath);
-        if (kind === undefined) return await handler(request);
-        const wait = kind === "session" ? rate?.take(callerOf(request).id) ?? 0 : 0;
-        if (wait > 0) return await refuse(request, "rate", rateLimitedResponse(wait));
+        if (kind === undefined || kind === "rate") return await handler(request);
         if (full(kind)) return await refuse(request, kind, overloadedResponse(kind, limits, retryAfter));
         // A new session is also expected to open a stream; both count until the answer is out.
         if (kind === "session") pendingSessions++;
@@ -234,23 +412,71 @@ export function createAdmission(options: AdmissionOptions): Admission {
         }
       };
     },
+    wrapCaller(handler) {
+      return async (request) => {
+        const kind = classify(request, options.path, options.legacyPath);
+        if (kind !== "session") {
+          return perSessionLimits && isMcp(request) ? await perSession(request, handler) : await handler(request);
+        }
+        const caller = callerOf(request).id;
+        const wait = rate?.take(caller) ?? 0;
+        if (wait > 0) return await refuse(request, "rate", rateLimitedResponse(wait));
+        const perCaller = limits.maxSessionsPerCaller;
+        const sessionsOf = options.usage().sessionsOf;
+        // Without authentication every client is `anonymous`: one caller, bounded by maxSessions instead.
+        if (perCaller !== undefined && sessionsOf && caller !== ANONYMOUS.id) {
+          if (sessionsOf(caller) + (pendingByCaller.get(caller) ?? 0) >= perCaller) {
+            return await refuse(request, "caller_sessions", limitResponse("caller_sessions", perCaller, retryAfter));
+          }
+        }
+        add(pendingByCaller, caller, 1);
+        try {
+          return await handler(request);
+        } finally {
+          add(pendingByCaller, caller, -1);
+        }
+      };
+    },
     renderMetrics() {
-      const value = (n: number) => (Number.isFinite(n) ? String(n) : "+Inf");
+      const gauge = (
+        name: string,
+        help: string,
+        n: number,
+      ) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${Number.isFinite(n) ? String(n) : "+Inf"}`];
       return [
-        "# HELP mcpwire_max_streams Most open SSE streams the proxy takes on (from the open-file limit or --max-streams).",
-        "# TYPE mcpwire_max_streams gauge",
-        `mcpwire_max_streams ${value(limits.maxStreams)}`,
-        "# HELP mcpwire_max_sessions Most live sessions the proxy takes on (from the open-file limit or --max-sessions).",
-        "# TYPE mcpwire_max_sessions gauge",
-        `mcpwire_max_sessions ${value(limits.maxSessions)}`,
-        "# HELP mcpwire_refused_total Requests refused: 503 past the session/stream/children budget, 429 past the initialize rate.",
+        ...gauge(
+          "mcpwire_max_streams",
+          "Most open SSE streams the proxy takes on (from the open-file limit or --max-streams).",
+          limits.maxStreams,
+        ),
+        ...gauge(
+          "mcpwire_max_sessions",
+          "Most live sessions the proxy takes on (from the open-file limit or --max-sessions).",
+          limits.maxSessions,
+        ),
+        "# HELP mcpwire_refused_total Requests refused: 503 past the session/stream/children budget, 429 past the initialize rate or a per-caller/per-session limit.",
         "# TYPE mcpwire_refused_total counter",
-        `mcpwire_refused_total{kind="session"} ${refused.session}`,
-        `mcpwire_refused_total{kind="stream"} ${refused.stream}`,
-        `mcpwire_refused_total{kind="rate"} ${refused.rate}`,
-        "# HELP mcpwire_max_stdio_children Most stdio children alive at once (--max-children; +Inf for a URL upstream).",
-        "# TYPE mcpwire_max_stdio_children gauge",
-        `mcpwire_max_stdio_children ${value(limits.maxChildren ?? Infinity)}`,
+        ...(Object.keys(refused) as RefusalKind[]).map((k) => `mcpwire_refused_total{kind="${k}"} ${refused[k]}`),
+        ...gauge(
+          "mcpwire_max_stdio_children",
+          "Most stdio children alive at once (--max-children; +Inf for a URL upstream).",
+          limits.maxChildren ?? Infinity,
+        ),
+        ...gauge(
+          "mcpwire_max_sessions_per_caller",
+          "Most live sessions one caller holds (--max-sessions-per-caller).",
+          limits.maxSessionsPerCaller ?? Infinity,
+        ),
+        ...gauge(
+          "mcpwire_max_requests_per_session",
+          "Most requests of one session in flight (--max-requests-per-session).",
+          limits.maxRequestsPerSession ?? Infinity,
+        ),
+        ...gauge(
+          "mcpwire_max_streams_per_session",
+          "Most open SSE streams of one session (--max-streams-per-session).",
+          limits.maxStreamsPerSession ?? Infinity,
+        ),
       ].join("\n") + "\n";
     },
   };

@@ -66,6 +66,8 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
     async () => {
       const proxy = await startCli(reverseArgs(), 256);
       try {
+        // The limits line follows the listening line; wait for it (bounded).
+        for (let i = 0; i < 40 && !/open files:/.test(proxy.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
         assert.match(proxy.stderr(), /open files: 256 \(\/proc\/self\/limits/);
         const r = await streams({
           url: new URL("/mcp", proxy.base).href,

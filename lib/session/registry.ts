@@ -104,6 +104,8 @@ export interface SessionRegistryOptions {
 export class SessionRegistry {
   #options: SessionRegistryOptions;
   #live = new Map<string, LiveSession>();
+  /** Live sessions held here, by the id of the caller that created them (for `--max-sessions-per-caller`). */
+  #byCaller = new Map<string, number>();
   /** Sessions being revived from the store, so that concurrent requests revive each one once. */
   #reviving = new Map<string, Promise<LiveSession | undefined>>();
   #sweeper: ReturnType<typeof setInterval> | undefined;
@@ -117,6 +119,11 @@ export class SessionRegistry {
   /** Number of live sessions. */
   get size(): number {
     return this.#live.size;
+  }
+
+  /** Live sessions held here that `caller` (a `callerOf(request).id`) created. */
+  sessionsOf(caller: string): number {
+    return this.#byCaller.get(caller) ?? 0;
   }
 
   /** All live sessions. */
@@ -161,6 +168,8 @@ export class SessionRegistry {
 
   #track(session: LiveSession): void {
     this.#live.set(session.record.id, session);
+    const caller = session.record.caller ?? "anonymous";
+    this.#byCaller.set(caller, this.sessionsOf(caller) + 1);
     void session.upstream.ended.then(() => {
       if (!session.closed) void this.close(session, "upstream-ended");
     });
@@ -257,6 +266,10 @@ export class SessionRegistry {
     if (session.closed) return;
     session.markClosed();
     this.#live.delete(session.record.id);
+    const caller = session.record.caller ?? "anonymous";
+    const left = this.sessionsOf(caller) - 1;
+    if (left > 0) this.#byCaller.set(caller, left);
+    else this.#byCaller.delete(caller);
     const ending = { retryHint: reason === "shutdown" };
     for (const channel of session.channels.values()) await channel.end(ending);
     await session.standalone?.end(ending);

@@ -15,7 +15,8 @@
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { errorResponse, isNotification, isRequest, isResponse } from "../jsonrpc/types.ts";
 import { carriesRequestMetadata } from "../protocol/request_meta.ts";
-import { negotiateRevision } from "../protocol/revisions.ts";
+import { isRevision, negotiateRevision, rulesFor } from "../protocol/revisions.ts";
+import { sleep } from "../kit/deadline.ts";
 import type { EraCache } from "./era.ts";
 import { bridgedListen } from "./modern_bridge_listen.ts";
 import { bridgedReply } from "./modern_bridge_rounds.ts";
@@ -78,7 +79,8 @@ class BridgedConnection implements UpstreamConnection {
     const state = new BridgeState(this.#inner, first, this.#observer);
     state.sessionId = context?.sessionId;
     const discovered = await this.#discover(state, context);
-    if (!discovered) return await this.#passThrough().send(messages, context);
+    // A server that still speaks a 2025 revision too (a dual-era server) gets the client's own session.
+    if (!discovered || _speaksSessions(discovered)) return await this.#passThrough().send(messages, context);
     this.#state = state;
     state.discovered = discovered;
     const revision = negotiateRevision((first.params as { protocolVersion?: unknown } | undefined)?.protocolVersion);
@@ -92,9 +94,11 @@ class BridgedConnection implements UpstreamConnection {
     state.observe("client-to-server", request, "post");
     try {
       const reply = await connection.send([request], { headers: await state.headersFor(request, context?.headers) });
-      await this.#era.learn(reply);
-      if (reply.type === "http") await reply.response.body?.cancel().catch(() => {});
-      if (reply.type !== "messages" || this.#era.era === "2025") return undefined;
+      if (reply.type !== "messages") {
+        await this.#era.learn(reply);
+        if (reply.type === "http") await reply.response.body?.cancel().catch(() => {});
+        return undefined;
+      }
       let result: Record<string, unknown> | undefined;
       const reader = reply.messages.getReader();
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
@@ -102,7 +106,11 @@ class BridgedConnection implements UpstreamConnection {
         state.observe("server-to-client", m, "post");
         if (isResponse(m) && m.id === request.id && "result" in m) result = m.result as Record<string, unknown>;
       }
-      return result;
+      // Only a DiscoverResult that lists 2026-07-28 proves a modern server: a 2025 server may answer the probe
+      // with a JSON-RPC error (-32601) in a 200 instead of the 4xx T-BC-03 asks for, and a mock with `{}`.
+      const modern = result !== undefined && _listsStateless(result);
+      this.#era.set(modern ? "2026-07-28" : "2025");
+      return modern ? result : undefined;
     } finally {
       await connection.close().catch(() => {});
     }
@@ -138,8 +146,16 @@ class BridgedConnection implements UpstreamConnection {
         }
         if (request.method === "resources/subscribe") state.subscriptions.add(params.uri);
         else state.subscriptions.delete(params.uri);
-        state.onSubscriptionsChanged();
-        return complete([{ jsonrpc: "2.0", id: request.id, result: {} }]);
+        // Answered once the listen stream carries the new filter (bounded), so an update that follows the
+        // client's subscribe is not published into the gap.
+        return {
+          type: "messages",
+          delivery: "complete",
+          messages: _after(
+            Promise.race([state.onSubscriptionsChanged(), sleep(SUBSCRIBE_ACK_MS)]),
+            { jsonrpc: "2.0", id: request.id, result: {} },
+          ),
+        };
       }
       default:
         return bridgedReply(state, request, context);
@@ -161,6 +177,34 @@ class BridgedConnection implements UpstreamConnection {
 
 function complete(messages: JsonRpcMessage[]): UpstreamReply {
   return { type: "messages", delivery: "complete", messages: streamOf(messages.map((message) => ({ message }))) };
+}
+
+/** Does a DiscoverResult list a stateless (2026-07-28) revision among its `supportedVersions`? */
+function _listsStateless(discovered: Record<string, unknown>): boolean {
+  const versions = discovered.supportedVersions;
+  return Array.isArray(versions) &&
+    versions.some((v) => typeof v === "string" && isRevision(v) && rulesFor(v).transport === "stateless-http");
+}
+
+/** Does a DiscoverResult list a session-based (2025-era) revision among its `supportedVersions`? */
+function _speaksSessions(discovered: Record<string, unknown>): boolean {
+  const versions = discovered.supportedVersions;
+  return Array.isArray(versions) &&
+    versions.some((v) => typeof v === "string" && isRevision(v) && rulesFor(v).transport !== "stateless-http");
+}
+
+/** How long a bridged `resources/subscribe` waits for the re-opened listen stream's acknowledgment, ms. */
+const SUBSCRIBE_ACK_MS = 2_000;
+
+/** A one-message reply stream that yields `message` once `ready` settles. */
+function _after(ready: Promise<unknown>, message: JsonRpcMessage): ReadableStream<{ message: JsonRpcMessage }> {
+  return new ReadableStream({
+    async start(controller) {
+      await ready.catch(() => {});
+      controller.enqueue({ message });
+      controller.close();
+    },
+  });
 }
 
 /** Several streamed replies as one stream (a 2025-03-26 batch of requests sent together). */

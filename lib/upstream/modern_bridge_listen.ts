@@ -72,17 +72,51 @@ export function bridgedListen(state: BridgeState, closing: AbortSignal): Readabl
   });
 }
 
+/**
+ * Keeps one listen open for the session. When the subscriptions change, the next listen is opened first and
+ * the previous one ends only once the next is acknowledged ("make before break"): no notification falls
+ * into a gap between the two. A notification both carry in that overlap reaches the client twice; the ones
+ * that can (list-changed, resources/updated) say "look again", so a repeat is harmless where a loss is not.
+ */
 async function _follow(state: BridgeState, stop: AbortSignal, put: (message: JsonRpcMessage) => void): Promise<void> {
   let round = 0;
+  let previous: AbortController | undefined;
+  let pending: (() => void)[] = [];
   while (!stop.aborted) {
-    const changed = new AbortController();
-    const onStop = () => changed.abort();
+    const current = new AbortController();
+    const onStop = () => current.abort();
     stop.addEventListener("abort", onStop, { once: true });
-    state.onSubscriptionsChanged = () => changed.abort();
-    const ended = await _listenOnce(state, `mcpwire-listen-${++round}`, changed.signal, put);
-    stop.removeEventListener("abort", onStop);
-    if (!changed.signal.aborted && !stop.aborted) await sleep(ended ? REOPEN_MS : REOPEN_MS * 4, stop).catch(() => {});
+    const changed = new AbortController();
+    let acknowledge = () => {};
+    const acknowledged = new Promise<void>((resolve) => (acknowledge = resolve));
+    // Whoever changed the subscriptions before this listen waits until it is acknowledged.
+    const waiting = pending;
+    pending = [];
+    void acknowledged.then(() => waiting.forEach((resolve) => resolve()));
+    state.onSubscriptionsChanged = () =>
+      new Promise<void>((resolve) => {
+        pending.push(resolve);
+        changed.abort();
+      });
+    const done = _listenOnce(state, `mcpwire-listen-${++round}`, current.signal, put, acknowledge)
+      .finally(() => stop.removeEventListener("abort", onStop));
+    const before = previous;
+    void Promise.race([acknowledged, done]).then(() => before?.abort());
+    const outcome = await Promise.race([done, _aborted(changed.signal)]);
+    if (outcome === "changed") {
+      previous = current;
+      continue;
+    }
+    previous = undefined;
+    acknowledge();
+    if (!stop.aborted) await sleep(outcome ? REOPEN_MS : REOPEN_MS * 4, stop).catch(() => {});
   }
+  for (const resolve of pending) resolve();
+}
+
+/** Resolves `"changed"` once `signal` aborts. */
+function _aborted(signal: AbortSignal): Promise<"changed"> {
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve("changed"), { once: true }));
 }
 
 /** One listen request, until it ends or `signal` aborts; true when it was open (not refused). */
@@ -91,6 +125,7 @@ async function _listenOnce(
   id: string,
   signal: AbortSignal,
   put: (message: JsonRpcMessage) => void,
+  acknowledged: () => void,
 ): Promise<boolean> {
   const request = modernRequest(state, id, "subscriptions/listen", { notifications: listenFilter(state) });
   const connection = state.inner.connect();
@@ -101,12 +136,14 @@ async function _listenOnce(
     if (reply.type !== "messages") return false;
     await forEachItem(reply.messages, ({ message }) => {
       state.observe("server-to-client", message, "get");
+      if (isNotification(message) && message.method === "notifications/subscriptions/acknowledged") acknowledged();
       if (isNotification(message) && !OWN.has(message.method)) put(message);
     });
     return true;
   } catch {
     return false;
   } finally {
+    acknowledged();
     await connection.close().catch(() => {});
   }
 }

@@ -57,8 +57,11 @@ export class BridgeState {
   discovered: Record<string, unknown> = {};
   /** Resource URIs the client subscribed to (`resources/subscribe`). */
   readonly subscriptions = new Set<string>();
-  /** Called when the subscriptions changed (the listen stream is re-opened). */
-  onSubscriptionsChanged: () => void = () => {};
+  /**
+   * Called when the subscriptions changed: the listen stream is re-opened; resolves once the new one is
+   * acknowledged upstream (or ended).
+   */
+  onSubscriptionsChanged: () => Promise<void> = () => Promise.resolve();
   /** The downstream session id (from the session core's send context), for the observer. */
   sessionId: string | undefined;
   #observer: BridgeObserver | undefined;

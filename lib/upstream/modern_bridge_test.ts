@@ -75,10 +75,16 @@ test("sessionError turns the modern codes into 2025-era ones and keeps the other
 
 test("an input request needing an undeclared capability becomes an error, not a wait", async () => {
   const { upstream, sent } = fakeUpstream((r) =>
-    r.method === "server/discover" ? result(r.id, { capabilities: { tools: {} } }) : result(r.id, {
-      resultType: "input_required",
-      inputRequests: { s: { method: "sampling/createMessage", params: { messages: [], maxTokens: 1 } } },
-    })
+    r.method === "server/discover"
+      ? result(r.id, {
+        supportedVersions: ["2026-07-28"],
+        capabilities: { tools: {} },
+        serverInfo: { name: "m", version: "1" },
+      })
+      : result(r.id, {
+        resultType: "input_required",
+        inputRequests: { s: { method: "sampling/createMessage", params: { messages: [], maxTokens: 1 } } },
+      })
   );
   const connection = modernBridgeUpstream(upstream, createEraCache("auto")).connect();
   const [initialized] = await all(await connection.send([init]));
@@ -103,3 +109,23 @@ test("a 2025-era upstream gets the client's initialize unchanged", async () => {
   assert.deepEqual(sent.map((s) => s.message), [init]);
   await connection.close();
 });
+
+for (
+  const [name, discover] of [
+    ["answers discover with a bare {} (a mock)", {}],
+    ["lists a 2025 revision too (dual-era)", { supportedVersions: ["2026-07-28", "2025-11-25"], capabilities: {} }],
+  ] as const
+) {
+  test(`an upstream that ${name} gets the client's own initialize (no bridge)`, async () => {
+    const { upstream, sent } = fakeUpstream((r) =>
+      r.method === "server/discover"
+        ? result(r.id, discover)
+        : result(r.id, { protocolVersion: "2025-06-18", capabilities: {}, serverInfo: { name: "s", version: "1" } })
+    );
+    const connection = modernBridgeUpstream(upstream, createEraCache("auto")).connect();
+    const [answer] = await all(await connection.send([init]));
+    assert.equal((answer as { result: { serverInfo: { name: string } } }).result.serverInfo.name, "s");
+    assert.ok(sent.some((s) => s.message === init), "the client's initialize went upstream as it is");
+    await connection.close();
+  });
+}

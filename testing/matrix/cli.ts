@@ -5,9 +5,7 @@
  *
  * @module
  */
-import nodeProcess from "node:process";
-import { ROOT, RUNTIME } from "../e2e.ts";
-import { type CliChild, startCli } from "../cli_child.ts";
+import { type CliChild, cliCommand, LISTENING, startCli } from "../cli_child.ts";
 
 /**
  * The command (the runtime's executable) and arguments that run `mcpwire <args>` from cli.ts.
@@ -18,8 +16,8 @@ import { type CliChild, startCli } from "../cli_child.ts";
  * ```
  */
 export function mcpwireCommand(args: string[]): { command: string; args: string[] } {
-  const cli = `${ROOT}cli.ts`;
-  return { command: nodeProcess.execPath, args: RUNTIME === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args] };
+  const [command, argv] = cliCommand(args);
+  return { command, args: argv };
 }
 
 /**
@@ -34,5 +32,5 @@ export function mcpwireCommand(args: string[]): { command: string; args: string[
  * ```
  */
 export function startReverse(args: string[]): Promise<CliChild> {
-  return startCli(["reverse", "--bind", "127.0.0.1:0", ...args], /listening on (\S+)/);
+  return startCli(["reverse", "--bind", "127.0.0.1:0", ...args], LISTENING);
 }
