@@ -54,7 +54,6 @@ test("SIGTERM ends an open GET stream with a retry hint and exits in time", asyn
   const get = await fetch(proxy.base, { headers: { accept: "text/event-stream", ...headers } });
   assert.equal(get.status, 200);
   const reader = get.body!.getReader();
-  const started = Date.now();
   const stopped = proxy.stop();
   let text = "";
   const decoder = new TextDecoder();
@@ -70,11 +69,9 @@ test("SIGTERM ends an open GET stream with a retry hint and exits in time", asyn
   } finally {
     clearTimeout(deadline);
   }
-  await stopped;
-  const elapsed = Date.now() - started;
+  const { clean, ms } = await stopped;
   assert.match(text, /(^|\n)retry: 2500\n\n$/, JSON.stringify(text));
-  // stop() sends SIGKILL after 5 s: exiting sooner means the process ended by itself.
-  assert.ok(elapsed < 5_000, `exited after ${elapsed} ms`);
-  assert.match(proxy.stderr(), /shutting down/);
+  // stop() sends SIGKILL after 10 s: a clean exit sooner means the process ended by itself.
+  assert.ok(clean && ms < 10_000, `clean ${clean}, exited after ${ms} ms`);
   assert.doesNotMatch(proxy.stderr(), /exiting anyway/);
 });

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Metrics, timedStore } from "./metrics.ts";
 import { InMemorySessionStore, type SessionStore } from "../stores/session_store.ts";
+import { sampleSessionRecord } from "../../testing/store_contract.ts";
 
 const gauges = { sessions: 0, connections: 0, legacySessions: 0 };
 
@@ -17,14 +18,7 @@ test("store calls are timed by operation, failures counted, results and errors p
   });
   const store = timedStore(inner, (op, s, f) => metrics.onStoreCall("session", op, s, f));
   const failing = timedStore(broken, (op, s, f) => metrics.onStoreCall("session", op, s, f));
-  const record = {
-    id: "a",
-    revision: "2025-06-18" as const,
-    initialize: { jsonrpc: "2.0" as const, id: 1, method: "initialize" },
-    createdAt: 0,
-    lastSeenAt: 0,
-  };
-  await store.set(record);
+  await store.set(sampleSessionRecord("a"));
   assert.equal((await store.get("a"))?.id, "a");
   assert.equal(await store.touch("a", 5), true);
   await assert.rejects(failing.get("a"), /redis away/);

@@ -7,13 +7,12 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HttpChild, postHeaders, ROOT, startEverything } from "../../testing/e2e.ts";
-import { CLI, type CliProcess, startCli } from "../../testing/cli.ts";
+import { type HttpChild, postHeaders, startEverything } from "../../testing/e2e.ts";
+import { type CliProcess, startCli } from "../../testing/cli.ts";
+import { runCli } from "../../testing/cli_child.ts";
 import { Client, StreamableHTTPClientTransport } from "../../testing/deps.ts";
 
 const newKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))) + "\n";
@@ -105,16 +104,9 @@ describe("sealed session ids: two replicas, no store", () => {
     }
   });
 
-  test("--seal-key with a stdio upstream is refused with a clear error", async () => {
-    const argv = [...CLI, "reverse", "--bind", "127.0.0.1:0", "--seal-key", join(dir, "key"), "--", "true"];
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT });
-    let stderr = "";
-    child.stderr!.on("data", (d) => (stderr += String(d)));
-    child.stdout!.resume();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    const [code] = await once(child, "exit");
-    clearTimeout(timer);
-    assert.equal(code, 2, stderr);
-    assert.match(stderr, /--seal-key needs an HTTP upstream/);
+  test("--seal-key with a stdio upstream is refused with a clear error", () => {
+    const run = runCli(["reverse", "--bind", "127.0.0.1:0", "--seal-key", join(dir, "key"), "--", "true"]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--seal-key needs an HTTP upstream/);
   });
 });
