@@ -143,7 +143,8 @@ export function eventStoreSuite(
   });
 }
 
-function record(id: string, lastSeenAt: number): SessionRecord {
+/** A minimal session record (revision 2025-06-18) with this id, created and last seen at `lastSeenAt` (ms). */
+export function sampleSessionRecord(id: string, lastSeenAt = 0): SessionRecord {
   return {
     id,
     revision: "2025-06-18",
@@ -158,8 +159,8 @@ export function sessionStoreSuite(name: string, make: () => SessionStore): void 
   describe(`SessionStore port: ${name}`, () => {
     test("set, get and delete a record", async () => {
       const store = make();
-      await store.set(record("a", 1));
-      assert.deepEqual(await store.get("a"), record("a", 1));
+      await store.set(sampleSessionRecord("a", 1));
+      assert.deepEqual(await store.get("a"), sampleSessionRecord("a", 1));
       assert.equal(await store.size(), 1);
       await store.delete("a");
       assert.equal(await store.get("a"), undefined);
@@ -168,7 +169,7 @@ export function sessionStoreSuite(name: string, make: () => SessionStore): void 
 
     test("a stored record is a copy: later changes to the object do not leak in", async () => {
       const store = make();
-      const r = record("a", 1);
+      const r = sampleSessionRecord("a", 1);
       await store.set(r);
       r.lastSeenAt = 99;
       assert.equal((await store.get("a"))!.lastSeenAt, 1);
@@ -176,7 +177,7 @@ export function sessionStoreSuite(name: string, make: () => SessionStore): void 
 
     test("touch updates lastSeenAt, and says false for unknown ids", async () => {
       const store = make();
-      await store.set(record("a", 1));
+      await store.set(sampleSessionRecord("a", 1));
       assert.equal(await store.touch("a", 50), true);
       assert.equal(await store.touch("zzz", 50), false);
       assert.equal((await store.get("a"))!.lastSeenAt, 50);
@@ -185,8 +186,8 @@ export function sessionStoreSuite(name: string, make: () => SessionStore): void 
 
     test("expire removes exactly the sessions idle since before the cutoff", async () => {
       const store = make();
-      await store.set(record("old", 10));
-      await store.set(record("new", 100));
+      await store.set(sampleSessionRecord("old", 10));
+      await store.set(sampleSessionRecord("new", 100));
       assert.deepEqual(await store.expire(50), ["old"]);
       assert.equal(await store.get("old"), undefined);
       assert.ok(await store.get("new"));

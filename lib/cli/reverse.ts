@@ -14,6 +14,8 @@ import { recordingFlag } from "./tape.ts";
 import { LIMIT_FLAGS, LIMITS_USAGE, limitsFromFlags } from "./limits.ts";
 import type { ScopesFor } from "../downstream/auth_gate.ts";
 import { AUTH_FLAGS, AUTH_USAGE, authFromFlags } from "./auth.ts";
+import { parseSealKey, SessionSealer } from "../session/sealed_ids.ts";
+import { withDeadline } from "../kit/deadline.ts";
 import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
 import { serveUi, UI_FLAGS, UI_USAGE, uiAuthorize, uiFromFlags, type UiSetup } from "./ui.ts";
 
@@ -39,7 +41,11 @@ Options:
   --no-get-stream          answer GET with 405 (no standalone stream)
   --modern-only            serve only MCP 2026-07-28: GET and DELETE get 405, initialize gets 400
                            naming the supported versions (default: both eras on one endpoint)
-${STORE_USAGE}${LIMITS_USAGE}${AUTH_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
+${STORE_USAGE}  --seal-key FILE           seal each session into its id with this AES-256 key (base64 of 32 bytes;
+                           make one with: openssl rand -base64 32): replicas with the same key continue
+                           each other's sessions without a store (HTTP upstreams only; docs/deploy.md)
+  --seal-key-env NAME      the same, with the key in environment variable NAME
+${LIMITS_USAGE}${AUTH_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
 ${UI_USAGE}  --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
@@ -51,6 +57,9 @@ Examples:
   mcpwire reverse --bind 127.0.0.1:8080 -- npx -y @modelcontextprotocol/server-everything stdio
   mcpwire reverse --store redis://127.0.0.1:6379/0 --upstream http://127.0.0.1:3001/mcp
 `;
+
+/** The longest a shutdown (SIGTERM/SIGINT) waits for sessions, streams and the store to close, in ms. */
+const SHUTDOWN_BOUND_MS = 10_000;
 
 const FLAGS = {
   bind: { type: "string" },
@@ -66,6 +75,8 @@ const FLAGS = {
   "no-get-stream": { type: "boolean" },
   "modern-only": { type: "boolean" },
   store: { type: "string" },
+  "seal-key": { type: "string" },
+  "seal-key-env": { type: "string" },
   ...LIMIT_FLAGS,
   ...AUTH_FLAGS,
   "log-traffic": { type: "boolean" },
@@ -157,10 +168,19 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
   if (store) log(store.summary);
   await new Promise<void>((resolve) => rt.onShutdownSignal(() => resolve()));
   log("shutting down: closing sessions and streams");
-  await proxy.close();
-  await server.close();
-  await uiServer?.close();
-  await store?.close();
+  // Bounded (issue 14): an upstream or a store that does not answer must not keep a replica from exiting.
+  const bounded = await withDeadline(
+    (async () => {
+      await proxy.close();
+      await server.close();
+      await uiServer?.close();
+      await store?.close();
+      return true;
+    })(),
+    SHUTDOWN_BOUND_MS,
+    { onTimeout: () => false },
+  );
+  if (!bounded) err(`mcpwire reverse: shutdown took over ${SHUTDOWN_BOUND_MS / 1000} s; exiting anyway`);
   stopRules?.();
   return 0;
 }
@@ -207,6 +227,7 @@ async function proxyOptionsFromFlags(
   const traffic = Boolean(flags["log-traffic"]) && !quiet;
   const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt);
   const storeUrl = parseStoreFlag(flags.store as string | undefined);
+  const sealer = await sealerFromFlags(flags, command.length > 0, rt);
   const auth = await authFromFlags(flags, rt, ruleScopes);
   const options: ReverseProxyOptions = {
     ...stack,
@@ -222,6 +243,7 @@ async function proxyOptionsFromFlags(
     modernOnly: Boolean(flags["modern-only"]),
     limits: limits.limits,
     ...(auth ? { auth } : {}),
+    ...(sealer ? { sessionSealer: sealer } : {}),
     onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
     onInterceptorError: (e) => log(`rule failed: ${e instanceof Error ? e.message : e}`),
     ...(record ? { record, onRecordError: (e) => log(`recording failed: ${e instanceof Error ? e.message : e}`) } : {}),
@@ -241,4 +263,43 @@ async function proxyOptionsFromFlags(
     };
   }
   return { options, hostname, port, log, limitsSummary: limits.summary, storeUrl, ui };
+}
+
+/**
+ * The session sealer of `--seal-key FILE` or `--seal-key-env NAME`, or `undefined` without either.
+ *
+ * @throws {UsageError} For both flags at once, with a stdio upstream (a sealed id cannot carry a child
+ * process: use `--store`), for an unreadable file, an unset variable, or a key that is not base64 of 32 bytes.
+ */
+async function sealerFromFlags(
+  flags: ParsedArgs["flags"],
+  stdio: boolean,
+  rt: Runtime,
+): Promise<SessionSealer | undefined> {
+  const file = flags["seal-key"] as string | undefined;
+  const env = flags["seal-key-env"] as string | undefined;
+  if (file === undefined && env === undefined) return undefined;
+  if (file !== undefined && env !== undefined) throw new UsageError("use --seal-key or --seal-key-env, not both");
+  const flag = file !== undefined ? "--seal-key" : "--seal-key-env";
+  if (stdio) {
+    throw new UsageError(
+      `${flag} needs an HTTP upstream (--upstream URL): a stdio child lives in one replica; use --store redis://… to share stdio sessions`,
+    );
+  }
+  let text: string | undefined;
+  if (file !== undefined) {
+    try {
+      text = await rt.readTextFile(file);
+    } catch (error) {
+      throw new UsageError(`--seal-key: cannot read ${file}: ${error instanceof Error ? error.message : error}`);
+    }
+  } else {
+    text = rt.env(env!);
+    if (text === undefined) throw new UsageError(`--seal-key-env: environment variable ${env} is not set`);
+  }
+  try {
+    return await SessionSealer.fromKey(parseSealKey(text));
+  } catch (error) {
+    throw new UsageError(`${flag}: ${error instanceof Error ? error.message : error}`);
+  }
 }

@@ -44,6 +44,8 @@ export const HTTP_ERRORS = {
   bad_gateway: { status: 502, rpc: ErrorCode.UpstreamError },
   /** The shared session store is away (Redis down): sent with `Retry-After` (issue 14). */
   store_unavailable: { status: 503, rpc: ErrorCode.ServerError },
+  /** The instance is shutting down (SIGTERM): sent with `Retry-After`, the balancer picks another (issue 14). */
+  shutting_down: { status: 503, rpc: ErrorCode.ServerError },
   /** No route (not the MCP endpoint). */
   not_found: { status: 404, rpc: ErrorCode.ServerError },
   /** T-PV-06, T-PV-09/10: a 2026-07-28 header missing, malformed or disagreeing with the body. */

@@ -22,6 +22,7 @@ import { checkVersionHeader, type EndpointContext, sessionFor } from "./context.
 import { handlePost } from "./post.ts";
 import { handleGet } from "./get.ts";
 import { bodyKind } from "./responses.ts";
+import type { SessionSealer } from "../session/sealed_ids.ts";
 import { createEraCache, type EraCache } from "../upstream/era.ts";
 import { ModernBridge } from "../bridge/bridge.ts";
 
@@ -33,6 +34,12 @@ export interface StreamableHttpEndpointOptions {
   eventStore?: EventStore;
   /** @default new InMemorySessionStore() */
   sessionStore?: SessionStore;
+  /**
+   * Seals each session's record into its id so that any instance with the same key continues the session's
+   * POSTs without a shared store (issue 14; `lib/session/sealed_ids.ts`). For HTTP upstreams: a revived
+   * session re-initializes its upstream (T-SESS-07). Resumption across instances still needs a shared store.
+   */
+  sessionSealer?: SessionSealer;
   /** Largest request body, in bytes. @default 4_194_304 (4 MiB) */
   maxBodyBytes?: number;
   /** Idle time after which a session expires, in ms; 0 never. @default 1_800_000 (30 minutes) */
@@ -149,6 +156,7 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     events,
     idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
     revive: (record, headers) => reviveUpstream(options.upstream, record, headers),
+    ...(options.sessionSealer ? { sealer: options.sessionSealer } : {}),
   });
   const report = options.onError ?? (() => {});
   const core = new SessionCore({ upstream: options.upstream, registry, onMessage: options.onMessage, report });

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of the reverse proxy, in the text exposition format (version 0.0.4): open sessions
  * and streams, messages by direction and method, upstream errors, replayed events, and a request latency
- * histogram.
+ * histogram; per replica, the latency and errors of the session and event stores (issue 14).
  *
  * @module
  */
@@ -62,10 +62,10 @@ export class Metrics {
   #messages = new Map<string, number>();
   #upstreamErrors = 0;
   #replayed = 0;
-  #buckets = new Map<string, number[]>();
-  #sums = new Map<string, number>();
-  #counts = new Map<string, number>();
+  #latency = new Histogram();
   #statuses = new Map<string, number>();
+  #storeLatency = new Histogram();
+  #storeErrors = new Map<string, number>();
 
   /** Counts one message (observer of `onMessage`). */
   onMessage(envelope: Envelope): void {
@@ -82,16 +82,22 @@ export class Metrics {
   /** Records one exchange's latency and status (observer of `onExchange`). */
   onExchange(exchange: ExchangeInfo): void {
     const method = exchange.method;
-    let buckets = this.#buckets.get(method);
-    if (!buckets) this.#buckets.set(method, buckets = BUCKETS.map(() => 0));
-    const seconds = exchange.durationMs / 1000;
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) buckets![i]!++;
-    });
-    this.#sums.set(method, (this.#sums.get(method) ?? 0) + seconds);
-    this.#counts.set(method, (this.#counts.get(method) ?? 0) + 1);
+    this.#latency.observe(`method="${method}"`, exchange.durationMs / 1000);
     const status = `method="${method}",status="${exchange.status}"`;
     this.#statuses.set(status, (this.#statuses.get(status) ?? 0) + 1);
+  }
+
+  /**
+   * Records one store call (observer of {@linkcode timedStore}): its duration and whether it failed.
+   *
+   * @param store `"session"` or `"event"`.
+   * @param operation The store method, e.g. `get`, `append`.
+   * @param seconds How long the call took, in seconds.
+   */
+  onStoreCall(store: "session" | "event", operation: string, seconds: number, failed: boolean): void {
+    const labels = `store="${store}",operation="${operation}"`;
+    this.#storeLatency.observe(labels, seconds);
+    if (failed) this.#storeErrors.set(labels, (this.#storeErrors.get(labels) ?? 0) + 1);
   }
 
   /** Counts an upstream failure (observer of `onError`). */
@@ -124,16 +130,77 @@ export class Metrics {
     metric("mcpwire_http_responses_total", "counter", "HTTP responses of the MCP endpoint by method and status.");
     for (const [labels, n] of this.#statuses) lines.push(`mcpwire_http_responses_total{${labels}} ${n}`);
     metric("mcpwire_http_request_duration_seconds", "histogram", "Time from request to response head, by method.");
-    for (const [method, buckets] of this.#buckets) {
-      BUCKETS.forEach((b, i) =>
-        lines.push(`mcpwire_http_request_duration_seconds_bucket{method="${method}",le="${b}"} ${buckets[i]}`)
-      );
-      lines.push(
-        `mcpwire_http_request_duration_seconds_bucket{method="${method}",le="+Inf"} ${this.#counts.get(method)}`,
-      );
-      lines.push(`mcpwire_http_request_duration_seconds_sum{method="${method}"} ${this.#sums.get(method)}`);
-      lines.push(`mcpwire_http_request_duration_seconds_count{method="${method}"} ${this.#counts.get(method)}`);
-    }
+    this.#latency.render("mcpwire_http_request_duration_seconds", lines);
+    metric("mcpwire_store_seconds", "histogram", "Time of session and event store calls, by store and operation.");
+    this.#storeLatency.render("mcpwire_store_seconds", lines);
+    metric("mcpwire_store_errors_total", "counter", "Failed session and event store calls, by store and operation.");
+    for (const [labels, n] of this.#storeErrors) lines.push(`mcpwire_store_errors_total{${labels}} ${n}`);
     return lines.join("\n") + "\n";
   }
+}
+
+/** A Prometheus histogram with the {@linkcode BUCKETS}, one series per label set. */
+class Histogram {
+  #series = new Map<string, { buckets: number[]; sum: number; count: number }>();
+
+  /** Adds one observation (seconds) to the series of `labels` (`name="value",…`). */
+  observe(labels: string, seconds: number): void {
+    let series = this.#series.get(labels);
+    if (!series) this.#series.set(labels, series = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 });
+    BUCKETS.forEach((b, i) => {
+      if (seconds <= b) series.buckets[i]!++;
+    });
+    series.sum += seconds;
+    series.count++;
+  }
+
+  /** Appends the `_bucket`, `_sum` and `_count` lines of every series to `lines`. */
+  render(name: string, lines: string[]): void {
+    for (const [labels, { buckets, sum, count }] of this.#series) {
+      BUCKETS.forEach((b, i) => lines.push(`${name}_bucket{${labels},le="${b}"} ${buckets[i]}`));
+      lines.push(`${name}_bucket{${labels},le="+Inf"} ${count}`);
+      lines.push(`${name}_sum{${labels}} ${sum}`);
+      lines.push(`${name}_count{${labels}} ${count}`);
+    }
+  }
+}
+
+/**
+ * `store` with every method that returns a promise timed: `onCall(operation, seconds, failed)` runs when the
+ * call settles (the result or the error passes through unchanged). Other properties (`shared`) are the
+ * store's own. For the per-replica store metrics (`mcpwire_store_seconds`, `mcpwire_store_errors_total`).
+ *
+ * @example
+ * ```ts
+ * import { timedStore } from "./metrics.ts";
+ * import { InMemorySessionStore } from "../stores/session_store.ts";
+ * const calls: string[] = [];
+ * const store = timedStore(new InMemorySessionStore(), (op) => calls.push(op));
+ * await store.get("x");
+ * console.assert(calls[0] === "get");
+ * ```
+ */
+export function timedStore<T extends object>(
+  store: T,
+  onCall: (operation: string, seconds: number, failed: boolean) => void,
+): T {
+  return new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function" || typeof property !== "string") return value;
+      return (...args: unknown[]) => {
+        const started = performance.now();
+        const done = (failed: boolean) => onCall(property, (performance.now() - started) / 1000, failed);
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        return result.then(
+          (v) => (done(false), v),
+          (e) => {
+            done(true);
+            throw e;
+          },
+        );
+      };
+    },
+  });
 }

@@ -9,10 +9,10 @@ import type { TapeRecorder } from "../record/recorder.ts";
 import { buildUpstream, recorderFor, type RecordingOptions, type UpstreamStackOptions } from "./stack.ts";
 import { type AppOptions, createApp } from "../downstream/app.ts";
 import { createLegacySseEndpoint } from "../downstream/legacy_sse.ts";
-import { jsonResponse } from "../downstream/errors.ts";
+import { HttpError, jsonResponse } from "../downstream/errors.ts";
 import { withDeadline } from "../kit/deadline.ts";
 import type { SessionStore } from "../stores/session_store.ts";
-import { Metrics } from "./metrics.ts";
+import { Metrics, timedStore } from "./metrics.ts";
 import type { SecurityOptions } from "../downstream/security.ts";
 import { createAdmission, type StreamLimits } from "../security/limits.ts";
 import {
@@ -56,7 +56,11 @@ export interface ReverseProxy {
   upstream: Upstream;
   /** The tape recorder, when `record` was given. */
   recorder: TapeRecorder | undefined;
-  /** Ends every session (upstream sessions closed, children ended, streams closed). */
+  /**
+   * Ends every session (upstream sessions closed, children ended, streams closed; an open SSE stream gets a
+   * `retry:` field first, so its client reconnects after `retryMs`). From the call on, every request gets 503
+   * with `Retry-After: 1` (issue 14: a replica shutting down starts nothing new).
+   */
   close(): Promise<void>;
 }
 
@@ -90,6 +94,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   const metrics = options.metrics === false ? undefined : new Metrics();
   const endpoint = createStreamableHttpEndpoint({
     ...options,
+    ...timedStores(options, metrics),
     upstream,
     era: options.era ?? era,
     ...observers(options, metrics, recorder),
@@ -135,7 +140,13 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
       app.get("/readyz", () => readiness(options.sessionStore));
     },
   });
-  const handler = async (request: Request) => await app.fetch(request);
+  let closing = false;
+  const handler = async (request: Request) =>
+    // Shutting down: nothing new starts here; the client retries (through the balancer, another replica).
+    closing
+      ? new HttpError("shutting_down", "Service Unavailable: this instance is shutting down", { "retry-after": "1" })
+        .toResponse()
+      : await app.fetch(request);
   const admitted = admission ? admission.wrap(handler) : handler;
   return {
     fetch: recorder ? recorder.wrap(admitted) : admitted,
@@ -143,6 +154,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     upstream,
     recorder,
     close: async () => {
+      closing = true;
       await legacy?.close();
       await endpoint.close();
       await recorder?.close();
@@ -165,6 +177,21 @@ async function readiness(store: SessionStore | undefined): Promise<Response> {
     const reason = error instanceof Error ? error.message : String(error);
     return jsonResponse({ status: "not ready", store: reason }, 503, { "retry-after": "1" });
   }
+}
+
+/** The stores the caller gave, timed into `metrics` (per-replica store latency and errors). */
+function timedStores(
+  options: ReverseProxyOptions,
+  metrics: Metrics | undefined,
+): Pick<ReverseProxyOptions, "sessionStore" | "eventStore"> {
+  if (!metrics) return {};
+  const { sessionStore, eventStore } = options;
+  return {
+    ...(sessionStore
+      ? { sessionStore: timedStore(sessionStore, (op, s, f) => metrics.onStoreCall("session", op, s, f)) }
+      : {}),
+    ...(eventStore ? { eventStore: timedStore(eventStore, (op, s, f) => metrics.onStoreCall("event", op, s, f)) } : {}),
+  };
 }
 
 /** The endpoint's observers: the caller's, plus metrics and the recorder when they are on. */

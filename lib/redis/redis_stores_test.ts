@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { eventStoreSuite, sessionStoreSuite } from "../../testing/store_contract.ts";
+import { eventStoreSuite, sampleSessionRecord, sessionStoreSuite } from "../../testing/store_contract.ts";
 import { type RedisServer, redisSkipReason, startRedisServer } from "../../testing/redis_server.ts";
 import { connectRedis, type RedisConnection, RedisEventStore, RedisSessionStore } from "./mod.ts";
 
@@ -31,13 +31,7 @@ describe("Redis stores", { skip: skip ?? false }, () => {
 
   test("a session record expires by TTL, and touch refreshes the TTL", async () => {
     const store = new RedisSessionStore({ redis, prefix: prefix(), ttlMs: 300 });
-    const record = {
-      id: "a",
-      revision: "2025-06-18" as const,
-      initialize: { jsonrpc: "2.0" as const, id: 1, method: "initialize" },
-      createdAt: 0,
-      lastSeenAt: 0,
-    };
+    const record = sampleSessionRecord("a");
     await store.set(record);
     await store.set({ ...record, id: "b" });
     for (let i = 0; i < 4; i++) {

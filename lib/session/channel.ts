@@ -153,13 +153,19 @@ export class Channel {
 
   /**
    * Ends the logical stream once everything queued is written: the attached connection (if any) is closed.
+   * With `retryHint` (shutdown, issue 14) an SSE `retry:` field (the channel's `retryMs`) goes first, with no
+   * data, so no event is dispatched: the client reconnects after that delay, resuming with `Last-Event-ID`.
    */
-  async end(): Promise<void> {
+  async end(options: { retryHint?: boolean } = {}): Promise<void> {
     this.#ended = true;
     // A sender waiting for a stalled client must not hold up the end (shutdown, DELETE).
     if (this.#connection) releaseDrain(this.#connection);
     await this.#tail;
-    if (this.#connection) this.#closeConnection(this.#connection);
+    const connection = this.#connection;
+    if (!connection) return;
+    // At shutdown the client is told how soon to reconnect (to another replica, through the balancer).
+    if (options.retryHint && !connection.closed) writeSse(connection, retryFrame(this.#options.retryMs));
+    this.#closeConnection(connection);
   }
 
   /** Closes the attached connection without ending the stream (shutdown, or a replacing GET). */
@@ -171,6 +177,11 @@ export class Channel {
     if (this.#connection === connection) this.#connection = undefined;
     closeSse(connection, this.#options.keepAlive);
   }
+}
+
+/** A bare `retry:` field: sets the client's reconnection delay (ms) and dispatches no event. */
+function retryFrame(retryMs: number): Uint8Array {
+  return new TextEncoder().encode(`retry: ${Math.max(0, Math.round(retryMs))}\n\n`);
 }
 
 /** The SSE frame of a stored event (a priming event has empty data). */

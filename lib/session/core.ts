@@ -17,7 +17,7 @@ import { UpstreamUnavailableError } from "../upstream/types.ts";
 import { badGateway, errorForHttpFailure } from "../kit/http_failure.ts";
 import { PendingResponses } from "../kit/pending.ts";
 import { forEachItem, tap } from "../kit/streams.ts";
-import { LiveSession, mintSessionId, type SessionRegistry } from "./registry.ts";
+import { LiveSession, type SessionRegistry } from "./registry.ts";
 
 /**
  * Observes one message of a session going one way on one stream, with the upstream's event id and the
@@ -136,15 +136,10 @@ export class SessionCore {
     const connection = this.#options.upstream.connect();
     const requested = (init.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
     const now = Date.now();
+    const revision = negotiateRevision(requested);
+    const id = await this.registry.mintId({ revision, initialize: init, createdAt: now, caller });
     const session = new LiveSession(
-      {
-        id: mintSessionId(),
-        revision: negotiateRevision(requested),
-        initialize: init,
-        createdAt: now,
-        lastSeenAt: now,
-        caller,
-      },
+      { id, revision, initialize: init, createdAt: now, lastSeenAt: now, caller },
       connection,
     );
     this.observer(session, "client-to-server", "post")?.(init);

@@ -9,6 +9,7 @@ import type { SessionRecord, SessionStore } from "../stores/session_store.ts";
 import type { EventStore } from "../stores/event_store.ts";
 import { type RevisionRules, rulesFor } from "../protocol/revisions.ts";
 import type { Channel } from "./channel.ts";
+import type { SealedFields, SessionSealer } from "./sealed_ids.ts";
 
 /**
  * Mints a session id: 192 random bits from `crypto.getRandomValues`, base64url (32 visible-ASCII
@@ -87,6 +88,12 @@ export interface SessionRegistryOptions {
    * @throws {Error} When the upstream cannot be initialized; the request then fails with that error.
    */
   revive?: (record: SessionRecord, headers: Headers | undefined) => Promise<UpstreamConnection>;
+  /**
+   * Seals each new session's record into its id (issue 14, item 3): an instance that neither holds the session
+   * nor finds it in the store unseals the id and revives the session from it through `revive`. A tampered or
+   * foreign id unseals to nothing (404, T-SESS-06). Without it, ids are random (`mintSessionId`).
+   */
+  sealer?: SessionSealer;
   /** Idle time after which a session expires and its id gets 404, in ms. 0 disables. */
   idleTimeoutMs: number;
   /** Called after a session ended (DELETE, expiry, shutdown, upstream gone). */
@@ -102,6 +109,8 @@ export class SessionRegistry {
   /** Sessions being revived from the store, so that concurrent requests revive each one once. */
   #reviving = new Map<string, Promise<LiveSession | undefined>>();
   #sweeper: ReturnType<typeof setInterval> | undefined;
+  /** Sealed ids of sessions ended here, with the time (ms): they must not be unsealed and revived again. */
+  #ended = new Map<string, number>();
 
   constructor(options: SessionRegistryOptions) {
     this.#options = options;
@@ -120,6 +129,31 @@ export class SessionRegistry {
   /** All live sessions. */
   values(): IterableIterator<LiveSession> {
     return this.#live.values();
+  }
+
+  /**
+   * The id for a new session: `fields` sealed into it when the registry has a sealer, else a random id.
+   *
+   * @example
+   * ```ts ignore
+   * const id = await registry.mintId({ revision, initialize, createdAt: Date.now(), caller });
+   * ```
+   */
+  async mintId(fields: SealedFields): Promise<string> {
+    return this.#options.sealer ? await this.#options.sealer.seal(fields) : mintSessionId();
+  }
+
+  /** The record in the store, or else the one sealed into `id` (with a sealer). */
+  async #lookup(id: string): Promise<SessionRecord | undefined> {
+    const record = await this.#options.store.get(id).catch((error) => {
+      throw new StoreUnavailableError("The session store is unavailable", { cause: error });
+    });
+    const sealer = this.#options.sealer;
+    if (record || !sealer || this.#ended.has(id)) return record;
+    if (this.#options.store.shared && await this.#options.store.get(`ended:${id}`).catch(() => undefined)) {
+      return undefined;
+    }
+    return await sealer.unseal(id);
   }
 
   /** Registers a new session. */
@@ -182,9 +216,7 @@ export class SessionRegistry {
    * Nothing is touched or revived, so a foreign caller can be refused before the session is used.
    */
   async ownerOf(id: string): Promise<string | undefined> {
-    const record = this.#live.get(id)?.record ?? await this.#options.store.get(id).catch((error) => {
-      throw new StoreUnavailableError("The session store is unavailable", { cause: error });
-    });
+    const record = this.#live.get(id)?.record ?? await this.#lookup(id);
     return record ? record.caller ?? "anonymous" : undefined;
   }
 
@@ -212,15 +244,15 @@ export class SessionRegistry {
     let pending = this.#reviving.get(id);
     if (!pending) {
       pending = (async () => {
-        const record = await this.#options.store.get(id).catch((error) => {
-          throw new StoreUnavailableError("The session store is unavailable", { cause: error });
-        });
+        const record = await this.#lookup(id);
         if (!record) return undefined;
         const session = new LiveSession(record, await revive(record, headers));
         if (this.#live.has(id)) {
           await session.upstream.close().catch(() => {});
           return this.#live.get(id);
         }
+        // A session unsealed from its id is stored here from now on (touch, expiry, tombstones).
+        await this.#options.store.set(record).catch(() => {});
         this.#track(session);
         return session;
       })().finally(() => this.#reviving.delete(id));
@@ -238,8 +270,9 @@ export class SessionRegistry {
     const left = this.sessionsOf(caller) - 1;
     if (left > 0) this.#byCaller.set(caller, left);
     else this.#byCaller.delete(caller);
-    for (const channel of session.channels.values()) await channel.end();
-    await session.standalone?.end();
+    const ending = { retryHint: reason === "shutdown" };
+    for (const channel of session.channels.values()) await channel.end(ending);
+    await session.standalone?.end(ending);
     // At shutdown the records stay: another instance continues the session (issue 14). A store that is away
     // keeps them until their TTL; the session still ends here.
     if (reason !== "shutdown") await this.#forget(session);
@@ -252,6 +285,7 @@ export class SessionRegistry {
   async #forget(session: LiveSession): Promise<void> {
     const { store, events } = this.#options;
     const record = session.record;
+    if (this.#options.sealer) this.#ended.set(record.id, Date.now());
     if (store.shared) await store.set({ ...record, id: `ended:${record.id}`, lastSeenAt: Date.now() }).catch(() => {});
     await store.delete(record.id).catch(() => {});
     await events.deleteSession(record.id).catch(() => {});
@@ -276,6 +310,8 @@ export class SessionRegistry {
 
   async #sweep(): Promise<void> {
     const cutoff = Date.now() - this.#options.idleTimeoutMs;
+    // An ended sealed id older than the idle timeout would expire anyway: forget it.
+    for (const [id, at] of this.#ended) if (at < cutoff) this.#ended.delete(id);
     for (const session of [...this.#live.values()]) {
       // An attached SSE connection is activity too: a client listening on its GET stream is not idle.
       if (session.holders > 0 || [...session.channels.values()].some((c) => c.attached)) {
