@@ -14,7 +14,8 @@ import { withDeadline } from "../kit/deadline.ts";
 import type { SessionStore } from "../stores/session_store.ts";
 import { Metrics, timedStore } from "./metrics.ts";
 import type { SecurityOptions } from "../downstream/security.ts";
-import { createAdmission, type StreamLimits } from "../security/limits.ts";
+import { createAdmission } from "../security/admission.ts";
+import type { StreamLimits } from "../security/limits.ts";
 import {
   createStreamableHttpEndpoint,
   type StreamableHttpEndpoint,

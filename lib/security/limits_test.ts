@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { classify, createAdmission, deriveLimits } from "./limits.ts";
+import { createAdmission } from "./admission.ts";
+import { classify } from "./refusals.ts";
+import { deriveLimits } from "./limits.ts";
 import { parseProcLimits } from "../runtime/limits.ts";
 import { createRateLimiter } from "./rate.ts";
 import { setAuditSink } from "./audit.ts";

@@ -6,6 +6,8 @@
  * @module
  */
 export * from "./limits.ts";
+export * from "./admission.ts";
+export * from "./refusals.ts";
 export * from "./caller.ts";
 export * from "./audit.ts";
 export * from "./api_keys.ts";
