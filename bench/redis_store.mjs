@@ -28,7 +28,6 @@ const flag = (name, fallback) => {
 const runtime = flag("--runtime", "deno");
 const seconds = Number(flag("--seconds", "5"));
 const soakSessions = Number(flag("--soak", "10000"));
-const log = (line) => process.stderr.write(line + "\n");
 
 /** `redis-cli -p PORT …` → its stdout, trimmed. */
 function cli(port, ...args) {
