@@ -192,8 +192,9 @@ describe("shutdown", () => {
     // ended by the signal even when it handled the signal and exited 0.
     globalThis.process.kill(child.pid!, "SIGINT");
     assert.equal(await exited, 0, stderr);
-    // The open GET stream ended (the body completes instead of hanging); it carried keep-alive comments only.
-    assert.match(await get.text(), /^(: keep-alive\n\n)*$/);
+    // The open GET stream ended (the body completes instead of hanging); it carried keep-alive comments and,
+    // last, the shutdown's bare `retry` hint (no event) that sends the client to another replica.
+    assert.match(await get.text(), /^(: keep-alive\n\n)*retry: \d+\n\n$/);
     // The upstream child is gone.
     assert.throws(() => globalThis.process.kill(pid, 0));
     assert.match(stderr, /shutting down/);
