@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 
 const children = new Set();
 
@@ -182,4 +183,30 @@ export async function runJson(name, command, args, timeoutMs, options = {}) {
   const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
   if (!line) throw new Error(`${name} printed no result (exit ${code}): ${entry.output().slice(-800)}`);
   return JSON.parse(line);
+}
+
+/** The value after `name` on this script's command line (`--seconds 5` → "5"), else `fallback`. */
+export function flagValue(name, fallback) {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : fallback;
+}
+
+/**
+ * Runs a bench client (`node bench/<script> '<config JSON>'`) to completion, killed after `timeoutMs`, and
+ * resolves with the last line it printed (its JSON summary); rejects when it exits with an error.
+ */
+export function runClient(script, config, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), JSON.stringify(config)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      code === 0 ? resolve(out.trim().split("\n").at(-1)) : reject(new Error(`${script} exited ${code}`));
+    });
+  });
 }

@@ -14,44 +14,25 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { freePort, killAll, sleep, start, waitForPort } from "./procs.mjs";
-import { BUN, DENO, NODE, ROOT, startUpstream } from "./targets.mjs";
+import { flagValue, freePort, killAll, runClient, sleep, start, waitForPort } from "./procs.mjs";
+import { BUN, DENO, ROOT, startUpstream } from "./targets.mjs";
 
-const argv = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const flag = flagValue;
 const runtime = flag("--runtime", "deno");
 const scenario = flag("--scenario", "json");
 const seconds = Number(flag("--seconds", "6"));
 const outDir = flag("--out", undefined);
 
-/** Runs a bench client script to completion (bounded) and returns its last stdout line. */
-function runClient(script, config) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [`${ROOT}bench/${script}`, JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), (seconds + 60) * 1000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      code === 0 ? resolve(out.trim().split("\n").at(-1)) : reject(new Error(`${script} exited ${code}`));
-    });
-  });
-}
-
 /** The load of a scenario against `url`. */
 function load(url) {
   if (scenario === "stream") {
-    return runClient("stream_client.mjs", { url, count: 10_000, size: 1024, intervalMs: 0, timeoutMs: 120_000 });
+    return runClient("stream_client.mjs", { url, count: 10_000, size: 1024, intervalMs: 0, timeoutMs: 120_000 }, 180_000);
   }
-  return runClient("load.mjs", { url, sessions: 10, durationMs: seconds * 1000, warmupMs: 0 });
+  return runClient("load.mjs", { url, sessions: 10, durationMs: seconds * 1000, warmupMs: 0 }, (seconds + 60) * 1000);
 }
 
 /**

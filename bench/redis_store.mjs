@@ -14,17 +14,12 @@
  * Usage: node bench/redis_store.mjs [--runtime deno|bun] [--seconds 5] [--soak 10000]
  * Prints a Markdown section (docs/performance.md "Redis store").
  */
-import { spawn, spawnSync } from "node:child_process";
-import process from "node:process";
+import { spawnSync } from "node:child_process";
 import { closeSession, openSession } from "./mcp_http.mjs";
-import { freePort, killAll, start, waitForPort } from "./procs.mjs";
-import { NODE, ROOT, startMcpwire, startUpstream } from "./targets.mjs";
+import { flagValue, freePort, killAll, runClient, start, waitForPort } from "./procs.mjs";
+import { startMcpwire, startUpstream } from "./targets.mjs";
 
-const argv = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const flag = flagValue;
 const runtime = flag("--runtime", "deno");
 const seconds = Number(flag("--seconds", "5"));
 const soakSessions = Number(flag("--soak", "10000"));
@@ -37,15 +32,8 @@ function cli(port, ...args) {
 }
 
 /** Runs bench/load.mjs against `url` → its JSON summary. */
-function load(url) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [`${ROOT}bench/load.mjs`, JSON.stringify({ url, sessions: 10, durationMs: seconds * 1000, warmupMs: 1000 })], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1))) : reject(new Error(`load exited ${code}`))));
-  });
+async function load(url) {
+  return JSON.parse(await runClient("load.mjs", { url, sessions: 10, durationMs: seconds * 1000, warmupMs: 1000 }));
 }
 
 /** One short session: initialize, one tools/call, DELETE. */
