@@ -122,8 +122,19 @@ async function jsonReply(
   settle?: () => Promise<void>,
 ): Promise<Response> {
   const out: unknown[] = [];
-  await ctx.core.deliver(session, replies, requests, "post", (message) => void out.push(message), false);
+  let text: string | undefined;
+  await ctx.core.deliver(session, replies, requests, "post", (message, data) => {
+    out.push(message);
+    text = data;
+  }, false);
   await settle?.();
+  if (out.length === 1 && !asArray && text !== undefined) {
+    // One message whose text the upstream sent: passed on as it is (parsed once, never serialised again).
+    return new Response(text, {
+      status: 200,
+      headers: { "content-type": "application/json", [SESSION_ID_HEADER]: session.record.id },
+    });
+  }
   const body = out.length === 1 && !asArray ? out[0] : out;
   return jsonResponse(body, 200, { [SESSION_ID_HEADER]: session.record.id });
 }
@@ -143,7 +154,7 @@ async function sseReply(
   const first = ctx.flights.enabled && requests.length === 1 && !settle ? await channel.primingEventId : undefined;
   if (first !== undefined) await ctx.flights.begin(session.record, channel.streamId, requests[0]!, first);
   void (async () => {
-    await ctx.core.deliver(session, replies, requests, "post", (message) => channel.send(message));
+    await ctx.core.deliver(session, replies, requests, "post", (message, data) => channel.send(message, data));
     await settle?.();
     await channel.end();
     session.channels.delete(channel.streamId);

@@ -85,10 +85,10 @@ export class RedisEventStore implements EventStore {
     );
   }
 
-  async append(sessionId: string, streamId: string, message: JsonRpcMessage | null, size?: number): Promise<string> {
-    const json = message === null ? "" : JSON.stringify(message);
+  async append(sessionId: string, streamId: string, message: JsonRpcMessage | null, data?: string): Promise<string> {
+    const json = message === null ? "" : data ?? JSON.stringify(message);
     // Approximate size, as the in-memory store counts it: JSON length plus a fixed overhead.
-    const bytes = message === null ? 16 : (size ?? json.length) + 16;
+    const bytes = message === null ? 16 : json.length + 16;
     const keys = [
       this.#session(sessionId),
       this.#stream(sessionId, streamId),

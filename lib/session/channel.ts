@@ -11,6 +11,7 @@ import type { EventStore, StoredEvent } from "../stores/event_store.ts";
 import { encodeEventBytes } from "../sse/encode.ts";
 import {
   closeSse,
+  isBehind,
   KEEP_ALIVE,
   type KeepAlive,
   openSseBody,
@@ -50,6 +51,8 @@ export class Channel {
   #undelivered: StoredEvent[] = [];
   #ended = false;
   #tail: Promise<void> = Promise.resolve();
+  /** Sends still queued on `#tail` (waiting for the store or for the client to read). */
+  #queued = 0;
   #primed: Promise<string | undefined> | undefined;
 
   private constructor(sessionId: string, streamId: string, options: ChannelOptions) {
@@ -102,7 +105,7 @@ export class Channel {
         if (this.#connection === connection) this.#connection = undefined;
       },
     });
-    if (this.#options.priming && !this.#ended) this.#primed ??= this.#enqueue(null);
+    if (this.#options.priming && !this.#ended) this.#primed ??= Promise.resolve(this.#enqueue(null));
     return body;
   }
 
@@ -112,43 +115,82 @@ export class Channel {
   }
 
   /**
-   * Stores `message` on this stream and writes it to the attached connection, in order.
+   * Stores `message` on this stream and writes it to the attached connection, in order. With a store that
+   * appends at once (`appendNow`, the in-memory store) and nothing queued before it, this happens in the
+   * call itself: no promise per event, unless the client is behind (then the promise is the wait).
    *
-   * @returns The event id the message got (`undefined` when the store failed).
+   * @param data `message`'s JSON text, when the caller has it (the upstream's own text): framed and stored as
+   *   is instead of serialising the message again.
+   * @returns The event id the message got (`undefined` when the store failed), or a promise of it.
    */
-  send(message: JsonRpcMessage): Promise<string | undefined> {
-    return this.#enqueue(message);
+  send(message: JsonRpcMessage, data?: string): Promise<string | undefined> | string | undefined {
+    return this.#enqueue(message, data);
   }
 
-  #enqueue(message: JsonRpcMessage | null): Promise<string | undefined> {
-    const done = this.#tail.then(async () => {
-      // Serialized once: the store takes its length, the frame takes the text.
-      const data = message === null ? "" : JSON.stringify(message);
-      const id = await this.#options.store.append(this.sessionId, this.streamId, message, data.length)
-        .catch(() => undefined);
+  #enqueue(message: JsonRpcMessage | null, data?: string): Promise<string | undefined> | string | undefined {
+    if (this.#queued === 0 && this.#options.store.appendNow) {
+      const id = this.#write(message, data ?? (message === null ? "" : JSON.stringify(message)), true);
       const connection = this.#connection;
-      if (id === undefined) {
-        // The store is away (Redis down): the message still goes to the client, without an id (it cannot be
-        // resumed from, T-RES-01 makes ids optional), and a priming event is skipped (issue 14).
-        if (message !== null && connection && !connection.closed) {
-          writeSse(connection, encodeEventBytes({ event: "message", data }));
-        }
-        return undefined;
+      if (id === undefined || !connection || this.#ended || !isBehind(connection)) return id;
+      return this.#hold(this.#waitFor(connection).then(() => id));
+    }
+    return this.#hold(this.#tail.then(async () => {
+      // Serialized once: the store and the frame take the same text.
+      const text = data ?? (message === null ? "" : JSON.stringify(message));
+      let id: string | undefined;
+      if (this.#options.store.appendNow) id = this.#write(message, text, true);
+      else {
+        const stored = await this.#options.store.append(this.sessionId, this.streamId, message, text || undefined)
+          .catch(() => undefined);
+        id = this.#write(message, text, false, stored);
       }
-      const event: StoredEvent = { id, message };
-      if (connection && !connection.closed) {
-        writeSse(connection, message === null ? primingFrame(id, this.#options.retryMs) : dataFrame(id, data));
-        // Backpressure: wait until the client has read below the high-water mark (or left, or the stream ends).
-        if (!connection.closed && !this.#ended && (connection.controller.desiredSize ?? 1) <= 0) {
-          await new Promise<void>((resolve) => (connection.drain = resolve));
-        }
-      } else if (message !== null) {
-        this.#undelivered.push(event);
-      }
+      const connection = this.#connection;
+      // Backpressure: wait until the client has read below the high-water mark (or left, or the stream ends).
+      if (id !== undefined && connection && !this.#ended && isBehind(connection)) await this.#waitFor(connection);
       return id;
-    });
-    this.#tail = done.then(() => {}, () => {});
-    return done.catch(() => undefined);
+    }));
+  }
+
+  /** Queues `work` behind everything queued before it; its result (never a rejection) is the send's. */
+  #hold(work: Promise<string | undefined>): Promise<string | undefined> {
+    this.#queued++;
+    const done = work.catch(() => undefined).finally(() => this.#queued--);
+    this.#tail = done.then(_nothing);
+    return done;
+  }
+
+  #waitFor(connection: SseConnection): Promise<void> {
+    return new Promise<void>((resolve) => (connection.drain = resolve));
+  }
+
+  /**
+   * Stores one event (`now`: with `appendNow`; else `stored` is what `append` gave) and writes its frame.
+   * @returns Its event id; `undefined` when the store failed.
+   */
+  #write(message: JsonRpcMessage | null, data: string, now: boolean, stored?: string): string | undefined {
+    let id = stored;
+    if (now) {
+      try {
+        id = this.#options.store.appendNow!(this.sessionId, this.streamId, message, data || undefined);
+      } catch {
+        id = undefined;
+      }
+    }
+    const connection = this.#connection;
+    if (id === undefined) {
+      // The store is away (Redis down): the message still goes to the client, without an id (it cannot be
+      // resumed from, T-RES-01 makes ids optional), and a priming event is skipped (issue 14).
+      if (message !== null && connection && !connection.closed) {
+        writeSse(connection, encodeEventBytes({ event: "message", data }));
+      }
+      return undefined;
+    }
+    if (connection && !connection.closed) {
+      writeSse(connection, message === null ? primingFrame(id, this.#options.retryMs) : dataFrame(id, data));
+    } else if (message !== null) {
+      this.#undelivered.push({ id, message, data });
+    }
+    return id;
   }
 
   /**
@@ -186,7 +228,7 @@ function retryFrame(retryMs: number): Uint8Array {
 
 /** The SSE frame of a stored event (a priming event has empty data). */
 export function eventFrame(event: StoredEvent): Uint8Array {
-  return dataFrame(event.id, event.message === null ? "" : JSON.stringify(event.message));
+  return dataFrame(event.id, event.message === null ? "" : event.data ?? JSON.stringify(event.message));
 }
 
 function dataFrame(id: string, data: string): Uint8Array {
@@ -206,3 +248,5 @@ export function replayBody(events: StoredEvent[]): ReadableStream<Uint8Array> {
     },
   });
 }
+
+function _nothing(): void {}

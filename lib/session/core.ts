@@ -27,9 +27,14 @@ export type MessageObserver = (message: JsonRpcMessage, upstreamEventId?: string
 
 /**
  * Where a face puts a server message: it frames and sends it, and returns the downstream event id it gave
- * the message (an SSE face), or nothing. A promise holds back the next message (backpressure).
+ * the message (an SSE face), or nothing. A promise holds back the next message (backpressure). `data` is the
+ * message's JSON text as the upstream sent it, when the connector kept it (`UpstreamMessage.data`): a face
+ * sends it as it is instead of serialising the message again.
  */
-export type MessageSink = (message: JsonRpcMessage) => Promise<string | undefined | void> | string | undefined | void;
+export type MessageSink = (
+  message: JsonRpcMessage,
+  data?: string,
+) => Promise<string | undefined | void> | string | undefined | void;
 
 /** What opening a session gave. */
 export type Opened =
@@ -251,16 +256,19 @@ export class SessionCore {
   ): Promise<void> {
     const s2c = this.observer(session, "server-to-client", stream);
     const pending = new PendingResponses(requests.map((r) => r.id));
-    const put = async (message: JsonRpcMessage, upstreamEventId?: string) => {
+    // No promise per message when the sink answers at once (a channel on the in-memory store).
+    const put = (message: JsonRpcMessage, upstreamEventId?: string, data?: string): Promise<void> | void => {
       pending.settle(message);
-      const id = await sink(message);
-      s2c?.(message, upstreamEventId, id ?? undefined);
+      const id = sink(message, data);
+      if (!(id instanceof Promise)) return void s2c?.(message, upstreamEventId, id ?? undefined);
+      if (s2c) return id.then((id) => s2c(message, upstreamEventId, id ?? undefined));
+      return id.then(_nothing);
     };
     const pump = async (reply: UpstreamReply) => {
       if (reply.type === "http") return void (await reply.response.body?.cancel().catch(() => {}));
       if (reply.type !== "messages") return;
       try {
-        await forEachItem(reply.messages, ({ message, eventId }) => put(message, eventId));
+        await forEachItem(reply.messages, (item) => put(item.message, item.eventId, item.data));
       } catch (error) {
         if (!signal?.aborted) this.#options.report(error);
       }
@@ -294,3 +302,5 @@ export class SessionCore {
     }
   }
 }
+
+function _nothing(): void {}

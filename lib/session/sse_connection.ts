@@ -17,6 +17,15 @@ export interface SseConnection {
   closed: boolean;
   /** Resolves a sender waiting for the client to read (see {@linkcode HIGH_WATER_BYTES}). */
   drain?: () => void;
+  /**
+   * Frames written while the body's reader was busy (the server writing the previous chunk to the socket):
+   * handed over as one chunk on its next read, so a burst of events costs one body chunk, not one each.
+   */
+  queued: Uint8Array[];
+  /** Bytes in {@linkcode SseConnection.queued}. */
+  queuedBytes: number;
+  /** Whether the body's reader is waiting for bytes: the next frame is handed over at once. */
+  wanted: boolean;
 }
 
 /**
@@ -27,11 +36,13 @@ export interface SseConnection {
  */
 export const HIGH_WATER_BYTES = 64 * 1024;
 
-/** The queuing strategy of every SSE body: counts bytes, with {@linkcode HIGH_WATER_BYTES} as its mark. */
-export const BYTES: QueuingStrategy<Uint8Array> = {
-  highWaterMark: HIGH_WATER_BYTES,
-  size: (chunk) => chunk.byteLength,
-};
+/**
+ * Whether a sender should wait before its next event: {@linkcode HIGH_WATER_BYTES} or more are written and
+ * not yet taken by the client's connection.
+ */
+export function isBehind(connection: SseConnection): boolean {
+  return !connection.closed && connection.queuedBytes >= HIGH_WATER_BYTES;
+}
 
 /** Wakes a sender waiting for `connection` to drain. */
 export function releaseDrain(connection: SseConnection): void {
@@ -40,15 +51,47 @@ export function releaseDrain(connection: SseConnection): void {
   drain?.();
 }
 
-/** Writes bytes to a connection; a connection that cannot take them is marked closed. */
+/**
+ * Writes bytes to a connection: at once when its reader waits, else queued for its next read (one chunk for
+ * all frames queued meanwhile). A connection that cannot take them is marked closed.
+ */
 export function writeSse(connection: SseConnection, bytes: Uint8Array): void {
   if (connection.closed) return;
+  connection.lastWriteAt = Date.now();
+  if (!connection.wanted) {
+    connection.queued.push(bytes);
+    connection.queuedBytes += bytes.byteLength;
+    return;
+  }
+  connection.wanted = false;
+  _enqueue(connection, bytes);
+}
+
+function _enqueue(connection: SseConnection, bytes: Uint8Array): void {
   try {
     connection.controller.enqueue(bytes);
-    connection.lastWriteAt = Date.now();
   } catch {
     connection.closed = true;
   }
+}
+
+/** Hands the queued frames to the body as one chunk; `false` when nothing was queued. */
+function _flush(connection: SseConnection): boolean {
+  const queued = connection.queued;
+  if (queued.length === 0) return false;
+  let chunk = queued[0]!;
+  if (queued.length > 1) {
+    chunk = new Uint8Array(connection.queuedBytes);
+    let at = 0;
+    for (const part of queued) {
+      chunk.set(part, at);
+      at += part.byteLength;
+    }
+  }
+  connection.queued = [];
+  connection.queuedBytes = 0;
+  _enqueue(connection, chunk);
+  return true;
 }
 
 /**
@@ -62,7 +105,7 @@ export function writeSse(connection: SseConnection, bytes: Uint8Array): void {
  */
 export async function writeAndWait(connection: SseConnection, bytes: Uint8Array): Promise<void> {
   writeSse(connection, bytes);
-  if (!connection.closed && (connection.controller.desiredSize ?? 1) <= 0) {
+  if (isBehind(connection)) {
     await new Promise<void>((resolve) => (connection.drain = resolve));
   }
 }
@@ -77,7 +120,10 @@ export interface SseBodyHooks {
 
 /**
  * Opens an SSE response body watched by `keepAlive`: reads by the client release a waiting sender, and a
- * client that goes away marks the connection closed.
+ * client that goes away marks the connection closed. The body queues nothing itself (high-water mark 0):
+ * each read takes every frame written since the last one, so the bytes the proxy holds for a slow client are
+ * the connection's {@linkcode SseConnection.queued} frames, bounded by senders waiting on
+ * {@linkcode isBehind}.
  *
  * @returns The body for the `Response` and its connection.
  * @example
@@ -92,18 +138,23 @@ export function openSseBody(
   let connection!: SseConnection;
   const body = new ReadableStream<Uint8Array>({
     start: (controller) => {
-      connection = { controller, lastWriteAt: Date.now(), closed: false };
+      connection = { controller, lastWriteAt: Date.now(), closed: false, queued: [], queuedBytes: 0, wanted: false };
       keepAlive.add(connection);
       hooks.start?.(connection);
     },
-    pull: () => releaseDrain(connection),
+    pull: () => {
+      if (!_flush(connection)) connection.wanted = true;
+      releaseDrain(connection);
+    },
     cancel: () => {
       connection.closed = true;
+      connection.queued = [];
+      connection.queuedBytes = 0;
       releaseDrain(connection);
       keepAlive.delete(connection);
       hooks.cancel?.(connection);
     },
-  }, BYTES);
+  }, { highWaterMark: 0 });
   return { body, connection };
 }
 
@@ -112,6 +163,8 @@ export function closeSse(connection: SseConnection, keepAlive: KeepAlive): void 
   releaseDrain(connection);
   keepAlive.delete(connection);
   if (connection.closed) return;
+  // Frames not yet taken go out before the end.
+  _flush(connection);
   connection.closed = true;
   try {
     connection.controller.close();

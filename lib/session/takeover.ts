@@ -60,9 +60,8 @@ export async function takeOver(
     });
     return { ...reply, messages: reply.messages.pipeThrough(keep) };
   });
-  await core.deliver(session, mapped, [flight.request], "post", async (message) => {
-    const data = JSON.stringify(message);
-    return await events.append(sessionId, streamId, message, data.length);
+  await core.deliver(session, mapped, [flight.request], "post", (message, data) => {
+    return events.append(sessionId, streamId, message, data);
   });
 }
 

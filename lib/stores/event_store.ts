@@ -11,6 +11,8 @@ export interface StoredEvent {
   /** The event id: unique within the session, and identifies its stream (T-RES-01, T-RES-05). Opaque. */
   id: string;
   message: JsonRpcMessage | null;
+  /** `message`'s JSON text, when the store kept it (the in-memory store keeps only the text): framed as is. */
+  data?: string;
 }
 
 /** The answer to a replay request. */
@@ -33,9 +35,16 @@ export interface EventStore {
   /**
    * Stores an event on a stream and returns its event id.
    * @param message The message, or `null` for a priming event.
-   * @param size The message's serialized length, when the caller already knows it (saves serializing again).
+   * @param data `message`'s JSON text, when the caller already has it (saves serialising again).
    */
-  append(sessionId: string, streamId: string, message: JsonRpcMessage | null, size?: number): Promise<string>;
+  append(sessionId: string, streamId: string, message: JsonRpcMessage | null, data?: string): Promise<string>;
+  /**
+   * {@linkcode EventStore.append} without a promise, for stores that keep events in this process: a channel
+   * then writes an event in the same turn it arrives (a promise per event was a measurable share of a big
+   * stream's cost on Deno). Optional; a store without it is awaited.
+   * @throws {Error} Where `append` would reject.
+   */
+  appendNow?(sessionId: string, streamId: string, message: JsonRpcMessage | null, data?: string): string;
   /** The events of the same stream that follow `lastEventId`. */
   replayAfter(sessionId: string, lastEventId: string): Promise<ReplayResult>;
   /** Forgets every stream and event of a session (session ended). */
@@ -56,11 +65,24 @@ export interface InMemoryEventStoreOptions {
   maxBytesPerStream?: number;
 }
 
+/**
+ * One kept event: its JSON text, not the message object (a parsed message takes several times its text's
+ * size on the heap; replays are rare and parse it again).
+ */
+interface Entry {
+  seq: number;
+  id: string;
+  /** The message's JSON text; `null` for a priming event. */
+  data: string | null;
+  bytes: number;
+}
+
 interface StreamRecord {
   sessionId: string;
   streamId: string;
-  /** Events still kept, oldest first, with their sequence numbers. */
-  events: { seq: number; event: StoredEvent; bytes: number }[];
+  /** Events still kept, oldest first from `head` (entries before it are evicted; compacted now and then). */
+  events: Entry[];
+  head: number;
   /** Sum of `bytes` of the kept events. */
   bytes: number;
   /** Next sequence number. */
@@ -110,33 +132,48 @@ export class InMemoryEventStore implements EventStore {
       this.#sessions.set(sessionId, session);
     }
     const streamId = String(session.nextStream++);
-    session.streams.set(streamId, { sessionId, streamId, events: [], bytes: 0, next: 0, dropped: 0 });
+    session.streams.set(streamId, { sessionId, streamId, events: [], head: 0, bytes: 0, next: 0, dropped: 0 });
     return Promise.resolve(streamId);
   }
 
-  append(sessionId: string, streamId: string, message: JsonRpcMessage | null, size?: number): Promise<string> {
+  append(sessionId: string, streamId: string, message: JsonRpcMessage | null, data?: string): Promise<string> {
+    try {
+      return Promise.resolve(this.appendNow(sessionId, streamId, message, data));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  appendNow(sessionId: string, streamId: string, message: JsonRpcMessage | null, data?: string): string {
     const stream = this.#sessions.get(sessionId)?.streams.get(streamId);
-    if (!stream) return Promise.reject(new Error(`Unknown stream ${streamId} in session`));
+    if (!stream) throw new Error(`Unknown stream ${streamId} in session`);
     const seq = stream.next++;
-    const event: StoredEvent = { id: `${streamId}.${seq}`, message };
+    const id = `${streamId}.${seq}`;
+    const text = message === null ? null : data ?? JSON.stringify(message);
     // Approximate size: JSON length (UTF-16 units) of the message.
-    const bytes = message === null ? 16 : (size ?? JSON.stringify(message).length) + 16;
-    stream.events.push({ seq, event, bytes });
+    const bytes = text === null ? 16 : text.length + 16;
+    stream.events.push({ seq, id, data: text, bytes });
     stream.bytes += bytes;
     this.#order.push(stream);
     this.#events++;
     this.#bytes += bytes;
-    if (stream.events.length > this.#maxPerStream) this.#evictFrom(stream);
-    while (stream.bytes > this.#maxBytesPerStream && stream.events.length > 1) this.#evictFrom(stream);
+    if (_kept(stream) > this.#maxPerStream) this.#evictFrom(stream);
+    while (stream.bytes > this.#maxBytesPerStream && _kept(stream) > 1) this.#evictFrom(stream);
     while ((this.#events > this.#maxEvents || this.#bytes > this.#maxBytes) && this.#events > 1) {
       this.#evictOldest();
     }
-    return Promise.resolve(event.id);
+    return id;
   }
 
   #evictFrom(stream: StreamRecord): void {
-    const removed = stream.events.shift();
-    if (!removed) return;
+    if (_kept(stream) === 0) return;
+    const removed = stream.events[stream.head]!;
+    // The slot is let go at once; the array is compacted once half of it is evicted (no shift per event).
+    stream.events[stream.head++] = undefined as unknown as Entry;
+    if (stream.head > 64 && stream.head * 2 > stream.events.length) {
+      stream.events = stream.events.slice(stream.head);
+      stream.head = 0;
+    }
     stream.dropped++;
     stream.bytes -= removed.bytes;
     this.#events--;
@@ -147,7 +184,7 @@ export class InMemoryEventStore implements EventStore {
     // #order holds one entry per appended event; entries of already-evicted events are skipped.
     while (this.#orderHead < this.#order.length) {
       const stream = this.#order[this.#orderHead++]!;
-      if (this.#live(stream) && stream.events.length > 0) {
+      if (this.#live(stream) && _kept(stream) > 0) {
         this.#evictFrom(stream);
         break;
       }
@@ -169,10 +206,14 @@ export class InMemoryEventStore implements EventStore {
     const stream = dot > 0 ? this.#sessions.get(sessionId)?.streams.get(streamId) : undefined;
     const seq = Number(seqText);
     if (!stream || !/^\d+$/.test(seqText) || seq >= stream.next) return Promise.resolve({ type: "unknown" });
-    const first = stream.events[0];
+    const first = stream.events[stream.head];
     const firstKept = first ? first.seq : stream.next;
     if (seq + 1 < firstKept) return Promise.resolve({ type: "evicted", streamId });
-    const events = stream.events.filter((e) => e.seq > seq).map((e) => e.event);
+    const events: StoredEvent[] = [];
+    for (let i = stream.head + Math.max(0, seq + 1 - firstKept); i < stream.events.length; i++) {
+      const e = stream.events[i]!;
+      events.push(e.data === null ? { id: e.id, message: null } : { id: e.id, message: JSON.parse(e.data), data: e.data });
+    }
     return Promise.resolve({ type: "found", streamId, events });
   }
 
@@ -180,8 +221,8 @@ export class InMemoryEventStore implements EventStore {
     const session = this.#sessions.get(sessionId);
     if (session) {
       for (const stream of session.streams.values()) {
-        for (const e of stream.events) this.#bytes -= e.bytes;
-        this.#events -= stream.events.length;
+        for (let i = stream.head; i < stream.events.length; i++) this.#bytes -= stream.events[i]!.bytes;
+        this.#events -= _kept(stream);
       }
       this.#sessions.delete(sessionId);
     }
@@ -198,4 +239,9 @@ export class InMemoryEventStore implements EventStore {
     for (const s of this.#sessions.values()) streams += s.streams.size;
     return Promise.resolve({ events: this.#events, streams, bytes: this.#bytes });
   }
+}
+
+/** Events a stream still keeps. */
+function _kept(stream: StreamRecord): number {
+  return stream.events.length - stream.head;
 }

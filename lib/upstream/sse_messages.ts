@@ -9,7 +9,7 @@
  */
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { parseValue } from "../jsonrpc/parse.ts";
-import { decodeSse, type SseItem } from "../sse/decode.ts";
+import { SseBatchReader, type SseItem } from "../sse/decode.ts";
 import { backoffDelay, type ResolvedBackoff } from "../kit/backoff.ts";
 import { sleep } from "../kit/deadline.ts";
 import { type UpstreamMessage, UpstreamSessionLostError, UpstreamUnavailableError } from "./types.ts";
@@ -88,8 +88,8 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
   #cursor: StreamCursor;
   #abort = new AbortController();
   #seen = new Set<string>();
-  /** The current connection's events; `undefined` between connections. */
-  #reader: ReadableStreamDefaultReader<SseItem> | undefined;
+  /** The current connection's events, a chunk's worth at a time; `undefined` between connections. */
+  #reader: SseBatchReader | undefined;
   /** Consecutive fruitless connections. */
   #failures = 0;
   /** Whether the current connection delivered an event (it then resets `#failures`). */
@@ -131,25 +131,39 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
     }
   }
 
-  /** Reads events (across connections) until one carries a message, or the stream ends. */
+  /**
+   * Reads events (across connections) until some carry messages, or the stream ends. Every message of one
+   * chunk of the upstream's body is enqueued in the same pull (a pull per event cost a promise round per
+   * layer on Deno); backpressure holds, a chunk at a time.
+   */
   async pull(controller: _Controller): Promise<void> {
     while (!this.#finished) {
       if (!this.#reader) {
         if (!await this.#reopen(controller)) return;
         continue;
       }
-      let result: ReadableStreamReadResult<SseItem>;
+      let items: SseItem[] | undefined;
       try {
-        result = await this.#reader.read();
+        items = await this.#reader.next();
       } catch {
-        result = { done: true, value: undefined };
+        items = undefined;
       }
       if (this.#finished || this.#abort.signal.aborted) return;
-      if (result.done) {
+      if (items === undefined) {
         if (!this.#connectionEnded(controller)) return;
         continue;
       }
-      if (await this.#deliver(result.value, controller)) return;
+      let delivered = false;
+      for (const item of items) {
+        if (this.#deliver(item, controller)) delivered = true;
+        if (this.#finished) {
+          // Every response arrived: the upstream should end the stream (T-POST-07); do not wait for it.
+          await this.#reader?.cancel().catch(() => {});
+          controller.close();
+          return;
+        }
+      }
+      if (delivered) return;
     }
   }
 
@@ -192,8 +206,8 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
     return true;
   }
 
-  /** Takes in one SSE item; `true` when it delivered messages (the pull is satisfied). */
-  async #deliver(item: SseItem, controller: _Controller): Promise<boolean> {
+  /** Takes in one SSE item; `true` when it delivered messages. Finishes the stream when it is complete. */
+  #deliver(item: SseItem, controller: _Controller): boolean {
     if (item.type === "retry") {
       this.#cursor.retryMs = item.retry;
       return false;
@@ -211,24 +225,25 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
       this.#seen.add(item.id);
       if (this.#seen.size > MAX_SEEN_IDS) this.#seen.delete(this.#seen.values().next().value!);
     }
-    const messages = _messagesOf(item);
-    if (messages.length === 0) return false;
+    const parsed = _messagesOf(item);
+    if (parsed === undefined) return false;
+    const messages = parsed.messages;
     let complete = false;
+    // One message per event (not a batch): its text as the upstream sent it goes along (no re-serialising).
+    const data = parsed.batch ? undefined : item.data;
     for (const message of messages) {
-      controller.enqueue(item.id === undefined ? { message } : { message, eventId: item.id });
+      const out: UpstreamMessage = { message };
+      if (item.id !== undefined) out.eventId = item.id;
+      if (data !== undefined) out.data = data;
+      controller.enqueue(out);
       if (this.#options.complete?.(message)) complete = true;
     }
-    if (complete) {
-      // Every response arrived: the upstream should end the stream (T-POST-07); do not wait for it.
-      this.#finish();
-      await this.#reader?.cancel().catch(() => {});
-      controller.close();
-    }
+    if (complete) this.#finish();
     return true;
   }
 
   /** Reconnects until a connection continues the stream; `undefined` when there is none or the stream ended. */
-  async #next(): Promise<ReadableStreamDefaultReader<SseItem> | undefined> {
+  async #next(): Promise<SseBatchReader | undefined> {
     const options = this.#options;
     while (true) {
       if (this.#failures >= options.backoff.maxAttempts) {
@@ -273,18 +288,21 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
   }
 }
 
-function _open(body: ReadableStream<Uint8Array>, maxEventSize: number): ReadableStreamDefaultReader<SseItem> {
-  return decodeSse(body, { maxBufferSize: maxEventSize }).getReader();
+function _open(body: ReadableStream<Uint8Array>, maxEventSize: number): SseBatchReader {
+  return new SseBatchReader(body, { maxBufferSize: maxEventSize });
 }
 
-/** The JSON-RPC messages of one SSE event: none for priming events, other event names or invalid data. */
-function _messagesOf(item: Extract<SseItem, { type: "event" }>): JsonRpcMessage[] {
-  if (item.data === "") return []; // priming events carry no message (T-RES-06)
-  if (item.event !== undefined && item.event !== "message") return [];
+/**
+ * The JSON-RPC messages of one SSE event, parsed once (the only parse of a streamed message in mcpwire):
+ * `undefined` for priming events, other event names or invalid data.
+ */
+function _messagesOf(item: Extract<SseItem, { type: "event" }>): { messages: JsonRpcMessage[]; batch: boolean } | undefined {
+  if (item.data === "") return undefined; // priming events carry no message (T-RES-06)
+  if (item.event !== undefined && item.event !== "message") return undefined;
   try {
     const parsed = parseValue(JSON.parse(item.data));
-    return parsed.ok ? parsed.messages : [];
+    return parsed.ok && parsed.messages.length > 0 ? parsed : undefined;
   } catch {
-    return [];
+    return undefined;
   }
 }

@@ -175,19 +175,21 @@ class StreamableHttpConnection implements UpstreamConnection {
     }
     if (type === "application/json") {
       let value: unknown;
+      let text: string;
       try {
-        value = JSON.parse(await response.text());
+        text = await response.text();
+        value = JSON.parse(text);
       } catch {
         return { type: "http", response: badGateway("The upstream sent invalid JSON") };
       }
       const parsed = parseValue(value);
       if (!parsed.ok) return { type: "http", response: badGateway("The upstream sent an invalid JSON-RPC message") };
       for (const m of parsed.messages) complete(m);
-      return {
-        type: "messages",
-        delivery: "complete",
-        messages: streamOf(parsed.messages.map((message) => ({ message }))),
-      };
+      // One message: its text goes along, so a JSON face answers with the upstream's own bytes.
+      const items: UpstreamMessage[] = parsed.batch
+        ? parsed.messages.map((message) => ({ message }))
+        : [{ message: parsed.messages[0]!, data: text }];
+      return { type: "messages", delivery: "complete", messages: streamOf(items) };
     }
     await response.body?.cancel();
     if (pending.size === 0) return { type: "accepted" };

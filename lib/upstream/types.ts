@@ -11,6 +11,13 @@ export interface UpstreamMessage {
   message: JsonRpcMessage;
   /** The upstream's event id (Streamable HTTP SSE only); opaque. */
   eventId?: string;
+  /**
+   * The message's JSON text exactly as the upstream sent it (one SSE event's data, or a JSON body of one
+   * message), so that a face can pass it on without serialising `message` again. Only the connector that
+   * parsed the text sets it; a layer that changes or replaces `message` makes a new item without it (the
+   * interceptor decorator always does), so `data`, when present, is always `message`'s text.
+   */
+  data?: string;
 }
 
 /** What the upstream answered to a POST of client messages. */

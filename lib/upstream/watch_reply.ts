@@ -23,6 +23,11 @@ export interface WatchReplyOptions {
   onFailure?: (error: unknown) => void;
   /** Told when a request timed out. */
   onTimeout?: (id: JsonRpcId) => void;
+  /**
+   * Called once when the reply is over: every response arrived (or was made up), or the reader cancelled.
+   * (A stream layer of its own for this cost a promise round per message on Deno.)
+   */
+  onSettled?: () => void;
 }
 
 /**
@@ -52,6 +57,8 @@ class _ReplyWatch implements UnderlyingDefaultSource<UpstreamMessage> {
   #pending: PendingResponses;
   #done = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the stream last carried a message (`Date.now()`): the timer checks it instead of re-arming per message. */
+  #lastActivity = 0;
 
   constructor(reader: ReadableStreamDefaultReader<UpstreamMessage>, options: WatchReplyOptions) {
     this.#reader = reader;
@@ -62,11 +69,13 @@ class _ReplyWatch implements UnderlyingDefaultSource<UpstreamMessage> {
   start(controller: _Controller): void {
     if (this.#pending.size === 0) {
       this.#done = true;
+      this.#options.onSettled?.();
       void this.#reader.cancel().catch(() => {});
       controller.close();
       return;
     }
-    this.#arm(controller);
+    this.#lastActivity = Date.now();
+    this.#arm(controller, this.#options.timeoutMs);
   }
 
   /** Relays the next upstream message; ends the stream once every request has its response. */
@@ -87,19 +96,21 @@ class _ReplyWatch implements UnderlyingDefaultSource<UpstreamMessage> {
       this.#finish(controller, ErrorCode.UpstreamError, "The upstream ended the stream without a response");
       return;
     }
-    this.#arm(controller);
+    this.#lastActivity = Date.now();
     const message = result.value.message;
     controller.enqueue(result.value);
     this.#pending.settle(message);
     if (this.#pending.size === 0) {
       this.#done = true;
       clearTimeout(this.#timer);
+      this.#options.onSettled?.();
       controller.close();
       void this.#reader.cancel().catch(() => {});
     }
   }
 
   async cancel(reason: unknown): Promise<void> {
+    if (!this.#done) this.#options.onSettled?.();
     this.#done = true;
     clearTimeout(this.#timer);
     await this.#reader.cancel(reason).catch(() => {});
@@ -110,6 +121,7 @@ class _ReplyWatch implements UnderlyingDefaultSource<UpstreamMessage> {
     if (this.#done) return;
     this.#done = true;
     clearTimeout(this.#timer);
+    this.#options.onSettled?.();
     for (const message of this.#pending.fail(code, why)) controller.enqueue({ message });
     try {
       controller.close();
@@ -120,13 +132,17 @@ class _ReplyWatch implements UnderlyingDefaultSource<UpstreamMessage> {
   }
 
   /** (Re)starts the silence timer (no timer when `timeoutMs` is 0). */
-  #arm(controller: _Controller): void {
+  /** One timer per reply, not per message: when it fires early (messages came meanwhile) it waits the rest. */
+  #arm(controller: _Controller, delayMs: number): void {
     if (this.#options.timeoutMs <= 0) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#timeOut(controller), this.#options.timeoutMs);
+    this.#timer = setTimeout(() => {
+      if (this.#done) return;
+      const quietMs = Date.now() - this.#lastActivity;
+      if (quietMs >= this.#options.timeoutMs) this.#timeOut(controller);
+      else this.#arm(controller, this.#options.timeoutMs - quietMs);
+    }, delayMs);
   }
 
-  /** The silence lasted `timeoutMs`: every pending request gets a timeout error and is cancelled upstream. */
   #timeOut(controller: _Controller): void {
     const ids = [...this.#pending];
     const why = `The request timed out after ${this.#options.timeoutMs} ms without a response or progress`;

@@ -8,7 +8,7 @@
 import type { JsonRpcId, JsonRpcMessage } from "../jsonrpc/types.ts";
 import { isRequest } from "../jsonrpc/types.ts";
 import { watchReply } from "./watch_reply.ts";
-import type { SendContext, UpstreamConnection, UpstreamMessage, UpstreamReply } from "./types.ts";
+import type { SendContext, UpstreamConnection, UpstreamReply } from "./types.ts";
 
 /** Options of {@linkcode sendWatched}. */
 export interface SendWatchedOptions {
@@ -61,33 +61,7 @@ export async function sendWatched(
     },
     onTimeout: options.onTimeout,
     onFailure: options.onFailure,
+    onSettled: release,
   });
-  return { ...reply, messages: _onSettled(watched, release) };
-}
-
-/** `stream`, calling `done` once when it ends, fails or is cancelled. */
-function _onSettled(stream: ReadableStream<UpstreamMessage>, done: () => void): ReadableStream<UpstreamMessage> {
-  const reader = stream.getReader();
-  return new ReadableStream<UpstreamMessage>({
-    pull: async (controller) => {
-      let result: ReadableStreamReadResult<UpstreamMessage>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        done();
-        controller.error(error);
-        return;
-      }
-      if (result.done) {
-        done();
-        controller.close();
-        return;
-      }
-      controller.enqueue(result.value);
-    },
-    cancel: async (reason) => {
-      done();
-      await reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
+  return { ...reply, messages: watched };
 }
