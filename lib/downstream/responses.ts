@@ -7,17 +7,26 @@ import { endToEndHeaders, SESSION_ID_HEADER } from "../protocol/headers.ts";
 
 /**
  * Headers of every SSE response (docs/field-notes.md items 4, 5: no buffering by intermediaries;
- * `X-Accel-Buffering: no` is T-POST-13 in 2026-07-28), with the session id when there is a session.
+ * `X-Accel-Buffering: no` is T-POST-13 in 2026-07-28), with the session id when there is a session. A plain
+ * record: `Response` copies it once (a `Headers` built here was one more copy per response).
+ *
+ * @example
+ * ```ts
+ * import { sseHeaders } from "./responses.ts";
+ * const response = new Response("", { headers: sseHeaders("s1") });
+ * console.assert(response.headers.get("mcp-session-id") === "s1");
+ * ```
  */
-export function sseHeaders(sessionId: string | undefined): Headers {
-  const headers = new Headers({
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache, no-transform",
-    "x-accel-buffering": "no",
-  });
-  if (sessionId !== undefined) headers.set(SESSION_ID_HEADER, sessionId);
-  return headers;
+export function sseHeaders(sessionId: string | undefined): Record<string, string> {
+  if (sessionId === undefined) return { ...SSE_HEADERS };
+  return { ...SSE_HEADERS, [SESSION_ID_HEADER]: sessionId };
 }
+
+const SSE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+};
 
 /**
  * Relays an upstream HTTP answer (401 with `WWW-Authenticate`, 400, 404, …) with its status and end-to-end

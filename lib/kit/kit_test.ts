@@ -1,4 +1,4 @@
-/** The kit: pending responses, deadlines, the HTTP-failure mapping, the standalone buffer. */
+/** The kit: pending responses, deadlines, the HTTP-failure mapping, the standalone buffer, URL paths. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../jsonrpc/types.ts";
@@ -6,6 +6,7 @@ import { PendingResponses } from "./pending.ts";
 import { DeadlineError, sleep, withDeadline } from "./deadline.ts";
 import { badGateway, errorForHttpFailure } from "./http_failure.ts";
 import { StandaloneBuffer } from "./standalone_buffer.ts";
+import { pathnameOf } from "./url.ts";
 
 async function read<T>(stream: ReadableStream<T>, n: number): Promise<T[]> {
   const reader = stream.getReader();
@@ -96,5 +97,25 @@ describe("StandaloneBuffer", () => {
     buffer.push("ignored");
     assert.deepEqual(await read(second, 5), ["a"]);
     assert.deepEqual(await read(buffer.listen(), 5), [], "after end, a listener gets the end at once");
+  });
+});
+
+describe("pathnameOf", () => {
+  test("is new URL(url).pathname for every shape a Request URL takes", () => {
+    const urls = [
+      "http://127.0.0.1:8080/mcp",
+      "http://127.0.0.1:8080/mcp?x=1",
+      "http://127.0.0.1:8080/mcp#frag",
+      "http://127.0.0.1:8080/mcp?a=/b#c?d",
+      "http://host/",
+      "http://host",
+      "http://host?x=/y",
+      "https://user:pw@host:443/a/b%20c/../d",
+      "http://[::1]:3000/sse",
+    ];
+    for (const url of urls) {
+      const serialised = new Request(url).url;
+      assert.equal(pathnameOf(serialised), new URL(serialised).pathname, serialised);
+    }
   });
 });

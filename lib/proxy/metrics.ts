@@ -60,6 +60,11 @@ export interface GaugeSource {
  */
 export class Metrics {
   #messages = new Map<string, number>();
+  /** Label sets by direction and method (see `onMessage`). */
+  #labels: Record<Envelope["direction"], Map<string, string>> = {
+    "client-to-server": new Map(),
+    "server-to-client": new Map(),
+  };
   #upstreamErrors = 0;
   #replayed = 0;
   #latency = new Histogram();
@@ -67,7 +72,10 @@ export class Metrics {
   #storeLatency = new Histogram();
   #storeErrors = new Map<string, number>();
 
-  /** Counts one message (observer of `onMessage`). */
+  /**
+   * Counts one message (observer of `onMessage`). The label set of each (direction, method) pair is built
+   * once and kept in a table, not formatted per message.
+   */
   onMessage(envelope: Envelope): void {
     const m = envelope.message;
     const method = "method" in m
@@ -75,7 +83,12 @@ export class Metrics {
       : "error" in m
       ? "error"
       : "result";
-    const key = `direction="${envelope.direction}",method="${method}"`;
+    const labels = this.#labels[envelope.direction];
+    let key = labels.get(method);
+    if (key === undefined) {
+      key = `direction="${envelope.direction}",method="${method}"`;
+      labels.set(method, key);
+    }
     this.#messages.set(key, (this.#messages.get(key) ?? 0) + 1);
   }
 

@@ -22,6 +22,7 @@ import {
   REFUSAL_REASONS,
   type RefusalKind,
 } from "./refusals.ts";
+import { pathnameOf } from "../kit/url.ts";
 
 /** What the proxy holds now, read at each admission. */
 export interface Usage {
@@ -99,7 +100,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const perSessionLimits = limits.maxRequestsPerSession !== undefined || limits.maxStreamsPerSession !== undefined;
   const mcpPath = options.path ?? "/mcp";
   const isMcp = (request: Request) =>
-    (request.method === "POST" || request.method === "GET") && new URL(request.url).pathname === mcpPath &&
+    (request.method === "POST" || request.method === "GET") && pathnameOf(request.url) === mcpPath &&
     request.headers.has("mcp-session-id");
   let pendingStreams = 0;
   let pendingSessions = 0;

@@ -7,6 +7,7 @@
  * @module
  */
 import type { StreamLimits } from "./limits.ts";
+import { pathnameOf } from "../kit/url.ts";
 
 /**
  * Why a request was refused: what it would have opened past the proxy's budget (`session`, `stream`),
@@ -38,7 +39,7 @@ export const REFUSAL_REASONS: Record<RefusalKind, string> = {
 export function classify(request: Request, path = "/mcp", legacyPath = "/sse"): RefusalKind | undefined {
   const method = request.method;
   if (method !== "GET" && method !== "POST") return undefined;
-  const pathname = new URL(request.url).pathname;
+  const pathname = pathnameOf(request.url);
   if (pathname === path) {
     const session = request.headers.has("mcp-session-id");
     if (method === "POST") return session ? undefined : "session";

@@ -42,7 +42,9 @@ export function encodeEvent(event: SseEvent): string {
   }
   if (event.data !== undefined || event.id !== undefined || event.event !== undefined) {
     const data = event.data ?? "";
-    for (const line of data.split(/\r\n|\r|\n/)) frame += line === "" ? "data:\n" : `data: ${line}\n`;
+    // Most data (a JSON-RPC message) is one line: no split.
+    if (data.indexOf("\n") === -1 && data.indexOf("\r") === -1) frame += data === "" ? "data:\n" : `data: ${data}\n`;
+    else for (const line of data.split(/\r\n|\r|\n/)) frame += line === "" ? "data:\n" : `data: ${line}\n`;
   }
   return frame + "\n";
 }

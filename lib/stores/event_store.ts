@@ -212,7 +212,9 @@ export class InMemoryEventStore implements EventStore {
     const events: StoredEvent[] = [];
     for (let i = stream.head + Math.max(0, seq + 1 - firstKept); i < stream.events.length; i++) {
       const e = stream.events[i]!;
-      events.push(e.data === null ? { id: e.id, message: null } : { id: e.id, message: JSON.parse(e.data), data: e.data });
+      events.push(
+        e.data === null ? { id: e.id, message: null } : { id: e.id, message: JSON.parse(e.data), data: e.data },
+      );
     }
     return Promise.resolve({ type: "found", streamId, events });
   }

@@ -296,7 +296,9 @@ function _open(body: ReadableStream<Uint8Array>, maxEventSize: number): SseBatch
  * The JSON-RPC messages of one SSE event, parsed once (the only parse of a streamed message in mcpwire):
  * `undefined` for priming events, other event names or invalid data.
  */
-function _messagesOf(item: Extract<SseItem, { type: "event" }>): { messages: JsonRpcMessage[]; batch: boolean } | undefined {
+function _messagesOf(
+  item: Extract<SseItem, { type: "event" }>,
+): { messages: JsonRpcMessage[]; batch: boolean } | undefined {
   if (item.data === "") return undefined; // priming events carry no message (T-RES-06)
   if (item.event !== undefined && item.event !== "message") return undefined;
   try {
