@@ -39,6 +39,12 @@ export const HIGH_WATER_BYTES = 64 * 1024;
 /**
  * Whether a sender should wait before its next event: {@linkcode HIGH_WATER_BYTES} or more are written and
  * not yet taken by the client's connection.
+ *
+ * @example
+ * ```ts ignore
+ * writeSse(connection, frame);
+ * if (isBehind(connection)) await new Promise<void>((resolve) => (connection.drain = resolve));
+ * ```
  */
 export function isBehind(connection: SseConnection): boolean {
   return !connection.closed && connection.queuedBytes >= HIGH_WATER_BYTES;
