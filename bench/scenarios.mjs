@@ -65,8 +65,9 @@ export async function overhead(config, log) {
     ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
-    ...(config.quick || config.smoke ? [] : [
-      ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
+    ...(config.quick || config.smoke ? [] : [["nginx (byte proxy)", () => startNginx(upstream.base, log)]]),
+    // The floors: in full runs, and in smoke runs for the CPU guard (run.mjs).
+    ...(config.quick && !config.floors ? [] : [
       ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
       ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
     ]),
@@ -149,10 +150,13 @@ async function rounds(targets, sessions, config, where, log, upstreamKind) {
     if (done.length === 0) return { ...row, error: errors.get(t.label) ?? "no result" };
     const best = done.reduce((a, b) => (b.callsPerSec > a.callsPerSec ? b : a));
     const pairs = mine.map((r, i) => [r, base[i]]).filter(([r, b]) => r && b && b.callsPerSec > 0);
+    const cpus = done.map((r) => r.cpuUsPerCall).filter((v) => Number.isFinite(v) && v > 0);
     return {
       ...row,
       ...best,
       rounds: done.length,
+      // The lowest CPU per call of any round: background load only ever adds to it.
+      cpuBest: cpus.length ? Math.min(...cpus) : null,
       ratio: median(pairs.map(([r, b]) => r.callsPerSec / b.callsPerSec)),
       p99Added: median(pairs.map(([r, b]) => r.p99 - b.p99)),
     };
@@ -208,7 +212,8 @@ export async function streaming(config, log) {
   return rows;
 }
 
-function jsonLines(entry) {
+/** Reads the JSON lines a client prints: `next(timeoutMs)` resolves with the next one (bounded). */
+export function jsonLines(entry) {
   const lines = createInterface({ input: entry.child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
   return async (timeoutMs) => {
