@@ -19,11 +19,14 @@ export const STDIO_SERVER = [NODE, `${ROOT}bench/stdio_server.mjs`];
 /** A target that cannot run here; `reason` goes into the report. */
 export class Skip extends Error {}
 
-/** Starts the bench upstream (Node) → {url: ".../mcp", base, port, pid, stop}. */
+/**
+ * Starts the bench upstream (Node) → {url: ".../mcp", base, port, pid, stop}. `options.era` "2026-07-28"
+ * makes it answer stateless 2026-07-28 requests too (default "2025": sessions only).
+ */
 export async function startUpstream(options = {}) {
   const port = options.port ?? await freePort();
   const entry = start("upstream", NODE, [`${ROOT}bench/upstream.mjs`], {
-    env: { PORT: String(port), RESPONSE: options.response ?? "json", RETRY_MS: String(options.retryMs ?? 100) },
+    env: { PORT: String(port), RESPONSE: options.response ?? "json", RETRY_MS: String(options.retryMs ?? 100), ERA: options.era ?? "2025" },
   });
   await waitForPort(port, entry);
   const base = `http://127.0.0.1:${port}`;
