@@ -83,7 +83,8 @@ const config = smoke
     },
     scaleTargets: [["mcpwire", "deno"], ["bytes", "deno"], ["mcpwire", "bun"], ["bytes", "bun"]],
     streams: [1_000, 10_000],
-    scaleOpenTimeoutMs: 90_000,
+    // mcpwire paces `initialize` per caller (1,000 at once, then 100/s): 9,500 sessions take ~90 s to open.
+    scaleOpenTimeoutMs: 180_000,
     settleMs: 1_500,
     recoveryRuntimes: ["deno", "bun"],
     recoveryDeadlineMs: 5_000,

@@ -283,7 +283,7 @@ export async function scale(config, log) {
         client = start("streams", NODE, [`${ROOT}bench/streams.mjs`, JSON.stringify({ url: proxy.url, streams, concurrency: 64 })], { stdin: "pipe", keepStdout: true });
         const next = jsonLines(client);
         const opened = await next(config.scaleOpenTimeoutMs);
-        Object.assign(row, { opened: opened.opened, failed: opened.failed, openSeconds: opened.seconds });
+        Object.assign(row, { opened: opened.opened, failed: opened.failed, retried: opened.retried, openSeconds: opened.seconds });
         if (opened.failed) row.note = [row.note, `${opened.failed} streams failed to open: ${opened.firstError}`].filter(Boolean).join("; ");
         await sleep(config.settleMs);
         row.rssOpen = rssMb(proxy.pid);
