@@ -1,7 +1,9 @@
 /**
  * The default upstream stack, built once for every face: a connector for the upstream (Streamable HTTP with
  * HTTP+SSE fallback for a URL, a stdio child per session for a command), wrapped in resilience
- * (re-initialize, respawn, retry once, timeouts) and then in the interceptor chain (rules). `mcpwire reverse`,
+ * (re-initialize, respawn, retry once, timeouts) and then in the interceptor chain (rules); with `tracing`, a
+ * span layer sits around the connector (a CLIENT span per attempt) and outermost (a SERVER span per client
+ * request, docs/tracing.md). `mcpwire reverse`,
  * `mcpwire forward` and the library's `createReverseProxy` / `startForwardProxy` all build it here, so a
  * library user gets exactly what the CLI gets.
  *
@@ -85,7 +87,8 @@ export interface UpstreamStack {
 }
 
 /**
- * Builds the default upstream stack: connector → resilience → interceptors.
+ * Builds the default upstream stack: connector → resilience → interceptors (→ tracing around the connector
+ * and outermost, when `tracing` is given).
  *
  * @param options What to proxy to and how each layer is set up.
  * @returns The outermost layer and a description of the upstream.
