@@ -81,6 +81,8 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
     const start = Date.now();
     ui = uiFromFlags(flags, "");
     const seen = ui?.buffer;
+    // The traffic view shows which rule rewrote, blocked or answered a message.
+    if (rules && seen) rules.onHit = seen.onRuleHit;
     const onMessage = traffic
       ? (e: Envelope) => {
         err(formatEnvelope(e, start, p));

@@ -112,6 +112,8 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     stopRules = rules?.stop;
     setup = await proxyOptionsFromFlags(flags, rest, rt, log, quiet, rules?.requiredScopes);
     if (rules) setup.options.interceptors = [rules.interceptor];
+    // The traffic view shows which rule rewrote, blocked or answered a message.
+    if (rules && setup.ui) rules.onHit = setup.ui.buffer.onRuleHit;
   } catch (error) {
     stopRules?.();
     if (!(error instanceof UsageError)) throw error;
