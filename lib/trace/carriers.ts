@@ -67,7 +67,15 @@ export function headersFor(propagator: TextMapPropagator, span: Span, headers?: 
   return out;
 }
 
-/** Does `message` carry trace context in its `params._meta`? */
+/**
+ * Does `message` carry trace context (`traceparent` or `tracestate`) in its `params._meta`?
+ *
+ * @example
+ * ```ts
+ * import { carriesMetaContext } from "./carriers.ts";
+ * console.assert(carriesMetaContext({ jsonrpc: "2.0", id: 1, method: "ping", params: { _meta: { traceparent: "00-…" } } }));
+ * ```
+ */
 export function carriesMetaContext(message: JsonRpcMessage): boolean {
   const meta = requestMeta(message);
   return meta !== undefined && TRACE_KEYS.some((key) => key in meta);
