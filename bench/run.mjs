@@ -6,7 +6,7 @@
  *
  * Usage:
  *   node bench/run.mjs                 full run (~6–8 min), writes docs/
- *   node bench/run.mjs --smoke         ~1 min, small counts, writes nothing (CI keeps the harness working); fails
+ *   node bench/run.mjs --smoke         ~1–1.5 min, small counts, writes nothing (CI keeps the harness working); fails
  *                                      when mcpwire's CPU per call is > 2 × its runtime's byte proxy (cpuGuard)
  *   node bench/run.mjs --only overhead,streaming,scale,recovery   a subset
  *   node bench/run.mjs --no-docs       do not touch docs/
@@ -46,14 +46,14 @@ const log = (line) => process.stderr.write(line + "\n");
 const config = smoke
   ? {
     smoke: true,
-    // Enough calls per round for a CPU figure that 10 ms clock ticks do not blur, and the best of 3 rounds
+    // Enough calls per round for a CPU figure that 10 ms clock ticks do not blur, and the best of 4 rounds
     // (alternating targets) for the CPU guard, so a busy 2-core CI machine does not trip it.
     sessions: [10],
     pacedRate: 100,
     stdioSessions: [2],
     durationMs: 1_500,
     warmupMs: 300,
-    rounds: 3,
+    rounds: 4,
     floors: true,
     latencyStream: { count: 20, size: 200, intervalMs: 2 },
     bigStreams: { small: { count: 100, size: 1024, intervalMs: 0 }, slow: { count: 100, size: 1024, intervalMs: 0, pauseMs: 100 } },
