@@ -5,7 +5,7 @@
  * ratios to direct, and (full runs) updates docs/performance.md and docs/performance-latency.svg.
  *
  * Usage:
- *   node bench/run.mjs                 full run (~6–8 min), writes docs/
+ *   node bench/run.mjs                 full run (~9–11 min: the 9,500-stream rows wait out the initialize pacing), writes docs/
  *   node bench/run.mjs --smoke         ~1–1.5 min, small counts, writes nothing (CI keeps the harness working); fails
  *                                      when mcpwire's CPU per call is > 2 × its runtime's byte proxy (cpuGuard)
  *   node bench/run.mjs --only overhead,streaming,scale,recovery   a subset
