@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { reportsEnd } from "../kit/streams.ts";
 import { encodeCommentBytes } from "../sse/encode.ts";
 
 /** The keep-alive comment: sent on idle connections, and first on connections with nothing else to send. */
@@ -26,6 +27,8 @@ export interface SseConnection {
   queuedBytes: number;
   /** Whether the body's reader is waiting for bytes: the next frame is handed over at once. */
   wanted: boolean;
+  /** Reports the body's end to those watching it (`onStreamEnd` in lib/kit/streams.ts), once. */
+  ended?: () => void;
 }
 
 /**
@@ -159,8 +162,12 @@ export function openSseBody(
       releaseDrain(connection);
       keepAlive.delete(connection);
       hooks.cancel?.(connection);
+      connection.ended?.();
     },
   }, { highWaterMark: 0 });
+  // Whoever counts open bodies (admission) hooks onto this one instead of wrapping it; a body that `start`
+  // already closed is left unmarked (its end has passed).
+  if (!connection.closed) connection.ended = reportsEnd(body);
   return { body, connection };
 }
 
@@ -168,7 +175,7 @@ export function openSseBody(
 export function closeSse(connection: SseConnection, keepAlive: KeepAlive): void {
   releaseDrain(connection);
   keepAlive.delete(connection);
-  if (connection.closed) return;
+  if (connection.closed) return connection.ended?.();
   // Frames not yet taken go out before the end.
   _flush(connection);
   connection.closed = true;
@@ -177,6 +184,7 @@ export function closeSse(connection: SseConnection, keepAlive: KeepAlive): void 
   } catch {
     // Already closed or errored.
   }
+  connection.ended?.();
 }
 
 /**
