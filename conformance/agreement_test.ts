@@ -193,9 +193,7 @@ describe("agreement with the official conformance suite", () => {
     const unexplained = rows.filter((r) => r.outcome === "unexplained");
     assert.deepEqual(failures, [], "every official run produced results");
     assert.deepEqual(
-      unexplained.map((r) =>
-        `${r.target} | ${r.suite}@${r.specVersion} | ${r.rule}: ${r.detail}`
-      ),
+      unexplained.map((r) => `${r.target} | ${r.suite}@${r.specVersion} | ${r.rule}: ${r.detail}`),
       [],
     );
     // The comparison can fail: the knobs that break a mapped rule are seen broken by both suites.

@@ -275,6 +275,8 @@ export interface KnownDisagreement {
   check: string;
   /** The targets it applies to (names as in the agreement test), or `"*"` for any target. */
   targets: readonly string[] | "*";
+  /** Only for this official release. @default both */
+  suite?: OfficialSuite;
   /** What the official suite says, what ours says. */
   official: "pass" | "problem";
   ours: "pass" | "problem";
@@ -335,6 +337,20 @@ export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
       'connection."',
   },
   {
+    check: "server-sse-priming-event",
+    targets: "*",
+    suite: "0.1",
+    official: "problem",
+    ours: "pass",
+    reason: "0.1.16 sends its polling probe with MCP-Protocol-Version: 2025-03-26 inside a 2025-11-25 session, so a " +
+      "server that primes only 2025-11-25 streams (server-everything, through the TypeScript SDK) rightly sends no " +
+      "priming event; 0.2.0-alpha.12 sends 2025-11-25 and sees it, as T-RES-04 does.",
+    specText:
+      "2025-11-25 basic/transports §Protocol Version Header: the client MUST send the negotiated version; priming " +
+      'events are a 2025-11-25 behaviour ("The server SHOULD immediately send an SSE event consisting of an event ' +
+      'ID and an empty data field").',
+  },
+  {
     check: "server-accepts-multiple-post-streams",
     targets: ["2025 reference, knob singleStreamOnly"],
     official: "pass",
@@ -390,9 +406,15 @@ export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
  *
  * @example
  * ```ts
- * knownDisagreement("server-sse-disconnect-resume", "server-everything")?.official; // "problem"
+ * knownDisagreement("server-sse-disconnect-resume", "server-everything", "0.2")?.official; // "problem"
  * ```
  */
-export function knownDisagreement(check: string, target: string): KnownDisagreement | undefined {
-  return KNOWN_DISAGREEMENTS.find((k) => k.check === check && (k.targets === "*" || k.targets.includes(target)));
+export function knownDisagreement(
+  check: string,
+  target: string,
+  suite?: OfficialSuite,
+): KnownDisagreement | undefined {
+  return KNOWN_DISAGREEMENTS.find((k) =>
+    k.check === check && (k.targets === "*" || k.targets.includes(target)) && (!k.suite || k.suite === suite)
+  );
 }

@@ -45,6 +45,7 @@ export const MODERN_CASES: ModernCase[] = [
   { knob: "noNameHeaderCheck", check: "T-PV-09", alsoFails: ["T-PV-10"] },
   { knob: "noBase64Decode", check: "T-PV-10" },
   { knob: "noParamHeaderCheck", check: "T-PV-11" },
+  { knob: "lenientBase64", check: "T-PV-11" },
   { knob: "acceptMissingMeta", check: "T-PV-12" },
   { knob: "ignoreMissingCapability", check: "T-PV-13" },
   { knob: "discoverNoVersions", check: "T-PV-14" },

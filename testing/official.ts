@@ -151,7 +151,7 @@ export function compare(target: string, results: OfficialResult[], report: Repor
     else if (official === ours) outcome = "agree";
     else {
       const known = (id: string) => {
-        const k = knownDisagreement(id, target);
+        const k = knownDisagreement(id, target, suite);
         return k?.official === official && k.ours === ours;
       };
       // Official problem, ours pass: every official check that reports the problem must be explained.
