@@ -100,6 +100,7 @@ const TARGETS: Target[] = [
   knob2026("noNameHeaderCheck", HEADERS),
   knob2026("noBase64Decode", CUSTOM),
   knob2026("noParamHeaderCheck", CUSTOM),
+  knob2026("lenientBase64", CUSTOM),
   {
     name: "server-everything",
     era: "2025",
