@@ -10,6 +10,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { createReverseProxy } from "../lib/proxy/reverse.ts";
+import { initRequest } from "../testing/messages.ts";
 const N = 20_000;
 const enc = new TextEncoder();
 const pad = "x".repeat(900);
@@ -63,16 +64,7 @@ const base = {
   host: "127.0.0.1:8080",
 };
 const init = await handler(
-  new Request(url, {
-    method: "POST",
-    headers: base,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "m", version: "1" } },
-    }),
-  }),
+  new Request(url, { method: "POST", headers: base, body: JSON.stringify(initRequest("2025-06-18", 0)) }),
 );
 const sid = init.headers.get("mcp-session-id")!;
 await init.text();
