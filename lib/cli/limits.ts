@@ -18,7 +18,8 @@ import {
   type StreamLimits,
 } from "../security/limits.ts";
 import type { ParsedArgs } from "./args.ts";
-import { UsageError } from "./args.ts";
+import { parseDuration, UsageError } from "./args.ts";
+import { DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES, type ServeOptions } from "../runtime/serve.ts";
 
 /** Flag specs, spread into a command's flags. */
 export const LIMIT_FLAGS = {
@@ -30,6 +31,8 @@ export const LIMIT_FLAGS = {
   "max-sessions-per-caller": { type: "string" },
   "max-requests-per-session": { type: "string" },
   "max-streams-per-session": { type: "string" },
+  "header-timeout": { type: "string" },
+  "max-header-bytes": { type: "string" },
 } as const;
 
 /** Usage lines of the flags. */
@@ -51,11 +54,18 @@ export const LIMITS_USAGE =
   --max-streams-per-session N
                            most open SSE streams of one session: standalone GET, resumed GETs and
                            streamed POST responses (default ${DEFAULT_MAX_STREAMS_PER_SESSION}); past it 429
+  --header-timeout DUR     longest time a client may take to send a request head (slowloris); the
+                           connection is closed after it (default ${DEFAULT_HEADER_TIMEOUT_MS / 1000}s; 0 off). Deno only: Bun
+                           cuts slow heads by itself after about 10 s
+  --max-header-bytes N     largest request head; past it 431 and the connection is closed
+                           (default ${DEFAULT_MAX_HEADER_BYTES}; Bun's own ceiling is about 16 KiB)
 `;
 
 /** The limits to apply and the start-up line that says what they are and why. */
 export interface CliLimits {
   limits: StreamLimits;
+  /** The slow-client limits the server enforces itself (`--header-timeout`, `--max-header-bytes`). */
+  serve: Pick<ServeOptions, "headerTimeoutMs" | "maxHeaderBytes">;
   /** One line for the log, e.g. `open files: 256 (/proc/self/limits); up to 90 streams, sessions unlimited`. */
   summary: string;
 }
@@ -102,5 +112,9 @@ export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "s
   } kept free); up to ${shown(limits.maxStreams)} streams, sessions ${shown(limits.maxSessions)}${
     limits.maxChildren === undefined ? "" : `, stdio children ${limits.maxChildren}`
   }`;
-  return { limits, summary };
+  const headerTimeoutMs = flags["header-timeout"] === undefined
+    ? DEFAULT_HEADER_TIMEOUT_MS
+    : parseDuration(flags["header-timeout"] as string, "--header-timeout");
+  const serve = { headerTimeoutMs, maxHeaderBytes: count("max-header-bytes") ?? DEFAULT_MAX_HEADER_BYTES };
+  return { limits, serve, summary };
 }

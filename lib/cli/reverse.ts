@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Runtime } from "../runtime/mod.ts";
+import type { Runtime, ServeOptions } from "../runtime/mod.ts";
 import { createReverseProxy, type ReverseProxyOptions } from "../proxy/reverse.ts";
 import { isLoopbackHost } from "../downstream/security.ts";
 import { formatEnvelope, formatExchange, palette } from "./format.ts";
@@ -137,6 +137,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     server = await rt.serve(setup.ui ? setup.ui.buffer.wrap(proxy.fetch) : proxy.fetch, {
       hostname,
       port,
+      ...setup.serveLimits,
       onAcceptError: (e, retryInMs) =>
         err(
           `mcpwire reverse: accepting connections failed (${e instanceof Error ? e.message : e}); ${
@@ -192,6 +193,8 @@ interface ReverseSetup {
   port: number;
   log: (line: string) => void;
   limitsSummary: string;
+  /** The slow-client limits for `rt.serve` (`--header-timeout`, `--max-header-bytes`). */
+  serveLimits: Pick<ServeOptions, "headerTimeoutMs" | "maxHeaderBytes">;
   /** The Redis URL of `--store`, or `undefined` for the in-memory stores. */
   storeUrl: string | undefined;
   /** `--ui`: the traffic view's buffer (fed by `onMessage`) and address. */
@@ -262,7 +265,7 @@ async function proxyOptionsFromFlags(
       ui.buffer.onMessage(e);
     };
   }
-  return { options, hostname, port, log, limitsSummary: limits.summary, storeUrl, ui };
+  return { options, hostname, port, log, limitsSummary: limits.summary, serveLimits: limits.serve, storeUrl, ui };
 }
 
 /**

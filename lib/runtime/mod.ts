@@ -24,6 +24,7 @@ import {
 } from "./process.ts";
 
 export type { Handler, ServeOptions, Server } from "./serve.ts";
+export { DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES } from "./serve.ts";
 export type { ChildProcess, SpawnOptions } from "./process.ts";
 export type { OpenFileLimit } from "./limits.ts";
 export { cpuCount, fetchConnectionCap, openFileLimit } from "./limits.ts";
