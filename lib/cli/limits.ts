@@ -55,7 +55,9 @@ export const LIMITS_USAGE =
                            most open SSE streams of one session: standalone GET, resumed GETs and
                            streamed POST responses (default ${DEFAULT_MAX_STREAMS_PER_SESSION}); past it 429
   --header-timeout DUR     longest time a client may take to send a request head (slowloris); the
-                           connection is closed after it (default ${DEFAULT_HEADER_TIMEOUT_MS / 1000}s; 0 off). Deno only: Bun
+                           connection is closed after it (default ${
+    DEFAULT_HEADER_TIMEOUT_MS / 1000
+  }s; 0 off). Deno only: Bun
                            cuts slow heads by itself after about 10 s
   --max-header-bytes N     largest request head; past it 431 and the connection is closed
                            (default ${DEFAULT_MAX_HEADER_BYTES}; Bun's own ceiling is about 16 KiB)
@@ -91,7 +93,8 @@ export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "s
   };
   const files = rt.openFileLimit();
   const fetchCap = upstream === "url" ? rt.fetchConnectionCap() : Infinity;
-  const derived = deriveLimits({ openFiles: files.soft, upstream, fetchCap });
+  const connectionFds = rt.clientConnectionFds();
+  const derived = deriveLimits({ openFiles: files.soft, upstream, fetchCap, connectionFds });
   const limits: StreamLimits = {
     maxStreams: count("max-streams") ?? derived.maxStreams,
     maxSessions: count("max-sessions") ?? derived.maxSessions,
@@ -106,7 +109,8 @@ export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "s
   };
   const shown = (n: number) => (Number.isFinite(n) ? n.toLocaleString("en") : "unlimited");
   const source = files.source === "assumed" ? "assumed: /proc/self/limits unreadable" : files.source;
-  const capNote = Number.isFinite(fetchCap) ? `, fetch connections ${fetchCap.toLocaleString("en")}` : "";
+  const capNote = (Number.isFinite(fetchCap) ? `, fetch connections ${fetchCap.toLocaleString("en")}` : "") +
+    (connectionFds > 1 ? `, ${connectionFds} per client connection` : "");
   const summary = `open files: ${files.soft.toLocaleString("en")} (${source}${capNote}; ${
     reserveFor(files.soft)
   } kept free); up to ${shown(limits.maxStreams)} streams, sessions ${shown(limits.maxSessions)}${

@@ -15,7 +15,15 @@
  * @module
  */
 // deno-lint-ignore-file no-explicit-any
-import { chunkSize, headEnd, type HeadRefusal, latin1, PEER_HEADER, refusalResponse, rewriteHead } from "./request_head.ts";
+import {
+  chunkSize,
+  headEnd,
+  type HeadRefusal,
+  latin1,
+  PEER_HEADER,
+  refusalResponse,
+  rewriteHead,
+} from "./request_head.ts";
 
 /** Options of {@linkcode startHeaderFront}. */
 export interface HeaderFrontOptions {
@@ -209,7 +217,12 @@ async function serveConnection(conn: any, options: HeaderFrontOptions): Promise<
       if ("status" in head) await refuse(head);
       const { bytes, framing } = head as Exclude<typeof head, HeadRefusal>;
       if (!backend) {
-        backend = await options.connectBackend();
+        backend = await options.connectBackend().catch(async (error) => {
+          await refuse({
+            status: 503,
+            reason: options.isOutOfDescriptors(error) ? "out of file descriptors" : "server not accepting",
+          });
+        });
         writer = backend.writable.getWriter();
         responses = backend.readable.pipeTo(conn.writable, {
           preventClose: true,

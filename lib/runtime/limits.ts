@@ -101,3 +101,17 @@ export function cpuCount(): number {
     return 1;
   }
 }
+
+/**
+ * Descriptors one client connection holds in a server started by `serve` (`serve.ts`): 3 on Deno, where
+ * the header-deadline front holds the client's socket and both ends of its connection to `Deno.serve`; 1
+ * on Bun. Sizes the stream budget (docs/limits.md).
+ *
+ * @example
+ * ```ts ignore
+ * clientConnectionFds();   // 3 on Deno, 1 on Bun
+ * ```
+ */
+export function clientConnectionFds(): number {
+  return (globalThis as { Deno?: unknown }).Deno ? 3 : 1;
+}

@@ -29,7 +29,7 @@ export interface ParsedHead {
 
 /** Why a head was refused: the HTTP status to answer and a short reason. */
 export interface HeadRefusal {
-  status: 400 | 431 | 501;
+  status: 400 | 431 | 501 | 503;
   reason: string;
 }
 
@@ -88,7 +88,10 @@ export function rewriteHead(head: Uint8Array, peerValue: string): ParsedHead | H
   const text = latin1(head);
   const lines = text.slice(0, -4).split("\r\n");
   const requestLine = lines[0] ?? "";
-  if (/[\r\n]/.test(text.slice(0, -4).replaceAll("\r\n", "")) || !/^[A-Z!#$%&'*+.^_`|~0-9a-z-]+ \S+ HTTP\/1\.[01]$/.test(requestLine)) {
+  if (
+    /[\r\n]/.test(text.slice(0, -4).replaceAll("\r\n", "")) ||
+    !/^[A-Z!#$%&'*+.^_`|~0-9a-z-]+ \S+ HTTP\/1\.[01]$/.test(requestLine)
+  ) {
     return { status: 400, reason: "malformed request line or line ending" };
   }
   const kept: string[] = [requestLine];
@@ -147,8 +150,9 @@ export function chunkSize(line: string): number {
 }
 
 /**
- * A complete HTTP/1.1 response the front sends itself (431, 400, 501), with a JSON-RPC error body
- * (`id: null`, code -32600) and `Connection: close`.
+ * A complete HTTP/1.1 response the front sends itself, with a JSON-RPC error body (`id: null`) and
+ * `Connection: close`: 400, 431 and 501 say the request was malformed (code -32600); 503 says the server
+ * cannot take it now (out of descriptors; code -32000 and `Retry-After: 2`, as the other limits, T-RPC-06).
  *
  * @example
  * ```ts
@@ -158,15 +162,23 @@ export function chunkSize(line: string): number {
  * ```
  */
 export function refusalResponse(refusal: HeadRefusal): Uint8Array {
-  const phrase = { 400: "Bad Request", 431: "Request Header Fields Too Large", 501: "Not Implemented" }[refusal.status];
+  const phrase = {
+    400: "Bad Request",
+    431: "Request Header Fields Too Large",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+  }[refusal.status];
+  const busy = refusal.status === 503;
   const body = JSON.stringify({
     jsonrpc: "2.0",
     id: null,
-    error: { code: -32600, message: `Invalid Request: ${refusal.reason}` },
+    error: busy
+      ? { code: -32000, message: `Server busy: ${refusal.reason}` }
+      : { code: -32600, message: `Invalid Request: ${refusal.reason}` },
   });
   const bytes = new TextEncoder().encode(body);
   return new TextEncoder().encode(
     `HTTP/1.1 ${refusal.status} ${phrase}\r\ncontent-type: application/json\r\ncontent-length: ${bytes.length}\r\n` +
-      `connection: close\r\n\r\n${body}`,
+      `${busy ? "retry-after: 2\r\n" : ""}connection: close\r\n\r\n${body}`,
   );
 }

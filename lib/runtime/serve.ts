@@ -107,7 +107,9 @@ export function serve(handler: Handler, options: ServeOptions = {}): Promise<Ser
   const g = globalThis as any;
   if (g.Bun) return Promise.resolve(serveBun(handler, hostname, port, maxHeaderBytes));
   if (g.Deno) {
-    if (options.headerFront === false) return serveDeno(peerFromInfo(handler), { hostname, port }, options.onAcceptError);
+    if (options.headerFront === false) {
+      return serveDeno(peerFromInfo(handler), { hostname, port }, options.onAcceptError);
+    }
     return serveDenoFronted(handler, hostname, port, {
       headerTimeoutMs: options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
       maxHeaderBytes,
