@@ -15,15 +15,7 @@
  * @module
  */
 // deno-lint-ignore-file no-explicit-any
-import {
-  chunkSize,
-  headEnd,
-  type HeadRefusal,
-  latin1,
-  PEER_HEADER,
-  refusalResponse,
-  rewriteHead,
-} from "./request_head.ts";
+import { chunkSize, headEnd, type HeadRefusal, latin1, refusalResponse, rewriteHead } from "./request_head.ts";
 
 /** Options of {@linkcode startHeaderFront}. */
 export interface HeaderFrontOptions {
@@ -35,7 +27,7 @@ export interface HeaderFrontOptions {
   maxHeaderBytes: number;
   /** Connects to the server behind the front (a fresh connection per client connection). */
   connectBackend: () => Promise<any>;
-  /** The token the server behind checks in {@linkcode PEER_HEADER} (requests that did not pass here lack it). */
+  /** The token the server behind checks in `x-mcpwire-peer` (requests that did not pass here lack it). */
   token: string;
   /** Told when accepting failed (EMFILE) and when the front accepts again. */
   onAcceptError?: (error: unknown, retryInMs: number) => void;
