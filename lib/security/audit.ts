@@ -39,6 +39,12 @@ export interface AuditEvent {
   path?: string;
   /** The HTTP status answered (401, 403, 404, 429, 503). */
   status?: number;
+  /** `rule_blocked`: the rule's `name` (or `rules[<index>]`). */
+  rule?: string;
+  /** `rule_blocked`: the tool a blocked `tools/call` named. */
+  tool?: string;
+  /** `rule_blocked`: which way the blocked message travelled. */
+  direction?: "client-to-server" | "server-to-client";
 }
 
 /** Receives one finished audit line (JSON, no trailing newline). */

@@ -149,6 +149,7 @@ export class SessionCore {
         headers,
         sessionId: session.record.id,
         revision: session.record.revision,
+        caller,
       });
     } catch (error) {
       this.#options.report(error);
@@ -216,6 +217,7 @@ export class SessionCore {
         headers,
         sessionId: session.record.id,
         revision: session.record.revision,
+        caller: session.record.caller ?? "anonymous",
       });
     } catch (error) {
       this.#options.report(error);

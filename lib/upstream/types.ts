@@ -51,6 +51,8 @@ export interface SendContext {
   sessionId?: string;
   /** The protocol revision of the downstream session. */
   revision?: string;
+  /** The id of the caller behind the message (`callerOf(request).id`), for interceptors and audit lines. */
+  caller?: string;
   /** Headers to forward upstream (already stripped of hop-by-hop headers). */
   headers?: Headers;
   /** Aborts the call (e.g. at shutdown). A client disconnect does NOT abort (T-POST-09). */
