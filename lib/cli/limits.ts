@@ -112,7 +112,7 @@ export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "s
   const capNote = (Number.isFinite(fetchCap) ? `, fetch connections ${fetchCap.toLocaleString("en")}` : "") +
     (connectionFds > 1 ? `, ${connectionFds} per client connection` : "");
   const summary = `open files: ${files.soft.toLocaleString("en")} (${source}${capNote}; ${
-    reserveFor(files.soft)
+    reserveFor(files.soft, connectionFds)
   } kept free); up to ${shown(limits.maxStreams)} streams, sessions ${shown(limits.maxSessions)}${
     limits.maxChildren === undefined ? "" : `, stdio children ${limits.maxChildren}`
   }`;

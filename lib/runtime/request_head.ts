@@ -85,48 +85,59 @@ export function latin1(bytes: Uint8Array): string {
  * ```
  */
 export function rewriteHead(head: Uint8Array, peerValue: string): ParsedHead | HeadRefusal {
-  const text = latin1(head);
-  const lines = text.slice(0, -4).split("\r\n");
-  const requestLine = lines[0] ?? "";
-  if (
-    /[\r\n]/.test(text.slice(0, -4).replaceAll("\r\n", "")) ||
-    !/^[A-Z!#$%&'*+.^_`|~0-9a-z-]+ \S+ HTTP\/1\.[01]$/.test(requestLine)
-  ) {
+  // One character per byte, so string positions are byte positions (windows-1252 under the name latin1
+  // also maps each byte to one character; only positions and ASCII names are read from the text).
+  const text = _decoder.decode(head);
+  const last = text.length - 4;
+  const requestEnd = text.indexOf("\r\n");
+  const requestLine = text.slice(0, requestEnd);
+  if (_STRAY.test(text.slice(0, last)) || !_REQUEST_LINE.test(requestLine)) {
     return { status: 400, reason: "malformed request line or line ending" };
   }
-  const kept: string[] = [requestLine];
+  const dropped: [number, number][] = [];
   let contentLength: string | undefined;
   let chunked = false;
   let upgrade = requestLine.startsWith("CONNECT ");
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(":");
-    if (colon <= 0 || line[0] === " " || line[0] === "\t" || /[ \t]$/.test(line.slice(0, colon))) {
-      return { status: 400, reason: "malformed header line" };
-    }
-    const name = line.slice(0, colon).toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (name.startsWith(PEER_HEADER)) continue;
-    if (name === "content-length") {
+  for (let at = requestEnd + 2; at < last + 2;) {
+    const end = text.indexOf("\r\n", at);
+    const colon = text.indexOf(":", at);
+    const c = text.charCodeAt(at);
+    if (colon <= at || colon > end || c === 32 || c === 9) return { status: 400, reason: "malformed header line" };
+    const before = text.charCodeAt(colon - 1);
+    if (before === 32 || before === 9) return { status: 400, reason: "malformed header line" };
+    const name = text.slice(at, colon).toLowerCase();
+    if (name.startsWith(PEER_HEADER)) dropped.push([at, end + 2]);
+    else if (name === "content-length") {
+      const value = text.slice(colon + 1, end).trim();
       if (!/^\d{1,15}$/.test(value) || (contentLength !== undefined && contentLength !== value)) {
         return { status: 400, reason: "invalid Content-Length" };
       }
       contentLength = value;
     } else if (name === "transfer-encoding") {
-      if (value.toLowerCase() !== "chunked" || chunked) return { status: 501, reason: "unsupported Transfer-Encoding" };
+      if (text.slice(colon + 1, end).trim().toLowerCase() !== "chunked" || chunked) {
+        return { status: 501, reason: "unsupported Transfer-Encoding" };
+      }
       chunked = true;
     } else if (name === "upgrade") {
       upgrade = true;
     }
-    kept.push(line);
+    at = end + 2;
   }
   if (chunked && contentLength !== undefined) {
     return { status: 400, reason: "both Content-Length and Transfer-Encoding" };
   }
-  kept.push(`${PEER_HEADER}: ${peerValue}`);
-  const out = kept.join("\r\n") + "\r\n\r\n";
-  const bytes = new Uint8Array(out.length);
-  for (let i = 0; i < out.length; i++) bytes[i] = out.charCodeAt(i);
+  const added = _encoder.encode(`${PEER_HEADER}: ${peerValue}\r\n\r\n`);
+  const removed = dropped.reduce((sum, [a, b]) => sum + b - a, 0);
+  const bytes = new Uint8Array(head.length - 2 - removed + added.length);
+  let to = 0;
+  let from = 0;
+  for (const [a, b] of dropped) {
+    bytes.set(head.subarray(from, a), to);
+    to += a - from;
+    from = b;
+  }
+  bytes.set(head.subarray(from, head.length - 2), to);
+  bytes.set(added, to + head.length - 2 - from);
   const framing: BodyFraming = upgrade
     ? { kind: "tunnel" }
     : chunked
@@ -134,6 +145,12 @@ export function rewriteHead(head: Uint8Array, peerValue: string): ParsedHead | H
     : { kind: "length", bytes: Number(contentLength ?? 0) };
   return { bytes, framing };
 }
+
+const _decoder = new TextDecoder("latin1");
+const _encoder = new TextEncoder();
+/** A CR or LF that is not part of a CRLF. */
+const _STRAY = /\r(?!\n)|(?<!\r)\n/;
+const _REQUEST_LINE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+ \S+ HTTP\/1\.[01]$/;
 
 /**
  * The size of a chunk from its size line (`1a;ext=1` without the CRLF), or -1 when it is not hex.

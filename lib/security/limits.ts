@@ -91,12 +91,15 @@ export const FDS_PER_SESSION = { url: 0, stdio: 4 } as const;
 export const FETCH_CAP_HEADROOM = 16;
 
 /**
- * The descriptors left free: 64 plus 4 % of the limit (256 → 75, 1,024 → 105, 20,000 → 864).
+ * The descriptors left free: 64 plus 4 % of the limit (256 → 75, 1,024 → 105, 20,000 → 864), the 4 %
+ * (idle keep-alive sockets, plain requests in flight) times the descriptors a client connection holds
+ * (Deno's header-deadline front: 3, so 256 → 97, 20,000 → 2,464).
  *
  * @param openFiles The soft open-file limit.
+ * @param connectionFds Descriptors per client connection. @default 1
  */
-export function reserveFor(openFiles: number): number {
-  return 64 + Math.ceil(openFiles / 25);
+export function reserveFor(openFiles: number, connectionFds = 1): number {
+  return 64 + Math.ceil(openFiles / 25) * connectionFds;
 }
 
 /**
@@ -114,7 +117,7 @@ export function reserveFor(openFiles: number): number {
  * ```
  */
 export function deriveLimits(inputs: LimitInputs): StreamLimits {
-  const free = Math.max(0, inputs.openFiles - reserveFor(inputs.openFiles));
+  const free = Math.max(0, inputs.openFiles - reserveFor(inputs.openFiles, inputs.connectionFds));
   const extra = Math.max(0, (inputs.connectionFds ?? 1) - 1);
   if (inputs.upstream === "stdio") {
     const perSession = FDS_PER_SESSION.stdio + 2 * (FDS_PER_STREAM.stdio + extra);
