@@ -176,6 +176,9 @@ function peerFromInfo(handler: Handler): DenoHandler {
   };
 }
 
+/** The URL scheme `Deno.serve` gives requests that came over a Unix socket. */
+const UNIX_SCHEME = "http+unix:";
+
 /** What `Deno.serve` calls. */
 type DenoHandler = (request: Request, info: any) => Response | Promise<Response>;
 
@@ -208,8 +211,13 @@ async function serveDenoFronted(
         { status: 400, headers: { "content-type": "application/json", connection: "close" } },
       );
     }
-    setPeer(request, value.slice(prefix.length));
-    return handler(request);
+    // Deno names a request that came over a Unix socket `http+unix://<Host>/…`; the handler must see the
+    // URL the client asked for (origins, resource metadata URLs).
+    const forwarded = request.url.startsWith(UNIX_SCHEME)
+      ? new Request("http" + request.url.slice(UNIX_SCHEME.length - 1), request)
+      : request;
+    setPeer(forwarded, value.slice(prefix.length));
+    return handler(forwarded);
   };
   const dir = g.Deno.makeTempDirSync({ prefix: "mcpwire-" });
   g.Deno.chmodSync(dir, 0o700);

@@ -48,7 +48,7 @@ describe(`serve on ${RUNTIME}: request heads and the client's address`, () => {
   before(async () => {
     server = await serve(async (request) => {
       const body = await request.text();
-      return Response.json({ peer: peerOf(request) ?? null, body, forged: request.headers.get("x-forged") });
+      return Response.json({ peer: peerOf(request) ?? null, body, url: request.url });
     }, { port: 0, headerTimeoutMs: 1_000, maxHeaderBytes: 8_192 });
   });
   after(async () => {
@@ -56,7 +56,8 @@ describe(`serve on ${RUNTIME}: request heads and the client's address`, () => {
   });
 
   test("every request knows the client's address, and a client-sent x-mcpwire-peer changes nothing", async () => {
-    const r = await fetch(server.url, {
+    const url = new URL("/mcp?x=1", server.url);
+    const r = await fetch(url, {
       method: "POST",
       body: "hi",
       headers: { "x-mcpwire-peer": "forged 10.0.0.1:1" },
@@ -65,6 +66,8 @@ describe(`serve on ${RUNTIME}: request heads and the client's address`, () => {
     assert.equal(r.status, 200);
     assert.match(json.peer, /^127\.0\.0\.1:\d+$/);
     assert.equal(json.body, "hi");
+    // The URL the client asked for (Deno names Unix-socket requests http+unix://).
+    assert.equal(json.url, url.href);
   });
 
   test("a request head over maxHeaderBytes gets 431 with a JSON-RPC error body", async () => {
