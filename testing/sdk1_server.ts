@@ -4,7 +4,8 @@
  * for sampling whatever it declared, and a slow tool that notices cancellation.
  *
  * Tools: `echo` ({ message }), `ask-sampling` ({ prompt }: sends `sampling/createMessage` and answers with
- * the sampled text, or the error), `slow` ({ steps, stepMs }: progress per step; counts cancellations).
+ * the sampled text, or the error), `slow` ({ steps, stepMs }: progress per step; counts cancellations),
+ * `big` ({ bytes }: a text result of that many characters, for the upstream SSE event limit).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { serve, type Server } from "../lib/runtime/serve.ts";
 const TOOLS = [
   { name: "echo", inputSchema: { type: "object", properties: { message: { type: "string" } } } },
   { name: "ask-sampling", inputSchema: { type: "object", properties: { prompt: { type: "string" } } } },
+  { name: "big", inputSchema: { type: "object", properties: { bytes: { type: "number" } } } },
   {
     name: "slow",
     inputSchema: { type: "object", properties: { steps: { type: "number" }, stepMs: { type: "number" } } },
@@ -81,6 +83,7 @@ function build(state: Sdk1Server) {
         }
         return { content: [{ type: "text", text: `done after ${steps} steps` }] };
       }
+      if (r.params.name === "big") return { content: [{ type: "text", text: "x".repeat(Number(args.bytes ?? 0)) }] };
       return { content: [{ type: "text", text: `Echo: ${args.message}` }] };
     },
   );

@@ -61,6 +61,7 @@ export interface GaugeSource {
 export class Metrics {
   #messages = new Map<string, number>();
   #upstreamErrors = 0;
+  #eventsTooLarge = 0;
   #replayed = 0;
   #latency = new Histogram();
   #statuses = new Map<string, number>();
@@ -105,6 +106,11 @@ export class Metrics {
     this.#upstreamErrors++;
   }
 
+  /** Counts an upstream SSE event over the connector's `maxEventSize` (observer of `onEventTooLarge`). */
+  onEventTooLarge(): void {
+    this.#eventsTooLarge++;
+  }
+
   /** Counts events replayed to resuming clients (observer of `onReplay`). */
   onReplay(count: number): void {
     this.#replayed += count;
@@ -125,6 +131,12 @@ export class Metrics {
     for (const [labels, n] of this.#messages) lines.push(`mcpwire_messages_total{${labels}} ${n}`);
     metric("mcpwire_upstream_errors_total", "counter", "Failures reaching or reading the upstream.");
     lines.push(`mcpwire_upstream_errors_total ${this.#upstreamErrors}`);
+    metric(
+      "mcpwire_upstream_events_too_large_total",
+      "counter",
+      "Upstream SSE events over --max-upstream-event-bytes (each answered with a JSON-RPC error).",
+    );
+    lines.push(`mcpwire_upstream_events_too_large_total ${this.#eventsTooLarge}`);
     metric("mcpwire_replayed_events_total", "counter", "SSE events replayed to clients resuming with Last-Event-ID.");
     lines.push(`mcpwire_replayed_events_total ${this.#replayed}`);
     metric("mcpwire_http_responses_total", "counter", "HTTP responses of the MCP endpoint by method and status.");

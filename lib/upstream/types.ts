@@ -115,6 +115,16 @@ export class UpstreamUnavailableError extends Error {
 }
 
 /**
+ * One SSE event from the upstream was larger than the connector's `maxEventSize`
+ * (`--max-upstream-event-bytes`): the stream is dropped, and a request it should have answered gets a
+ * JSON-RPC error with this message. Not an outage: the session goes on.
+ */
+export class UpstreamEventTooLargeError extends Error {
+  /** Always `"UpstreamEventTooLargeError"`. */
+  override name = "UpstreamEventTooLargeError";
+}
+
+/**
  * The upstream forgot the session (HTTP 404 for a request carrying its session id, T-SESS-06/07; or a
  * legacy stream that ended). A client must initialize again; `resilientUpstream` (lib/upstream/resilient.ts) does it.
  */
