@@ -74,7 +74,7 @@ export interface LimitInputs {
   fetchCap?: number;
   /**
    * Descriptors one client connection holds in this process: 1 (its socket), or 3 on Deno behind the
-   * header-deadline front (the client's socket, and both ends of the front's connection to `Deno.serve`).
+   * header-deadline front (the client's socket, and both ends of the front's connection to the runtime's server).
    * @default 1
    */
   connectionFds?: number;
