@@ -4,7 +4,8 @@
  * headers one byte per second holds a connection for as long as it likes. This front listens on the
  * user's address with `Deno.listen`, reads each request head itself within `headerTimeoutMs` and up to
  * `maxHeaderBytes`, adds the client's address in an internal header, and hands the bytes to the real
- * `Deno.serve` on a private Unix socket (in a directory only this user can enter). Bodies are counted
+ * `Deno.serve` on a private loopback port (a request that did not pass here lacks the token and is
+ * refused there). Bodies are counted
  * (`Content-Length` or chunked framing) so that the next head on a kept-alive connection is read the same
  * way; responses are piped back untouched, with backpressure both ways.
  *
@@ -54,7 +55,7 @@ class Closed extends Error {}
  * @example
  * ```ts ignore
  * const front = startHeaderFront({ hostname: "127.0.0.1", port: 0, headerTimeoutMs: 10_000,
- *   maxHeaderBytes: 16_384, token, connectBackend: () => Deno.connect({ transport: "unix", path }),
+ *   maxHeaderBytes: 16_384, token, connectBackend: () => Deno.connect({ hostname: "127.0.0.1", port }),
  *   isOutOfDescriptors });
  * ```
  */
@@ -280,7 +281,7 @@ async function serveConnection(conn: any, options: HeaderFrontOptions): Promise<
  * the next read waits for the client to take the last chunk (backpressure). Never rejects.
  */
 async function relay(from: any, to: any, stopped: () => boolean): Promise<void> {
-  const buffer = new Uint8Array(READ_SIZE * 4);
+  const buffer = new Uint8Array(READ_SIZE);
   try {
     while (!stopped()) {
       const n = await from.read(buffer);

@@ -66,7 +66,7 @@ describe(`serve on ${RUNTIME}: request heads and the client's address`, () => {
     assert.equal(r.status, 200);
     assert.match(json.peer, /^127\.0\.0\.1:\d+$/);
     assert.equal(json.body, "hi");
-    // The URL the client asked for (Deno names Unix-socket requests http+unix://).
+    // The URL the client asked for, on the front's port (not the server's behind it).
     assert.equal(json.url, url.href);
   });
 
