@@ -65,6 +65,9 @@ test("no file outside lib/runtime/ and cli.ts uses Deno., Bun., node: or process
  * the executables (`cli.ts`, `lib/cli`, `lib/demo`) import it, so the Web-standard core never does.
  * `lib/redis` (the Redis stores, entry point `mcpwire/stores/redis`) sits beside it for the same reason:
  * its client library uses `node:net`, so nothing below the executables may import it (docs/stores.md).
+ * `lib/otel` (the OpenTelemetry SDK and OTLP exporter, docs/tracing.md) sits there too: the exporter sends
+ * over `node:http` inside its package, and the executables load it only when tracing is on. `lib/trace`
+ * (spans and trace context, on the OpenTelemetry API alone) is part of the core.
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ["lib/deps"],
@@ -75,11 +78,11 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["lib/upstream"],
   ["lib/session"],
   ["lib/bridge"],
-  ["lib/downstream", "lib/intercept"],
+  ["lib/downstream", "lib/intercept", "lib/trace"],
   ["lib/record"],
   ["lib/ui"],
   ["lib/proxy", "conformance"],
-  ["lib/runtime", "lib/redis"],
+  ["lib/runtime", "lib/redis", "lib/otel"],
   ["lib/cli", "lib/demo"],
   ["cli.ts", "mod.ts"],
 ];
@@ -165,7 +168,7 @@ test("imports follow the layers: no back-edge and no cycle", () => {
   assert.deepEqual(cycles(graph), []);
 });
 
-test("mod.ts reaches no node: module, no runtime code and no Redis client, directly or indirectly", () => {
+test("mod.ts reaches no node: module, no runtime code, no Redis client and no OpenTelemetry SDK, directly or indirectly", () => {
   const seen = new Set<string>();
   const offenders: string[] = [];
   const walk = (rel: string) => {
@@ -174,6 +177,7 @@ test("mod.ts reaches no node: module, no runtime code and no Redis client, direc
     const source = readFileSync(join(ROOT, rel), "utf8");
     if (rel.startsWith("lib/runtime/")) offenders.push(`${rel}: runtime code`);
     if (rel.startsWith("lib/redis/")) offenders.push(`${rel}: the Redis client (node:net)`);
+    if (rel.startsWith("lib/otel/")) offenders.push(`${rel}: the OpenTelemetry SDK (node:http)`);
     for (const line of runtimeUses(source.replace(/\/\*[\s\S]*?\*\//g, ""))) offenders.push(`${rel}: ${line.trim()}`);
     for (const spec of importsOf(source)) walk(relative(ROOT, join(ROOT, dirname(rel), spec)).replaceAll("\\", "/"));
   };

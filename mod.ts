@@ -52,7 +52,8 @@ export { createStreamableHttpEndpoint } from "./lib/downstream/streamable_http.t
 export type { StreamableHttpEndpoint, StreamableHttpEndpointOptions } from "./lib/downstream/streamable_http.ts";
 export { parseRules } from "./lib/intercept/rules_load.ts";
 export type { Interceptor } from "./lib/intercept/types.ts";
-export type { RuleSet } from "./lib/intercept/rules_types.ts";
+export type { RuleHit, RuleSet } from "./lib/intercept/rules_types.ts";
+export type { Tracing } from "./lib/trace/traced.ts";
 export { ErrorCode } from "./lib/jsonrpc/types.ts";
 export type { JsonRpcMessage } from "./lib/jsonrpc/types.ts";
 export type { Envelope } from "./lib/protocol/envelope.ts";

@@ -13,3 +13,6 @@ export { isMap, isScalar, isSeq, LineCounter, parseDocument } from "npm:yaml@^2"
 export type { Node as YamlNode } from "npm:yaml@^2";
 export { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from "npm:jose@6.2.18";
 export type { JWTPayload } from "npm:jose@6.2.18";
+// Tracing: the OpenTelemetry API only (no SDK here: `lib/otel/deps.ts` holds it, loaded when tracing is on).
+export { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "npm:@opentelemetry/api@1.10.0";
+export type { Attributes, Context, Span, TextMapPropagator, Tracer } from "npm:@opentelemetry/api@1.10.0";

@@ -50,6 +50,8 @@ export interface StartCliOptions {
   ulimit?: number;
   /** How long to wait for the `ready` lines (ms). @default 30000 */
   timeoutMs?: number;
+  /** Environment variables added to the test's own (documented settings such as `OTEL_*`). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -70,11 +72,13 @@ export async function startCli(
 ): Promise<CliChild> {
   const patterns = Array.isArray(ready) ? ready : [ready];
   const [program, argv] = cliCommand(args);
+  const env = options.env ? { ...nodeProcess.env, ...options.env } : undefined;
   const child = options.ulimit === undefined
-    ? spawn(program, argv, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] })
+    ? spawn(program, argv, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], ...(env ? { env } : {}) })
     : spawn("sh", ["-c", `ulimit -n ${options.ulimit}; exec "$@"`, "sh", program, ...argv], {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "pipe"],
+      ...(env ? { env } : {}),
     });
   let stderr = "";
   // "exit", not "close": on Bun the relaunched serving process holds stderr open after its parent is gone.

@@ -40,3 +40,5 @@ export type { Browser, Page } from "npm:puppeteer-core@24.43.1";
 export { exportJWK, generateKeyPair, SignJWT } from "npm:jose@6.2.18";
 // @ts-types="npm:fast-check@4.10.2"
 export { default as fc } from "npm:fast-check@4.10.2";
+export { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "npm:@opentelemetry/sdk-trace@3.1.0";
+export { W3CTraceContextPropagator } from "npm:@opentelemetry/core@3.1.0";

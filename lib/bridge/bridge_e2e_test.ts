@@ -258,8 +258,12 @@ describe("2.x client (2026-07-28) → mcpwire reverse → a 1.x SDK server (2025
         },
       });
       await assert.rejects(call);
-      for (let i = 0; i < 50 && upstream.cancelled === 0; i++) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(upstream.cancelled, 1, "the upstream handler saw the cancellation");
+      let cancelled = 0;
+      for (let i = 0; i < 50 && cancelled === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        cancelled = (await upstream.log()).cancelled;
+      }
+      assert.equal(cancelled, 1, "the upstream handler saw the cancellation");
       assert.deepEqual(progress, [1, 2]);
     } finally {
       await client.close();
@@ -277,6 +281,7 @@ describe("2.x client (2026-07-28) → mcpwire reverse → a 1.x SDK server (2025
     } finally {
       await client.close();
     }
-    assert.equal(upstream.initialized.filter((n) => n === "sdk1-lost").length, 2, "re-initialized once");
+    const { initialized } = await upstream.log();
+    assert.equal(initialized.filter((n) => n === "sdk1-lost").length, 2, "re-initialized once");
   });
 });

@@ -13,6 +13,8 @@ import { UPSTREAM_FLAGS, UPSTREAM_USAGE, upstreamOptionsFromFlags } from "./upst
 import { type WatchedRulesFlag, watchRulesFlag } from "./rules.ts";
 import { recordingFlag } from "./tape.ts";
 import { serveUi, UI_FLAGS, UI_USAGE, uiFromFlags, type UiSetup } from "./ui.ts";
+import { TRACE_FLAGS, TRACE_USAGE, tracingFromFlags } from "./trace.ts";
+import type { TracingSetup } from "../otel/setup.ts";
 
 /** Usage text of `mcpwire forward`. */
 export const FORWARD_USAGE = `Usage:
@@ -27,7 +29,7 @@ stdout; logs go to stderr.
 Options:
   --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message to a tape (JSON lines, docs/tapes.md)
-${UI_USAGE}  --log-traffic            print every message to stderr
+${UI_USAGE}${TRACE_USAGE}  --log-traffic            print every message to stderr
   -q, --quiet              print nothing but errors
   -h, --help               show this help
 
@@ -43,6 +45,7 @@ const FLAGS = {
   rules: { type: "string" },
   record: { type: "string" },
   ...UI_FLAGS,
+  ...TRACE_FLAGS,
   "log-traffic": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
@@ -59,6 +62,7 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
   let rules: WatchedRulesFlag | undefined;
   let options: ForwardProxyOptions;
   let ui: UiSetup | undefined;
+  let traced: TracingSetup | undefined;
   try {
     const { flags, positionals, rest } = parseArgs(argv, FLAGS);
     if (flags.help) {
@@ -72,10 +76,13 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
     const stack = upstreamOptionsFromFlags(flags, positionals[0], rest, rt, log);
     if (flags.rules !== undefined) rules = await watchRulesFlag(flags.rules as string, rt, log);
     const record = flags.record === undefined ? undefined : await recordingFlag(flags.record as string, rt, log);
+    traced = await tracingFromFlags(flags, rt, log);
     const p = palette(rt.stderrIsTTY());
     const start = Date.now();
     ui = uiFromFlags(flags, "");
     const seen = ui?.buffer;
+    // The traffic view shows which rule rewrote, blocked or answered a message.
+    if (rules && seen) rules.onHit = seen.onRuleHit;
     const onMessage = traffic
       ? (e: Envelope) => {
         err(formatEnvelope(e, start, p));
@@ -93,9 +100,11 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
         ? { record, onRecordError: (e) => log(`recording failed: ${e instanceof Error ? e.message : e}`) }
         : {}),
       ...(onMessage ? { onMessage } : {}),
+      ...(traced ? { tracing: traced.tracing } : {}),
     };
   } catch (error) {
     rules?.stop();
+    await traced?.shutdown();
     if (!(error instanceof UsageError)) throw error;
     err(`mcpwire forward: ${error.message}`);
     err(FORWARD_USAGE);
@@ -115,6 +124,8 @@ export async function forwardCommand(argv: string[], rt: Runtime): Promise<numbe
   rt.onShutdownSignal(() => void proxy.close());
   const why = await proxy.done;
   await uiServer?.close();
+  // The spans of the last requests are exported before the process exits.
+  await traced?.shutdown();
   rules?.stop();
   if (why === "upstream-ended") {
     err("mcpwire forward: the upstream is gone for good; stopping");

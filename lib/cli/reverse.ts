@@ -18,6 +18,8 @@ import { parseSealKey, SessionSealer } from "../session/sealed_ids.ts";
 import { withDeadline } from "../kit/deadline.ts";
 import { connectStore, parseStoreFlag, STORE_USAGE } from "./store.ts";
 import { serveUi, UI_FLAGS, UI_USAGE, uiAuthorize, uiFromFlags, type UiSetup } from "./ui.ts";
+import { TRACE_FLAGS, TRACE_USAGE, tracingFromFlags } from "./trace.ts";
+import type { TracingSetup } from "../otel/setup.ts";
 
 /** Usage text of `mcpwire reverse`. */
 export const REVERSE_USAGE = `Usage:
@@ -47,7 +49,7 @@ ${STORE_USAGE}  --seal-key FILE           seal each session into its id with thi
   --seal-key-env NAME      the same, with the key in environment variable NAME
 ${LIMITS_USAGE}${AUTH_USAGE}  --rules FILE             apply a rules file (JSON or YAML, docs/rules.md); reloaded when it changes
   --record FILE            record every message and exchange to a tape (JSON lines, docs/tapes.md)
-${UI_USAGE}  --log-traffic            print every message and exchange to stderr
+${UI_USAGE}${TRACE_USAGE}  --log-traffic            print every message and exchange to stderr
   -q, --quiet              print nothing but errors
   -h, --help               show this help
 
@@ -83,6 +85,7 @@ const FLAGS = {
   rules: { type: "string" },
   record: { type: "string" },
   ...UI_FLAGS,
+  ...TRACE_FLAGS,
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -109,6 +112,8 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     stopRules = rules?.stop;
     setup = await proxyOptionsFromFlags(flags, rest, rt, log, quiet, rules?.requiredScopes);
     if (rules) setup.options.interceptors = [rules.interceptor];
+    // The traffic view shows which rule rewrote, blocked or answered a message.
+    if (rules && setup.ui) rules.onHit = setup.ui.buffer.onRuleHit;
   } catch (error) {
     stopRules?.();
     if (!(error instanceof UsageError)) throw error;
@@ -129,6 +134,17 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     options.sessionStore = store.sessionStore;
     options.eventStore = store.eventStore;
   }
+  let traced: TracingSetup | undefined;
+  try {
+    traced = await tracingFromFlags(setup.flags, rt, log);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err(`mcpwire reverse: ${error.message}`);
+    await store?.close();
+    stopRules?.();
+    return 2;
+  }
+  if (traced) options.tracing = traced.tracing;
   const proxy = createReverseProxy(options);
   let server;
   let uiServer;
@@ -149,6 +165,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     err(`mcpwire reverse: cannot listen on ${hostname}:${port}: ${error instanceof Error ? error.message : error}`);
     await proxy.close();
     await store?.close();
+    await traced?.shutdown();
     stopRules?.();
     return 1;
   }
@@ -160,7 +177,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     uiServer = setup.ui ? await serveUi(setup.ui, rt, log, authorize) : undefined;
   } catch (error) {
     err(`mcpwire reverse: cannot serve --ui: ${error instanceof Error ? error.message : error}`);
-    await Promise.all([proxy.close(), server.close(), store?.close()]);
+    await Promise.all([proxy.close(), server.close(), store?.close(), traced?.shutdown()]);
     stopRules?.();
     return 1;
   }
@@ -176,6 +193,8 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
       await server.close();
       await uiServer?.close();
       await store?.close();
+      // The spans of the last requests are exported before the process exits.
+      await traced?.shutdown();
       return true;
     })(),
     SHUTDOWN_BOUND_MS,
@@ -199,6 +218,8 @@ interface ReverseSetup {
   storeUrl: string | undefined;
   /** `--ui`: the traffic view's buffer (fed by `onMessage`) and address. */
   ui: UiSetup | undefined;
+  /** The parsed flags (`--trace` is read once the rest is set up). */
+  flags: ParsedArgs["flags"];
 }
 
 /** The proxy's options, the address to listen on and the log, from the parsed flags. */
@@ -265,7 +286,17 @@ async function proxyOptionsFromFlags(
       ui.buffer.onMessage(e);
     };
   }
-  return { options, hostname, port, log, limitsSummary: limits.summary, serveLimits: limits.serve, storeUrl, ui };
+  return {
+    options,
+    hostname,
+    port,
+    log,
+    limitsSummary: limits.summary,
+    serveLimits: limits.serve,
+    storeUrl,
+    ui,
+    flags,
+  };
 }
 
 /**

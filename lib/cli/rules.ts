@@ -9,6 +9,7 @@ import type { Interceptor } from "../intercept/types.ts";
 import { formatIssues, loadRulesFile } from "../intercept/rules_load.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { watchRulesFile } from "../intercept/rules_watch.ts";
+import type { RuleHit } from "../intercept/rules_types.ts";
 import { runSubcommand, UsageError } from "./args.ts";
 
 /** Usage text of `mcpwire rules`. */
@@ -58,6 +59,8 @@ export interface WatchedRulesFlag {
   requiredScopes: (message: JsonRpcMessage, sessionId: string | undefined) => string[];
   /** Stops watching the file. */
   stop(): void;
+  /** Where rule hits go (the `--ui` buffer sets it once it exists); nowhere until set. */
+  onHit: ((hit: RuleHit) => void) | undefined;
 }
 
 /**
@@ -77,16 +80,19 @@ export async function watchRulesFlag(
   log: (line: string) => void,
 ): Promise<WatchedRulesFlag> {
   let watched;
+  // The rules are loaded before the rest of the command is set up: hits go wherever `onHit` points later.
+  const flag = { onHit: undefined as ((hit: RuleHit) => void) | undefined };
   try {
-    watched = await watchRulesFile(file, { readTextFile: rt.readTextFile, log });
+    watched = await watchRulesFile(file, { readTextFile: rt.readTextFile, log, onHit: (hit) => flag.onHit?.(hit) });
   } catch (error) {
     throw new UsageError(`--rules ${file}: ${error instanceof Error ? error.message : error}`);
   }
   log(`rules loaded from ${file}: ${watched.engine.rules.rules.length} rules (watching for changes)`);
   const engine = watched.engine;
-  return {
+  return Object.assign(flag, {
     interceptor: engine.interceptor,
-    requiredScopes: (message, sessionId) => engine.requiredScopes(message, sessionId),
+    requiredScopes: (message: JsonRpcMessage, sessionId: string | undefined) =>
+      engine.requiredScopes(message, sessionId),
     stop: watched.stop,
-  };
+  });
 }

@@ -23,4 +23,4 @@ export type { ParseRulesOptions, RulesParseResult } from "./rules_load.ts";
 export { watchRulesFile } from "./rules_watch.ts";
 export type { WatchedRules, WatchRulesOptions } from "./rules_watch.ts";
 export { RULES_FORMAT_VERSIONS } from "./rules_types.ts";
-export type { CompiledRule, RuleIssue, RuleSet } from "./rules_types.ts";
+export type { CompiledRule, RuleHit, RuleHitAction, RuleIssue, RuleSet } from "./rules_types.ts";

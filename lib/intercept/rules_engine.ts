@@ -11,7 +11,7 @@ import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import type { Direction } from "../protocol/envelope.ts";
 import { audit } from "../security/audit.ts";
 import { removePath, setPath } from "./json_path.ts";
-import type { CompiledRule, MatchInput, RuleSet } from "./rules_types.ts";
+import type { CompiledRule, MatchInput, RuleHit, RuleHitAction, RuleSet } from "./rules_types.ts";
 import type { Injection, InterceptAction, Intercepted, Interceptor } from "./types.ts";
 
 /** A rules engine: its interceptor, and the set in force. */
@@ -39,6 +39,8 @@ const _MAX_WINDOWS = 10_000;
  *
  * @param rules A compiled set (`compileRules`, `parseRules`, `loadRulesFile`).
  * @param now The clock, in ms (tests inject one). @default Date.now
+ * @param onHit Observes every rule that matched a message and changed it (`--ui` shows them); it must not
+ *   throw (a throw is ignored).
  * @returns The engine.
  * @example
  * ```ts
@@ -52,9 +54,13 @@ const _MAX_WINDOWS = 10_000;
  * console.assert(action?.action === "block");
  * ```
  */
-export function createRulesEngine(rules: RuleSet, now: () => number = Date.now): RulesEngine {
+export function createRulesEngine(
+  rules: RuleSet,
+  now: () => number = Date.now,
+  onHit?: (hit: RuleHit) => void,
+): RulesEngine {
   let state = _prepare(rules);
-  const interceptor: Interceptor = (envelope) => _evaluate(state, envelope, now);
+  const interceptor: Interceptor = (envelope) => _evaluate(state, envelope, now, onHit);
   return {
     interceptor,
     get rules() {
@@ -100,6 +106,7 @@ function _evaluate(
   state: _State,
   envelope: Readonly<Intercepted>,
   now: () => number,
+  onHit: ((hit: RuleHit) => void) | undefined,
 ): InterceptAction | undefined | Promise<InterceptAction | undefined> {
   const input = _input(envelope);
   const candidates = _candidates(state, input.direction, input.method);
@@ -112,6 +119,7 @@ function _evaluate(
     input.message = message;
     if (!rule.test(input)) continue;
     if (rule.rateLimit && !_overLimit(state, rule, input, now())) continue;
+    if (onHit) _reportHit(onHit, rule, envelope, message);
     delayMs += rule.delayMs;
     for (const edit of rule.edits) {
       message = edit.op === "set" ? setPath(message, edit.path, edit.value) : removePath(message, edit.path);
@@ -130,6 +138,28 @@ function _evaluate(
   if (outcome && inject) outcome.inject = inject;
   if (delayMs <= 0) return outcome;
   return sleep(delayMs).then(() => outcome);
+}
+
+/** Tells `onHit` what `rule` does to `message` (nothing when it changes nothing). */
+function _reportHit(
+  onHit: (hit: RuleHit) => void,
+  rule: CompiledRule,
+  envelope: Readonly<Intercepted>,
+  message: JsonRpcMessage,
+): void {
+  const actions: RuleHitAction[] = [];
+  if (rule.edits.length > 0) actions.push("edit");
+  if (rule.inject.length > 0) actions.push("inject");
+  if (rule.delayMs > 0) actions.push("delay");
+  if (rule.action !== "continue") actions.push(rule.action);
+  if (actions.length === 0) return;
+  const hit: RuleHit = { rule: rule.name, actions, direction: envelope.direction, message };
+  if (envelope.sessionId !== undefined) hit.sessionId = envelope.sessionId;
+  try {
+    onHit(hit);
+  } catch {
+    // An observer's failure never changes what the rules do.
+  }
 }
 
 /** Sliding-window count per (rule, session, method); `true` when this message is over the limit. */

@@ -242,3 +242,37 @@ describe("docs/rules.md", () => {
     }
   });
 });
+
+describe("rule hits", () => {
+  test("each matching rule that changes something is reported with what it did", async () => {
+    const r = parseRules(`
+version: 1
+rules:
+  - name: tag
+    match: { method: tools/call }
+    set: { "params._meta.tagged": true }
+  - name: only matches
+    match: { method: tools/call }
+  - name: no delete
+    match: { tool: delete }
+    action: block
+`);
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    const hits: unknown[] = [];
+    const engine = createRulesEngine(r.rules, Date.now, (hit) => hits.push(hit));
+    await engine.interceptor(env(call("delete")));
+    assert.deepEqual(hits, [
+      { rule: "tag", actions: ["edit"], direction: "client-to-server", sessionId: "s1", message: call("delete") },
+      {
+        rule: "no delete",
+        actions: ["block"],
+        direction: "client-to-server",
+        sessionId: "s1",
+        message: { ...call("delete"), params: { name: "delete", arguments: {}, _meta: { tagged: true } } },
+      },
+    ]);
+    hits.length = 0;
+    await engine.interceptor(env({ jsonrpc: "2.0", id: 2, method: "ping" }));
+    assert.deepEqual(hits, [], "no rule matched");
+  });
+});

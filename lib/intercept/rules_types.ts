@@ -70,6 +70,27 @@ export interface CompiledRule {
   requireScopes: string[];
 }
 
+/** What a matching rule did to a message: each change it made, and its final action when it has one. */
+export type RuleHitAction = "edit" | "inject" | "delay" | "block" | "respond" | "drop";
+
+/**
+ * One rule that matched a message and changed something (the `--ui` timeline shows these): the rule's name,
+ * what it did, and the message as it reached the rule. A rule that only matched (e.g. `requireScopes`) is
+ * not a hit.
+ */
+export interface RuleHit {
+  /** The rule's `name`, or `rules[<index>]`. */
+  rule: string;
+  /** What it did, in the order the engine applied it (edits, injections, delay, then the final action). */
+  actions: RuleHitAction[];
+  /** Which way the message travelled. */
+  direction: Direction;
+  /** The downstream session id, when the message belongs to one. */
+  sessionId?: string;
+  /** The message as it reached the rule (before the rule changed it). */
+  message: JsonRpcMessage;
+}
+
 /** A whole compiled rules file. */
 export interface RuleSet {
   version: number;

@@ -7,6 +7,7 @@
  */
 import { createRulesEngine, type RulesEngine } from "./rules_engine.ts";
 import { formatIssues, loadRulesFile } from "./rules_load.ts";
+import type { RuleHit } from "./rules_types.ts";
 
 /** Options of {@linkcode watchRulesFile}. */
 export interface WatchRulesOptions {
@@ -16,6 +17,8 @@ export interface WatchRulesOptions {
   intervalMs?: number;
   /** Receives one line per event: reloaded, rejected (with the issues), unreadable. */
   log?: (line: string) => void;
+  /** Observes every rule hit (`createRulesEngine`'s `onHit`), across reloads. */
+  onHit?: (hit: RuleHit) => void;
 }
 
 /** Rules loaded from a file and kept in sync with it. */
@@ -46,7 +49,7 @@ export async function watchRulesFile(path: string, options: WatchRulesOptions): 
   let text = await options.readTextFile(path);
   const first = await loadRulesFile(path, () => Promise.resolve(text));
   if (!first.ok) throw new Error(`Invalid rules file:\n${formatIssues(path, first.issues)}`);
-  const engine = createRulesEngine(first.rules);
+  const engine = createRulesEngine(first.rules, Date.now, options.onHit);
   let busy = false;
   let unreadable = false;
   const timer = setInterval(async () => {

@@ -1,7 +1,9 @@
 /**
  * The default upstream stack, built once for every face: a connector for the upstream (Streamable HTTP with
  * HTTP+SSE fallback for a URL, a stdio child per session for a command), wrapped in resilience
- * (re-initialize, respawn, retry once, timeouts) and then in the interceptor chain (rules). `mcpwire reverse`,
+ * (re-initialize, respawn, retry once, timeouts) and then in the interceptor chain (rules); with `tracing`, a
+ * span layer sits around the connector (a CLIENT span per attempt) and outermost (a SERVER span per client
+ * request, docs/tracing.md). `mcpwire reverse`,
  * `mcpwire forward` and the library's `createReverseProxy` / `startForwardProxy` all build it here, so a
  * library user gets exactly what the CLI gets.
  *
@@ -20,6 +22,7 @@ import { createTapeRecorder, type TapeRecorder } from "../record/recorder.ts";
 import { modernBridgeUpstream } from "../upstream/modern_bridge.ts";
 import type { BridgeObserver } from "../upstream/modern_bridge_state.ts";
 import { createEraCache, type EraCache, type UpstreamEra, type UpstreamEraMode } from "../upstream/era.ts";
+import { type HopOptions, traceHop, type Tracing } from "../trace/traced.ts";
 
 /**
  * What to proxy to: an http(s) URL (Streamable HTTP, falling back to 2024-11-05 HTTP+SSE, T-BC-01), a
@@ -65,6 +68,12 @@ export interface UpstreamStackOptions {
   onBridgedMessage?: BridgeObserver;
   /** Observes the era once it is learned (for logs). */
   onEraLearned?: (era: Exclude<UpstreamEra, "unknown">) => void;
+  /**
+   * Traces both hops with OpenTelemetry (docs/tracing.md): a SERVER span per client request, a CLIENT span
+   * per upstream attempt, W3C trace context passed on in headers and `_meta`. Absent (the default), no span
+   * is made and no tracing layer is in the stack.
+   */
+  tracing?: Tracing;
 }
 
 /** The stack {@linkcode buildUpstream} built. */
@@ -78,7 +87,8 @@ export interface UpstreamStack {
 }
 
 /**
- * Builds the default upstream stack: connector → resilience → interceptors.
+ * Builds the default upstream stack: connector → resilience → interceptors (→ tracing around the connector
+ * and outermost, when `tracing` is given).
  *
  * @param options What to proxy to and how each layer is set up.
  * @returns The outermost layer and a description of the upstream.
@@ -93,8 +103,11 @@ export interface UpstreamStack {
 export function buildUpstream(options: UpstreamStackOptions): UpstreamStack {
   const command = Array.isArray(options.upstream);
   const era = createEraCache(options.upstreamEra ?? (command ? "2025" : "auto"), options.onEraLearned);
-  const connector = connectorFor(options, era);
-  const resilient = options.resilience === false || isResilient(connector)
+  const bare = connectorFor(options, era);
+  const tracing = options.tracing;
+  // Beneath resilience, so that each attempt (retry, replayed initialize) gets its own CLIENT span.
+  const connector = tracing ? traceHop(bare, tracing, _upstreamHop(options.upstream)) : bare;
+  const resilient = options.resilience === false || isResilient(bare)
     ? connector
     : resilientUpstream(connector, options.resilience ?? {});
   const interceptors = [
@@ -107,7 +120,29 @@ export function buildUpstream(options: UpstreamStackOptions): UpstreamStack {
     createInterceptorChain(interceptors, onError ? { onError } : {}),
     onError ? { onError } : {},
   );
-  return { upstream, description: connector.description, era };
+  // Outermost: the SERVER span covers rules, recoveries and every attempt of the client's request.
+  const outer = tracing ? traceHop(upstream, tracing, { kind: "server" }) : upstream;
+  return { upstream: outer, description: bare.description, era };
+}
+
+/** How the upstream hop is traced: the transport, and where the server is (semantic-convention attributes). */
+function _upstreamHop(spec: UpstreamSpec): HopOptions {
+  if (Array.isArray(spec)) {
+    return { kind: "client", transport: "stdio", attributes: { "network.transport": "pipe" } };
+  }
+  if (typeof spec !== "string" && !(spec instanceof URL)) return { kind: "client", transport: "http" };
+  const url = new URL(spec);
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  return {
+    kind: "client",
+    transport: "http",
+    attributes: {
+      "server.address": url.hostname,
+      "server.port": port,
+      "network.transport": "tcp",
+      "network.protocol.name": "http",
+    },
+  };
 }
 
 function connectorFor(options: UpstreamStackOptions, era: EraCache): Upstream {

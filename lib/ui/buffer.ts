@@ -11,6 +11,7 @@ import { isRequest, isResponse } from "../jsonrpc/types.ts";
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { exchangeRecord, messageRecord } from "../record/recorder.ts";
 import { TAPE_FORMAT, TAPE_VERSION, type TapeExchange, tapeLine, type TapeMessage } from "../record/tape.ts";
+import type { RuleHit, RuleHitAction } from "../intercept/rules_types.ts";
 
 /** How many entries the buffer keeps by default (`--ui-buffer`). */
 export const DEFAULT_UI_CAPACITY = 5000;
@@ -30,6 +31,16 @@ export interface UiEntry {
   mark?: UiMark;
   /** A JSON-RPC error's message, or the HTTP status text of a 4xx/5xx exchange. */
   error?: string;
+  /** The rules (`--rules`) that rewrote, blocked, answered, dropped, delayed or injected at this message. */
+  rules?: UiRuleHit[];
+}
+
+/** A rule hit as the timeline shows it. */
+export interface UiRuleHit {
+  /** The rule's name (`rules[<index>]` when it has none). */
+  rule: string;
+  /** What it did (`edit`, `inject`, `delay`, `block`, `respond`, `drop`). */
+  actions: RuleHitAction[];
 }
 
 /** What the sessions list shows of one session. */
@@ -54,8 +65,14 @@ export interface UiSession {
   errors: number;
 }
 
-/** What the buffer tells its subscribers (the page's SSE stream). */
+/**
+ * What the buffer tells its subscribers (the page's SSE stream): a new entry, or an entry seen before with
+ * more to show (a rule hit, same `seq`: the page replaces it).
+ */
 export type UiEvent = { type: "entry"; entry: UiEntry; session: UiSession };
+
+/** How far back a client message's rule hit looks for its entry. */
+const _HIT_LOOKBACK = 256;
 
 /** Options of {@linkcode TrafficBuffer}. */
 export interface TrafficBufferOptions {
@@ -90,6 +107,8 @@ export class TrafficBuffer {
   #clients = new Set<string>();
   #counts = new Map<string, number>();
   #listeners = new Set<(event: UiEvent) => void>();
+  /** Rule hits on server messages, waiting for their entry (rules run before the message is delivered). */
+  #hits = new Map<string, UiRuleHit[]>();
 
   constructor(options: TrafficBufferOptions) {
     this.upstream = options.upstream;
@@ -113,7 +132,40 @@ export class TrafficBuffer {
       this.#pending.delete(pairKey);
       if ("error" in m) entry.error = m.error.message;
     }
+    if (record.direction === "server-to-client" && this.#hits.size > 0) {
+      const hitKey = _hitKey(record.session, m);
+      const hits = this.#hits.get(hitKey);
+      if (hits) entry.rules = hits;
+      this.#hits.delete(hitKey);
+    }
     this.#add(entry);
+  };
+
+  /**
+   * Observes one rule hit (give it as the rules engine's `onHit`). A client message's hit goes on its
+   * entry, already on the timeline (the endpoint sees a client message before the rules do), and the entry
+   * is sent again; a server message's hit waits for its entry (the rules see it before the client does).
+   */
+  onRuleHit = (hit: RuleHit): void => {
+    const shown: UiRuleHit = { rule: hit.rule, actions: hit.actions };
+    const key = _hitKey(hit.sessionId, hit.message);
+    if (hit.direction === "server-to-client") {
+      const list = this.#hits.get(key);
+      if (list) list.push(shown);
+      else this.#hits.set(key, [shown]);
+      if (this.#hits.size > this.capacity) this.#hits.delete(this.#hits.keys().next().value!);
+      return;
+    }
+    const stop = Math.max(this.#head, this.#entries.length - _HIT_LOOKBACK);
+    for (let i = this.#entries.length - 1; i >= stop; i--) {
+      const entry = this.#entries[i]!;
+      const r = entry.record;
+      if (r.type !== "message" || r.direction !== "client-to-server" || _hitKey(r.session, r.message) !== key) continue;
+      (entry.rules ??= []).push(shown);
+      const session = this.#sessions.get(r.session ?? "");
+      if (session) { for (const listener of this.#listeners) listener({ type: "entry", entry, session }); }
+      return;
+    }
   };
 
   /** Wraps the proxy's Web handler so each HTTP exchange (status, `Last-Event-ID` resumes) is seen. */
@@ -231,4 +283,10 @@ export class TrafficBuffer {
     if (info?.name) s.client = `${info.name} ${info.version ?? ""}`.trim();
     return s;
   }
+}
+
+/** What ties a rule hit to its entry: the session, and the message's id (or method, for a notification). */
+function _hitKey(session: string | undefined, message: JsonRpcMessage): string {
+  const which = "id" in message ? `#${JSON.stringify(message.id)}` : "method" in message ? message.method : "";
+  return `${session ?? ""}\u0000${which}`;
 }

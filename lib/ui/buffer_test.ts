@@ -76,3 +76,35 @@ test("the UI handler refuses a foreign Host and serves the page, script, events 
   const denied = createUiHandler({ buffer, authorize: () => new Response("no", { status: 401 }) });
   assert.equal((await denied(new Request("http://127.0.0.1/"))).status, 401);
 });
+
+test("rule hits go on their message's entry: a client message's at once, a server message's when it comes", () => {
+  const ui = new TrafficBuffer({ upstream: "u" });
+  const events: UiEvent[] = [];
+  ui.subscribe((e) => events.push(e));
+  ui.onMessage(c2s(1, "tools/call", 100));
+  ui.onMessage(c2s(1, "tools/call", 101, "other"));
+  ui.onRuleHit({
+    rule: "block it",
+    actions: ["block"],
+    direction: "client-to-server",
+    sessionId: "s",
+    message: c2s(1, "tools/call", 0).message,
+  });
+  const [request, other] = ui.entries();
+  assert.deepEqual(request!.rules, [{ rule: "block it", actions: ["block"] }]);
+  assert.equal(other!.rules, undefined, "another session's message with the same id is not touched");
+  assert.equal(events.length, 3, "the entry was sent again");
+  assert.equal(events[2]!.entry.seq, request!.seq);
+  ui.onRuleHit({
+    rule: "rewrite",
+    actions: ["edit", "inject"],
+    direction: "server-to-client",
+    sessionId: "s",
+    message: s2c(2, 0).message,
+  });
+  ui.onMessage(s2c(2, 120));
+  ui.onMessage(s2c(3, 121));
+  const [, , edited, plain] = ui.entries();
+  assert.deepEqual(edited!.rules, [{ rule: "rewrite", actions: ["edit", "inject"] }]);
+  assert.equal(plain!.rules, undefined);
+});

@@ -38,6 +38,7 @@ export const UI_PAGE = `<!doctype html>
   tr[aria-selected="true"] { background: #4a90e233; }
   tr.error td { color: var(--err); }
   .mark { color: var(--mark); font-weight: bold; }
+  .rule { font-style: italic; }
   .filters { display: flex; gap: .5rem; flex-wrap: wrap; margin-bottom: .5rem; }
   pre { white-space: pre-wrap; word-break: break-all; font-size: 12px; background: #8881; padding: .5rem; }
   #status { font-size: 12px; }
@@ -68,6 +69,7 @@ export const UI_PAGE = `<!doctype html>
       <label>Text <input id="filter-text" type="search" size="12"></label>
       <label>Status <select id="filter-status">
         <option value="">all</option><option value="error">errors</option><option value="ok">ok</option>
+        <option value="rule">rule hits</option>
       </select></label>
     </div>
     <table>

@@ -1,8 +1,9 @@
 /**
  * The script of the `--ui` page, as the text mcpwire serves at `/ui.js` (plain browser JavaScript, no
  * build step). It reads `/events` (SSE: a `snapshot`, then `entry` events), keeps the state, renders the
- * sessions list, the timeline of the selected session with filters, and the selected message; it opens a
- * tape file (docs/tapes.md) into the same view.
+ * sessions list, the timeline of the selected session with filters (method, text, status, rule hits), and
+ * the selected message; it opens a tape file (docs/tapes.md) into the same view. An `entry` event whose
+ * `seq` it already has (a rule hit on a message shown before) replaces that entry.
  *
  * @module
  */
@@ -48,7 +49,18 @@ export const UI_SCRIPT = String.raw`"use strict";
     return req || "";
   }
 
+  function ruleText(entry) {
+    return (entry.rules || []).map(function (h) { return "rule " + h.rule + ": " + h.actions.join(", "); }).join(" · ");
+  }
+
   function addEntry(entry, session) {
+    var last = state.entries[state.entries.length - 1];
+    var known = last && entry.seq <= last.seq ? state.entries.findIndex(function (e) { return e.seq === entry.seq; }) : -1;
+    if (known >= 0) {
+      state.entries[known] = entry;
+      if (session) state.sessions.set(session.id, session);
+      return;
+    }
     state.entries.push(entry);
     var r = entry.record;
     if (r.type === "message" && r.direction === "client-to-server" && r.message.method && r.message.id !== undefined) {
@@ -98,8 +110,9 @@ export const UI_SCRIPT = String.raw`"use strict";
     var ft = $("filter-text").value.trim().toLowerCase();
     var fs = $("filter-status").value;
     if (fm && methodOf(entry).toLowerCase().indexOf(fm) < 0) return false;
-    if (ft && JSON.stringify(entry.record).toLowerCase().indexOf(ft) < 0) return false;
+    if (ft && (JSON.stringify(entry.record) + ruleText(entry)).toLowerCase().indexOf(ft) < 0) return false;
     if (fs === "error" && entry.error === undefined) return false;
+    if (fs === "rule" && !(entry.rules && entry.rules.length > 0)) return false;
     if (fs === "ok" && entry.error !== undefined) return false;
     return true;
   }
@@ -112,11 +125,11 @@ export const UI_SCRIPT = String.raw`"use strict";
     tr.setAttribute("aria-selected", String(state.detail === entry.seq));
     if (entry.error !== undefined) tr.className = "error";
     var dir = r.type === "http" ? "http" : r.direction === "client-to-server" ? "→ server" : "← client";
-    var note = [entry.mark ? entry.mark : "", entry.error || ""].filter(Boolean).join(" · ");
+    var note = [entry.mark ? entry.mark : "", ruleText(entry), entry.error || ""].filter(Boolean).join(" · ");
     [entry.seq, "+" + (r.at - t0) + "ms", dir, r.stream || "", r.eventId || r.upstreamEventId || "", label(r),
       entry.latencyMs !== undefined ? entry.latencyMs + " ms" : ""]
       .forEach(function (v) { tr.appendChild(el("td", v)); });
-    tr.appendChild(el("td", note, entry.mark ? "mark" : ""));
+    tr.appendChild(el("td", note, entry.mark ? "mark" : entry.rules ? "rule" : ""));
     var pick = function () { state.detail = entry.seq; render(); };
     tr.addEventListener("click", pick);
     tr.addEventListener("keydown", function (ev) { if (ev.key === "Enter") pick(); });
@@ -143,7 +156,7 @@ export const UI_SCRIPT = String.raw`"use strict";
     var body = r.type === "http" ? { request: r.request, response: r.response } : r.message;
     var meta = [label(r), r.direction || "", r.stream ? "stream " + r.stream : "",
       r.eventId ? "event id " + r.eventId : "", r.upstreamEventId ? "upstream event id " + r.upstreamEventId : "",
-      r.revision || "", new Date(r.at).toISOString()].filter(Boolean).join(" · ");
+      r.revision || "", ruleText(entry), new Date(r.at).toISOString()].filter(Boolean).join(" · ");
     $("detail-meta").textContent = meta;
     $("detail-pretty").textContent = JSON.stringify(body, null, 2);
     $("detail-raw").textContent = JSON.stringify(body);

@@ -2,7 +2,9 @@
  * The `--ui` page in real headless Chromium: `mcpwire reverse --ui` (cli.ts, as the README runs it) in front
  * of server-everything, a real 1.x SDK client through it. The page loads with no console error; the live
  * call appears in the timeline within a second; filtering works; the detail view shows the message; the
- * exported tape holds the same messages, `mcpwire tape show` reads it, and opened in the page it shows them.
+ * exported tape holds the same messages, `mcpwire tape show` reads it, and opened in the page it shows them;
+ * a rule (`--rules`) that blocks a request or rewrites a result shows on that message's row, and the "rule
+ * hits" filter keeps just those rows.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +18,19 @@ import { type BrowserPage, openBrowser } from "../../testing/browser.ts";
 import { parseTape } from "../record/tape.ts";
 
 const T = { timeout: 60_000 };
+
+/** A rule that blocks a request, and one that rewrites a result: both must show on the timeline. */
+const RULES = `
+version: 1
+rules:
+  - name: block get-env
+    match: { direction: client-to-server, method: tools/call, tool: get-env }
+    action: block
+    error: { code: -32050, message: get-env is disabled by policy }
+  - name: rewrite echo
+    match: { direction: server-to-client, kind: result, tool: echo, params: { "arguments.message": { regex: "^rewrite" } } }
+    set: { "result.content[0].text": "rewritten by rules" }
+`;
 
 /** The text of every timeline row's cells. */
 function rows(b: BrowserPage): Promise<string[][]> {
@@ -38,8 +53,19 @@ describe("--ui in headless Chromium", T, () => {
 
   // Starting mcpwire may take longer than Bun allows a hook (5 s), so it is a test of its own.
   test("mcpwire reverse --ui prints both addresses", T, async () => {
+    const rules = join(dir, "rules.yaml");
+    writeFileSync(rules, RULES);
     mcpwire = await startCli(
-      ["reverse", "--bind", "127.0.0.1:0", "--upstream", new URL("/mcp", everything.url).href, "--ui"],
+      [
+        "reverse",
+        "--bind",
+        "127.0.0.1:0",
+        "--upstream",
+        new URL("/mcp", everything.url).href,
+        "--ui",
+        "--rules",
+        rules,
+      ],
       [/listening on (\S+)/, /traffic view on (\S+)/],
     );
     [endpoint, ui] = mcpwire.urls as [URL, URL];
@@ -133,6 +159,50 @@ describe("--ui in headless Chromium", T, () => {
     });
     const opened = await rows(b);
     assert.deepEqual(opened.map((r) => [r[2], r[5]]), live.map((r) => [r[2], r[5]]));
+    assert.deepEqual(b.errors, []);
+  });
+
+  test("rule hits show on the timeline and can be filtered", T, async () => {
+    await b.page.click("#live");
+    await b.page.waitForFunction(`document.getElementById("status")?.textContent === "live"`, { timeout: 5_000 });
+    const client = new Client({ name: "ui-rules-e2e", version: "1.0.0" });
+    const transport = new StreamableHTTPClientTransport(endpoint);
+    await client.connect(transport);
+    const blocked = await client.callTool({ name: "get-env", arguments: {} }).then(
+      () => "answered",
+      (e: Error) => e.message,
+    );
+    assert.match(blocked, /disabled by policy/);
+    const rewritten = await client.callTool({ name: "echo", arguments: { message: "rewrite me" } });
+    assert.match(JSON.stringify(rewritten.content), /rewritten by rules/);
+    const id = transport.sessionId ?? "";
+    await client.close();
+    await b.page.waitForFunction(`document.querySelector('#sessions tr[title="${id}"]') !== null`, {
+      timeout: 2_000,
+    });
+    // The list is redrawn with every message: select the row in one step (a mouse click spans two events).
+    await b.page.$eval(`#sessions tr[title="${id}"]`, (tr) => (tr as unknown as { click(): void }).click());
+    await b.page.waitForFunction(
+      `[...document.querySelectorAll("#timeline tr")].filter((tr) => tr.textContent.includes("rule ")).length >= 2`,
+      { timeout: 2_000 },
+    );
+    const cells = await rows(b);
+    const block = cells.find((r) => r[7]!.includes("rule block get-env: block"));
+    assert.ok(block, `no row names the block rule in ${JSON.stringify(cells)}`);
+    assert.equal(block[2], "→ server", "the hit is on the client's request");
+    assert.ok(block[5]!.startsWith("tools/call"));
+    const edit = cells.find((r) => r[7]!.includes("rule rewrite echo: edit"));
+    assert.ok(edit, `no row names the rewrite rule in ${JSON.stringify(cells)}`);
+    assert.equal(edit[2], "← client", "the hit is on the server's result");
+    assert.ok(edit[5]!.startsWith("result"));
+    await b.page.select("#filter-status", "rule");
+    const only = await rows(b);
+    assert.equal(only.length, 2, JSON.stringify(only));
+    assert.ok(only.every((r) => r[7]!.includes("rule ")));
+    await b.page.select("#filter-status", "");
+    await b.page.type("#filter-text", "rewrite echo");
+    assert.ok((await rows(b)).some((r) => r[7]!.includes("rule rewrite echo")), "the text filter finds rule names");
+    await b.page.$eval("#filter-text", (e) => ((e as unknown as { value: string }).value = ""));
     assert.deepEqual(b.errors, []);
   });
 });

@@ -1,13 +1,14 @@
 /**
  * The upstreams of the era matrix, one definition each: server-everything over Streamable HTTP, over
  * HTTP+SSE and over stdio, the 2.x SDK stateless server (`testing/modern_server.mjs`), and the 1.x SDK
- * server (`testing/matrix/sdk1_server.mjs`). Each says how mcpwire reaches it and which tools and
+ * server (`testing/sdk1_server.mjs`). Each says how mcpwire reaches it and which tools and
  * resources carry each check, or why a check does not apply ("n/a").
  *
  * @module
  */
-import { EVERYTHING, type HttpChild, ROOT, startEverything, startHttpChild } from "../e2e.ts";
+import { EVERYTHING, type HttpChild, startEverything } from "../e2e.ts";
 import { startModernServer } from "../modern.ts";
+import { startSdk1Server } from "../sdk1_server.ts";
 
 /** The protocol era an upstream speaks. */
 export type Era = "2025" | "2026-07-28";
@@ -86,8 +87,6 @@ function everythingOver(mode: "streamableHttp" | "sse", path: string): () => Pro
   };
 }
 
-const SDK1_SERVER = `${ROOT}testing/matrix/sdk1_server.mjs`;
-
 /**
  * Every upstream of the matrix, in table order.
  *
@@ -141,9 +140,9 @@ export const UPSTREAMS: UpstreamDef[] = [
     label: "1.x SDK server (Streamable HTTP)",
     era: "2025",
     async start() {
-      const child = await startHttpChild([SDK1_SERVER]);
+      const server = await startSdk1Server();
       return {
-        target: ["--upstream", new URL("/mcp", child.url).href],
+        target: ["--upstream", server.url.href],
         progress: { name: "slow", arguments: { steps: 3, stepMs: 150 } },
         slow: { name: "slow", arguments: { steps: 100, stepMs: 100 } },
         echo: "echo",
@@ -157,11 +156,8 @@ export const UPSTREAMS: UpstreamDef[] = [
           call: { name: "confirm", arguments: { target: "matrix" } },
           expect: /deployed to matrix/,
         },
-        cancelledSeen: async () => {
-          const response = await fetch(new URL("/_log", child.url));
-          return ((await response.json()) as { cancelled: number }).cancelled;
-        },
-        close: () => child.close(),
+        cancelledSeen: async () => (await server.log()).cancelled,
+        close: () => server.close(),
       };
     },
   },
