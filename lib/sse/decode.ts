@@ -52,14 +52,21 @@ export function decodeSse(body: ReadableStream<Uint8Array>, options: DecodeOptio
   let lastEventId: string | undefined;
   let pending: SseItem[] = [];
   let failure: Error | undefined;
+  const maxBufferSize = options.maxBufferSize ?? 16 * 1024 * 1024;
   const parser = createParser({
-    maxBufferSize: options.maxBufferSize ?? 16 * 1024 * 1024,
+    maxBufferSize,
     onId(id) {
       // Called at dispatch time, right before onEvent when the event has data: onEvent replaces this item.
       lastEventId = id;
       pending.push({ type: "id", id });
     },
     onEvent(message) {
+      // The parser checks its buffer between chunks only: an event that arrived whole in one chunk (Bun's
+      // fetch reads large ones at once) is held to the same limit here.
+      if (message.data.length > maxBufferSize) {
+        failure ??= new SseDecodeError(`An event of ${message.data.length} characters exceeds ${maxBufferSize}`);
+        return;
+      }
       const last = pending[pending.length - 1];
       if (last?.type === "id" && last.id === message.id) pending.pop();
       if (message.id !== undefined) lastEventId = message.id;
