@@ -5,6 +5,8 @@
  *
  * Usage: node bench/load.mjs '{"url":"http://127.0.0.1:3101/mcp","sessions":10,"durationMs":5000,"warmupMs":1000}'
  *        node bench/load.mjs '{"command":["node","bench/stdio_server.mjs"],"sessions":10,...}'   (stdio, no HTTP)
+ *        node bench/load.mjs '{"url":…,"modern":true,…}'   (2026-07-28: no session; each client sends `server/discover`
+ *        once, then self-contained `tools/call` requests with `_meta` and the MCP-Protocol-Version/Mcp-Method/Mcp-Name headers)
  */
 import http from "node:http";
 import { spawn } from "node:child_process";
@@ -27,6 +29,20 @@ const initialize = (id) => ({
   params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: "mcpwire-bench", version: "1" } },
 });
 const call = (id) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "echo", arguments: { text: "hello" } } });
+/** 2026-07-28 request metadata (T-PV-12): protocol version, client capabilities and info on every request. */
+const MODERN_META = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "mcpwire-bench", version: "1" },
+};
+const modernCall = (id) => ({ ...call(id), params: { ...call(id).params, _meta: MODERN_META } });
+const modernHeaders = (method, name) => ({
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": "2026-07-28",
+  "mcp-method": method,
+  ...(name ? { "mcp-name": name } : {}),
+});
 
 function request(url, headers, body) {
   return new Promise((resolve, reject) => {
@@ -87,6 +103,20 @@ function fail(error) {
   firstError ??= error instanceof Error ? error.message : String(error);
 }
 
+/** One client of the stateless revision: `server/discover` once, then self-contained calls (no session). */
+async function modernSession(n) {
+  const discover = { jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: MODERN_META } };
+  try {
+    const res = await request(config.url, modernHeaders("server/discover"), JSON.stringify(discover));
+    if (res.status !== 200 || !findResponse(res, 1)) throw new Error(`server/discover answered ${res.status}: ${res.text.slice(0, 200)}`);
+  } catch (error) {
+    fail(error);
+    return void await setUpDone();
+  }
+  await setUpDone();
+  await callLoop(n, modernHeaders("tools/call", "echo"), modernCall);
+}
+
 async function httpSession(n) {
   const base = { "content-type": "application/json", accept: "application/json, text/event-stream" };
   let init;
@@ -105,6 +135,24 @@ async function httpSession(n) {
   const headers = { ...base, "mcp-protocol-version": VERSION, ...(sid ? { "mcp-session-id": sid } : {}) };
   await request(config.url, headers, JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })).catch(fail);
   await setUpDone();
+  await callLoop(n, headers, call);
+  // End the session, as a well-behaved client does: later runs then meet a proxy without stale sessions.
+  if (sid) {
+    await new Promise((resolve) => {
+      const req = http.request(config.url, { method: "DELETE", agent, headers }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+      });
+      req.setTimeout(5_000, () => req.destroy());
+      req.on("error", resolve);
+      req.on("close", resolve);
+      req.end();
+    });
+  }
+}
+
+/** Sequential `tools/call` requests (`build(id)`) until the time is up, paced when RATE is set. */
+async function callLoop(n, headers, build) {
   let id = 1 + n * 1_000_000;
   const interval = RATE > 0 ? 1000 / RATE : 0;
   let next = performance.now() + (interval * n) / SESSIONS; // sessions staggered over one interval
@@ -118,7 +166,7 @@ async function httpSession(n) {
     id++;
     const started = performance.now();
     try {
-      const res = await request(config.url, headers, JSON.stringify(call(id)));
+      const res = await request(config.url, headers, JSON.stringify(build(id)));
       const reply = findResponse(res, id);
       if (res.status !== 200 || !reply || reply.error) throw new Error(`tools/call answered ${res.status}: ${res.text.slice(0, 200)}`);
       if (started >= measureFrom) {
@@ -129,19 +177,6 @@ async function httpSession(n) {
       fail(error);
       await new Promise((r) => setTimeout(r, 10));
     }
-  }
-  // End the session, as a well-behaved client does: later runs then meet a proxy without stale sessions.
-  if (sid) {
-    await new Promise((resolve) => {
-      const req = http.request(config.url, { method: "DELETE", agent, headers }, (res) => {
-        res.resume();
-        res.on("end", resolve);
-      });
-      req.setTimeout(5_000, () => req.destroy());
-      req.on("error", resolve);
-      req.on("close", resolve);
-      req.end();
-    });
   }
 }
 
@@ -194,7 +229,7 @@ async function stdioSession(n) {
   }
 }
 
-const run = config.command ? stdioSession : httpSession;
+const run = config.command ? stdioSession : config.modern ? modernSession : httpSession;
 await Promise.all(Array.from({ length: SESSIONS }, (_, n) => run(n)));
 const measured = Number.isFinite(measureFrom) ? Math.max(1, Math.min(performance.now(), end) - measureFrom) : 1;
 process.stdout.write(JSON.stringify({

@@ -127,9 +127,157 @@ export function checkTargets(rows) {
   return out;
 }
 
+/** The byte-proxy floor row of `runtime` ("Deno" | "Bun") among `candidates`. */
+const floorOf = (candidates, runtime) => candidates.find((r) => String(r.target).startsWith(`byte proxy (${runtime}`));
+
+/** Proxy CPU µs per call of a row: the best (lowest) round when known, else the row's own figure. */
+const cpuOf = (r) => r?.cpuBest ?? r?.cpuUsPerCall;
+
+/** The ratio limit of the CI guard: mcpwire's CPU per call against its runtime's floor, same run. */
+export const GUARD_RATIO = 2;
+
+/**
+ * The ratio the CI guard judges: mcpwire's proxy CPU per call over the floor's, taken within each round
+ * (the two ran seconds apart, under the same background load), and the lowest over the rounds: one quiet
+ * round is enough to see the true cost, while a real regression shows in every round. Rows without
+ * per-round figures fall back to best round over best round.
+ * @returns {number|null} null when either side has no figure.
+ */
+export function cpuRatio(mine, floor) {
+  const a = mine?.cpuRounds ?? [];
+  const b = floor?.cpuRounds ?? [];
+  const paired = a.map((x, i) => (x > 0 && b[i] > 0 ? x / b[i] : null)).filter((r) => r !== null);
+  if (paired.length) return Math.min(...paired);
+  const [x, y] = [cpuOf(mine), cpuOf(floor)];
+  return x > 0 && y > 0 ? x / y : null;
+}
+
+/**
+ * The CI guard (issue 16): for each runtime, mcpwire's proxy CPU per call (HTTP upstream, the first
+ * sessions level) against the byte proxy's of the same runtime in the same run ({@link cpuRatio}). Fails
+ * when a ratio is above `limit`, or when either side could not be measured (a guard that cannot see must
+ * not pass).
+ * @returns {{ok: boolean, lines: string[]}} one line per runtime, saying what was compared and the verdict.
+ */
+export function cpuGuard(rows, limit = GUARD_RATIO) {
+  const http = rows.filter((r) => r.scenario === "overhead" && r.upstream === "http");
+  const sessions = Math.min(...http.map((r) => r.sessions));
+  const group = http.filter((r) => r.sessions === sessions);
+  const lines = [];
+  let ok = true;
+  for (const runtime of ["Deno", "Bun"]) {
+    const mineRow = group.find((r) => r.target === `mcpwire (${runtime})`);
+    const floorRow = floorOf(group, runtime);
+    const [mine, floor] = [cpuOf(mineRow), cpuOf(floorRow)];
+    const ratio = cpuRatio(mineRow, floorRow);
+    if (ratio === null) {
+      ok = false;
+      lines.push(`${runtime}: cannot judge: proxy CPU per call of mcpwire ${f(mine, 0)} µs, of the byte proxy ${f(floor, 0)} µs`);
+      continue;
+    }
+    const pass = ratio <= limit;
+    ok &&= pass;
+    lines.push(`${runtime}: mcpwire ${f(ratio)} × the byte proxy's CPU per call (best rounds ${f(mine, 0)} vs ${f(floor, 0)} µs; limit ${limit} ×): ${pass ? "ok" : "TOO SLOW"}`);
+  }
+  return { ok, lines };
+}
+
+/** Figures compared against a baseline run ("nothing else worse by > 5 %"), with the direction of better. */
+const FIGURES = [
+  ["calls/s", (r) => r.callsPerSec, "higher"],
+  ["p99 ms", (r) => r.p99, "lower"],
+  ["proxy CPU µs/call", cpuOf, "lower"],
+  ["KB per stream", (r) => r.kbPerStream, "lower"],
+  ...["small", "huge", "large", "slow"].map((k) => [`${k} stream MB/s`, (r) => r[k]?.mbPerSec, "higher"]),
+];
+const rowKey = (r) => [r.scenario, r.upstream, r.sessions, r.streams, r.case, r.target].filter((v) => v !== undefined).join(" · ");
+
+/**
+ * Figures of mcpwire rows that are worse than in `baseline` (rows of an earlier run, `--json` output) by
+ * more than `limit` (a fraction): `[{key, figure, before, after, change}]`.
+ */
+export function regressions(rows, baseline, limit = 0.05) {
+  const before = new Map(baseline.map((r) => [rowKey(r), r]));
+  const out = [];
+  for (const r of rows.filter((r) => String(r.target).startsWith("mcpwire"))) {
+    const b = before.get(rowKey(r));
+    if (!b) continue;
+    for (const [figure, get, better] of FIGURES) {
+      const [x, y] = [get(b), get(r)];
+      if (!(x > 0) || !(y > 0)) continue;
+      const change = better === "higher" ? (x - y) / x : (y - x) / x;
+      if (change > limit) out.push({ key: rowKey(r), figure, before: x, after: y, change });
+    }
+  }
+  return out;
+}
+
+/**
+ * The issue-16 targets, each against the same run's floor: proxy CPU per call ≤ 1.2 × (Deno) / 1.1 × (Bun)
+ * the byte proxy's; p99 added at a fixed 1,000 calls/s ≤ 1.0 ms; big-stream MB/s ≥ 0.8 × the byte proxy's;
+ * KB per open GET stream ≤ the byte proxy's + 10 KB; and, with a baseline run, nothing worse by > 5 %.
+ * @returns {{target: string, value: string, met: boolean|null}[]} `met: null` = not measured in this run.
+ */
+export function checkFloorTargets(rows, baseline) {
+  const out = [];
+  const http = rows.filter((r) => r.scenario === "overhead" && r.upstream === "http" && r.sessions === 10);
+  for (const [runtime, limit] of [["Deno", 1.2], ["Bun", 1.1]]) {
+    const target = `mcpwire (${runtime})`;
+    const [mineRow, floorRow] = [http.find((r) => r.target === target), floorOf(http, runtime)];
+    const ratio = cpuRatio(mineRow, floorRow);
+    out.push({
+      target: `${target}: proxy CPU per call ≤ ${limit} × byte proxy (${runtime}), 10 sessions`,
+      value: ratio !== null ? `${f(ratio)} × (best rounds ${f(cpuOf(mineRow), 0)} vs ${f(cpuOf(floorRow), 0)} µs)` : "not measured",
+      met: ratio !== null ? ratio <= limit : null,
+    });
+    const paced = rows.find((r) => r.scenario === "overhead" && r.upstream === "http-paced" && r.target === target);
+    out.push({
+      target: `${target}: p99 added ≤ 1.0 ms at a fixed ${paced?.pacedRate ?? 1000} calls/s`,
+      value: paced?.p99Added != null ? `${f(paced.p99Added)} ms` : "not measured",
+      met: paced?.p99Added != null ? paced.p99Added <= 1 : null,
+    });
+    const streaming = rows.filter((r) => r.scenario === "streaming");
+    const s = streaming.find((r) => r.target === target);
+    const sf = floorOf(streaming, runtime);
+    for (const key of ["small", "huge", "large"]) {
+      const [a, b] = [s?.[key]?.mbPerSec, sf?.[key]?.mbPerSec];
+      out.push({
+        target: `${target}: ${key} stream MB/s ≥ 0.8 × byte proxy (${runtime})`,
+        value: a > 0 && b > 0 ? `${f(a / b)} × (${f(a, 0)} vs ${f(b, 0)} MB/s)` : "not measured",
+        met: a > 0 && b > 0 ? a / b >= 0.8 : null,
+      });
+    }
+    const scale = rows.filter((r) => r.scenario === "scale");
+    const floorScale = floorOf(scale, runtime);
+    const sc = scale.find((r) => r.target === target && r.streams === floorScale?.streams);
+    const [k, kf] = [sc?.kbPerStream, floorScale?.kbPerStream];
+    out.push({
+      target: `${target}: KB per open GET stream ≤ byte proxy (${runtime}) + 10 KB (${floorScale?.streams ?? 1000} streams)`,
+      value: k != null && kf != null ? `${f(k, 1)} vs ${f(kf, 1)} KB (+${f(k - kf, 1)})` : "not measured",
+      met: k != null && kf != null ? k - kf <= 10 : null,
+    });
+  }
+  if (baseline) {
+    const worse = regressions(rows, baseline);
+    out.push({
+      target: "nothing else worse by > 5 % than the baseline run",
+      value: worse.length
+        ? worse.slice(0, 6).map((w) => `${w.key}: ${w.figure} ${f(w.before, 1)} → ${f(w.after, 1)}`).join("; ") + (worse.length > 6 ? `; ${worse.length - 6} more` : "")
+        : "none worse",
+      met: worse.length === 0,
+    });
+  } else {
+    out.push({ target: "nothing else worse by > 5 % than the baseline run", value: "no baseline (--baseline FILE)", met: null });
+  }
+  return out;
+}
+
+const verdict = (met) => (met === null ? "–" : met ? "met" : "**missed**");
+
 /** All tables as Markdown. */
 export function markdown(rows, meta) {
   const targets = checkTargets(rows);
+  const floorTargets = checkFloorTargets(rows, meta.baseline);
   return [
     `Run ${meta.date} on ${meta.machine}${meta.smoke ? " (SMOKE MODE: tiny counts, not figures)" : ""}; ${meta.seconds.toFixed(0)} s in all.`,
     "",
@@ -145,6 +293,10 @@ export function markdown(rows, meta) {
     "",
     overheadTable(rows, "stdio"),
     "",
+    "### Overhead: stateless 2026-07-28 upstream (self-contained requests, no session)",
+    "",
+    overheadTable(rows, "modern"),
+    "",
     "### Streaming",
     "",
     streamingTable(rows, meta.bigStreams),
@@ -157,7 +309,11 @@ export function markdown(rows, meta) {
     "",
     recoveryTable(rows),
     "",
-    "### Targets",
+    "### Targets: issue 16, against each runtime's own floor (same run)",
+    "",
+    table(["target", "measured", ""], floorTargets.map((t) => [t.target, t.value, verdict(t.met)])),
+    "",
+    "### Targets: earlier goals",
     "",
     table(["target", "measured", ""], targets.map((t) => [t.target, t.value, t.met ? "met" : "**missed**"])),
   ].join("\n");

@@ -65,8 +65,9 @@ export async function overhead(config, log) {
     ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
     ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
     ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
-    ...(config.quick || config.smoke ? [] : [
-      ["nginx (byte proxy)", () => startNginx(upstream.base, log)],
+    ...(config.quick || config.smoke ? [] : [["nginx (byte proxy)", () => startNginx(upstream.base, log)]]),
+    // The floors: in full runs, and in smoke runs for the CPU guard (run.mjs).
+    ...(config.quick && !config.floors ? [] : [
       ["byte proxy (Deno)", () => startByteProxy("deno", upstream.base)],
       ["byte proxy (Bun)", () => startByteProxy("bun", upstream.base)],
     ]),
@@ -81,15 +82,17 @@ export async function overhead(config, log) {
       const rate = config.pacedRate / config.sessions[0];
       // Longer rounds: at 1,000 calls/s a p99 needs a few thousand samples to settle.
       const pacedConfig = { ...config, durationMs: config.pacedDurationMs ?? config.durationMs };
-      for (const row of await rounds(paced, config.sessions[0], pacedConfig, (t) => ({ url: t.url, ratePerSession: rate }), log, "http")) {
+      for (const row of await rounds(paced, config.sessions[0], pacedConfig, (t) => ({ url: t.url, ratePerSession: rate }), log, "http-paced")) {
         rows.push({ ...row, upstream: "http-paced", pacedRate: config.pacedRate });
       }
     }
+
   } finally {
     await stopAll(http);
     await upstream.stop();
   }
   if (config.quick) return rows;
+  rows.push(...await stateless(config, log));
   // (e): stdio upstream.
   const stdio = await startAll([
     ["direct stdio (no HTTP)", () => Promise.resolve({ label: "direct stdio (no HTTP)", command: STDIO_SERVER, pid: null, stop: () => Promise.resolve() })],
@@ -110,6 +113,27 @@ export async function overhead(config, log) {
   return rows;
 }
 
+/**
+ * The 2026-07-28 stateless path: an upstream that answers self-contained requests (no session), and clients
+ * that send `server/discover` once, then `tools/call` with `_meta` and the MCP-Protocol-Version, Mcp-Method
+ * and Mcp-Name headers; mcpwire forwards them as they are once its first one found the upstream's era
+ * (`--upstream-era auto`, the default).
+ */
+async function stateless(config, log) {
+  const upstream = await startUpstream({ era: "2026-07-28" });
+  const targets = await startAll([
+    ["direct", () => Promise.resolve({ label: "direct", url: upstream.url, pid: null, stop: () => Promise.resolve() })],
+    ["mcpwire (Deno)", () => startMcpwire("deno", upstream.url)],
+    ["mcpwire (Bun)", () => startMcpwire("bun", upstream.url)],
+  ], log);
+  try {
+    return await rounds(targets, config.sessions[0], config, (t) => ({ url: t.url, modern: true }), log, "modern");
+  } finally {
+    await stopAll(targets);
+    await upstream.stop();
+  }
+}
+
 const median = (values) => {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
@@ -125,14 +149,16 @@ async function rounds(targets, sessions, config, where, log, upstreamKind) {
   const results = new Map(targets.map((t) => [t.label, []]));
   const errors = new Map();
   // 100 stdio sessions = 100 child processes per target: one round keeps the full run within its budget.
-  const roundCount = upstreamKind === "stdio" && sessions >= 100 ? 1 : config.rounds;
+  // Smoke runs need several rounds only where the CPU guard looks (HTTP, back to back).
+  const roundCount = upstreamKind === "stdio" && sessions >= 100 || config.smoke && upstreamKind !== "http" ? 1 : config.rounds;
   for (let round = 0; round < roundCount; round++) {
     for (const target of targets) {
       if (target.failed) continue;
       const load = { ...where(target), sessions, durationMs: config.durationMs, warmupMs: config.warmupMs };
       try {
         const r = await loadRun(target, load, config);
-        log(`  ${upstreamKind} ${sessions} sessions, ${target.label}: ${r.callsPerSec.toFixed(0)} calls/s, p99 ${r.p99?.toFixed(2)} ms${r.errors ? `, ${r.errors} errors (${r.firstError})` : ""}`);
+        const cpu = r.cpuUsPerCall ? `, proxy CPU ${r.cpuUsPerCall.toFixed(0)} µs/call` : "";
+        log(`  ${upstreamKind} ${sessions} sessions, ${target.label}: ${r.callsPerSec.toFixed(0)} calls/s, p99 ${r.p99?.toFixed(2)} ms${cpu}${r.errors ? `, ${r.errors} errors (${r.firstError})` : ""}`);
         results.get(target.label)[round] = r;
       } catch (error) {
         log(`  ${target.label}: ${message(error)}`);
@@ -149,10 +175,15 @@ async function rounds(targets, sessions, config, where, log, upstreamKind) {
     if (done.length === 0) return { ...row, error: errors.get(t.label) ?? "no result" };
     const best = done.reduce((a, b) => (b.callsPerSec > a.callsPerSec ? b : a));
     const pairs = mine.map((r, i) => [r, base[i]]).filter(([r, b]) => r && b && b.callsPerSec > 0);
+    const cpus = done.map((r) => r.cpuUsPerCall).filter((v) => Number.isFinite(v) && v > 0);
     return {
       ...row,
       ...best,
       rounds: done.length,
+      // The lowest CPU per call of any round: background load only ever adds to it.
+      cpuBest: cpus.length ? Math.min(...cpus) : null,
+      // Per round (index = round; null where it failed), for comparisons within a round (cpuGuard).
+      cpuRounds: mine.map((r) => r?.cpuUsPerCall ?? null),
       ratio: median(pairs.map(([r, b]) => r.callsPerSec / b.callsPerSec)),
       p99Added: median(pairs.map(([r, b]) => r.p99 - b.p99)),
     };
@@ -208,7 +239,8 @@ export async function streaming(config, log) {
   return rows;
 }
 
-function jsonLines(entry) {
+/** Reads the JSON lines a client prints: `next(timeoutMs)` resolves with the next one (bounded). */
+export function jsonLines(entry) {
   const lines = createInterface({ input: entry.child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
   return async (timeoutMs) => {
@@ -251,7 +283,7 @@ export async function scale(config, log) {
         client = start("streams", NODE, [`${ROOT}bench/streams.mjs`, JSON.stringify({ url: proxy.url, streams, concurrency: 64 })], { stdin: "pipe", keepStdout: true });
         const next = jsonLines(client);
         const opened = await next(config.scaleOpenTimeoutMs);
-        Object.assign(row, { opened: opened.opened, failed: opened.failed, openSeconds: opened.seconds });
+        Object.assign(row, { opened: opened.opened, failed: opened.failed, retried: opened.retried, openSeconds: opened.seconds });
         if (opened.failed) row.note = [row.note, `${opened.failed} streams failed to open: ${opened.firstError}`].filter(Boolean).join("; ");
         await sleep(config.settleMs);
         row.rssOpen = rssMb(proxy.pid);

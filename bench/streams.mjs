@@ -37,14 +37,25 @@ const latencies = [];
 let onDelivered = () => {};
 let firstError;
 
-async function open() {
-  const base = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-  const init = await post(base, {
+/** Initialize, waiting out 429s as a client should (`Retry-After`, bounded): mcpwire paces `initialize` per caller. */
+async function initialize(base) {
+  const body = {
     jsonrpc: "2.0",
     id: 1,
     method: "initialize",
     params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: "mcpwire-bench", version: "1" } },
-  });
+  };
+  for (let attempt = 0; ; attempt++) {
+    const init = await post(base, body);
+    if (init.status !== 429 || attempt >= 300) return init;
+    retried++;
+    await new Promise((r) => setTimeout(r, Math.min(5, Number(init.headers["retry-after"]) || 1) * 1000 * (0.5 + Math.random() / 2)));
+  }
+}
+
+async function open() {
+  const base = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+  const init = await initialize(base);
   if (init.status !== 200) throw new Error(`initialize answered ${init.status}: ${init.text.slice(0, 200)}`);
   const headers = { ...base, "mcp-protocol-version": VERSION, "mcp-session-id": init.headers["mcp-session-id"] };
   await post(headers, { jsonrpc: "2.0", method: "notifications/initialized" });
@@ -85,6 +96,7 @@ async function open() {
 
 const started = performance.now();
 let failed = 0;
+let retried = 0;
 let next = 0;
 await Promise.all(Array.from({ length: Math.min(config.concurrency ?? 64, N) }, async () => {
   while (next < N) {
@@ -97,7 +109,7 @@ await Promise.all(Array.from({ length: Math.min(config.concurrency ?? 64, N) }, 
     }
   }
 }));
-print({ phase: "open", opened: streams.length, failed, firstError, seconds: (performance.now() - started) / 1000 });
+print({ phase: "open", opened: streams.length, failed, retried, firstError, seconds: (performance.now() - started) / 1000 });
 
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {

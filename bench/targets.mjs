@@ -19,11 +19,14 @@ export const STDIO_SERVER = [NODE, `${ROOT}bench/stdio_server.mjs`];
 /** A target that cannot run here; `reason` goes into the report. */
 export class Skip extends Error {}
 
-/** Starts the bench upstream (Node) → {url: ".../mcp", base, port, pid, stop}. */
+/**
+ * Starts the bench upstream (Node) → {url: ".../mcp", base, port, pid, stop}. `options.era` "2026-07-28"
+ * makes it answer stateless 2026-07-28 requests too (default "2025": sessions only).
+ */
 export async function startUpstream(options = {}) {
   const port = options.port ?? await freePort();
   const entry = start("upstream", NODE, [`${ROOT}bench/upstream.mjs`], {
-    env: { PORT: String(port), RESPONSE: options.response ?? "json", RETRY_MS: String(options.retryMs ?? 100) },
+    env: { PORT: String(port), RESPONSE: options.response ?? "json", RETRY_MS: String(options.retryMs ?? 100), ERA: options.era ?? "2025" },
   });
   await waitForPort(port, entry);
   const base = `http://127.0.0.1:${port}`;
@@ -39,9 +42,11 @@ export async function startMcpwire(runtime, upstream, extraArgs = [], options = 
   const common = ["reverse", "--bind", `127.0.0.1:${port}`, "-q", ...extraArgs];
   const tail = typeof upstream === "string" ? ["--upstream", upstream] : ["--", ...upstream];
   const v8 = options.v8Flags ? [`--v8-flags=${options.v8Flags}`] : [];
+  // A preload (bench/heap_hook.mjs) adds a heap-snapshot trigger and nothing else.
+  const preload = options.preload ? ["--preload", options.preload] : [];
   const [command, args] = runtime === "deno"
-    ? [DENO, ["run", "-A", ...v8, `${ROOT}cli.ts`, ...common, ...tail]]
-    : [BUN, [`${ROOT}cli.ts`, ...common, ...tail]];
+    ? [DENO, ["run", "-A", ...v8, ...preload, `${ROOT}cli.ts`, ...common, ...tail]]
+    : [BUN, [...preload, `${ROOT}cli.ts`, ...common, ...tail]];
   // Started as a user would: no environment of its own, and the open-file limit the harness's shell has
   // (mcpwire reads it and sizes its connection budget from it; on Bun it raises its own fetch cap).
   const entry = start(`mcpwire-${runtime}`, command, args, { cwd: ROOT, raiseFileLimit: false });
@@ -59,10 +64,13 @@ export function byteProxyLabel(runtime) {
 }
 
 /** Starts the plain byte proxy (bench/byte_proxy.mjs) on `runtime`: the runtime's own floor. */
-export async function startByteProxy(runtime, upstreamBase) {
+export async function startByteProxy(runtime, upstreamBase, options = {}) {
   const port = await freePort();
   const script = `${ROOT}bench/byte_proxy.mjs`;
-  const [command, args] = runtime === "deno" ? [DENO, ["run", "-A", script, String(port), upstreamBase]] : [BUN, [script, String(port), upstreamBase]];
+  const preload = options.preload ? ["--preload", options.preload] : [];
+  const [command, args] = runtime === "deno"
+    ? [DENO, ["run", "-A", ...preload, script, String(port), upstreamBase]]
+    : [BUN, [...preload, script, String(port), upstreamBase]];
   // The floor row of Bun needs its fetch cap raised to hold 1,000 streams; its label says so.
   const entry = start(`byte-proxy-${runtime}`, command, args, {
     cwd: ROOT,

@@ -1,7 +1,7 @@
 /**
  * A small, fast Streamable HTTP MCP server for the benchmarks (node:http, so it runs on Node, Deno and Bun).
  *
- * Usage: node bench/upstream.mjs   (env PORT, RESPONSE=json|sse, RETRY_MS)
+ * Usage: node bench/upstream.mjs   (env PORT, RESPONSE=json|sse, RETRY_MS, ERA=2025|2026-07-28)
  *
  * - POST /mcp: `initialize` (mints a session id), notifications (202), `tools/list`, `tools/call` with the
  *   tools `echo` (JSON or SSE reply, per RESPONSE), `stream` ({count, size, intervalMs}: that many
@@ -10,6 +10,11 @@
  *   with that `Last-Event-ID` gets the result: the upstream half of stream resumption, T-RES-02/04).
  * - GET /mcp: the standalone SSE stream of a session (one per session; kept open).
  * - DELETE /mcp: ends a session. Unknown session ids get 404 (so a proxy can re-initialize).
+ * - With ERA=2026-07-28, POST /mcp with 2026-07-28 request metadata (`params._meta` with
+ *   `io.modelcontextprotocol/protocolVersion`) is answered statelessly, no session: `server/discover`,
+ *   `tools/list`, `tools/call` (the same tools; `cut` excepted), notifications (202). Without it such a
+ *   request gets the 2025 answer (404, no session), so mcpwire keeps 2025 sessions for 2025 clients
+ *   instead of bridging them (its `server/discover` probe decides, T-BC-03).
  * - POST /control/broadcast: writes one stamped notification to every open GET stream → {streams}.
  * - POST /control/cut-gets: ends every open GET stream → {streams}.
  * - GET /control/stats → {sessions, gets}.
@@ -21,6 +26,7 @@ import process from "node:process";
 const PORT = Number(process.env.PORT ?? 3101);
 const SSE = process.env.RESPONSE === "sse";
 const RETRY_MS = Number(process.env.RETRY_MS ?? 100);
+const MODERN_TOO = process.env.ERA === "2026-07-28";
 
 /** Wall-clock time in ms with sub-ms precision (comparable across processes on one machine). */
 const now = () => performance.timeOrigin + performance.now();
@@ -103,6 +109,23 @@ async function callTool(res, session, message) {
   json(res, 200, { jsonrpc: "2.0", id: message.id, error: { code: -32602, message: `Unknown tool ${name}` } });
 }
 
+const MODERN = "2026-07-28";
+
+/** A self-contained 2026-07-28 request (T-BC-04): answered with no session. */
+async function modern(res, message) {
+  if (message.id === undefined) {
+    res.writeHead(202);
+    return res.end();
+  }
+  if (message.method === "server/discover") {
+    const result = { supportedVersions: [MODERN], capabilities: { tools: {} }, serverInfo: { name: "mcpwire-bench-upstream", version: "1" } };
+    return json(res, 200, { jsonrpc: "2.0", id: message.id, result });
+  }
+  if (message.method === "tools/list") return json(res, 200, { jsonrpc: "2.0", id: message.id, result: { tools: TOOLS.filter((t) => t.name !== "cut") } });
+  if (message.method === "tools/call" && message.params?.name !== "cut") return await callTool(res, null, message);
+  json(res, 404, { jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "Method not found" } });
+}
+
 async function post(req, res) {
   let body = "";
   for await (const chunk of req) body += chunk;
@@ -113,6 +136,7 @@ async function post(req, res) {
     return json(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } });
   }
   if (Array.isArray(message)) return json(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32600, message: "No batches" } });
+  if (MODERN_TOO && message.params?._meta?.["io.modelcontextprotocol/protocolVersion"] !== undefined) return await modern(res, message);
   if (message.method === "initialize") {
     const id = randomBytes(16).toString("hex");
     sessions.set(id, { gets: new Set(), cuts: new Map() });

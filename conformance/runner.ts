@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pool } from "./pool.ts";
 import { Context, type Environment, SkipError, TimeoutError } from "./context.ts";
 import { detect } from "./detect.ts";
 import { _race } from "./reply.ts";
@@ -102,7 +103,7 @@ export async function runConformance(target: Target, options: ConformanceOptions
       if (p.revision === revision) break;
     }
   };
-  await _pool(tasks.length, concurrency, async (i) => {
+  await pool(tasks.length, concurrency, async (i) => {
     const { check, revision } = tasks[i]!;
     finished[i] = await runCheck(check, env, revision);
     flush();
@@ -134,15 +135,6 @@ function _concurrency(n: number | undefined): number {
   if (n === undefined) return DEFAULT_CONCURRENCY;
   if (!Number.isInteger(n) || n < 1) throw new TypeError(`concurrency must be a whole number ≥ 1, got ${n}`);
   return n;
-}
-
-/** Runs `work(0)` … `work(count - 1)` with at most `limit` of them under way at once. */
-async function _pool(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await work(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
 
 /** The settings every check of this run shares. */

@@ -9,7 +9,7 @@ import { runConformance } from "../conformance/runner.ts";
 import { ALL_CHECKS } from "../conformance/checks/mod.ts";
 import type { Report, SuiteRevision } from "../conformance/types.ts";
 import { createModernServer, type ModernKnobs } from "../fixtures/servers/modern.ts";
-import { FAST } from "./conformance.ts";
+import { FAST, REFERENCE_URL } from "./conformance.ts";
 
 /** One knob and what it must break. */
 export interface ModernCase {
@@ -45,23 +45,28 @@ export const MODERN_CASES: ModernCase[] = [
   { knob: "noNameHeaderCheck", check: "T-PV-09", alsoFails: ["T-PV-10"] },
   { knob: "noBase64Decode", check: "T-PV-10" },
   { knob: "noParamHeaderCheck", check: "T-PV-11" },
+  { knob: "lenientBase64", check: "T-PV-11" },
   { knob: "acceptMissingMeta", check: "T-PV-12" },
   { knob: "ignoreMissingCapability", check: "T-PV-13" },
   { knob: "discoverNoVersions", check: "T-PV-14" },
   { knob: "initializeErrorBare", check: "T-LIFE-05" },
   { knob: "cancelledOnToolStream", check: "T-LIFE-06" },
   { knob: "legacyClaimedNotServed", check: "T-BC-04" },
+  { knob: "noHostCheck", check: "T-SEC-04" },
   { knob: "modernErrorOnLegacy", check: "T-BC-03", era: "legacy" },
 ];
 
-/** Runs the suite against the modern reference (`era`) with `knobs`, in process, with the fast options. */
+/**
+ * Runs the suite against the modern reference (`era`) with `knobs`, in process, with the fast options, at the
+ * loopback {@link REFERENCE_URL} (so T-SEC-04 runs too).
+ */
 export function runAgainstModern(
   era: "modern" | "dual" | "legacy",
   knobs: Partial<ModernKnobs>,
   options: { specVersions?: SuiteRevision[]; strict?: boolean } = {},
 ): Promise<Report> {
   const server = createModernServer({ era, knobs });
-  return runConformance({ url: "http://modern.test/mcp", fetch: server.fetch }, { ...FAST, ...options });
+  return runConformance({ url: REFERENCE_URL, fetch: server.fetch }, { ...FAST, ...options });
 }
 
 /** The ids of the checks that failed (MUST, or strict rows under --strict). */

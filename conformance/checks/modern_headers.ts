@@ -58,6 +58,11 @@ function headerParam(tool: Message): { prop: string; header: string; type: unkno
   return undefined;
 }
 
+/** `value` as a `=?base64?…?=` header value with the Base64 padding removed (an invalid value, T-PV-11). */
+function unpadded(value: string | number | boolean): string {
+  return encodeHeaderValue(value, true).replace(/=+\?=$/, "?=");
+}
+
 /** Checks of the 2026-07-28 mirrored headers. */
 export const MODERN_HEADER_CHECKS: Check[] = [
   {
@@ -138,7 +143,7 @@ export const MODERN_HEADER_CHECKS: Check[] = [
     area: "version",
     revisions: STATELESS_REVISIONS,
     level: "MUST",
-    title: "Mcp-Param headers (x-mcp-header) must match the tool arguments",
+    title: "Mcp-Param headers (x-mcp-header) must match the tool arguments, and invalid values are refused",
     specRef: `${T} §Custom Headers from Tool Parameters`,
     async run(ctx) {
       const tool = (await modernTools(ctx)).find((t) => headerParam(t) !== undefined);
@@ -159,8 +164,14 @@ export const MODERN_HEADER_CHECKS: Check[] = [
           () => askModern(ctx, "tools/call", call, { headers: { [name]: wrong } }),
         ],
         [`no Mcp-Param-${header} for ${prop}=${String(value)}`, () => askModern(ctx, "tools/call", call)],
+        // Base64 without its padding is not Base64 (RFC 4648 §3.2): a value with invalid characters is refused.
+        [
+          `Mcp-Param-${header}: ${unpadded(value)} (Base64 without its padding) for ${prop}=${String(value)}`,
+          () => askModern(ctx, "tools/call", call, { headers: { [name]: unpadded(value) } }),
+        ],
       ]);
-      return failed ?? ctx.pass(`a matching Mcp-Param-${header} was served; a wrong and a missing one got 400/-32020`);
+      return failed ??
+        ctx.pass(`a matching Mcp-Param-${header} was served; a wrong, a missing and an unpadded one got 400/-32020`);
     },
   },
 ];

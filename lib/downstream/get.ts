@@ -82,14 +82,12 @@ async function openStandalone(
   const channel = await Channel.create(session.record.id, channelOptions(ctx, session.rules.primingEvents));
   session.standalone = channel;
   session.channels.set(channel.streamId, channel);
-  void (async () => {
-    const reply = { type: "messages", delivery: "streamed", messages: listened } as const;
-    await ctx.core.deliver(session, [reply], [], "get", (message) => channel.send(message));
+  void ctx.core.forward(session, listened, (message) => channel.send(message)).then(() => {
     // The upstream ended its GET stream: end ours, so the client may open a new one.
     if (session.standalone === channel) session.standalone = undefined;
     session.channels.delete(channel.streamId);
-    await channel.end();
-  })();
+    return channel.end();
+  });
   return undefined;
 }
 

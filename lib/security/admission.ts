@@ -125,6 +125,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     const body = onStreamEnd(response.body, () => {
       for (const map of maps) add(map, sid, -1);
     });
+    if (body === response.body) return response;
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   const isSse = (response: Response) => response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;

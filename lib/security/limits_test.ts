@@ -35,6 +35,9 @@ test("only new sessions and new GET streams are subject to the budget", () => {
   const req = (method: string, path: string, headers: Record<string, string> = {}) =>
     new Request(`http://127.0.0.1${path}`, { method, headers });
   assert.equal(classify(req("POST", "/mcp")), "session");
+  // A 2026-07-28 request opens no session: it takes a stream, not the initialize rate.
+  assert.equal(classify(req("POST", "/mcp", { "mcp-protocol-version": "2026-07-28" })), "stream");
+  assert.equal(classify(req("POST", "/mcp", { "mcp-protocol-version": "2025-11-25" })), "session");
   assert.equal(classify(req("POST", "/mcp", { "mcp-session-id": "s" })), undefined);
   assert.equal(classify(req("GET", "/mcp", { "mcp-session-id": "s" })), "stream");
   assert.equal(classify(req("GET", "/sse")), "session");

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { PROTOCOL_VERSION_HEADER } from "../protocol/headers.ts";
+import { type Revision, STATELESS_REVISIONS } from "../protocol/revisions.ts";
 import type { StreamLimits } from "./limits.ts";
 
 /**
@@ -32,8 +34,11 @@ export const REFUSAL_REASONS: Record<RefusalKind, string> = {
 
 /**
  * What a request would open: a new session (POST without `Mcp-Session-Id`, i.e. `initialize` or a
- * sessionless request whose reply may stream; `GET /sse`), a stream (GET with a session id), or nothing
- * that the budget counts (every other request of a live session, health, metrics).
+ * sessionless request whose reply may stream; `GET /sse`), a stream (GET with a session id, or a POST of
+ * the stateless revision: `MCP-Protocol-Version: 2026-07-28` and no session id, T-PV-06, which opens no
+ * session and so is not held to the `initialize` rate; found by bench/: every stateless call was counted as
+ * a session opened, and past 1,000 calls a client got 429s at 100 calls/s), or nothing that the budget
+ * counts (every other request of a live session, health, metrics).
  */
 export function classify(request: Request, path = "/mcp", legacyPath = "/sse"): RefusalKind | undefined {
   const method = request.method;
@@ -41,11 +46,17 @@ export function classify(request: Request, path = "/mcp", legacyPath = "/sse"): 
   const pathname = new URL(request.url).pathname;
   if (pathname === path) {
     const session = request.headers.has("mcp-session-id");
-    if (method === "POST") return session ? undefined : "session";
+    if (method === "POST") return session ? undefined : stateless(request) ? "stream" : "session";
     return session ? "stream" : undefined;
   }
   if (pathname === legacyPath && method === "GET") return "session";
   return undefined;
+}
+
+/** Does the request declare a stateless revision in its `MCP-Protocol-Version` header? */
+function stateless(request: Request): boolean {
+  const version = request.headers.get(PROTOCOL_VERSION_HEADER);
+  return version !== null && STATELESS_REVISIONS.includes(version as Revision);
 }
 
 /**

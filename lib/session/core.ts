@@ -274,6 +274,34 @@ export class SessionCore {
   }
 
   /**
+   * Delivers the upstream's standalone stream of `session` (GET, T-GET-02) to `sink`, message by message,
+   * until it ends; a failure is reported, not thrown. One reader loop and nothing else: {@linkcode deliver}
+   * would hold three more suspended calls, a `Promise.all` and their closures for as long as the stream is
+   * open, once per open GET stream (bench/heap_streams.mjs); a standalone stream has no responses to
+   * account for.
+   *
+   * @example
+   * ```ts ignore
+   * await core.forward(session, messages, (m) => channel.send(m));
+   * ```
+   */
+  async forward(session: LiveSession, messages: ReadableStream<UpstreamMessage>, sink: MessageSink): Promise<void> {
+    const s2c = this.observer(session, "server-to-client", "get");
+    const reader = messages.getReader();
+    try {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        const id = await sink(value.message);
+        s2c?.(value.message, value.eventId, id ?? undefined);
+      }
+    } catch (error) {
+      await reader.cancel(error).catch(() => {});
+      this.#options.report(error);
+    }
+  }
+
+  /**
    * Opens the upstream's standalone stream for `session` (the GET stream, or a stdio child's unsolicited
    * messages).
    *

@@ -50,7 +50,8 @@ export class LiveSession {
   /** Open connections of a face that holds the session without a channel (a legacy SSE stream): activity. */
   holders = 0;
   closed = false;
-  readonly #ending = new AbortController();
+  /** Made when first asked for (a legacy SSE stream or a tail asks; most sessions never do). */
+  #ending: AbortController | undefined;
 
   constructor(record: SessionRecord, upstream: UpstreamConnection) {
     this.record = record;
@@ -59,13 +60,15 @@ export class LiveSession {
 
   /** Aborts when the session ends (DELETE, expiry, shutdown, upstream gone): a face ends its streams then. */
   get ending(): AbortSignal {
+    this.#ending ??= new AbortController();
+    if (this.closed) this.#ending.abort();
     return this.#ending.signal;
   }
 
   /** Marks the session ended (the registry calls it once). */
   markClosed(): void {
     this.closed = true;
-    this.#ending.abort();
+    this.#ending?.abort();
   }
 
   /** The transport rules of the negotiated revision. */

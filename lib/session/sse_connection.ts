@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { reportsEnd } from "../kit/streams.ts";
 import { encodeCommentBytes } from "../sse/encode.ts";
 
 /** The keep-alive comment: sent on idle connections, and first on connections with nothing else to send. */
@@ -17,6 +18,8 @@ export interface SseConnection {
   closed: boolean;
   /** Resolves a sender waiting for the client to read (see {@linkcode HIGH_WATER_BYTES}). */
   drain?: () => void;
+  /** Reports the body's end to those watching it (`onStreamEnd` in lib/kit/streams.ts), once. */
+  ended?: () => void;
 }
 
 /**
@@ -102,8 +105,12 @@ export function openSseBody(
       releaseDrain(connection);
       keepAlive.delete(connection);
       hooks.cancel?.(connection);
+      connection.ended?.();
     },
   }, BYTES);
+  // Whoever counts open bodies (admission) hooks onto this one instead of wrapping it; a body that `start`
+  // already closed is left unmarked (its end has passed).
+  if (!connection.closed) connection.ended = reportsEnd(body);
   return { body, connection };
 }
 
@@ -111,13 +118,14 @@ export function openSseBody(
 export function closeSse(connection: SseConnection, keepAlive: KeepAlive): void {
   releaseDrain(connection);
   keepAlive.delete(connection);
-  if (connection.closed) return;
+  if (connection.closed) return connection.ended?.();
   connection.closed = true;
   try {
     connection.controller.close();
   } catch {
     // Already closed or errored.
   }
+  connection.ended?.();
 }
 
 /**
