@@ -19,7 +19,12 @@ import {
 } from "../security/limits.ts";
 import type { ParsedArgs } from "./args.ts";
 import { parseDuration, UsageError } from "./args.ts";
-import { DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES, type ServeOptions } from "../runtime/serve.ts";
+import {
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_MAX_HEADER_BYTES,
+  type ServeOptions,
+  usesHeaderFront,
+} from "../runtime/serve.ts";
 
 /** Flag specs, spread into a command's flags. */
 export const LIMIT_FLAGS = {
@@ -57,8 +62,10 @@ export const LIMITS_USAGE =
   --header-timeout DUR     longest time a client may take to send a request head (slowloris); the
                            connection is closed after it (default ${
     DEFAULT_HEADER_TIMEOUT_MS / 1000
-  }s; 0 off). Deno only: Bun
-                           cuts slow heads by itself after about 10 s
+  }s; 0 off). Bun cuts slow
+                           heads by itself after about 10 s. Deno enforces it in a front that is on by
+                           default for non-loopback --bind addresses (about 60 µs per request); giving
+                           this flag or --max-header-bytes turns it on for loopback binds too
   --max-header-bytes N     largest request head; past it 431 and the connection is closed
                            (default ${DEFAULT_MAX_HEADER_BYTES}; Bun's own ceiling is about 16 KiB)
 `;
@@ -67,7 +74,7 @@ export const LIMITS_USAGE =
 export interface CliLimits {
   limits: StreamLimits;
   /** The slow-client limits the server enforces itself (`--header-timeout`, `--max-header-bytes`). */
-  serve: Pick<ServeOptions, "headerTimeoutMs" | "maxHeaderBytes">;
+  serve: Pick<ServeOptions, "headerTimeoutMs" | "maxHeaderBytes" | "headerFront">;
   /** One line for the log, e.g. `open files: 256 (/proc/self/limits); up to 90 streams, sessions unlimited`. */
   summary: string;
 }
@@ -79,10 +86,15 @@ export interface CliLimits {
  * @throws {UsageError} When a value is not a positive whole number.
  * @example
  * ```ts ignore
- * const { limits, summary } = limitsFromFlags(flags, "url", runtime);
+ * const { limits, summary } = limitsFromFlags(flags, "url", runtime, "127.0.0.1");
  * ```
  */
-export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "stdio", rt: Runtime): CliLimits {
+export function limitsFromFlags(
+  flags: ParsedArgs["flags"],
+  upstream: "url" | "stdio",
+  rt: Runtime,
+  hostname: string,
+): CliLimits {
   const count = (name: string): number | undefined => {
     if (flags[name] === undefined) return undefined;
     const n = Number(flags[name]);
@@ -93,7 +105,20 @@ export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "s
   };
   const files = rt.openFileLimit();
   const fetchCap = upstream === "url" ? rt.fetchConnectionCap() : Infinity;
-  const connectionFds = rt.clientConnectionFds();
+  const headerTimeoutMs = flags["header-timeout"] === undefined
+    ? DEFAULT_HEADER_TIMEOUT_MS
+    : parseDuration(flags["header-timeout"] as string, "--header-timeout");
+  // Deno's front: on by default for non-loopback binds; asking for either limit turns it on anywhere, and
+  // `--header-timeout 0` alone turns it off.
+  const asked = flags["max-header-bytes"] !== undefined ||
+    (flags["header-timeout"] !== undefined && headerTimeoutMs > 0);
+  const headerFront = asked ? true : flags["header-timeout"] !== undefined ? false : undefined;
+  const serve: CliLimits["serve"] = {
+    headerTimeoutMs,
+    maxHeaderBytes: count("max-header-bytes") ?? DEFAULT_MAX_HEADER_BYTES,
+    ...(headerFront === undefined ? {} : { headerFront }),
+  };
+  const connectionFds = rt.clientConnectionFds(usesHeaderFront({ ...serve, hostname }));
   const derived = deriveLimits({ openFiles: files.soft, upstream, fetchCap, connectionFds });
   const limits: StreamLimits = {
     maxStreams: count("max-streams") ?? derived.maxStreams,
@@ -116,9 +141,5 @@ export function limitsFromFlags(flags: ParsedArgs["flags"], upstream: "url" | "s
   } kept free); up to ${shown(limits.maxStreams)} streams, sessions ${shown(limits.maxSessions)}${
     limits.maxChildren === undefined ? "" : `, stdio children ${limits.maxChildren}`
   }`;
-  const headerTimeoutMs = flags["header-timeout"] === undefined
-    ? DEFAULT_HEADER_TIMEOUT_MS
-    : parseDuration(flags["header-timeout"] as string, "--header-timeout");
-  const serve = { headerTimeoutMs, maxHeaderBytes: count("max-header-bytes") ?? DEFAULT_MAX_HEADER_BYTES };
   return { limits, serve, summary };
 }

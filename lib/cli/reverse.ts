@@ -213,7 +213,7 @@ interface ReverseSetup {
   log: (line: string) => void;
   limitsSummary: string;
   /** The slow-client limits for `rt.serve` (`--header-timeout`, `--max-header-bytes`). */
-  serveLimits: Pick<ServeOptions, "headerTimeoutMs" | "maxHeaderBytes">;
+  serveLimits: Pick<ServeOptions, "headerTimeoutMs" | "maxHeaderBytes" | "headerFront">;
   /** The Redis URL of `--store`, or `undefined` for the in-memory stores. */
   storeUrl: string | undefined;
   /** `--ui`: the traffic view's buffer (fed by `onMessage`) and address. */
@@ -249,7 +249,7 @@ async function proxyOptionsFromFlags(
   const p = palette(rt.stderrIsTTY());
   const start = Date.now();
   const traffic = Boolean(flags["log-traffic"]) && !quiet;
-  const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt);
+  const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt, hostname);
   const storeUrl = parseStoreFlag(flags.store as string | undefined);
   const sealer = await sealerFromFlags(flags, command.length > 0, rt);
   const auth = await authFromFlags(flags, rt, ruleScopes);

@@ -103,15 +103,17 @@ export function cpuCount(): number {
 }
 
 /**
- * Descriptors one client connection holds in a server started by `serve` (`serve.ts`): 3 on Deno, where
- * the header-deadline front holds the client's socket and both ends of its connection to `Deno.serve`; 1
- * on Bun. Sizes the stream budget (docs/limits.md).
+ * Descriptors one client connection holds in a server started by `serve` (`serve.ts`): 3 on Deno behind
+ * the header-deadline front (`fronted`: the client's socket and both ends of its connection to
+ * `Deno.serve`), otherwise 1. Sizes the stream budget (docs/limits.md).
  *
+ * @param fronted Whether `serve` puts the front before `Deno.serve` ({@linkcode usesHeaderFront}).
  * @example
  * ```ts ignore
- * clientConnectionFds();   // 3 on Deno, 1 on Bun
+ * clientConnectionFds(true);   // 3 on Deno, 1 on Bun
+ * clientConnectionFds(false);  // 1
  * ```
  */
-export function clientConnectionFds(): number {
-  return (globalThis as { Deno?: unknown }).Deno ? 3 : 1;
+export function clientConnectionFds(fronted: boolean): number {
+  return fronted && (globalThis as { Deno?: unknown }).Deno ? 3 : 1;
 }

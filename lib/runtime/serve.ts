@@ -38,9 +38,43 @@ export interface ServeOptions {
   maxHeaderBytes?: number;
   /**
    * Deno only: put the header-deadline front before `Deno.serve` (what makes `headerTimeoutMs` and
-   * `maxHeaderBytes` work there). `false` serves `Deno.serve` directly on the address. @default true
+   * `maxHeaderBytes` work there). `false` serves `Deno.serve` directly on the address. The front costs about
+   * 60 µs of CPU per request (docs/performance.md), so by default it guards only addresses other hosts can
+   * reach: on for any non-loopback `hostname`, off for loopback ones (see {@linkcode usesHeaderFront}).
+   * @default !isLoopbackAddress(hostname)
    */
   headerFront?: boolean;
+}
+
+/**
+ * Is `hostname` a loopback address (`localhost`, `127.0.0.0/8`, `::1`), which only processes on this host can
+ * reach?
+ *
+ * @example
+ * ```ts
+ * isLoopbackAddress("127.0.0.1"); // true
+ * isLoopbackAddress("0.0.0.0");   // false
+ * ```
+ */
+export function isLoopbackAddress(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Does {@linkcode serve} put the header-deadline front before the server for these options? Only on Deno:
+ * `options.headerFront` when given, else on for non-loopback addresses (slow clients from other hosts are
+ * the threat; docs/security.md).
+ *
+ * @example
+ * ```ts ignore
+ * usesHeaderFront({ hostname: "0.0.0.0" });   // true on Deno, false on Bun
+ * usesHeaderFront({ hostname: "127.0.0.1" }); // false
+ * ```
+ */
+export function usesHeaderFront(options: ServeOptions): boolean {
+  if (!(globalThis as { Deno?: unknown }).Deno || (globalThis as { Bun?: unknown }).Bun) return false;
+  return options.headerFront ?? !isLoopbackAddress(options.hostname ?? "127.0.0.1");
 }
 
 /** Default {@linkcode ServeOptions.headerTimeoutMs}. */
@@ -107,7 +141,7 @@ export function serve(handler: Handler, options: ServeOptions = {}): Promise<Ser
   const g = globalThis as any;
   if (g.Bun) return Promise.resolve(serveBun(handler, hostname, port, maxHeaderBytes));
   if (g.Deno) {
-    if (options.headerFront === false) {
+    if (!usesHeaderFront({ ...options, hostname })) {
       return serveDeno(peerFromInfo(handler), { hostname, port }, options.onAcceptError);
     }
     return serveDenoFronted(handler, hostname, port, {

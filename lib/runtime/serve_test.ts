@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { serve, type Server } from "./serve.ts";
+import { isLoopbackAddress, serve, type Server, usesHeaderFront } from "./serve.ts";
 import { peerOf } from "../security/caller.ts";
 import { chunkSize, headEnd, rewriteHead } from "./request_head.ts";
 
@@ -49,7 +49,7 @@ describe(`serve on ${RUNTIME}: request heads and the client's address`, () => {
     server = await serve(async (request) => {
       const body = await request.text();
       return Response.json({ peer: peerOf(request) ?? null, body, url: request.url });
-    }, { port: 0, headerTimeoutMs: 1_000, maxHeaderBytes: 8_192 });
+    }, { port: 0, headerTimeoutMs: 1_000, maxHeaderBytes: 8_192, headerFront: true });
   });
   after(async () => {
     await server.close();
@@ -157,4 +157,16 @@ test("request heads: where they end, what is refused, and the peer header replac
   assert.equal(refused("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1"), 0, "repeated equal lengths");
   assert.equal(chunkSize("ff; name=value"), 255);
   assert.equal(chunkSize("0x1"), -1);
+});
+
+test("the header-deadline front guards non-loopback binds by default, loopback ones when asked", () => {
+  for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"]) assert.ok(isLoopbackAddress(h), h);
+  for (const h of ["0.0.0.0", "::", "10.0.0.5", "192.168.1.2", "example.com"]) assert.ok(!isLoopbackAddress(h), h);
+  const deno = RUNTIME === "deno";
+  assert.equal(usesHeaderFront({ hostname: "0.0.0.0" }), deno);
+  assert.equal(usesHeaderFront({ hostname: "::" }), deno);
+  assert.equal(usesHeaderFront({ hostname: "127.0.0.1" }), false);
+  assert.equal(usesHeaderFront({}), false, "the default bind is loopback");
+  assert.equal(usesHeaderFront({ hostname: "127.0.0.1", headerFront: true }), deno);
+  assert.equal(usesHeaderFront({ hostname: "0.0.0.0", headerFront: false }), false);
 });

@@ -1,7 +1,7 @@
 /**
  * Slow and idle clients against `mcpwire reverse` started as the README says (docs/security.md): a
  * slowloris trickling headers is cut off at the header deadline (Deno: mcpwire's header-deadline front,
- * `--header-timeout`, default 10 s; Bun: its server's own, about 10 s), an over-limit request head gets 431
+ * `--header-timeout`, default 10 s, on by default for non-loopback binds; Bun: its server's own, about 10 s), an over-limit request head gets 431
  * with a JSON-RPC error body, and 2,000 idle TCP connections do not stop a normal SDK client (the
  * descriptor budget, docs/limits.md).
  */
@@ -78,8 +78,13 @@ describe(`mcpwire reverse on ${RUNTIME}: slow and idle clients`, () => {
   const auditLog = join(dir, "audit.jsonl");
   before(async () => {
     everything = await startEverything("streamableHttp");
+    // `--header-timeout` is the default value, given because the bind is loopback: Deno's front runs by default
+    // only on non-loopback binds (`usesHeaderFront`, tested in lib/runtime/serve_test.ts), and these tests
+    // reach mcpwire on loopback only. On Bun the flag changes nothing (its server's own deadline).
     proxy = await startCli([
       "reverse",
+      "--header-timeout",
+      "10s",
       "--bind",
       "127.0.0.1:0",
       "--audit-log",
