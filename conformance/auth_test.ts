@@ -40,6 +40,19 @@ describe("T-SEC-06 against the reference server requiring a token", () => {
     const own = report.results.find((r) => r.id === "T-SEC-06");
     assert.equal(own?.status, "pass", String(own?.message));
   });
+
+  it("with a low-scope token, also checks the 403 insufficient_scope answer", async () => {
+    const report = await runAgainstReference({ auth: "secret" }, {
+      ...FAST,
+      specVersions: ["2025-11-25"],
+      only: ["T-SEC-06"],
+      headers: { authorization: "Bearer secret" },
+      lowScopeToken: "secret:low",
+    });
+    const own = report.results.find((r) => r.id === "T-SEC-06");
+    assert.equal(own?.status, "pass", String(own?.message));
+    assert.match(String(own?.message), /403 insufficient_scope \(scope="tools\.read"\) at tools\/list/);
+  });
 });
 
 describe(`T-SEC-06 against mcpwire reverse --auth-issuer on ${RUNTIME}`, () => {
@@ -49,7 +62,14 @@ describe(`T-SEC-06 against mcpwire reverse --auth-issuer on ${RUNTIME}`, () => {
 
   before(async () => {
     [everything, issuer] = await Promise.all([startEverything("streamableHttp"), startIssuer()]);
-    proxy = await startReverseCli(["--upstream", new URL("/mcp", everything.url).href, "--auth-issuer", issuer.issuer]);
+    proxy = await startReverseCli([
+      "--upstream",
+      new URL("/mcp", everything.url).href,
+      "--auth-issuer",
+      issuer.issuer,
+      "--require-scope",
+      "tools/list=tools.read",
+    ]);
   });
 
   after(async () => {
@@ -59,13 +79,16 @@ describe(`T-SEC-06 against mcpwire reverse --auth-issuer on ${RUNTIME}`, () => {
   });
 
   it("passes T-SEC-06 and T-SEC-07 with a valid token", { timeout: 60_000 }, async () => {
-    const token = await issuer.sign({ sub: "conformance", aud: proxy.endpoint.href });
+    const token = await issuer.sign({ sub: "conformance", aud: proxy.endpoint.href, scope: "tools.read" });
+    const low = await issuer.sign({ sub: "conformance-low", aud: proxy.endpoint.href });
     const report = await runConformance(proxy.endpoint.href, {
       ...FAST,
       specVersions: ["2025-11-25"],
       only: ["T-SEC"],
       headers: { authorization: `Bearer ${token}` },
+      lowScopeToken: low,
     });
+    assert.match(String(report.results.find((r) => r.id === "T-SEC-06")?.message), /403 insufficient_scope/);
     for (const id of ["T-SEC-06", "T-SEC-07"]) {
       const result = report.results.find((r) => r.id === id);
       assert.equal(result?.status, "pass", `${id}: ${result?.message}`);

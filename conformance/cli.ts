@@ -45,6 +45,9 @@ Options:
                         (e.g. batches accepted after 2025-06-18)
   --header "Name: v"    Send this header on every request (repeatable), e.g.
                         --header "Authorization: Bearer TOKEN"
+  --low-scope-token T   A bearer token the server accepts that lacks a scope some
+                        request needs: T-SEC-06 then checks its 403
+                        insufficient_scope answer
   --only ID             Run only checks whose ID is or starts with ID
                         (repeatable, or comma-separated), e.g. --only T-SESS
   --stream-tool NAME    Tool that streams progress (streaming/resumption checks)

@@ -107,6 +107,7 @@ const _OPTIONS = new Map<string, _Handler>([
   ["--output", (o, s) => void (s.out.output = o.value())],
   ["--report", (o, s) => void (s.out.report = o.value())],
   ["--header", _header],
+  ["--low-scope-token", (o, s) => void (s.out.options.lowScopeToken = o.value())],
   ["--only", (o, s) => void s.only.push(...list(o.value()), ...o.following(/^T-[A-Z]/))],
   ["--legacy-sse", (o, s) => void (s.out.options.legacySseUrl = o.value())],
   ["--stream-tool", (o, s) => void (s.streamTool = o.value())],

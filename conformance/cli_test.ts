@@ -49,6 +49,7 @@ describe("mcpwire conformance command", () => {
     const headers =
       _parseArgs(["--header", "Authorization: Bearer a:b", "http://x/mcp", "--header=X-One: 1"]).options.headers;
     assert.deepEqual(headers, { authorization: "Bearer a:b", "x-one": "1" });
+    assert.equal(_parseArgs(["http://x/mcp", "--low-scope-token", "t0"]).options.lowScopeToken, "t0");
   });
 
   it("rejects bad arguments with exit code 2 and a sentence-case message", async () => {

@@ -40,6 +40,8 @@ export interface Environment {
   fetch: FetchLike;
   /** Extra headers on every request (`--header`), names lower case. */
   headers: Record<string, string>;
+  /** `--low-scope-token`: a valid token lacking a scope (T-SEC-06's 403 half). */
+  lowScopeToken?: string;
   /** Bound for each network wait, ms. */
   timeoutMs: number;
   /** `--strict`. */

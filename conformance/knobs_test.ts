@@ -84,6 +84,8 @@ const CASES: Case[] = [
   { knob: "metadataMissing", check: "T-SEC-06", auth: true },
   { knob: "metadataWrongResource", check: "T-SEC-06", auth: true },
   { knob: "metadataNoAuthServers", check: "T-SEC-06", auth: true },
+  { knob: "scopeDenied401", check: "T-SEC-06", auth: true },
+  { knob: "scopeDeniedNoChallenge", check: "T-SEC-06", auth: true },
   { knob: "sessionAsAuth", check: "T-SEC-07", auth: true },
   { knob: "rejectCharsetParam", check: "T-CT-01" },
   { knob: "acceptTextPlain", check: "T-CT-01", strict: true },
@@ -119,7 +121,7 @@ async function runCase(c: Case): Promise<string[]> {
     {
       specVersions: [revision],
       strict: c.strict ?? false,
-      ...(c.auth ? { headers: { authorization: "Bearer secret" } } : {}),
+      ...(c.auth ? { headers: { authorization: "Bearer secret" }, lowScopeToken: "secret:low" } : {}),
     },
   );
   const own = report.results.find((r) => r.id === c.check);

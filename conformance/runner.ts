@@ -148,6 +148,7 @@ function _environment(url: string, fetch: FetchLike, options: ConformanceOptions
     toolCache: new Map(),
   };
   if (options.streamTool) env.streamTool = options.streamTool;
+  if (options.lowScopeToken) env.lowScopeToken = options.lowScopeToken;
   if (options.notifyTool) env.notifyTool = options.notifyTool;
   return env;
 }

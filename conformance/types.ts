@@ -100,6 +100,11 @@ export interface ConformanceOptions {
   strict?: boolean;
   /** Extra headers on every request (e.g. `Authorization`). */
   headers?: Record<string, string>;
+  /**
+   * A bearer token the server accepts but that lacks a scope some request needs (`--low-scope-token`):
+   * T-SEC-06 then checks the 403 `insufficient_scope` answer.
+   */
+  lowScopeToken?: string;
   /** Only run checks whose ID equals or starts with one of these (e.g. `T-SESS`). */
   only?: string[];
   /** Upper bound for every single network wait, in milliseconds. @default 5000 */

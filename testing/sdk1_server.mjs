@@ -5,7 +5,8 @@
  * `startSdk1Server()` (`testing/sdk1_server.ts`) or `node testing/sdk1_server.mjs`; it listens on
  * 127.0.0.1:$PORT, endpoint `/mcp`.
  *
- * Tools: `echo` ({ message }), `slow` ({ steps, stepMs }: progress per step, then a result; honours
+ * Tools: `echo` ({ message }), `big` ({ bytes }: a text result of that many characters, for the upstream SSE
+ * event limit), `slow` ({ steps, stepMs }: progress per step, then a result; honours
  * cancellation), `add-note` ({ name }: registers the resource `note://<name>`, which sends
  * `notifications/resources/list_changed`), `confirm` ({ target }: asks the client with `elicitation/create` on
  * the call's response stream), `ask-sampling` ({ prompt }: sends `sampling/createMessage` whatever the client
@@ -32,6 +33,11 @@ function build() {
     "echo",
     { description: "Echoes the message", inputSchema: { message: z.string() } },
     ({ message }) => ({ content: [{ type: "text", text: `Echo: ${message}` }] }),
+  );
+  server.registerTool(
+    "big",
+    { description: "Answers with a text of that many characters", inputSchema: { bytes: z.number() } },
+    ({ bytes }) => ({ content: [{ type: "text", text: "x".repeat(bytes) }] }),
   );
   server.registerTool(
     "slow",

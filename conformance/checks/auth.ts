@@ -3,10 +3,13 @@
  * 401 with a parseable Bearer `WWW-Authenticate` challenge naming `resource_metadata` (RFC 9728 §5.1), and
  * the protected-resource metadata it names (or the well-known URI) is reachable and consistent: `resource`
  * is this endpoint (or an origin/path prefix of it) and `authorization_servers` lists at least one URL.
+ * Given a token that lacks a scope (`--low-scope-token`), its second half: the first of `initialize`,
+ * `tools/list`, `resources/list`, `prompts/list` the server refuses gets 403 with
+ * `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` (never 401: the token is valid).
  *
  * @module
  */
-import { type Context, describe, initializeRequest } from "../context.ts";
+import { type Context, describe, initializeRequest, type Reply, rpc, SkipError } from "../context.ts";
 import type { Check, Outcome } from "../types.ts";
 import { FROM_2025_06 } from "./_helpers.ts";
 
@@ -91,6 +94,64 @@ function checkMetadata(ctx: Context, url: string, doc: Record<string, unknown>):
   return undefined;
 }
 
+/** Requests the scope half sends with the low-scope token, in order, until one is refused. */
+const SCOPE_PROBES = ["tools/list", "resources/list", "prompts/list"];
+
+/** Judges a refusal of the low-scope token: 403 with an `insufficient_scope` Bearer challenge naming the scope. */
+function judgeScopeRefusal(ctx: Context, method: string, reply: Reply): Outcome {
+  if (reply.status === 401) {
+    return ctx.fail(`${method} with a valid token lacking a scope got 401; insufficient scope is 403`, {
+      expected: 'HTTP 403 with WWW-Authenticate: Bearer error="insufficient_scope", scope="…"',
+      actual: describe(reply),
+      evidence: [reply],
+    });
+  }
+  const header = reply.headers.get("www-authenticate");
+  const challenge = header === null ? undefined : parseChallenge(header);
+  if (!challenge || challenge.scheme.toLowerCase() !== "bearer" || challenge.params.error !== "insufficient_scope") {
+    return ctx.fail(`the 403 to ${method} has no Bearer error="insufficient_scope" challenge`, {
+      expected: 'WWW-Authenticate: Bearer error="insufficient_scope", scope="…"',
+      actual: header ?? "(none)",
+      evidence: [reply],
+    });
+  }
+  if (!challenge.params.scope) {
+    return ctx.warn(`the insufficient_scope challenge to ${method} does not name the scope needed`, {
+      expected: 'scope="…" (so the client can ask for it)',
+      actual: header!,
+    });
+  }
+  return ctx.pass(
+    `a token lacking a scope gets 403 insufficient_scope (scope="${challenge.params.scope}") at ${method}`,
+  );
+}
+
+/**
+ * The 403 half of T-SEC-06 with `token` (valid, lacking a scope): the first refused request among
+ * `initialize` and {@linkcode SCOPE_PROBES} is judged; a skip when none is refused.
+ */
+async function checkInsufficientScope(ctx: Context, token: string): Promise<Outcome> {
+  const authorization = `Bearer ${token}`;
+  let session;
+  try {
+    session = await ctx.initialize({ headers: { authorization } });
+  } catch (error) {
+    if (!(error instanceof SkipError)) throw error;
+    const reply = await ctx.post(initializeRequest(ctx.nextId("init"), ctx.revision), { headers: { authorization } });
+    await reply.text();
+    if (reply.status === 401 || reply.status === 403) return judgeScopeRefusal(ctx, "initialize", reply);
+    throw error;
+  }
+  for (const method of SCOPE_PROBES) {
+    const reply = await session.post(rpc(ctx.nextId("scope"), method, {}), { headers: { authorization } });
+    await reply.text();
+    if (reply.status === 401 || reply.status === 403) return judgeScopeRefusal(ctx, method, reply);
+  }
+  return ctx.skip(
+    `the --low-scope-token was refused at none of initialize, ${SCOPE_PROBES.join(", ")}: no scope denial to check`,
+  );
+}
+
 /** The T-SEC-06 check. */
 export const AUTH_CHECKS: Check[] = [{
   id: "T-SEC-06",
@@ -136,12 +197,17 @@ export const AUTH_CHECKS: Check[] = [{
     }
     const broken = checkMetadata(ctx, found.url, found.doc);
     if (broken) return broken;
+    const scope = ctx.env.lowScopeToken === undefined
+      ? undefined
+      : await checkInsufficientScope(ctx, ctx.env.lowScopeToken);
+    if (scope && scope.status !== "pass" && scope.status !== "skip") return scope;
     if (!named) {
       return ctx.warn("the challenge has no resource_metadata parameter (the well-known URI serves the metadata)", {
         expected: "resource_metadata=…",
         actual: header!,
       });
     }
-    return ctx.pass("401 with a Bearer challenge; its metadata names this resource and an authorization server");
+    const also = scope?.status === "pass" ? `; ${scope.message}` : "";
+    return ctx.pass(`401 with a Bearer challenge; its metadata names this resource and an authorization server${also}`);
   },
 }];

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Runtime } from "../runtime/mod.ts";
+import type { Runtime, ServeOptions } from "../runtime/mod.ts";
 import { createReverseProxy, type ReverseProxyOptions } from "../proxy/reverse.ts";
 import { isLoopbackHost } from "../downstream/security.ts";
 import { formatEnvelope, formatExchange, palette } from "./format.ts";
@@ -153,6 +153,7 @@ export async function reverseCommand(argv: string[], rt: Runtime): Promise<numbe
     server = await rt.serve(setup.ui ? setup.ui.buffer.wrap(proxy.fetch) : proxy.fetch, {
       hostname,
       port,
+      ...setup.serveLimits,
       onAcceptError: (e, retryInMs) =>
         err(
           `mcpwire reverse: accepting connections failed (${e instanceof Error ? e.message : e}); ${
@@ -211,6 +212,8 @@ interface ReverseSetup {
   port: number;
   log: (line: string) => void;
   limitsSummary: string;
+  /** The slow-client limits for `rt.serve` (`--header-timeout`, `--max-header-bytes`). */
+  serveLimits: Pick<ServeOptions, "headerTimeoutMs" | "maxHeaderBytes" | "headerFront">;
   /** The Redis URL of `--store`, or `undefined` for the in-memory stores. */
   storeUrl: string | undefined;
   /** `--ui`: the traffic view's buffer (fed by `onMessage`) and address. */
@@ -246,7 +249,7 @@ async function proxyOptionsFromFlags(
   const p = palette(rt.stderrIsTTY());
   const start = Date.now();
   const traffic = Boolean(flags["log-traffic"]) && !quiet;
-  const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt);
+  const limits = limitsFromFlags(flags, command.length > 0 ? "stdio" : "url", rt, hostname);
   const storeUrl = parseStoreFlag(flags.store as string | undefined);
   const sealer = await sealerFromFlags(flags, command.length > 0, rt);
   const auth = await authFromFlags(flags, rt, ruleScopes);
@@ -283,7 +286,17 @@ async function proxyOptionsFromFlags(
       ui.buffer.onMessage(e);
     };
   }
-  return { options, hostname, port, log, limitsSummary: limits.summary, storeUrl, ui, flags };
+  return {
+    options,
+    hostname,
+    port,
+    log,
+    limitsSummary: limits.summary,
+    serveLimits: limits.serve,
+    storeUrl,
+    ui,
+    flags,
+  };
 }
 
 /**

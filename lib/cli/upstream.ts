@@ -25,6 +25,7 @@ export const UPSTREAM_FLAGS = {
   "reconnect-min": { type: "string" },
   "reconnect-max": { type: "string" },
   "reconnect-attempts": { type: "string" },
+  "max-upstream-event-bytes": { type: "string" },
 } as const satisfies Record<string, FlagSpec>;
 
 /** Usage lines of {@linkcode UPSTREAM_FLAGS}. */
@@ -43,6 +44,9 @@ export const UPSTREAM_USAGE = `Upstream options:
   --reconnect-min DUR        first backoff delay of stream reconnections and recoveries (default 250ms)
   --reconnect-max DUR        largest backoff delay (default 10s)
   --reconnect-attempts N     consecutive failed attempts before giving up (default 6)
+  --max-upstream-event-bytes N
+                             largest SSE event read from the upstream, in characters (default 16777216);
+                             a request whose answer is larger gets a JSON-RPC error
 `;
 
 const TRANSPORTS: readonly UpstreamTransport[] = ["auto", "streamable-http", "sse"];
@@ -112,7 +116,9 @@ function httpFromFlags(
     throw new UsageError(`--upstream-transport must be one of ${TRANSPORTS.join(", ")} (got ${transport})`);
   }
   const connectTimeoutMs = flagReaders(flags).duration("connect-timeout");
+  const maxEventSize = flagReaders(flags).count("max-upstream-event-bytes");
   return {
+    ...(maxEventSize !== undefined ? { maxEventSize } : {}),
     headers,
     transport: transport as UpstreamTransport,
     reconnect: backoff,

@@ -70,6 +70,7 @@ export async function handleModernPost(
       headers: upstreamHeaders(request),
       revision,
       signal: aborter.signal,
+      caller: callerOf(request).id,
     });
   } catch (error) {
     const text = error instanceof UpstreamUnavailableError ? error.message : "The upstream failed";

@@ -9,6 +9,7 @@
 import { sleep } from "../kit/deadline.ts";
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import type { Direction } from "../protocol/envelope.ts";
+import { audit } from "../security/audit.ts";
 import { removePath, setPath } from "./json_path.ts";
 import type { CompiledRule, MatchInput, RuleHit, RuleHitAction, RuleSet } from "./rules_types.ts";
 import type { Injection, InterceptAction, Intercepted, Interceptor } from "./types.ts";
@@ -125,6 +126,7 @@ function _evaluate(
     }
     if (rule.inject.length > 0) (inject ??= []).push(...rule.inject);
     if (rule.action === "continue") continue;
+    if (rule.action === "block") _auditBlock(rule, envelope, input);
     outcome = rule.action === "block"
       ? { action: "block", ...(rule.error ? { error: rule.error } : {}) }
       : rule.action === "respond"
@@ -182,6 +184,21 @@ function _sweep(state: _State, at: number): void {
     if (last === undefined || last < at - 3_600_000) state.windows.delete(key);
   }
   if (state.windows.size >= _MAX_WINDOWS) state.windows.clear();
+}
+
+/** One `rule_blocked` audit line: who, which session, which method (and tool), which rule, and why. */
+function _auditBlock(rule: CompiledRule, envelope: Readonly<Intercepted>, input: MatchInput): void {
+  const reason = typeof rule.error?.message === "string" ? rule.error.message : "blocked by rule";
+  audit({
+    decision: "rule_blocked",
+    reason,
+    rule: rule.name,
+    caller: envelope.caller ?? "anonymous",
+    ...(input.session !== undefined ? { session: input.session } : {}),
+    ...(input.method !== undefined ? { method: input.method } : {}),
+    ...(input.tool !== undefined ? { tool: input.tool } : {}),
+    direction: input.direction,
+  });
 }
 
 function _input(envelope: Readonly<Intercepted>): MatchInput {

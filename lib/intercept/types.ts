@@ -21,6 +21,8 @@ export interface Injection {
 export interface Intercepted extends Envelope {
   /** For a response: the request it answers (so rules can match a tool result by tool name). */
   request?: JsonRpcRequest;
+  /** The id of the caller of the session (`callerOf(request).id`), when known; audit lines name it. */
+  caller?: string;
 }
 
 /**

@@ -209,6 +209,7 @@ class _InterceptedConnection implements UpstreamConnection {
       upstreamEventId,
     });
     if (request) envelope.request = request;
+    if (context.caller !== undefined) envelope.caller = context.caller;
     return envelope;
   }
 

@@ -68,6 +68,12 @@ export function encodeHeaderValue(text: string): string {
 }
 
 /**
+ * mcpwire's internal header from its header-deadline front (Deno) to the server behind it: a per-process
+ * token and the client's address. Clients' copies are dropped by the front; it is never forwarded.
+ */
+export const PEER_HEADER = "x-mcpwire-peer";
+
+/**
  * Hop-by-hop headers (RFC 9110 §7.6.1, RFC 9112 §7) and headers a proxy recomputes: never forwarded in
  * either direction. Headers named in a `Connection` header are removed as well (see {@linkcode endToEndHeaders}).
  */
@@ -86,6 +92,8 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   "content-length",
   "content-encoding",
   "accept-encoding",
+  // mcpwire's own, between its front and its server (it carries a per-process token).
+  PEER_HEADER,
 ]);
 
 /**

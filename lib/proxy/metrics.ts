@@ -66,6 +66,7 @@ export class Metrics {
     "server-to-client": new Map(),
   };
   #upstreamErrors = 0;
+  #eventsTooLarge = 0;
   #replayed = 0;
   #latency = new Histogram();
   #statuses = new Map<string, number>();
@@ -118,6 +119,11 @@ export class Metrics {
     this.#upstreamErrors++;
   }
 
+  /** Counts an upstream SSE event over the connector's `maxEventSize` (observer of `onEventTooLarge`). */
+  onEventTooLarge(): void {
+    this.#eventsTooLarge++;
+  }
+
   /** Counts events replayed to resuming clients (observer of `onReplay`). */
   onReplay(count: number): void {
     this.#replayed += count;
@@ -138,6 +144,12 @@ export class Metrics {
     for (const [labels, n] of this.#messages) lines.push(`mcpwire_messages_total{${labels}} ${n}`);
     metric("mcpwire_upstream_errors_total", "counter", "Failures reaching or reading the upstream.");
     lines.push(`mcpwire_upstream_errors_total ${this.#upstreamErrors}`);
+    metric(
+      "mcpwire_upstream_events_too_large_total",
+      "counter",
+      "Upstream SSE events over --max-upstream-event-bytes (each answered with a JSON-RPC error).",
+    );
+    lines.push(`mcpwire_upstream_events_too_large_total ${this.#eventsTooLarge}`);
     metric("mcpwire_replayed_events_total", "counter", "SSE events replayed to clients resuming with Last-Event-ID.");
     lines.push(`mcpwire_replayed_events_total ${this.#replayed}`);
     metric("mcpwire_http_responses_total", "counter", "HTTP responses of the MCP endpoint by method and status.");

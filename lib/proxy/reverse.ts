@@ -84,15 +84,23 @@ export interface ReverseProxy {
 export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   const tape: { recorder?: TapeRecorder | undefined } = {};
   // The tape shows both hops of a bridged session: the upstream hop is observed below the session core.
+  const metrics = options.metrics === false ? undefined : new Metrics();
+  const onEventTooLarge = options.http?.onEventTooLarge;
   const { upstream, description, era } = buildUpstream({
     ...options,
+    http: {
+      ...options.http,
+      onEventTooLarge: () => {
+        metrics?.onEventTooLarge();
+        onEventTooLarge?.();
+      },
+    },
     onBridgedMessage: (e) => {
       tape.recorder?.onMessage(e);
       options.onBridgedMessage?.(e);
     },
   });
   const recorder = tape.recorder = recorderFor(options, description);
-  const metrics = options.metrics === false ? undefined : new Metrics();
   const endpoint = createStreamableHttpEndpoint({
     ...options,
     ...timedStores(options, metrics),

@@ -101,3 +101,19 @@ export function cpuCount(): number {
     return 1;
   }
 }
+
+/**
+ * Descriptors one client connection holds in a server started by `serve` (`serve.ts`): 3 on Deno behind
+ * the header-deadline front (`fronted`: the client's socket and both ends of its connection to
+ * `Deno.serve`), otherwise 1. Sizes the stream budget (docs/limits.md).
+ *
+ * @param fronted Whether `serve` puts the front before `Deno.serve` ({@linkcode usesHeaderFront}).
+ * @example
+ * ```ts ignore
+ * clientConnectionFds(true);   // 3 on Deno, 1 on Bun
+ * clientConnectionFds(false);  // 1
+ * ```
+ */
+export function clientConnectionFds(fronted: boolean): number {
+  return fronted && (globalThis as { Deno?: unknown }).Deno ? 3 : 1;
+}

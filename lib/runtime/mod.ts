@@ -8,7 +8,7 @@ import { appendFile as nodeAppendFile, readFile as nodeReadFile, writeFile as no
 import nodeProcess from "node:process";
 import { fileURLToPath } from "node:url";
 import { serve } from "./serve.ts";
-import { cpuCount, fetchConnectionCap, openFileLimit } from "./limits.ts";
+import { clientConnectionFds, cpuCount, fetchConnectionCap, openFileLimit } from "./limits.ts";
 import {
   args,
   env,
@@ -24,9 +24,10 @@ import {
 } from "./process.ts";
 
 export type { Handler, ServeOptions, Server } from "./serve.ts";
+export { DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES } from "./serve.ts";
 export type { ChildProcess, SpawnOptions } from "./process.ts";
 export type { OpenFileLimit } from "./limits.ts";
-export { cpuCount, fetchConnectionCap, openFileLimit } from "./limits.ts";
+export { clientConnectionFds, cpuCount, fetchConnectionCap, openFileLimit } from "./limits.ts";
 export { relaunchForBun } from "./relaunch.ts";
 export { fetchWithHost } from "./host_fetch.ts";
 
@@ -60,6 +61,8 @@ export interface Runtime {
   fetchConnectionCap: typeof fetchConnectionCap;
   /** CPU cores this process may use, at least 1 (sizes the default cap on stdio children). */
   cpuCount: typeof cpuCount;
+  /** Descriptors one client connection holds in a server from `serve` (3 on Deno behind its front, 1 on Bun). */
+  clientConnectionFds: typeof clientConnectionFds;
 }
 
 /** The runtime mcpwire runs on. */
@@ -84,4 +87,5 @@ export const runtime: Runtime = {
   openFileLimit,
   fetchConnectionCap,
   cpuCount,
+  clientConnectionFds,
 };

@@ -4,6 +4,9 @@
  * @module
  */
 // deno-lint-ignore-file no-explicit-any
+import { setPeer } from "../security/caller.ts";
+import { startHeaderFront } from "./header_front.ts";
+import { PEER_HEADER, refusalResponse } from "./request_head.ts";
 
 /** A Web-standard request handler: `Request` in, `Response` out. */
 export type Handler = (request: Request) => Response | Promise<Response>;
@@ -19,7 +22,65 @@ export interface ServeOptions {
    * listening again (Deno; see {@linkcode serve}). For logs.
    */
   onAcceptError?: (error: unknown, retryInMs: number) => void;
+  /**
+   * Longest time a client may take to send a request head, in ms (slowloris); 0 turns it off. Deno: the
+   * header-deadline front enforces it (`header_front.ts`). Bun: its server cuts slow heads by itself after
+   * about 10 s and takes no setting, so this value is not used there (docs/security.md).
+   * @default 10000
+   */
+  headerTimeoutMs?: number;
+  /**
+   * Largest request head, in bytes; a larger one gets 431 with a JSON-RPC error body and the connection is
+   * closed. Deno: the whole head as sent (front). Bun: the sum of header name and value bytes, checked in
+   * the handler; Bun's own ceiling (about 16 KiB of head) applies before it, so values above it change nothing.
+   * @default 16384
+   */
+  maxHeaderBytes?: number;
+  /**
+   * Deno only: put the header-deadline front before `Deno.serve` (what makes `headerTimeoutMs` and
+   * `maxHeaderBytes` work there). `false` serves `Deno.serve` directly on the address. The front costs about
+   * 60 µs of CPU per request (docs/performance.md), so by default it guards only addresses other hosts can
+   * reach: on for any non-loopback `hostname`, off for loopback ones (see {@linkcode usesHeaderFront}).
+   * @default !isLoopbackAddress(hostname)
+   */
+  headerFront?: boolean;
 }
+
+/**
+ * Is `hostname` a loopback address (`localhost`, `127.0.0.0/8`, `::1`), which only processes on this host can
+ * reach?
+ *
+ * @example
+ * ```ts
+ * isLoopbackAddress("127.0.0.1"); // true
+ * isLoopbackAddress("0.0.0.0");   // false
+ * ```
+ */
+export function isLoopbackAddress(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Does {@linkcode serve} put the header-deadline front before the server for these options? Only on Deno:
+ * `options.headerFront` when given, else on for non-loopback addresses (slow clients from other hosts are
+ * the threat; docs/security.md).
+ *
+ * @example
+ * ```ts ignore
+ * usesHeaderFront({ hostname: "0.0.0.0" });   // true on Deno, false on Bun
+ * usesHeaderFront({ hostname: "127.0.0.1" }); // false
+ * ```
+ */
+export function usesHeaderFront(options: ServeOptions): boolean {
+  if (!(globalThis as { Deno?: unknown }).Deno || (globalThis as { Bun?: unknown }).Bun) return false;
+  return options.headerFront ?? !isLoopbackAddress(options.hostname ?? "127.0.0.1");
+}
+
+/** Default {@linkcode ServeOptions.headerTimeoutMs}. */
+export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+/** Default {@linkcode ServeOptions.maxHeaderBytes} (Bun's own ceiling). */
+export const DEFAULT_MAX_HEADER_BYTES = 16_384;
 
 /**
  * Idle time after which Bun closes a keep-alive connection that carries no request, in seconds. SSE
@@ -76,49 +137,159 @@ export interface Server {
 export function serve(handler: Handler, options: ServeOptions = {}): Promise<Server> {
   const hostname = options.hostname ?? "127.0.0.1";
   const port = options.port ?? 0;
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const g = globalThis as any;
-  if (g.Bun) {
-    // A socket's timeout counts idle time, also while a handler is still working on a slow request.
-    const timeout = (request: Request, seconds: number) => {
-      try {
-        server.timeout(request, seconds);
-      } catch {
-        // the client has gone; nothing to time out
-      }
-    };
-    const fetch = async (request: Request) => {
-      timeout(request, 0);
-      const response = await handler(request);
-      if (!isStream(response)) timeout(request, BUN_IDLE_TIMEOUT_S);
-      return response;
-    };
-    // `fetch` runs only after this assignment, so it may refer to `server`.
-    const server = g.Bun.serve({ hostname, port, idleTimeout: BUN_IDLE_TIMEOUT_S, fetch });
-    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    return Promise.resolve({
-      url: new URL(`http://${host}:${server.port}`),
-      port: server.port,
-      close: async () => {
-        await server.stop(true);
-      },
+  if (g.Bun) return Promise.resolve(serveBun(handler, hostname, port, maxHeaderBytes));
+  if (g.Deno) {
+    if (!usesHeaderFront({ ...options, hostname })) {
+      return serveDeno(peerFromInfo(handler), { hostname, port }, options.onAcceptError);
+    }
+    return serveDenoFronted(handler, hostname, port, {
+      headerTimeoutMs: options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
+      maxHeaderBytes,
+      onAcceptError: options.onAcceptError,
     });
   }
-  if (g.Deno) return serveDeno(handler, hostname, port, options.onAcceptError);
   return Promise.reject(new Error("Unsupported runtime: mcpwire needs Deno 2 or Bun"));
+}
+
+/** `host:port` (`[v6]:port`) of an address with `hostname` and `port`. */
+function hostPort(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}
+
+/** Bun: `Bun.serve`, with per-request idle timeouts (see {@linkcode serve}) and the header byte limit. */
+function serveBun(handler: Handler, hostname: string, port: number, maxHeaderBytes: number): Server {
+  const g = globalThis as any;
+  // A socket's timeout counts idle time, also while a handler is still working on a slow request.
+  const timeout = (request: Request, seconds: number) => {
+    try {
+      server.timeout(request, seconds);
+    } catch {
+      // the client has gone; nothing to time out
+    }
+  };
+  const fetch = async (request: Request) => {
+    let bytes = 0;
+    request.headers.forEach((value, name) => void (bytes += name.length + value.length));
+    if (bytes > maxHeaderBytes) return tooLarge(maxHeaderBytes);
+    const ip = server.requestIP(request);
+    if (ip) setPeer(request, hostPort(ip.address, ip.port));
+    timeout(request, 0);
+    const response = await handler(request);
+    if (!isStream(response)) timeout(request, BUN_IDLE_TIMEOUT_S);
+    return response;
+  };
+  // `fetch` runs only after this assignment, so it may refer to `server`.
+  const server = g.Bun.serve({ hostname, port, idleTimeout: BUN_IDLE_TIMEOUT_S, fetch });
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return {
+    url: new URL(`http://${host}:${server.port}`),
+    port: server.port,
+    close: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
+/** The 431 answer for headers over `max` bytes (the same body as the Deno front's). */
+function tooLarge(max: number): Response {
+  const raw = new TextDecoder().decode(refusalResponse({ status: 431, reason: `request head over ${max} bytes` }));
+  return new Response(raw.slice(raw.indexOf("\r\n\r\n") + 4), {
+    status: 431,
+    headers: { "content-type": "application/json", connection: "close" },
+  });
+}
+
+/** A Deno handler that records `info.remoteAddr` as the request's peer (no front). */
+function peerFromInfo(handler: Handler): DenoHandler {
+  return (request, info) => {
+    const addr = info?.remoteAddr;
+    if (addr?.hostname !== undefined) setPeer(request, hostPort(addr.hostname, addr.port));
+    return handler(request);
+  };
+}
+
+/** What `Deno.serve` calls. */
+type DenoHandler = (request: Request, info: any) => Response | Promise<Response>;
+
+/**
+ * Deno with the header-deadline front (`header_front.ts`): `Deno.serve` listens on a free loopback port,
+ * and the front on the user's address. The front vouches for each request head with a random token and the
+ * client's address in {@linkcode PEER_HEADER}; a request without the token did not pass the front (a local
+ * process connecting to the loopback port, or one smuggled inside a body the front counted differently)
+ * and gets 400.
+ */
+async function serveDenoFronted(
+  handler: Handler,
+  hostname: string,
+  port: number,
+  front: { headerTimeoutMs: number; maxHeaderBytes: number; onAcceptError: ServeOptions["onAcceptError"] },
+): Promise<Server> {
+  const g = globalThis as any;
+  const token = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  const prefix = `${token} `;
+  const vouched: DenoHandler = (request) => {
+    const value = request.headers.get(PEER_HEADER);
+    if (value === null || !value.startsWith(prefix)) {
+      return new Response(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32600, message: "Invalid Request: request framing not understood" },
+        }),
+        { status: 400, headers: { "content-type": "application/json", connection: "close" } },
+      );
+    }
+    setPeer(request, value.slice(prefix.length));
+    return handler(request);
+  };
+  // Loopback TCP, not a Unix socket: Deno names requests from a Unix socket `http+unix://…`, and giving the
+  // handler a rebuilt `Request` with the client's URL doubled the front's cost (measured, ~100 µs each).
+  const inner = await serveDeno(vouched, { hostname: "127.0.0.1", port: 0 }, front.onAcceptError);
+  const connectBackend = async () => {
+    const conn = await g.Deno.connect({ hostname: "127.0.0.1", port: inner.port });
+    conn.setNoDelay(true);
+    return conn;
+  };
+  let outer;
+  try {
+    outer = startHeaderFront({
+      hostname,
+      port,
+      headerTimeoutMs: front.headerTimeoutMs,
+      maxHeaderBytes: front.maxHeaderBytes,
+      token,
+      connectBackend,
+      ...(front.onAcceptError ? { onAcceptError: front.onAcceptError } : {}),
+      isOutOfDescriptors,
+    });
+  } catch (error) {
+    await inner.close();
+    throw error;
+  }
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return {
+    url: new URL(`http://${host}:${outer.port}`),
+    port: outer.port,
+    close: async () => {
+      outer.close();
+      await inner.close();
+    },
+  };
 }
 
 /** Deno: `Deno.serve`, listening again whenever its accept loop dies of EMFILE (see {@linkcode serve}). */
 function serveDeno(
-  handler: Handler,
-  hostname: string,
-  port: number,
+  handler: DenoHandler,
+  address: { hostname: string; port: number },
   onAcceptError: ServeOptions["onAcceptError"],
 ): Promise<Server> {
   const g = globalThis as any;
   // One signal for every incarnation: close() aborts them all, with their open connections.
   const ac = new AbortController();
   const finished: Promise<unknown>[] = [];
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   const onError = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     return new Response(
@@ -130,20 +301,19 @@ function serveDeno(
     let listening = false;
     let delayMs = 100;
     // Listening again must take the port actually bound (port 0 would pick another one).
-    let boundPort = port;
+    let bound = address;
     const listen = () => {
       const server = g.Deno.serve({
-        hostname,
-        port: boundPort,
+        ...bound,
         signal: ac.signal,
         onListen: (addr: { port: number }) => {
           delayMs = 100;
-          boundPort = addr.port;
+          bound = { hostname: bound.hostname, port: addr.port };
           if (listening) return;
           listening = true;
           resolve({
-            url: new URL(`http://${host}:${addr.port}`),
-            port: addr.port,
+            url: new URL(`http://${hostPort(bound.hostname, bound.port)}`),
+            port: bound.port,
             close: async () => {
               ac.abort();
               await Promise.all(finished.map((f) => f.catch(() => {})));

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { peerOf } from "./caller.ts";
 
 /** What was decided. */
 export type AuditDecision =
@@ -28,6 +29,8 @@ export interface AuditEvent {
   reason: string;
   /** The caller id (`callerOf(request).id`), or `anonymous` when none was established. */
   caller?: string;
+  /** The network address the request came from (`host:port`, see `peerOf`), when known. */
+  peer?: string;
   /** The session id the request named, if any. */
   session?: string;
   /** The HTTP method (`POST`) or JSON-RPC method (`tools/call`) concerned. */
@@ -36,6 +39,12 @@ export interface AuditEvent {
   path?: string;
   /** The HTTP status answered (401, 403, 404, 429, 503). */
   status?: number;
+  /** `rule_blocked`: the rule's `name` (or `rules[<index>]`). */
+  rule?: string;
+  /** `rule_blocked`: the tool a blocked `tools/call` named. */
+  tool?: string;
+  /** `rule_blocked`: which way the blocked message travelled. */
+  direction?: "client-to-server" | "server-to-client";
 }
 
 /** Receives one finished audit line (JSON, no trailing newline). */
@@ -81,8 +90,8 @@ export function audit(event: AuditEvent): void {
 }
 
 /**
- * The audit fields of an HTTP request: method, path, and the session id it names (header `Mcp-Session-Id`
- * or legacy `?sessionId=`).
+ * The audit fields of an HTTP request: method, path, the session id it names (header `Mcp-Session-Id`
+ * or legacy `?sessionId=`), and the client's address (`peerOf`) when mcpwire's own server accepted it.
  *
  * @example
  * ```ts
@@ -90,8 +99,14 @@ export function audit(event: AuditEvent): void {
  * console.assert(requestFields(new Request("http://h/message?sessionId=a")).session === "a");
  * ```
  */
-export function requestFields(request: Request): Pick<AuditEvent, "method" | "path" | "session"> {
+export function requestFields(request: Request): Pick<AuditEvent, "method" | "path" | "session" | "peer"> {
   const url = new URL(request.url);
   const session = request.headers.get("mcp-session-id") ?? url.searchParams.get("sessionId") ?? undefined;
-  return { method: request.method, path: url.pathname, ...(session !== undefined ? { session } : {}) };
+  const peer = peerOf(request);
+  return {
+    method: request.method,
+    path: url.pathname,
+    ...(session !== undefined ? { session } : {}),
+    ...(peer !== undefined ? { peer } : {}),
+  };
 }

@@ -62,7 +62,9 @@ describe(`mcpwire reverse --auth-issuer --api-key-file on ${RUNTIME}`, () => {
     const keys = `# test keys\nalice ${await hashApiKey(ALICE_KEY)}\nbob ${await hashApiKey(BOB_KEY)}\n`;
     writeFileSync(join(dir, "keys.txt"), keys);
     const rules = "version: 1\nrules:\n  - name: echo needs a scope\n    match: { method: tools/call, tool: echo }\n" +
-      "    requireScopes: [tools.echo]\n";
+      "    requireScopes: [tools.echo]\n" +
+      "  - name: no blocked tool\n    match: { method: tools/call, tool: blocked-tool }\n    action: block\n" +
+      "    error: { code: -32001, message: blocked-tool is off limits }\n";
     writeFileSync(join(dir, "rules.yaml"), rules);
     [everything, issuer] = await Promise.all([startEverything("streamableHttp"), startIssuer()]);
     tap = await startHeaderTap(everything.url);
@@ -221,6 +223,33 @@ describe(`mcpwire reverse --auth-issuer --api-key-file on ${RUNTIME}`, () => {
     await reader.cancel().catch(() => {});
   });
 
+  test("a request a rule blocks gets the rule's error and writes one rule_blocked audit line", async () => {
+    const alice = { authorization: `Bearer ${ALICE_KEY}` };
+    const id = await open(endpoint, alice);
+    const r = await callTool(endpoint, alice, id, "blocked-tool");
+    assert.equal(r.status, 200);
+    const text = await r.text();
+    assert.match(text, /blocked-tool is off limits/);
+    const deadline = Date.now() + 5_000;
+    const blocked = () =>
+      proxy.stderr().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+        .filter((l) => l.audit === "rule_blocked" && l.session === id);
+    while (blocked().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const lines = blocked();
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    const { ts: _ts, ...line } = lines[0];
+    assert.deepEqual(line, {
+      audit: "rule_blocked",
+      reason: "blocked-tool is off limits",
+      rule: "no blocked tool",
+      caller: "alice",
+      session: id,
+      method: "tools/call",
+      tool: "blocked-tool",
+      direction: "client-to-server",
+    });
+  });
+
   test("audit lines record each decision and carry no secret", async () => {
     const deadline = Date.now() + 5_000;
     const lines = () => proxy.stderr().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
@@ -229,7 +258,7 @@ describe(`mcpwire reverse --auth-issuer --api-key-file on ${RUNTIME}`, () => {
     }
     const audits = lines();
     const decisions = new Set(audits.map((l) => l.audit));
-    for (const d of ["auth_failed", "scope_denied", "session_denied"]) assert.ok(decisions.has(d), d);
+    for (const d of ["auth_failed", "scope_denied", "session_denied", "rule_blocked"]) assert.ok(decisions.has(d), d);
     const denied = audits.find((l) => l.audit === "session_denied");
     assert.equal(denied.caller, "bob");
     assert.ok(denied.session && denied.method && denied.reason);

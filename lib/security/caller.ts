@@ -55,3 +55,36 @@ export function setCaller(request: Request, caller: Caller): void {
 export function callerOf(request: Request): Caller {
   return callers.get(request) ?? ANONYMOUS;
 }
+
+const peers = new WeakMap<Request, string>();
+
+/**
+ * Records the network address a request came from (`host:port`, `[v6]:port`), as the server that accepted
+ * its connection saw it (`lib/runtime/serve.ts`: Bun's `requestIP`, Deno's header-deadline front).
+ *
+ * @example
+ * ```ts
+ * import { peerOf, setPeer } from "./caller.ts";
+ * const request = new Request("http://127.0.0.1/mcp");
+ * setPeer(request, "127.0.0.1:50123");
+ * console.assert(peerOf(request) === "127.0.0.1:50123");
+ * ```
+ */
+export function setPeer(request: Request, address: string): void {
+  peers.set(request, address);
+}
+
+/**
+ * The network address `request` came from, or `undefined` when the handler was not reached through
+ * mcpwire's own server (a library user's server, an in-process test). Behind a reverse proxy this is the
+ * proxy's address. Audit lines carry it as `peer`.
+ *
+ * @example
+ * ```ts
+ * import { peerOf } from "./caller.ts";
+ * console.assert(peerOf(new Request("http://127.0.0.1/mcp")) === undefined);
+ * ```
+ */
+export function peerOf(request: Request): string | undefined {
+  return peers.get(request);
+}

@@ -72,9 +72,18 @@ export interface LimitInputs {
    * below it so that its queue never turns into 502s. @default Infinity
    */
   fetchCap?: number;
+  /**
+   * Descriptors one client connection holds in this process: 1 (its socket), or 3 on Deno behind the
+   * header-deadline front (the client's socket, and both ends of the front's connection to the runtime's server).
+   * @default 1
+   */
+  connectionFds?: number;
 }
 
-/** Descriptors a stream holds: the client's socket, plus the upstream connection for URL upstreams. */
+/**
+ * Descriptors a stream holds with one descriptor per client connection: the client's socket, plus the
+ * upstream connection for URL upstreams (each client connection past its first descriptor adds to these).
+ */
 export const FDS_PER_STREAM = { url: 2, stdio: 1 } as const;
 /** Descriptors a session holds: none for URL upstreams, the child's three pipes and the process for stdio. */
 export const FDS_PER_SESSION = { url: 0, stdio: 4 } as const;
@@ -82,16 +91,20 @@ export const FDS_PER_SESSION = { url: 0, stdio: 4 } as const;
 export const FETCH_CAP_HEADROOM = 16;
 
 /**
- * The descriptors left free: 64 plus 4 % of the limit (256 → 75, 1,024 → 105, 20,000 → 864).
+ * The descriptors left free: 64 plus 4 % of the limit (256 → 75, 1,024 → 105, 20,000 → 864), the 4 %
+ * (idle keep-alive sockets, plain requests in flight) times the descriptors a client connection holds
+ * (Deno's header-deadline front: 3, so 256 → 97, 20,000 → 2,464).
  *
  * @param openFiles The soft open-file limit.
+ * @param connectionFds Descriptors per client connection. @default 1
  */
-export function reserveFor(openFiles: number): number {
-  return 64 + Math.ceil(openFiles / 25);
+export function reserveFor(openFiles: number, connectionFds = 1): number {
+  return 64 + Math.ceil(openFiles / 25) * connectionFds;
 }
 
 /**
- * The default limits for a process with `openFiles` descriptors:
+ * The default limits for a process with `openFiles` descriptors (figures for one descriptor per client
+ * connection; with `connectionFds` = 3 each stream costs 2 more):
  * URL upstream: `maxStreams = ⌊(openFiles − reserve) / 2⌋` (and below `fetchCap − 16`), sessions
  * {@linkcode URL_MAX_SESSIONS} (a session without a stream holds no descriptor, only memory); stdio upstream: `maxSessions = ⌊(openFiles − reserve) / 6⌋`
  * (a child plus two streams each), `maxStreams = 2 × maxSessions`.
@@ -104,13 +117,14 @@ export function reserveFor(openFiles: number): number {
  * ```
  */
 export function deriveLimits(inputs: LimitInputs): StreamLimits {
-  const free = Math.max(0, inputs.openFiles - reserveFor(inputs.openFiles));
+  const free = Math.max(0, inputs.openFiles - reserveFor(inputs.openFiles, inputs.connectionFds));
+  const extra = Math.max(0, (inputs.connectionFds ?? 1) - 1);
   if (inputs.upstream === "stdio") {
-    const perSession = FDS_PER_SESSION.stdio + 2 * FDS_PER_STREAM.stdio;
+    const perSession = FDS_PER_SESSION.stdio + 2 * (FDS_PER_STREAM.stdio + extra);
     const maxSessions = Math.max(1, Math.floor(free / perSession));
     return { maxStreams: 2 * maxSessions, maxSessions };
   }
-  const byFiles = Math.floor(free / FDS_PER_STREAM.url);
+  const byFiles = Math.floor(free / (FDS_PER_STREAM.url + extra));
   const byFetch = (inputs.fetchCap ?? Infinity) - FETCH_CAP_HEADROOM;
   return { maxStreams: Math.max(1, Math.min(byFiles, byFetch)), maxSessions: URL_MAX_SESSIONS };
 }

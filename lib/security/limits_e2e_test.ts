@@ -78,7 +78,9 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
         }, 75_000);
         assert.ok(proxy.alive(), `the proxy died: ${proxy.stderr().slice(-800)}`);
         const refused = (r.statuses["initialize 503"] ?? 0) + (r.statuses["GET 503"] ?? 0);
-        assert.ok(r.opened >= 50 && r.opened < 300, `opened ${r.opened}: ${JSON.stringify(r)}`);
+        // On a loopback bind no header-deadline front runs (Deno), so one descriptor per client connection.
+        const maxStreams = 90;
+        assert.ok(r.opened >= maxStreams / 2 && r.opened <= maxStreams, `opened ${r.opened}: ${JSON.stringify(r)}`);
         assert.equal(
           r.opened + refused,
           300,
@@ -93,7 +95,7 @@ describe(`mcpwire reverse on ${RUNTIME} in front of server-everything, at the fi
         const health = await get(new URL("/healthz", proxy.base));
         assert.equal(health.status, 200);
         const metrics = await get(new URL("/metrics", proxy.base));
-        assert.match(metrics.text, /^mcpwire_max_streams 90$/m);
+        assert.match(metrics.text, new RegExp(`^mcpwire_max_streams ${maxStreams}$`, "m"));
         assert.match(metrics.text, /^mcpwire_refused_total\{kind="session"\} [1-9]\d*$/m);
         assert.doesNotMatch(proxy.stderr(), /Too many open files|EMFILE|Uncaught/);
       } finally {

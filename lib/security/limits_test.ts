@@ -14,6 +14,13 @@ test("limits derived from the open-file limit keep a reserve and count two descr
   // Bun without BUN_CONFIG_MAX_HTTP_REQUESTS: streams stay below its fetch cap, so the client sees 503, not 502.
   assert.equal(deriveLimits({ openFiles: 20_000, upstream: "url", fetchCap: 256 }).maxStreams, 240);
   assert.deepEqual(deriveLimits({ openFiles: 256, upstream: "stdio" }), { maxStreams: 60, maxSessions: 30 });
+  // Behind Deno's header-deadline front a client connection holds 3 descriptors: 2 more per stream.
+  // (and the reserve's share for idle sockets triples: 97 kept free of 256).
+  assert.equal(deriveLimits({ openFiles: 256, upstream: "url", connectionFds: 3 }).maxStreams, 39);
+  assert.deepEqual(deriveLimits({ openFiles: 256, upstream: "stdio", connectionFds: 3 }), {
+    maxStreams: 30,
+    maxSessions: 15,
+  });
   assert.deepEqual(deriveLimits({ openFiles: 10, upstream: "url" }), { maxStreams: 1, maxSessions: 10_000 });
 });
 

@@ -154,6 +154,7 @@ export class SessionCore {
         headers,
         sessionId: session.record.id,
         revision: session.record.revision,
+        caller,
       });
     } catch (error) {
       this.#options.report(error);
@@ -221,6 +222,7 @@ export class SessionCore {
         headers,
         sessionId: session.record.id,
         revision: session.record.revision,
+        caller: session.record.caller ?? "anonymous",
       });
     } catch (error) {
       this.#options.report(error);

@@ -32,6 +32,8 @@ export interface StatelessSendOptions {
   revision: Revision;
   /** Aborts the upstream request: the client went away. */
   signal: AbortSignal;
+  /** The caller's id (`callerOf(request).id`), for interceptors and audit lines. */
+  caller?: string;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function sendStateless(
       headers: options.headers,
       revision: options.revision,
       signal: aborter.signal,
+      ...(options.caller !== undefined ? { caller: options.caller } : {}),
     });
     return { scope, reply, close };
   } catch (error) {

@@ -62,14 +62,23 @@ export class SseBatchReader {
    */
   constructor(body: ReadableStream<Uint8Array>, options: DecodeOptions = {}) {
     this.#chunks = _chunkReader(body);
+    const maxBufferSize = options.maxBufferSize ?? 16 * 1024 * 1024;
     this.#parser = createParser({
-      maxBufferSize: options.maxBufferSize ?? 16 * 1024 * 1024,
+      maxBufferSize,
       onId: (id) => {
         // Called at dispatch time, right before onEvent when the event has data: onEvent replaces this item.
         this.#lastEventId = id;
         this.#pending.push({ type: "id", id });
       },
       onEvent: (message) => {
+        // The parser checks its buffer between chunks only: an event that arrived whole in one chunk (Bun's
+        // fetch reads large ones at once) is held to the same limit here.
+        if (message.data.length > maxBufferSize) {
+          this.#failure ??= new SseDecodeError(
+            `An event of ${message.data.length} characters exceeds ${maxBufferSize}`,
+          );
+          return;
+        }
         const pending = this.#pending;
         const last = pending[pending.length - 1];
         if (last?.type === "id" && last.id === message.id) pending.pop();
@@ -106,10 +115,10 @@ export class SseBatchReader {
     } catch (error) {
       this.#failure = new SseDecodeError(error instanceof Error ? error.message : String(error));
     }
+    // An overflow fails the stream at once: nothing of the chunk that overflowed is delivered.
+    if (this.#failure) return await this.#fail(this.#failure);
     const items = this.#pending;
     this.#pending = [];
-    // Items completed before an overflow are delivered; the next call fails.
-    if (items.length === 0 && this.#failure) return await this.#fail(this.#failure);
     return items;
   }
 

@@ -79,6 +79,13 @@ describe("decodeSse", () => {
     await assert.rejects(collect(decodeSse(bodyOf([big, big]), { maxBufferSize: 1000 })), SseDecodeError);
   });
 
+  test("an event over the limit that arrives whole in one chunk errors the stream too", async () => {
+    const whole = "data: small\n\ndata: " + "x".repeat(5000) + "\n\n";
+    await assert.rejects(collect(decodeSse(bodyOf([whole]), { maxBufferSize: 1000 })), SseDecodeError);
+    const fits = await collect(decodeSse(bodyOf(["data: " + "x".repeat(1000) + "\n\n"]), { maxBufferSize: 1000 }));
+    assert.equal(fits.length, 1);
+  });
+
   test("each event is delivered before the stream ends", async () => {
     const encoder = new TextEncoder();
     let controller!: ReadableStreamDefaultController<Uint8Array>;

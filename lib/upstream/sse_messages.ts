@@ -9,10 +9,15 @@
  */
 import type { JsonRpcMessage } from "../jsonrpc/types.ts";
 import { parseValue } from "../jsonrpc/parse.ts";
-import { SseBatchReader, type SseItem } from "../sse/decode.ts";
+import { SseBatchReader, SseDecodeError, type SseItem } from "../sse/decode.ts";
 import { backoffDelay, type ResolvedBackoff } from "../kit/backoff.ts";
 import { sleep } from "../kit/deadline.ts";
-import { type UpstreamMessage, UpstreamSessionLostError, UpstreamUnavailableError } from "./types.ts";
+import {
+  UpstreamEventTooLargeError,
+  type UpstreamMessage,
+  UpstreamSessionLostError,
+  UpstreamUnavailableError,
+} from "./types.ts";
 
 /** Where a logical upstream stream stands: the resumption cursor and the server's `retry`. */
 export interface StreamCursor {
@@ -39,6 +44,8 @@ export interface ResumableMessagesOptions {
   first: ReadableStream<Uint8Array>;
   /** Largest SSE event, in characters. */
   maxEventSize: number;
+  /** Told when an event was over `maxEventSize` (the stream then errors with `UpstreamEventTooLargeError`). */
+  onEventTooLarge?: () => void;
   /**
    * `"with-id"`: resume only when an event id was seen (a POST stream: without an id there is nothing to
    * resume, T-RES-02). `"always"`: reconnect even without one (the standalone GET stream).
@@ -145,7 +152,9 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
       let items: SseItem[] | undefined;
       try {
         items = await this.#reader.next();
-      } catch {
+      } catch (error) {
+        // An event over the limit: resuming would fetch it again, so the stream ends here, with a reason.
+        if (error instanceof SseDecodeError && !this.#finished) return this.#tooLarge(controller);
         items = undefined;
       }
       if (this.#finished || this.#abort.signal.aborted) return;
@@ -165,6 +174,20 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
       }
       if (delivered) return;
     }
+  }
+
+  /** Ends the stream with {@linkcode UpstreamEventTooLargeError}. */
+  #tooLarge(controller: _Controller): void {
+    this.#finish();
+    this.#abort.abort();
+    void this.#reader?.cancel().catch(() => {});
+    this.#options.onEventTooLarge?.();
+    controller.error(
+      new UpstreamEventTooLargeError(
+        `An SSE event from the upstream was larger than ${this.#options.maxEventSize} characters ` +
+          "(--max-upstream-event-bytes); the answer was dropped",
+      ),
+    );
   }
 
   async cancel(reason: unknown): Promise<void> {

@@ -43,6 +43,8 @@ export interface StreamableHttpUpstreamOptions {
   headers?: HeadersInit;
   /** Largest SSE event accepted from the upstream, in characters. @default 16_777_216 */
   maxEventSize?: number;
+  /** Told each time an upstream SSE event was over `maxEventSize` and its stream dropped (for metrics). */
+  onEventTooLarge?: () => void;
   /** Time allowed until the response head of each upstream request, in ms; 0 waits forever. @default 10_000 */
   connectTimeoutMs?: number;
   /** Backoff of upstream stream resumption (see `backoff.ts`). */
@@ -164,6 +166,7 @@ class StreamableHttpConnection implements UpstreamConnection {
       const messagesOut = resumableMessages({
         first: response.body,
         maxEventSize: this.#maxEventSize,
+        ...(this.#options.onEventTooLarge ? { onEventTooLarge: this.#options.onEventTooLarge } : {}),
         resume: "with-id",
         backoff: this.#backoff,
         complete,
@@ -244,6 +247,7 @@ class StreamableHttpConnection implements UpstreamConnection {
     return resumableMessages({
       first: response.body,
       maxEventSize: this.#maxEventSize,
+      ...(this.#options.onEventTooLarge ? { onEventTooLarge: this.#options.onEventTooLarge } : {}),
       resume: "always",
       backoff: this.#backoff,
       reconnect: (lastEventId, signal) => this.#reconnect(lastEventId, signal, context),

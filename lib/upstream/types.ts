@@ -58,6 +58,8 @@ export interface SendContext {
   sessionId?: string;
   /** The protocol revision of the downstream session. */
   revision?: string;
+  /** The id of the caller behind the message (`callerOf(request).id`), for interceptors and audit lines. */
+  caller?: string;
   /** Headers to forward upstream (already stripped of hop-by-hop headers). */
   headers?: Headers;
   /** Aborts the call (e.g. at shutdown). A client disconnect does NOT abort (T-POST-09). */
@@ -117,6 +119,16 @@ export function streamOf<T>(items: T[]): ReadableStream<T> {
 export class UpstreamUnavailableError extends Error {
   /** Always `"UpstreamUnavailableError"`. */
   override name = "UpstreamUnavailableError";
+}
+
+/**
+ * One SSE event from the upstream was larger than the connector's `maxEventSize`
+ * (`--max-upstream-event-bytes`): the stream is dropped, and a request it should have answered gets a
+ * JSON-RPC error with this message. Not an outage: the session goes on.
+ */
+export class UpstreamEventTooLargeError extends Error {
+  /** Always `"UpstreamEventTooLargeError"`. */
+  override name = "UpstreamEventTooLargeError";
 }
 
 /**
