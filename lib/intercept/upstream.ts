@@ -186,9 +186,10 @@ class _InterceptedConnection implements UpstreamConnection {
             void this.#sendOwn(outcome.reply, context);
           }
         } catch (error) {
-          // The chain never throws; this is a bug in the decorator. Keep the stream alive.
+          // The chain never throws; this is a bug in the decorator. Keep the stream alive (without the upstream's
+          // text: a rule may have changed the message before the failure).
           this.#options.onError?.(error);
-          controller.enqueue(item);
+          controller.enqueue(item.eventId === undefined ? { message } : { message, eventId: item.eventId });
         }
       },
     });
