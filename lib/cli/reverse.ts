@@ -40,6 +40,8 @@ Options:
   --keep-alive DUR         idle time before an SSE keep-alive comment (default 15s; 0 never)
   --retry DUR              retry sent to 2025-11-25 clients with priming events (default 1s)
   --max-body BYTES         largest request body (default 4194304)
+  --body-timeout DUR       longest time a client may take to send a request body; past it 408 and the
+                           connection is closed (default 30s; 0 never)
   --no-get-stream          answer GET with 405 (no standalone stream)
   --modern-only            serve only MCP 2026-07-28: GET and DELETE get 405, initialize gets 400
                            naming the supported versions (default: both eras on one endpoint)
@@ -74,6 +76,7 @@ const FLAGS = {
   "keep-alive": { type: "string" },
   retry: { type: "string" },
   "max-body": { type: "string" },
+  "body-timeout": { type: "string" },
   "no-get-stream": { type: "boolean" },
   "modern-only": { type: "boolean" },
   store: { type: "string" },
@@ -244,6 +247,7 @@ async function proxyOptionsFromFlags(
     flags[name] === undefined ? undefined : parseDuration(flags[name] as string, `--${name}`);
   const sessionIdleTimeoutMs = duration("session-timeout");
   const keepAliveMs = duration("keep-alive");
+  const bodyTimeoutMs = duration("body-timeout");
   const retryMs = duration("retry");
   const record = flags.record === undefined ? undefined : await recordingFlag(flags.record as string, rt, log);
   const p = palette(rt.stderrIsTTY());
@@ -263,6 +267,7 @@ async function proxyOptionsFromFlags(
     ...(keepAliveMs !== undefined ? { keepAliveMs } : {}),
     ...(retryMs !== undefined ? { retryMs } : {}),
     ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
+    ...(bodyTimeoutMs !== undefined ? { bodyTimeoutMs } : {}),
     getStream: !flags["no-get-stream"],
     modernOnly: Boolean(flags["modern-only"]),
     limits: limits.limits,

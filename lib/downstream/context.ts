@@ -28,6 +28,8 @@ export interface EndpointContext {
   keepAlive: KeepAlive;
   retryMs: number;
   maxBodyBytes: number;
+  /** Longest time to receive a request body, in ms; 0 forever. */
+  bodyTimeoutMs: number;
   getStream: boolean;
   onReplay: ((count: number) => void) | undefined;
   /** What is known of the upstream's era: gates and learns from 2026-07-28 requests (T-BC-03). */

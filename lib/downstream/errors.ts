@@ -38,6 +38,8 @@ export const HTTP_ERRORS = {
   already_initialized: { status: 400, rpc: ErrorCode.InvalidRequest },
   /** Body over the size limit. */
   payload_too_large: { status: 413, rpc: ErrorCode.ServerError },
+  /** The body did not arrive within the body deadline (slow-body clients, `--body-timeout`). */
+  request_timeout: { status: 408, rpc: ErrorCode.ServerError },
   /** T-CT-01: request `Content-Type` is not `application/json`. */
   unsupported_media_type: { status: 415, rpc: ErrorCode.ServerError },
   /** The upstream cannot be reached or answered nonsense. */

@@ -33,6 +33,8 @@ export interface LegacySseOptions {
   messagePath?: string;
   /** Largest POST body, in bytes. @default 4_194_304 */
   maxBodyBytes?: number;
+  /** Longest time to receive a POST body, in ms; past it 408 (docs/security.md); 0 forever. @default 30_000 */
+  bodyTimeoutMs?: number;
   /** Idle time before a keep-alive comment, in ms; 0 never. @default 15_000 */
   keepAliveMs?: number;
 }
@@ -81,6 +83,7 @@ class _LegacySseFace implements LegacySseEndpoint {
   readonly #core: SessionCore;
   readonly #messagePath: string;
   readonly #maxBody: number;
+  readonly #bodyTimeoutMs: number | undefined;
   readonly #keepAlive: KeepAlive;
   readonly #clients = new Map<string, LegacyClient>();
 
@@ -88,6 +91,7 @@ class _LegacySseFace implements LegacySseEndpoint {
     this.#core = options.core;
     this.#messagePath = options.messagePath ?? "/message";
     this.#maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+    this.#bodyTimeoutMs = options.bodyTimeoutMs;
     this.#keepAlive = new KeepAlive(options.keepAliveMs ?? 15_000);
   }
 
@@ -126,7 +130,7 @@ class _LegacySseFace implements LegacySseEndpoint {
     if (mediaType(request.headers.get("content-type")) !== "application/json") {
       throw new HttpError("unsupported_media_type", "Unsupported Media Type: Content-Type must be application/json");
     }
-    const parsed = parseBody(await readBody(request, this.#maxBody));
+    const parsed = parseBody(await readBody(request, this.#maxBody, this.#bodyTimeoutMs));
     if (!parsed.ok) {
       const code = parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request";
       throw new HttpError(code, parsed.error.message);

@@ -40,14 +40,50 @@ export function checkPostHeaders(headers: Headers): void {
   }
 }
 
+/** Default time a client may take to send a whole request body, in ms (slow-body clients; docs/security.md). */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
 /**
- * Reads a request body as UTF-8 text, refusing more than `limit` bytes without reading them all.
+ * Reads a request body as UTF-8 text, refusing more than `limit` bytes without reading them all, and giving up
+ * on a client that takes longer than `timeoutMs` to send it (a slow-body attack holds a connection and a
+ * handler with a body trickled byte by byte; the header deadline does not cover bodies).
  *
  * @param request The request.
  * @param limit Largest body in bytes.
- * @throws {HttpError} `payload_too_large` (413) over the limit.
+ * @param timeoutMs Longest time to receive the whole body, in ms; 0 waits forever. @default 30_000
+ * @throws {HttpError} `payload_too_large` (413) over the limit; `request_timeout` (408, with
+ *   `Connection: close`) past the deadline.
+ * @example
+ * ```ts ignore
+ * const text = await readBody(request, 4 << 20, 30_000);
+ * ```
  */
-export async function readBody(request: Request, limit: number): Promise<string> {
+export async function readBody(request: Request, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<string> {
+  if (!(timeoutMs > 0)) return await readWhole(request, limit, {});
+  const hold: { reader?: ReadableStreamDefaultReader<Uint8Array> } = {};
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(tooSlow(timeoutMs)), timeoutMs);
+  });
+  const reading = readWhole(request, limit, hold);
+  try {
+    return await Promise.race([reading, deadline]);
+  } catch (error) {
+    if (error instanceof HttpError && error.code === "request_timeout") {
+      reading.catch(() => {});
+      await hold.reader?.cancel().catch(() => {});
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readWhole(
+  request: Request,
+  limit: number,
+  hold: { reader?: ReadableStreamDefaultReader<Uint8Array> },
+): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   // With a declared length the runtime's HTTP framing bounds the body: read it in one native call
@@ -58,7 +94,7 @@ export async function readBody(request: Request, limit: number): Promise<string>
     return text;
   }
   if (!request.body) return "";
-  const reader = request.body.getReader();
+  const reader = hold.reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (true) {
@@ -78,6 +114,14 @@ export async function readBody(request: Request, limit: number): Promise<string>
     offset += c.byteLength;
   }
   return new TextDecoder().decode(bytes);
+}
+
+function tooSlow(timeoutMs: number): HttpError {
+  return new HttpError(
+    "request_timeout",
+    `Request Timeout: the body did not arrive within ${timeoutMs} ms`,
+    { connection: "close" },
+  );
 }
 
 function tooLarge(limit: number): HttpError {

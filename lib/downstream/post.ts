@@ -33,7 +33,7 @@ import { StoreUnavailableError } from "../session/registry.ts";
  */
 export async function handlePost(ctx: EndpointContext, request: Request): Promise<Response> {
   checkPostHeaders(request.headers);
-  const parsed = parseBody(await readBody(request, ctx.maxBodyBytes));
+  const parsed = parseBody(await readBody(request, ctx.maxBodyBytes, ctx.bodyTimeoutMs));
   if (!parsed.ok) {
     throw new HttpError(
       parsed.error.code === ErrorCode.ParseError ? "parse_error" : "invalid_request",

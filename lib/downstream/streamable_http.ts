@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { DEFAULT_BODY_TIMEOUT_MS } from "./negotiate.ts";
 import { SESSION_ID_HEADER } from "../protocol/headers.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import type { Upstream, UpstreamConnection } from "../upstream/types.ts";
@@ -42,6 +43,11 @@ export interface StreamableHttpEndpointOptions {
   sessionSealer?: SessionSealer;
   /** Largest request body, in bytes. @default 4_194_304 (4 MiB) */
   maxBodyBytes?: number;
+  /**
+   * Longest time a client may take to send a request body, in ms; past it 408 with a JSON-RPC error and the
+   * connection is closed (slow-body clients, docs/security.md); 0 waits forever. @default 30_000
+   */
+  bodyTimeoutMs?: number;
   /** Idle time after which a session expires, in ms; 0 never. @default 1_800_000 (30 minutes) */
   sessionIdleTimeoutMs?: number;
   /** Idle time before a keep-alive comment on an SSE stream, in ms; 0 never. @default 15_000 */
@@ -166,6 +172,7 @@ export function createStreamableHttpEndpoint(options: StreamableHttpEndpointOpti
     keepAlive,
     retryMs: options.retryMs ?? 1_000,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     getStream: options.getStream ?? true,
     onReplay: options.onReplay,
     era: options.era ?? createEraCache("auto"),

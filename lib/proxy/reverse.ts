@@ -111,6 +111,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   const legacy = options.legacySse === false ? undefined : createLegacySseEndpoint({
     core: endpoint.core,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
   });
   const stats = () => ({ ...endpoint.stats(), legacySessions: legacy?.size ?? 0 });

@@ -85,6 +85,9 @@ describe(`mcpwire reverse on ${RUNTIME}: slow and idle clients`, () => {
       "reverse",
       "--header-timeout",
       "10s",
+      // Shorter than the 30 s default so the slow-body test stays short.
+      "--body-timeout",
+      "3s",
       "--bind",
       "127.0.0.1:0",
       "--audit-log",
@@ -108,6 +111,40 @@ describe(`mcpwire reverse on ${RUNTIME}: slow and idle clients`, () => {
     assert.match(session, /still here/);
     // Deno: the front's 10 s default; Bun: its own deadline (measured about 13 s for this trickle).
     assert.ok(seconds >= (RUNTIME === "deno" ? 9.5 : 5) && seconds < 20, `cut off after ${seconds.toFixed(1)} s`);
+  });
+
+  test("a client trickling its POST body gets 408 with a JSON-RPC error at the body deadline", async () => {
+    const head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+      "Accept: application/json, text/event-stream\r\nContent-Length: 200\r\n\r\n{";
+    const started = performance.now();
+    // Resolves with the answer once its JSON body is complete (or whatever came when the socket closed).
+    const { answer, body, closed } = await new Promise<{ answer: string; body?: any; closed: boolean }>((resolve) => {
+      const socket = net.connect(Number(proxy.base.port), "127.0.0.1", () => socket.write(head));
+      let got = "";
+      const timer = setInterval(() => socket.write(" "), 500);
+      const end = (result: { answer: string; body?: any; closed: boolean }) => {
+        clearInterval(timer);
+        clearTimeout(limit);
+        socket.destroy();
+        resolve(result);
+      };
+      const limit = setTimeout(() => end({ answer: got, closed: false }), 15_000);
+      socket.on("data", (d) => {
+        got += d.toString("latin1");
+        const line = got.slice(got.indexOf("\r\n\r\n") + 4).split("\r\n").find((l) => l.startsWith("{"));
+        try {
+          if (got.includes("\r\n\r\n") && line) end({ answer: got, body: JSON.parse(line), closed: false });
+        } catch { /* not complete yet */ }
+      });
+      socket.on("close", () => end({ answer: got, closed: true }));
+      socket.on("error", () => {});
+    });
+    const seconds = (performance.now() - started) / 1_000;
+    assert.match(answer, /^HTTP\/1\.1 408 /, `${closed ? "closed" : "open"}: ${answer.slice(0, 200)}`);
+    assert.ok(seconds >= 2.5 && seconds < 10, `answered after ${seconds.toFixed(1)} s`);
+    assert.equal(body?.jsonrpc, "2.0");
+    assert.match(body?.error?.message ?? "", /Request Timeout/);
+    assert.ok(proxy.alive());
   });
 
   test("a request head over the limit gets 431 with a JSON-RPC error body, and the connection closes", async () => {
