@@ -96,8 +96,10 @@ export async function overhead(config, log) {
   // (e): stdio upstream.
   const stdio = await startAll([
     ["direct stdio (no HTTP)", () => Promise.resolve({ label: "direct stdio (no HTTP)", command: STDIO_SERVER, pid: null, stop: () => Promise.resolve() })],
-    ["mcpwire (Deno)", () => startMcpwire("deno", STDIO_SERVER)],
-    ["mcpwire (Bun)", () => startMcpwire("bun", STDIO_SERVER)],
+    // One stdio child per session: the default cap (--max-children, 4 per CPU core) is below the session
+    // counts measured here, so the rows raise it to the largest count, as an operator serving that many would.
+    ["mcpwire (Deno)", () => startMcpwire("deno", STDIO_SERVER, stdioChildren(config))],
+    ["mcpwire (Bun)", () => startMcpwire("bun", STDIO_SERVER, stdioChildren(config))],
     ...(config.smoke ? [] : [
       ["supergateway", () => config.peers ? startSupergateway() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
       ["mcp-proxy", () => config.peers ? startMcpProxy() : Promise.reject(new Skip(config.peersNote ?? "peers not installed"))],
@@ -352,3 +354,8 @@ export async function recovery(config, log) {
 }
 
 export { waitForPort };
+
+/** `--max-children` for the stdio rows: the largest session count of the run. */
+function stdioChildren(config) {
+  return ["--max-children", String(Math.max(...config.stdioSessions))];
+}
