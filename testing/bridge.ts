@@ -119,8 +119,16 @@ export async function checkNotifications(bridged: BridgedClient, server: ModernS
   assert.equal(last.notifications?.toolsListChanged, true);
 }
 
-/** A slow call the client cancels: the modern request is closed upstream and never finishes. */
-export async function checkCancellation(bridged: BridgedClient, server: ModernServer): Promise<void> {
+/**
+ * A slow call the client cancels: the modern request is closed upstream and never finishes. With
+ * `upstreamSees: false` only the client side is asserted (the call ends cancelled, the session goes on): the
+ * known gap of cancellations through `mcpwire forward` (docs/bridging.md), which the upstream does not always see.
+ */
+export async function checkCancellation(
+  bridged: BridgedClient,
+  server: ModernServer,
+  upstreamSees = true,
+): Promise<void> {
   const before = await server.log();
   const aborter = new AbortController();
   const call = bridged.client.callTool({ name: "slow", arguments: { steps: 50, stepMs: 100 } }, undefined, {
@@ -128,18 +136,26 @@ export async function checkCancellation(bridged: BridgedClient, server: ModernSe
     onprogress: () => aborter.abort("enough"),
   });
   await assert.rejects(call);
+  if (!upstreamSees) {
+    const echoed = await bridged.client.callTool({ name: "echo", arguments: { message: "after cancel" } });
+    assert.match(JSON.stringify(echoed.content), /after cancel/);
+    return;
+  }
   await until(async () => (await server.log()).closedEarly > before.closedEarly, "the upstream request closed");
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal((await server.log()).finished, before.finished, "the cancelled call did not run to its end");
 }
 
-/** Every check above, in order: calls, the elicitation round, notifications, cancellation. */
-export async function checkSession(bridged: BridgedClient, server: ModernServer): Promise<void> {
+/**
+ * Every check above, in order: calls, the elicitation round, notifications, cancellation (`upstreamSees`: see
+ * {@linkcode checkCancellation}).
+ */
+export async function checkSession(bridged: BridgedClient, server: ModernServer, upstreamSees = true): Promise<void> {
   assert.equal(bridged.client.getServerVersion()?.name, "mcpwire-modern-fixture");
   await checkCalls(bridged, server);
   await checkElicitation(bridged, server);
   await checkNotifications(bridged, server);
-  await checkCancellation(bridged, server);
+  await checkCancellation(bridged, server, upstreamSees);
 }
 
 /** The modern server with `mcpwire reverse --record FILE` in front of it. */

@@ -6,6 +6,9 @@
  */
 import { UpstreamUnavailableError } from "./types.ts";
 
+/** Each caller signal's latest combined signal, kept alive as long as the caller's signal (see below). */
+const held = new WeakMap<AbortSignal, AbortSignal>();
+
 /** Options of {@linkcode fetchWithTimeout}. */
 export interface FetchTimeoutOptions {
   /** Time until the response head, in ms; 0 waits forever. */
@@ -41,8 +44,12 @@ export async function fetchWithTimeout(
       controller.abort(new DOMException("connect timeout", "TimeoutError"));
     }, options.timeoutMs)
     : undefined;
-  // AbortSignal.any holds its sources weakly: no listener piles up on a long-lived caller signal.
+  // AbortSignal.any: no listener piles up on a long-lived caller signal. But a source holds the signals that
+  // depend on it only weakly, and once the response head is in nothing else holds the combined signal: it
+  // could be collected while the body streams, and the caller's abort would then never reach the body (an
+  // aborted SSE reply left open upstream). The caller's signal keeps its latest combined signal alive.
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  if (options.signal) held.set(options.signal, signal);
   try {
     // A URL and init go to fetch as they are: fetch builds its Request once (a Request cloned here would be
     // one more copy of headers and body per call).
