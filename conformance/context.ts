@@ -1,26 +1,18 @@
 /**
  * The context a check runs in: {@linkcode ExchangeContext} (exchange.ts: an HTTP client bound to the target
- * through the injected `fetch`, the evidence of every exchange, the outcome helpers) plus helpers to
- * initialize a session for the revision under test, find the server's tools and open SSE and GET streams.
- * Every network wait is bounded by `timeoutMs`. Checks import everything they need from here.
+ * through the injected `fetch`, the evidence of every exchange, the outcome helpers) and
+ * {@linkcode ToolContext} (tools.ts: the server's tools) plus helpers to initialize a session for the
+ * revision under test and open SSE and GET streams. Every network wait is bounded by `timeoutMs`. Checks
+ * import everything they need from here.
  *
  * @module
  */
 import { _race, type Message, type ReadResult, type Reply } from "./reply.ts";
-import {
-  echoArgOf,
-  excerpt,
-  initializeRequest,
-  NO_STREAM_TOOL,
-  notification,
-  pickTool,
-  rpc,
-  STREAM_TOOL_PATTERNS,
-} from "./messages.ts";
+import { excerpt, initializeRequest, notification, rpc } from "./messages.ts";
 import { createSession, type Session } from "./session.ts";
 import { Followed } from "./follow.ts";
-import { type RequestOptions, SkipError, type ToolSpec } from "./environment.ts";
-import { ExchangeContext } from "./exchange.ts";
+import { type RequestOptions, SkipError } from "./environment.ts";
+import { ToolContext } from "./tools.ts";
 import type { Outcome } from "./terms.ts";
 
 export { type Message, messagesOf, Reply } from "./reply.ts";
@@ -43,13 +35,14 @@ export { type CallResult, type Session } from "./session.ts";
 export { Followed } from "./follow.ts";
 export { type Environment, type RequestOptions, SkipError, TimeoutError, type ToolSpec } from "./environment.ts";
 export { ExchangeContext, type OutcomeExtra } from "./exchange.ts";
+export { ToolContext } from "./tools.ts";
 
 /**
- * The context of one check run for one revision: {@linkcode ExchangeContext}'s requests and outcomes, plus
- * sessions for the revision under test, the server's tools and its streams. Create one per check;
- * `dispose()` cancels everything the check left open.
+ * The context of one check run for one revision: {@linkcode ExchangeContext}'s requests and outcomes and
+ * {@linkcode ToolContext}'s tools, plus sessions for the revision under test and its streams. Create one
+ * per check; `dispose()` cancels everything the check left open.
  */
-export class Context extends ExchangeContext {
+export class Context extends ToolContext {
   #sessions: string[] = [];
 
   /**
@@ -88,89 +81,9 @@ export class Context extends ExchangeContext {
     return session;
   }
 
-  /** The server's tools (`tools/list`), cached per revision; `[]` when the call fails. */
-  async tools(session: Session): Promise<Message[]> {
-    const cached = this.env.toolCache.get(this.revision);
-    if (cached) return cached;
-    const { response } = await session.call("tools/list", {});
-    const result = response?.result as Message | undefined;
-    const tools = Array.isArray(result?.tools) ? (result.tools as Message[]) : [];
-    this.env.toolCache.set(this.revision, tools);
-    return tools;
-  }
-
-  /**
-   * The tool that streams progress: `--stream-tool`, else a candidate from `tools/list` (names with
-   * progress, stream, slow, long, then sleep/wait/delay/countdown/tick; never sampling/elicitation/roots tools).
-   *
-   * @throws {SkipError} when there is none
-   */
-  async streamTool(session: Session): Promise<ToolSpec> {
-    if (this.env.streamTool) return this.env.streamTool;
-    const found = pickTool(await this.tools(session), STREAM_TOOL_PATTERNS);
-    if (!found) throw new SkipError(NO_STREAM_TOOL);
-    return found;
-  }
-
-  /**
-   * The tool that makes the server send a notification (e.g. `notifications/tools/list_changed`).
-   *
-   * @throws {SkipError} when there is none
-   */
-  async notifyTool(session: Session): Promise<ToolSpec> {
-    if (this.env.notifyTool) return this.env.notifyTool;
-    const found = pickTool(await this.tools(session), [/list.?changed/i, /notif/i]);
-    if (!found) throw new SkipError("no tool that triggers a server notification was found in tools/list");
-    return found;
-  }
-
-  /** Calls the stream tool with a progress token; returns the reply (unread) and the request id. */
-  async startStreamTool(session: Session, progressToken: string): Promise<{ id: string; reply: Reply }> {
-    const tool = await this.streamTool(session);
-    const id = this.nextId("stream");
-    const reply = await session.post(
-      rpc(id, "tools/call", { name: tool.name, arguments: tool.args, _meta: { progressToken } }),
-    );
-    return { id, reply };
-  }
-
   /** How long to watch a stream for something that should not happen: a quarter of the timeout, at most 1 s. */
   get quietMs(): number {
     return Math.min(Math.round(this.timeoutMs / 4), 1000);
-  }
-
-  /**
-   * How long to wait for the stream tool's answer after a disconnect, a resumption or a cancel: the timeout
-   * when `--stream-tool` names the tool (its run time is unknown), else at most 2000 ms — the suite calls a tool
-   * it picked with short durations (1 s, 3 steps, 200 ms), so its answer is due within about a second.
-   */
-  get streamWaitMs(): number {
-    return this.env.streamTool ? this.timeoutMs : Math.min(this.timeoutMs, 2000);
-  }
-
-  /** An echo-like tool: a tool named like `echo` and the name of its string argument; undefined when none. */
-  async echoTool(session: Session): Promise<{ name: string; arg: string } | undefined> {
-    const tools = await this.tools(session);
-    const tool = tools.find((t) => typeof t.name === "string" && /echo/i.test(t.name));
-    return tool ? { name: tool.name as string, arg: echoArgOf(tool) } : undefined;
-  }
-
-  /**
-   * The request most likely to be answered with an SSE stream: the echo tool, else the stream tool, else
-   * `tools/list`. Returns method and params.
-   */
-  async streamingRequest(
-    session: Session,
-    text = "hello",
-  ): Promise<{ method: string; params: Record<string, unknown> }> {
-    const echo = await this.echoTool(session);
-    if (echo) return { method: "tools/call", params: { name: echo.name, arguments: { [echo.arg]: text } } };
-    try {
-      const tool = await this.streamTool(session);
-      return { method: "tools/call", params: { name: tool.name, arguments: tool.args } };
-    } catch {
-      return { method: "tools/list", params: {} };
-    }
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The HTTP half of a check's context: requests to the target through the injected `fetch`, each recorded as
- * evidence, every wait bounded by `timeoutMs`, and the outcome helpers that attach that evidence. `Context`
- * (context.ts) adds the session helpers on top.
+ * evidence, every wait bounded by `timeoutMs`, and the outcome helpers that attach that evidence.
+ * `ToolContext` (tools.ts) adds the server's tools on top, and `Context` (context.ts) sessions and streams.
  *
  * @module
  */
@@ -19,8 +19,8 @@ function headerRecord(headers: Headers): Record<string, string> {
 }
 
 /**
- * Requests and outcomes of one check run for one revision (the base of `Context`). `dispose()` cancels every
- * request and body the check left open.
+ * Requests and outcomes of one check run for one revision (the base of `ToolContext` and `Context`).
+ * `dispose()` cancels every request and body the check left open.
  *
  * @example
  * ```ts ignore
