@@ -7,7 +7,7 @@
  * `Deno.serve` on a private loopback port (a request that did not pass here lacks the token and is
  * refused there). Bodies are counted
  * (`Content-Length` or chunked framing) so that the next head on a kept-alive connection is read the same
- * way; responses are piped back untouched, with backpressure both ways.
+ * way; responses are piped back untouched, with backpressure both ways (the bytes: `connection_bytes.ts`).
  *
  * Deadlines: the first head of a connection must be complete `headerTimeoutMs` after the accept; a later
  * head `headerTimeoutMs` after its first byte (a kept-alive connection may rest between requests, and a
@@ -16,7 +16,8 @@
  * @module
  */
 // deno-lint-ignore-file no-explicit-any
-import { chunkSize, headEnd, type HeadRefusal, latin1, refusalResponse, rewriteHead } from "./request_head.ts";
+import { headEnd, type HeadRefusal, refusalResponse, rewriteHead } from "./request_head.ts";
+import { Closed, forward, forwardChunked, Input, relay, writeAll } from "./connection_bytes.ts";
 
 /** Options of {@linkcode startHeaderFront}. */
 export interface HeaderFrontOptions {
@@ -41,12 +42,6 @@ export interface HeaderFront {
   /** Stops accepting and closes every open connection. */
   close(): void;
 }
-
-/** Longest chunk-size or trailer line of a chunked body, in bytes. */
-const MAX_CHUNK_LINE = 4_096;
-
-/** A client connection closed on purpose (deadline, refusal, the other side gone). */
-class Closed extends Error {}
 
 /**
  * Starts the front: listens on `hostname:port` and serves every connection as described above.
@@ -119,66 +114,6 @@ function tryClose(conn: any): void {
 function addressOf(conn: any): string {
   const { hostname, port } = conn.remoteAddr ?? {};
   return String(hostname).includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-}
-
-/** Bytes read from a socket at once. */
-const READ_SIZE = 16_384;
-
-/** Writes all of `bytes` to a Deno connection (its `write` may take part of them). */
-async function writeAll(conn: any, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await conn.write(at === 0 ? bytes : bytes.subarray(at));
-}
-
-/**
- * Reads a client connection with a buffer, so a head and the body after it may share a chunk. Plain
- * `read` calls, not the connection's `ReadableStream`: the stream machinery costs more per chunk than the
- * rest of the front (measured).
- */
-class Input {
-  buffer: Uint8Array = new Uint8Array(0);
-  #conn: any;
-  #done = false;
-  constructor(conn: any) {
-    this.#conn = conn;
-  }
-  /** Reads one more chunk into the buffer; false at the end of the stream (or once cancelled). */
-  async more(): Promise<boolean> {
-    if (this.#done) return false;
-    const chunk = new Uint8Array(READ_SIZE);
-    let n: number | null;
-    try {
-      n = await this.#conn.read(chunk);
-    } catch {
-      n = null;
-    }
-    if (n === null || this.#done) {
-      this.#done = true;
-      return false;
-    }
-    const value = chunk.subarray(0, n);
-    if (this.buffer.length === 0) this.buffer = value;
-    else {
-      const joined = new Uint8Array(this.buffer.length + value.length);
-      joined.set(this.buffer);
-      joined.set(value, this.buffer.length);
-      this.buffer = joined;
-    }
-    return true;
-  }
-  /** Takes the first `n` buffered bytes. */
-  take(n: number): Uint8Array {
-    const out = this.buffer.subarray(0, n);
-    this.buffer = this.buffer.subarray(n);
-    return out;
-  }
-  /** Takes up to `n` bytes: the buffered ones, else the next chunk (or part of it); empty at the end. */
-  async upTo(n: number): Promise<Uint8Array> {
-    if (this.buffer.length === 0 && !(await this.more())) return this.buffer;
-    return this.take(Math.min(n, this.buffer.length));
-  }
-  cancel(): void {
-    this.#done = true;
-  }
 }
 
 /**
@@ -273,60 +208,5 @@ async function serveConnection(conn: any, options: HeaderFrontOptions): Promise<
     input.cancel();
     tryClose(conn);
     if (backend) tryClose(backend);
-  }
-}
-
-/**
- * Copies the server's bytes to the client until the server closes (or `stopped()`), one read at a time:
- * the next read waits for the client to take the last chunk (backpressure). Never rejects.
- */
-async function relay(from: any, to: any, stopped: () => boolean): Promise<void> {
-  const buffer = new Uint8Array(READ_SIZE);
-  try {
-    while (!stopped()) {
-      const n = await from.read(buffer);
-      if (n === null || stopped()) return;
-      await writeAll(to, buffer.subarray(0, n));
-    }
-  } catch {
-    // Either side went away.
-  }
-}
-
-/** Hands `n` body bytes to the server behind. @throws {Closed} When the client ends before them. */
-async function forward(input: Input, backend: any, n: number): Promise<void> {
-  while (n > 0) {
-    const chunk = await input.upTo(n);
-    if (chunk.length === 0) throw new Closed();
-    n -= chunk.length;
-    await writeAll(backend, chunk);
-  }
-}
-
-/** Reads one CRLF-terminated line of a chunked body (with its CRLF). @throws {Closed} On EOF or a long line. */
-async function line(input: Input): Promise<Uint8Array> {
-  while (true) {
-    const at = input.buffer.indexOf(10);
-    if (at !== -1) return input.take(at + 1);
-    if (input.buffer.length > MAX_CHUNK_LINE || !(await input.more())) throw new Closed();
-  }
-}
-
-/** Hands a chunked body to the server behind, byte for byte, stopping after its last chunk and trailers. */
-async function forwardChunked(input: Input, backend: any): Promise<void> {
-  while (true) {
-    const sizeLine = await line(input);
-    await writeAll(backend, sizeLine);
-    const size = chunkSize(latin1(sizeLine).trimEnd());
-    // A malformed size: the server behind answers 400 and closes; nothing after it can be framed.
-    if (size < 0) throw new Closed();
-    if (size === 0) break;
-    await forward(input, backend, size + 2);
-  }
-  // Trailers, up to the blank line.
-  while (true) {
-    const trailer = await line(input);
-    await writeAll(backend, trailer);
-    if (trailer.length <= 2) return;
   }
 }

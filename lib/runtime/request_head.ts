@@ -2,7 +2,7 @@
  * Reading HTTP/1.1 request heads off a byte stream, for the header-deadline front on Deno
  * (`header_front.ts`): find where a head ends, check it, drop client copies of the internal peer header,
  * add the real one, and say how the body that follows is framed so the next head can be found. Pure
- * functions on bytes; the sockets are in `header_front.ts`.
+ * functions on bytes; the sockets are in `header_front.ts` and `connection_bytes.ts`.
  *
  * The head is never re-encoded: kept lines are copied byte for byte, so what the server behind the front
  * parses is what the client sent, plus one line.
