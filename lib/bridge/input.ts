@@ -7,7 +7,7 @@
  * @module
  */
 import type { JsonRpcRequest } from "../jsonrpc/types.ts";
-import { mintSessionId } from "../session/registry.ts";
+import { mintSessionId } from "../session/session_id.ts";
 import type { BridgedCall } from "./call.ts";
 
 /** The client capability each server→client request needs (T-BC-04: capabilities are declared per request). */

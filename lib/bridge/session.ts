@@ -10,7 +10,7 @@
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
 import { ErrorCode, errorResponse, isResponse } from "../jsonrpc/types.ts";
 import type { SessionCore, StatelessScope } from "../session/core.ts";
-import { mintSessionId } from "../session/registry.ts";
+import { mintSessionId } from "../session/session_id.ts";
 import { isRevision, type Revision } from "../protocol/revisions.ts";
 import type { UpstreamConnection, UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 import { UpstreamUnavailableError } from "../upstream/types.ts";

@@ -10,7 +10,7 @@ import type { EventStore } from "../stores/event_store.ts";
 import type { ChannelOptions } from "../session/channel.ts";
 import type { KeepAlive } from "../session/sse_connection.ts";
 import { HttpError } from "./errors.ts";
-import type { LiveSession } from "../session/registry.ts";
+import type { LiveSession } from "../session/live_session.ts";
 import type { SessionCore } from "../session/core.ts";
 import type { ModernBridge } from "../bridge/bridge.ts";
 import type { EraCache } from "../upstream/era.ts";

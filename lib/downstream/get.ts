@@ -11,7 +11,7 @@ import { takeOver } from "../session/takeover.ts";
 import { isResponse } from "../jsonrpc/types.ts";
 import { HttpError } from "./errors.ts";
 import { accepts } from "./negotiate.ts";
-import type { LiveSession } from "../session/registry.ts";
+import type { LiveSession } from "../session/live_session.ts";
 import { channelOptions, checkVersionHeader, type EndpointContext, sessionFor, upstreamHeaders } from "./context.ts";
 import { relay, sseHeaders } from "./responses.ts";
 

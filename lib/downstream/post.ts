@@ -11,7 +11,7 @@ import { SESSION_ID_HEADER } from "../protocol/headers.ts";
 import { isRevision, rulesFor, STATELESS_REVISIONS } from "../protocol/revisions.ts";
 import { type UpstreamReply, UpstreamUnavailableError } from "../upstream/types.ts";
 import { Channel } from "../session/channel.ts";
-import type { LiveSession } from "../session/registry.ts";
+import type { LiveSession } from "../session/live_session.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
 import { callerOf } from "../security/caller.ts";

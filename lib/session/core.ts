@@ -17,7 +17,8 @@ import { UpstreamUnavailableError } from "../upstream/types.ts";
 import { badGateway, errorForHttpFailure } from "../kit/http_failure.ts";
 import { PendingResponses } from "../kit/pending.ts";
 import { forEachItem, tap } from "../kit/streams.ts";
-import { LiveSession, type SessionRegistry } from "./registry.ts";
+import { LiveSession } from "./live_session.ts";
+import type { SessionRegistry } from "./registry.ts";
 
 /**
  * Observes one message of a session going one way on one stream, with the upstream's event id and the

@@ -13,7 +13,7 @@
 import type { JsonRpcRequest } from "../jsonrpc/types.ts";
 import type { SessionRecord, SessionStore } from "../stores/session_store.ts";
 import type { Revision } from "../protocol/revisions.ts";
-import { mintSessionId } from "./registry.ts";
+import { mintSessionId } from "./session_id.ts";
 
 /** A flight another instance may take over. */
 export interface Flight {

@@ -1,26 +1,17 @@
 /**
- * Live downstream sessions: the record, the upstream connection, and the open channels; plus session id
- * minting and idle expiry.
+ * The sessions of one endpoint: lookup (read-through to the `SessionStore`, reviving a session another
+ * instance created, T-SESS-07), registration, ending (everywhere: tombstones in a shared store), idle expiry,
+ * and the id of a new session (sealed or random). One session is a {@linkcode LiveSession}
+ * (`live_session.ts`).
  *
  * @module
  */
 import type { UpstreamConnection } from "../upstream/types.ts";
 import type { SessionRecord, SessionStore } from "../stores/session_store.ts";
 import type { EventStore } from "../stores/event_store.ts";
-import { type RevisionRules, rulesFor } from "../protocol/revisions.ts";
-import type { Channel } from "./channel.ts";
+import { LiveSession } from "./live_session.ts";
 import type { SealedFields, SessionSealer } from "./sealed_ids.ts";
-
-/**
- * Mints a session id: 192 random bits from `crypto.getRandomValues`, base64url (32 visible-ASCII
- * characters, T-SESS-02, T-SESS-03).
- */
-export function mintSessionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
+import { mintSessionId } from "./session_id.ts";
 
 /**
  * The shared session store did not answer (Redis away): new sessions, and sessions this instance does not
@@ -35,46 +26,6 @@ export function mintSessionId(): string {
 export class StoreUnavailableError extends Error {
   /** Always `"StoreUnavailableError"`. */
   override name = "StoreUnavailableError";
-}
-
-/** One live session, held in memory by this instance of the endpoint (its record is in the store too). */
-export class LiveSession {
-  readonly record: SessionRecord;
-  readonly upstream: UpstreamConnection;
-  /** Channels that have not ended, by stream id (for resumption). */
-  readonly channels = new Map<string, Channel>();
-  /** The standalone GET stream, once a client opened it. */
-  standalone: Channel | undefined;
-  /** The standalone stream is being opened upstream (one at a time). */
-  opening: Promise<unknown> | undefined;
-  /** Open connections of a face that holds the session without a channel (a legacy SSE stream): activity. */
-  holders = 0;
-  closed = false;
-  /** Made when first asked for (a legacy SSE stream or a tail asks; most sessions never do). */
-  #ending: AbortController | undefined;
-
-  constructor(record: SessionRecord, upstream: UpstreamConnection) {
-    this.record = record;
-    this.upstream = upstream;
-  }
-
-  /** Aborts when the session ends (DELETE, expiry, shutdown, upstream gone): a face ends its streams then. */
-  get ending(): AbortSignal {
-    this.#ending ??= new AbortController();
-    if (this.closed) this.#ending.abort();
-    return this.#ending.signal;
-  }
-
-  /** Marks the session ended (the registry calls it once). */
-  markClosed(): void {
-    this.closed = true;
-    this.#ending?.abort();
-  }
-
-  /** The transport rules of the negotiated revision. */
-  get rules(): RevisionRules {
-    return rulesFor(this.record.revision);
-  }
 }
 
 /** Options of {@linkcode SessionRegistry}. */

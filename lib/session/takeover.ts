@@ -17,7 +17,7 @@ import type { UpstreamMessage, UpstreamReply } from "../upstream/types.ts";
 import type { EventStore } from "../stores/event_store.ts";
 import type { SessionCore } from "./core.ts";
 import type { Flight } from "./flights.ts";
-import type { LiveSession } from "./registry.ts";
+import type { LiveSession } from "./live_session.ts";
 
 /**
  * Sends `flight.request` again for `session` and appends its answer to `streamId`, without what the stream
