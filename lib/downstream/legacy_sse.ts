@@ -18,6 +18,7 @@ import { errorForHttpFailure } from "../kit/http_failure.ts";
 import { UpstreamUnavailableError } from "../upstream/types.ts";
 import type { SessionCore } from "../session/core.ts";
 import type { LiveSession } from "../session/live_session.ts";
+import { openSession } from "../session/open.ts";
 import { mintSessionId } from "../session/session_id.ts";
 import { closeSse, KeepAlive, openSseBody, type SseConnection, writeAndWait } from "../session/sse_connection.ts";
 import { HttpError } from "./errors.ts";
@@ -177,7 +178,7 @@ class _LegacySseFace implements LegacySseEndpoint {
   }
 
   async #initialize(client: LegacyClient, init: JsonRpcRequest): Promise<void> {
-    const opened = await this.#core.open(init, client.headers, client.caller);
+    const opened = await openSession(this.#core, init, client.headers, client.caller);
     if (opened.type === "http") return await this.#send(client, await errorForHttpFailure(init.id, opened.response));
     client.session = opened.session;
     opened.session.holders++;

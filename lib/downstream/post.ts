@@ -12,6 +12,7 @@ import { isRevision, rulesFor, STATELESS_REVISIONS } from "../protocol/revisions
 import { type UpstreamReply, UpstreamUnavailableError } from "../upstream/types.ts";
 import { Channel } from "../session/channel.ts";
 import type { LiveSession } from "../session/live_session.ts";
+import { openSession } from "../session/open.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { checkPostHeaders, readBody } from "./negotiate.ts";
 import { callerOf } from "../security/caller.ts";
@@ -95,7 +96,7 @@ function _requested(init: JsonRpcRequest): unknown {
 async function initialize(ctx: EndpointContext, request: Request, init: JsonRpcRequest): Promise<Response> {
   let opened;
   try {
-    opened = await ctx.core.open(init, upstreamHeaders(request), callerOf(request).id);
+    opened = await openSession(ctx.core, init, upstreamHeaders(request), callerOf(request).id);
   } catch (error) {
     if (error instanceof StoreUnavailableError) throw error;
     throw new HttpError(

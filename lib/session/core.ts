@@ -1,7 +1,7 @@
 /**
- * The message-level session core that every client face (Streamable HTTP, legacy HTTP+SSE) frames: opening
- * a session with `initialize`, sending client messages upstream, delivering the upstream's messages to a
- * face's sink with one response per request guaranteed, and the standalone stream. It knows JSON-RPC,
+ * The message-level session core that every client face (Streamable HTTP, legacy HTTP+SSE) frames: sending
+ * client messages upstream, delivering the upstream's messages to a face's sink with one response per request
+ * guaranteed, and the standalone stream (a session is opened with `openSession`, open.ts). It knows JSON-RPC,
  * sessions and the `Upstream` port, and nothing of HTTP framing: the faces decide status codes, SSE or JSON,
  * channels and resumption. Observers (`onMessage`) see every message here, so the recorder, metrics and
  * traffic logs are the same for every face.
@@ -9,14 +9,14 @@
  * @module
  */
 import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/types.ts";
-import { ErrorCode, errorResponse, isRequest, isResponse } from "../jsonrpc/types.ts";
+import { ErrorCode, errorResponse, isRequest } from "../jsonrpc/types.ts";
 import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { isRevision, negotiateRevision, type Revision, rulesFor } from "../protocol/revisions.ts";
+import type { Revision } from "../protocol/revisions.ts";
 import { streamOf, type Upstream, type UpstreamMessage, type UpstreamReply } from "../upstream/types.ts";
 import { UpstreamUnavailableError } from "../upstream/types.ts";
 import { badGateway, errorForHttpFailure } from "../kit/http_failure.ts";
 import { PendingResponses } from "../kit/pending.ts";
-import { forEachItem, tap } from "../kit/streams.ts";
+import { forEachItem } from "../kit/streams.ts";
 import { LiveSession } from "./live_session.ts";
 import type { SessionRegistry } from "./registry.ts";
 
@@ -36,16 +36,6 @@ export type MessageSink = (
   message: JsonRpcMessage,
   data?: string,
 ) => Promise<string | undefined | void> | string | undefined | void;
-
-/** What opening a session gave. */
-export type Opened =
-  /** The upstream refused `initialize` at the HTTP level (401 with a challenge, …): relay it; no session. */
-  | { type: "http"; response: Response }
-  /**
-   * A session, registered, with the upstream's reply to `initialize` (deliver it). `settle` must be called
-   * after the reply was delivered: it keeps the session when `initialize` succeeded and ends it otherwise.
-   */
-  | { type: "opened"; session: LiveSession; reply: UpstreamReply; settle: () => Promise<void> };
 
 /** A stateless (2026-07-28) request's scope: no session, only the revision its `_meta` named. */
 export interface StatelessScope {
@@ -77,7 +67,7 @@ const NO_RESPONSE = "The upstream ended the stream without a response";
  * @example
  * ```ts ignore
  * const core = new SessionCore({ upstream, registry, report: console.error });
- * const opened = await core.open(initialize, new Headers());
+ * const opened = await openSession(core, initialize, new Headers()); // open.ts
  * if (opened.type === "opened") {
  *   await core.deliver(opened.session, [opened.reply], [initialize], "post", (m) => console.log(m));
  *   await opened.settle();
@@ -127,65 +117,6 @@ export class SessionCore {
         upstreamEventId,
         eventId,
       }));
-  }
-
-  /**
-   * Opens a session with the client's `initialize`: a new upstream connection, the revision negotiated
-   * (T-LIFE-01; the upstream's answer decides when mcpwire knows it), the session registered.
-   *
-   * @param init The client's `initialize` request.
-   * @param headers End-to-end headers to forward upstream.
-   * @param caller The id of the caller opening it (`callerOf`); the session is bound to it. @default "anonymous"
-   * @throws {UpstreamUnavailableError} When the upstream cannot be reached or accepts `initialize` unanswered.
-   */
-  async open(init: JsonRpcRequest, headers: Headers, caller = "anonymous"): Promise<Opened> {
-    const connection = this.#options.upstream.connect();
-    const requested = (init.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-    const now = Date.now();
-    const revision = negotiateRevision(requested);
-    const id = await this.registry.mintId({ revision, initialize: init, createdAt: now, caller });
-    const session = new LiveSession(
-      { id, revision, initialize: init, createdAt: now, lastSeenAt: now, caller },
-      connection,
-    );
-    this.observer(session, "client-to-server", "post")?.(init);
-    let reply: UpstreamReply;
-    try {
-      reply = await connection.send([init], {
-        headers,
-        sessionId: session.record.id,
-        revision: session.record.revision,
-        caller,
-      });
-    } catch (error) {
-      this.#options.report(error);
-      await connection.close().catch(() => {});
-      throw error instanceof UpstreamUnavailableError ? error : new UpstreamUnavailableError("The upstream failed");
-    }
-    if (reply.type !== "messages") {
-      await connection.close().catch(() => {});
-      if (reply.type === "http") return { type: "http", response: reply.response };
-      throw new UpstreamUnavailableError("The upstream accepted initialize without answering it");
-    }
-    let succeeded = false;
-    const messages = tap(reply.messages, (m) => {
-      if (isResponse(m) && m.id === init.id && "result" in m) {
-        succeeded = true;
-        const v = (m.result as { protocolVersion?: unknown } | null)?.protocolVersion;
-        if (isRevision(v) && rulesFor(v).sessions) session.record.revision = v;
-      }
-    });
-    try {
-      await this.registry.add(session);
-    } catch (error) {
-      // No store, no session (503 + Retry-After): the upstream session opened for it is closed again.
-      await messages.cancel().catch(() => {});
-      await connection.close().catch(() => {});
-      throw error;
-    }
-    // A failed initialize leaves no session behind; a successful one is stored with its final revision.
-    const settle = () => succeeded ? this.registry.save(session) : this.registry.close(session, "deleted");
-    return { type: "opened", session, reply: { ...reply, messages }, settle };
   }
 
   /**
