@@ -1,15 +1,16 @@
 /**
  * The era matrix: every client of {@linkcode CLIENTS} × every upstream of {@linkcode UPSTREAMS}, each cell
  * running the same checks through mcpwire, with a bounded time per check. Results are `pass`, `fail: why`
- * or `n/a (reason)`; {@linkcode matrixMarkdown} renders them as the table of docs/era-matrix.md.
+ * or `n/a (reason)`, and a bridged cell's tape is judged (tape.ts); {@linkcode matrixMarkdown} renders them as
+ * the table of docs/era-matrix.md.
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startReverse } from "./cli.ts";
 import { type ClientDef, type MatrixClient, SAMPLED } from "./clients.ts";
-import type { Era, RunningUpstream, UpstreamDef } from "./upstreams.ts";
+import type { RunningUpstream, UpstreamDef } from "./upstreams.ts";
+import { eraOf, judgeTape, readTape } from "./tape.ts";
 
 /** The checks of a cell, in table order. */
 export const CHECKS = ["tools", "progress", "resource", "list-changed", "round trip", "cancel"] as const;
@@ -130,61 +131,6 @@ async function pollIncrease(read: () => Promise<number>, before: number): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
-}
-
-/** What a tape shows: the revision of each message, and the requests sent under each era. */
-interface TapeView {
-  /** The revision of the client's first `tools/list` request (after any negotiation fallback). */
-  listRevision?: string;
-  /** Era → methods of the client-to-server requests recorded under it. */
-  requests: Map<Era, Set<string>>;
-}
-
-const eraOf = (revision: string | undefined): Era | undefined =>
-  revision === undefined ? undefined : revision === "2026-07-28" ? "2026-07-28" : "2025";
-
-/**
- * Reads a tape. A record carries the revision of the hop it was observed on (the bridges record the
- * upstream hop under the upstream's revision next to the client hop, docs/tapes.md); `forward` records no
- * revision, so its records take the one the last `initialize` result named.
- */
-async function readTape(file: string): Promise<TapeView> {
-  const view: TapeView = { requests: new Map() };
-  const text = await readFile(file, "utf8").catch(() => "");
-  let initialized: string | undefined;
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    const record = JSON.parse(line) as {
-      type?: string;
-      revision?: string;
-      direction?: string;
-      message?: { method?: string; id?: unknown; result?: { protocolVersion?: string } };
-    };
-    if (record.type !== "message") continue;
-    initialized = record.message?.result?.protocolVersion ?? initialized;
-    const revision = record.revision ?? initialized;
-    const method = record.direction === "client-to-server" && record.message?.id !== undefined
-      ? record.message?.method
-      : undefined;
-    const era = eraOf(revision);
-    if (!method || !era) continue;
-    if (method === "tools/list") view.listRevision ??= revision;
-    if (!view.requests.has(era)) view.requests.set(era, new Set());
-    view.requests.get(era)!.add(method);
-  }
-  return view;
-}
-
-/**
- * The tape verdict of a bridged cell: the same `tools/call` recorded under the client's era (the client
- * hop) and under the upstream's era (the upstream hop), so the translation can be read side by side.
- */
-function judgeTape(view: TapeView, clientEra: Era, upstreamEra: Era): Outcome {
-  for (const [hop, era] of [["client", clientEra], ["upstream", upstreamEra]] as const) {
-    const methods = view.requests.get(era) ?? new Set();
-    if (!methods.has("tools/call")) return fail(`no ${hop}-hop tools/call under ${era} (saw ${[...methods]})`);
-  }
-  return "pass";
 }
 
 /**
