@@ -5,12 +5,12 @@
  * then summarised as self time per area (our `lib/` folders, each npm package, the runtime's own code,
  * garbage collection) and the top functions. Run with Bun or Node:
  *
- *   bun bench/profile.mjs [--runtime deno|bun] [--scenario json|sse|stream] [--seconds N] [--out DIR]
+ *   bun bench/profile.mjs [--runtime deno|bun] [--scenario json|sse|stream] [--seconds N] [--events N] [--out DIR]
  *
  * Both runtimes are profiled with their own `--cpu-prof` (200 µs sampling; on Bun the relaunched serving
  * process writes its own profile). Scenarios: `json` = 10 sessions of
- * back-to-back `tools/call` with JSON replies; `sse` = the same with SSE replies; `stream` = one 10 MB
- * stream of 1 KB SSE events passed through. Prints a markdown table; `--out` keeps the `.cpuprofile`.
+ * back-to-back `tools/call` with JSON replies; `sse` = the same with SSE replies; `stream` = one stream of
+ * `--events` (default 10,000) 1 KB SSE events passed through. Prints a markdown table; `--out` keeps the `.cpuprofile`.
  *
  * @module
  */
@@ -26,11 +26,16 @@ const runtime = flag("--runtime", "deno");
 const scenario = flag("--scenario", "json");
 const seconds = Number(flag("--seconds", "6"));
 const outDir = flag("--out", undefined);
+const events = Number(flag("--events", "10000"));
 
 /** The load of a scenario against `url`. */
 function load(url) {
   if (scenario === "stream") {
-    return runClient("stream_client.mjs", { url, count: 10_000, size: 1024, intervalMs: 0, timeoutMs: 120_000 }, 180_000);
+    return runClient(
+      "stream_client.mjs",
+      { url, count: events, size: 1024, intervalMs: 0, timeoutMs: 120_000 },
+      180_000,
+    );
   }
   return runClient("load.mjs", { url, sessions: 10, durationMs: seconds * 1000, warmupMs: 0 }, (seconds + 60) * 1000);
 }
