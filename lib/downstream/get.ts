@@ -82,7 +82,7 @@ async function openStandalone(
   const channel = await Channel.create(session.record.id, channelOptions(ctx, session.rules.primingEvents));
   session.standalone = channel;
   session.channels.set(channel.streamId, channel);
-  void ctx.core.forward(session, listened, (message) => channel.send(message)).then(() => {
+  void ctx.core.forward(session, listened, (message, data) => channel.send(message, data)).then(() => {
     // The upstream ended its GET stream: end ours, so the client may open a new one.
     if (session.standalone === channel) session.standalone = undefined;
     session.channels.delete(channel.streamId);

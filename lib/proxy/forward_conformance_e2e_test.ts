@@ -98,7 +98,13 @@ describe("the official conformance client scenarios", () => {
       `${scenario}: passes direct (control) and through mcpwire forward on ${RUNTIME}`,
       { timeout: 60_000 },
       async () => {
-        assertPassed(await runScenario(scenario, "direct"), `${scenario} direct`);
+        // The control is tried twice (mcpwire's run never is): under load the SDK client's own standalone GET can
+        // reach the suite before the priming stream closes, which sse-retry judges as an early reconnection (seen
+        // in a full run: "reconnected too early (-46ms)", one GET, no Last-Event-ID). A control that fails
+        // twice fails the test: the scenario cannot judge mcpwire then.
+        let control = await runScenario(scenario, "direct");
+        if (control.code !== 0) control = await runScenario(scenario, "direct");
+        assertPassed(control, `${scenario} direct`);
         const forwarded = await runScenario(scenario, RUNTIME);
         assertPassed(forwarded, `${scenario} through mcpwire forward (${RUNTIME})`);
         // It really went through mcpwire, and nothing was re-initialized: the stateless server's GET 404 is

@@ -16,7 +16,7 @@ import { streamOf, type Upstream, type UpstreamMessage, type UpstreamReply } fro
 import { UpstreamUnavailableError } from "../upstream/types.ts";
 import { badGateway, errorForHttpFailure } from "../kit/http_failure.ts";
 import { PendingResponses } from "../kit/pending.ts";
-import { forEachItem } from "../kit/streams.ts";
+import { batchReader, forEachItem } from "../kit/streams.ts";
 import { LiveSession } from "./live_session.ts";
 import type { SessionRegistry } from "./registry.ts";
 
@@ -222,18 +222,21 @@ export class SessionCore {
    *
    * @example
    * ```ts ignore
-   * await core.forward(session, messages, (m) => channel.send(m));
+   * await core.forward(session, messages, (m, data) => channel.send(m, data));
    * ```
    */
   async forward(session: LiveSession, messages: ReadableStream<UpstreamMessage>, sink: MessageSink): Promise<void> {
     const s2c = this.observer(session, "server-to-client", "get");
-    const reader = messages.getReader();
+    const reader = batchReader(messages);
     try {
       while (true) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        const id = await sink(value.message);
-        s2c?.(value.message, value.eventId, id ?? undefined);
+        const batch = await reader.next();
+        if (batch === undefined) return;
+        for (const item of batch) {
+          let id = sink(item.message, item.data);
+          if (id instanceof Promise) id = await id;
+          s2c?.(item.message, item.eventId, id ?? undefined);
+        }
       }
     } catch (error) {
       await reader.cancel(error).catch(() => {});

@@ -8,6 +8,7 @@
  * @module
  */
 import { sleep } from "../kit/deadline.ts";
+import { batchedStream, batchReader, type BatchSource } from "../kit/streams.ts";
 import { type UpstreamHttpAnswer, type UpstreamMessage, UpstreamSessionLostError } from "./types.ts";
 
 /** What {@linkcode persistentListen} needs from the connection that owns it. */
@@ -42,14 +43,13 @@ export function persistentListen(
   first: ReadableStream<UpstreamMessage>,
   source: ListenSource,
 ): ReadableStream<UpstreamMessage> {
-  // The class is the underlying source itself: the stream calls its methods with it as `this`.
-  return new ReadableStream<UpstreamMessage>(new _PersistentListen(first, source), { highWaterMark: 0 });
+  return batchedStream(new _PersistentListen(first, source));
 }
 
-/** The underlying source of {@linkcode persistentListen}: one inner stream after another. */
-class _PersistentListen implements UnderlyingDefaultSource<UpstreamMessage> {
+/** The source of {@linkcode persistentListen}: one inner stream after another. */
+class _PersistentListen implements BatchSource<UpstreamMessage> {
   #source: ListenSource;
-  #reader!: ReadableStreamDefaultReader<UpstreamMessage>;
+  #reader!: BatchSource<UpstreamMessage>;
   /** The generation of the connection the current reader belongs to. */
   #generation = 0;
   /** Set when a recovery replaced the connection under the current reader (which was cancelled for it). */
@@ -62,37 +62,31 @@ class _PersistentListen implements UnderlyingDefaultSource<UpstreamMessage> {
   }
 
   /** Reads from the current inner stream, moving on to the next connection's stream when it ends. */
-  async pull(controller: ReadableStreamDefaultController<UpstreamMessage>): Promise<void> {
+  async next(): Promise<UpstreamMessage[] | undefined> {
     while (!this.#cancelled) {
       let failure: unknown;
-      let result: ReadableStreamReadResult<UpstreamMessage> | undefined;
+      let batch: UpstreamMessage[] | undefined;
       try {
-        result = await this.#reader.read();
+        batch = await this.#reader.next();
       } catch (error) {
         failure = error;
       }
-      if (this.#cancelled) return;
-      if (result && !result.done) {
-        controller.enqueue(result.value);
-        return;
-      }
+      if (this.#cancelled) return undefined;
+      if (batch !== undefined) return batch;
       const next = await this.#successor(failure);
-      if (this.#cancelled) return;
-      if (next === undefined) {
-        controller.close();
-        return;
-      }
+      if (this.#cancelled || next === undefined) return undefined;
       this.#follow(next);
     }
+    return undefined;
   }
 
-  async cancel(reason: unknown): Promise<void> {
+  async cancel(reason?: unknown): Promise<void> {
     this.#cancelled = true;
     await this.#reader.cancel(reason).catch(() => {});
   }
 
   #follow(stream: ReadableStream<UpstreamMessage>): void {
-    const mine = stream.getReader();
+    const mine = batchReader(stream);
     this.#reader = mine;
     this.#generation = this.#source.generation();
     this.#moved = false;

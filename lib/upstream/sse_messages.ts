@@ -12,6 +12,7 @@ import { parseValue } from "../jsonrpc/parse.ts";
 import { SseBatchReader, SseDecodeError, type SseItem } from "../sse/decode.ts";
 import { backoffDelay, type ResolvedBackoff } from "../kit/backoff.ts";
 import { sleep } from "../kit/deadline.ts";
+import { batchedStream, type BatchSource } from "../kit/streams.ts";
 import {
   UpstreamEventTooLargeError,
   type UpstreamMessage,
@@ -83,14 +84,14 @@ const MAX_SEEN_IDS = 10_000;
  * ```
  */
 export function resumableMessages(options: ResumableMessagesOptions): ReadableStream<UpstreamMessage> {
-  // The class is the underlying source itself: the stream calls its methods with it as `this`.
-  return new ReadableStream<UpstreamMessage>(new _ResumableSource(options), { highWaterMark: 0 });
+  return batchedStream(new _ResumableSource(options));
 }
 
-type _Controller = ReadableStreamDefaultController<UpstreamMessage>;
-
-/** The underlying source of {@linkcode resumableMessages}: one SSE connection after another. */
-class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
+/**
+ * The source of {@linkcode resumableMessages}: one SSE connection after another, every message of one chunk
+ * of the upstream's body in one batch.
+ */
+class _ResumableSource implements BatchSource<UpstreamMessage> {
   #options: ResumableMessagesOptions;
   #cursor: StreamCursor;
   #abort = new AbortController();
@@ -102,25 +103,23 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
   /** Whether the current connection delivered an event (it then resets `#failures`). */
   #progressed = false;
   #finished = false;
-  #controller: _Controller | undefined;
 
   constructor(options: ResumableMessagesOptions) {
     this.#options = options;
     this.#cursor = options.cursor ?? {};
     this.#reader = _open(options.first, options.maxEventSize);
-    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (options.signal?.aborted) {
+      this.#finish();
+      void this.#reader.cancel().catch(() => {});
+    } else options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
+  /** The caller's signal ended the stream: a read in progress ends (the upstream body is cancelled). */
   #onAbort = () => {
     if (this.#finished) return;
     this.#finish();
     this.#abort.abort();
     void this.#reader?.cancel().catch(() => {});
-    try {
-      this.#controller?.close();
-    } catch {
-      // Already closed.
-    }
   };
 
   /** Marks the stream finished and lets go of the caller's signal (no listener piles up on it). */
@@ -129,24 +128,16 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
   }
 
-  start(controller: _Controller): void {
-    this.#controller = controller;
-    if (this.#options.signal?.aborted) {
-      this.#finish();
-      void this.#reader?.cancel().catch(() => {});
-      controller.close();
-    }
-  }
-
   /**
-   * Reads events (across connections) until some carry messages, or the stream ends. Every message of one
-   * chunk of the upstream's body is enqueued in the same pull (a pull per event cost a promise round per
-   * layer on Deno); backpressure holds, a chunk at a time.
+   * Reads events (across connections) until some carry messages, or the stream ends: every message of one
+   * chunk of the upstream's body at once; backpressure holds, a chunk at a time.
+   * @throws {UpstreamEventTooLargeError} When an event is over the limit.
+   * @throws {UpstreamSessionLostError} / {UpstreamUnavailableError} When the stream cannot be resumed.
    */
-  async pull(controller: _Controller): Promise<void> {
+  async next(): Promise<UpstreamMessage[] | undefined> {
     while (!this.#finished) {
       if (!this.#reader) {
-        if (!await this.#reopen(controller)) return;
+        if (!await this.#reopen()) return undefined;
         continue;
       }
       let items: SseItem[] | undefined;
@@ -154,50 +145,48 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
         items = await this.#reader.next();
       } catch (error) {
         // An event over the limit: resuming would fetch it again, so the stream ends here, with a reason.
-        if (error instanceof SseDecodeError && !this.#finished) return this.#tooLarge(controller);
+        if (error instanceof SseDecodeError && !this.#finished) this.#tooLarge();
         items = undefined;
       }
-      if (this.#finished || this.#abort.signal.aborted) return;
+      if (this.#finished || this.#abort.signal.aborted) return undefined;
       if (items === undefined) {
-        if (!this.#connectionEnded(controller)) return;
+        if (!this.#connectionEnded()) return undefined;
         continue;
       }
-      let delivered = false;
+      const out: UpstreamMessage[] = [];
       for (const item of items) {
-        if (this.#deliver(item, controller)) delivered = true;
+        this.#deliver(item, out);
         if (this.#finished) {
           // Every response arrived: the upstream should end the stream (T-POST-07); do not wait for it.
           await this.#reader?.cancel().catch(() => {});
-          controller.close();
-          return;
+          return out;
         }
       }
-      if (delivered) return;
+      if (out.length > 0) return out;
     }
+    return undefined;
   }
 
-  /** Ends the stream with {@linkcode UpstreamEventTooLargeError}. */
-  #tooLarge(controller: _Controller): void {
+  /** Ends the stream with {@linkcode UpstreamEventTooLargeError} (thrown). */
+  #tooLarge(): never {
     this.#finish();
     this.#abort.abort();
     void this.#reader?.cancel().catch(() => {});
     this.#options.onEventTooLarge?.();
-    controller.error(
-      new UpstreamEventTooLargeError(
-        `An SSE event from the upstream was larger than ${this.#options.maxEventSize} characters ` +
-          "(--max-upstream-event-bytes); the answer was dropped",
-      ),
+    throw new UpstreamEventTooLargeError(
+      `An SSE event from the upstream was larger than ${this.#options.maxEventSize} characters ` +
+        "(--max-upstream-event-bytes); the answer was dropped",
     );
   }
 
-  async cancel(reason: unknown): Promise<void> {
+  async cancel(reason?: unknown): Promise<void> {
     this.#finish();
     this.#abort.abort();
     await this.#reader?.cancel(reason).catch(() => {});
   }
 
-  /** Opens the next connection; `false` when the stream is over (closed here, or errored by the throw). */
-  async #reopen(controller: _Controller): Promise<boolean> {
+  /** Opens the next connection; `false` when the stream is over (rejects when it failed). */
+  async #reopen(): Promise<boolean> {
     try {
       this.#reader = await this.#next();
     } catch (error) {
@@ -210,59 +199,56 @@ class _ResumableSource implements UnderlyingDefaultSource<UpstreamMessage> {
     }
     if (!this.#reader) {
       this.#finish();
-      controller.close();
       return false;
     }
     return true;
   }
 
-  /** The connection ended before the stream was complete: `true` to resume (T-RES-02), `false` when closed. */
-  #connectionEnded(controller: _Controller): boolean {
+  /** The connection ended before the stream was complete: `true` to resume (T-RES-02), `false` when over. */
+  #connectionEnded(): boolean {
     this.#reader = undefined;
     this.#failures = this.#progressed ? 0 : this.#failures + 1;
     this.#progressed = false;
     if (this.#options.resume === "with-id" && this.#cursor.lastEventId === undefined) {
       this.#finish();
-      controller.close();
       return false;
     }
     return true;
   }
 
-  /** Takes in one SSE item; `true` when it delivered messages. Finishes the stream when it is complete. */
-  #deliver(item: SseItem, controller: _Controller): boolean {
+  /** Takes in one SSE item, adding its messages to `out`. Finishes the stream when it is complete. */
+  #deliver(item: SseItem, out: UpstreamMessage[]): void {
     if (item.type === "retry") {
       this.#cursor.retryMs = item.retry;
-      return false;
+      return;
     }
     if (item.type === "id") {
       // An id-only event (e.g. a priming event without a data line) still moves the resume point.
       this.#cursor.lastEventId = item.id;
-      return false;
+      return;
     }
-    if (item.type !== "event") return false;
+    if (item.type !== "event") return;
     this.#progressed = true;
     if (item.id !== undefined) {
-      if (this.#seen.has(item.id)) return false;
+      if (this.#seen.has(item.id)) return;
       this.#cursor.lastEventId = item.id;
       this.#seen.add(item.id);
       if (this.#seen.size > MAX_SEEN_IDS) this.#seen.delete(this.#seen.values().next().value!);
     }
     const parsed = _messagesOf(item);
-    if (parsed === undefined) return false;
+    if (parsed === undefined) return;
     const messages = parsed.messages;
     let complete = false;
     // One message per event (not a batch): its text as the upstream sent it goes along (no re-serialising).
     const data = parsed.batch ? undefined : item.data;
     for (const message of messages) {
-      const out: UpstreamMessage = { message };
-      if (item.id !== undefined) out.eventId = item.id;
-      if (data !== undefined) out.data = data;
-      controller.enqueue(out);
+      const one: UpstreamMessage = { message };
+      if (item.id !== undefined) one.eventId = item.id;
+      if (data !== undefined) one.data = data;
+      out.push(one);
       if (this.#options.complete?.(message)) complete = true;
     }
     if (complete) this.#finish();
-    return true;
   }
 
   /** Reconnects until a connection continues the stream; `undefined` when there is none or the stream ended. */

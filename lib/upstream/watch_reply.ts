@@ -9,6 +9,7 @@
 import type { JsonRpcId, JsonRpcNotification } from "../jsonrpc/types.ts";
 import { ErrorCode } from "../jsonrpc/types.ts";
 import { PendingResponses } from "../kit/pending.ts";
+import { batchedStream, batchReader, type BatchSource } from "../kit/streams.ts";
 import type { UpstreamMessage } from "./types.ts";
 
 /** Options of {@linkcode watchReply}. */
@@ -44,109 +45,116 @@ export function watchReply(
   messages: ReadableStream<UpstreamMessage>,
   options: WatchReplyOptions,
 ): ReadableStream<UpstreamMessage> {
-  // The class is the underlying source itself: the stream calls its methods with it as `this`.
-  return new ReadableStream<UpstreamMessage>(new _ReplyWatch(messages.getReader(), options), { highWaterMark: 0 });
+  return batchedStream(new _ReplyWatch(batchReader(messages), options));
 }
 
-type _Controller = ReadableStreamDefaultController<UpstreamMessage>;
-
-/** The underlying source of {@linkcode watchReply}: the upstream's messages, then errors for what is missing. */
-class _ReplyWatch implements UnderlyingDefaultSource<UpstreamMessage> {
-  #reader: ReadableStreamDefaultReader<UpstreamMessage>;
+/** The source of {@linkcode watchReply}: the upstream's messages, then errors for what is missing. */
+class _ReplyWatch implements BatchSource<UpstreamMessage> {
+  #inner: BatchSource<UpstreamMessage>;
   #options: WatchReplyOptions;
   #pending: PendingResponses;
   #done = false;
+  /** The errors made up for requests left without a response, handed over by the next `next`. */
+  #made: UpstreamMessage[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the stream last carried a message (`Date.now()`): the timer checks it instead of re-arming per message. */
   #lastActivity = 0;
 
-  constructor(reader: ReadableStreamDefaultReader<UpstreamMessage>, options: WatchReplyOptions) {
-    this.#reader = reader;
+  constructor(inner: BatchSource<UpstreamMessage>, options: WatchReplyOptions) {
+    this.#inner = inner;
     this.#options = options;
     this.#pending = new PendingResponses(options.pending);
-  }
-
-  start(controller: _Controller): void {
     if (this.#pending.size === 0) {
       this.#done = true;
       this.#options.onSettled?.();
-      void this.#reader.cancel().catch(() => {});
-      controller.close();
+      void inner.cancel().catch(() => {});
       return;
     }
     this.#lastActivity = Date.now();
-    this.#arm(controller, this.#options.timeoutMs);
+    this.#arm(this.#options.timeoutMs);
   }
 
-  /** Relays the next upstream message; ends the stream once every request has its response. */
-  async pull(controller: _Controller): Promise<void> {
-    if (this.#done) return;
-    let result: ReadableStreamReadResult<UpstreamMessage>;
+  /** Relays the upstream's next messages; ends once every request has its response. */
+  async next(): Promise<UpstreamMessage[] | undefined> {
+    if (this.#done) return this.#takeMade();
+    let batch: UpstreamMessage[] | undefined;
     try {
-      result = await this.#reader.read();
+      batch = await this.#inner.next();
     } catch (error) {
-      if (this.#done) return;
+      if (this.#done) return this.#takeMade();
       this.#options.onFailure?.(error);
       const why = error instanceof Error ? error.message : "The upstream stream failed";
-      this.#finish(controller, ErrorCode.UpstreamError, why);
-      return;
+      this.#finish(ErrorCode.UpstreamError, why);
+      return this.#takeMade();
     }
-    if (this.#done) return;
-    if (result.done) {
-      this.#finish(controller, ErrorCode.UpstreamError, "The upstream ended the stream without a response");
-      return;
+    // Timed out meanwhile (the timer cancelled the inner stream): the errors it made go out now.
+    if (this.#done) return this.#takeMade();
+    if (batch === undefined) {
+      this.#finish(ErrorCode.UpstreamError, "The upstream ended the stream without a response");
+      return this.#takeMade();
     }
     this.#lastActivity = Date.now();
-    const message = result.value.message;
-    controller.enqueue(result.value);
-    this.#pending.settle(message);
-    if (this.#pending.size === 0) {
+    for (let i = 0; i < batch.length; i++) {
+      this.#pending.settle(batch[i]!.message);
+      if (this.#pending.size > 0) continue;
+      // Every response arrived: what follows in the batch is not part of this reply.
       this.#done = true;
       clearTimeout(this.#timer);
       this.#options.onSettled?.();
-      controller.close();
-      void this.#reader.cancel().catch(() => {});
+      void this.#inner.cancel().catch(() => {});
+      return i === batch.length - 1 ? batch : batch.slice(0, i + 1);
     }
+    return batch;
   }
 
-  async cancel(reason: unknown): Promise<void> {
+  async cancel(reason?: unknown): Promise<void> {
     if (!this.#done) this.#options.onSettled?.();
     this.#done = true;
+    this.#made = [];
     clearTimeout(this.#timer);
-    await this.#reader.cancel(reason).catch(() => {});
+    await this.#inner.cancel(reason).catch(() => {});
   }
 
-  /** Ends the stream with an error (`code`, `why`) for every request still without a response. */
-  #finish(controller: _Controller, code: number, why: string): void {
+  /** The made-up errors not yet handed over; `undefined` once there are none (the end). */
+  #takeMade(): UpstreamMessage[] | undefined {
+    const made = this.#made;
+    if (made.length === 0) return undefined;
+    this.#made = [];
+    return made;
+  }
+
+  /** Ends the reply with an error (`code`, `why`) for every request still without a response. */
+  #finish(code: number, why: string): void {
     if (this.#done) return;
     this.#done = true;
     clearTimeout(this.#timer);
     this.#options.onSettled?.();
-    for (const message of this.#pending.fail(code, why)) controller.enqueue({ message });
-    try {
-      controller.close();
-    } catch {
-      // The reader went away.
-    }
-    void this.#reader.cancel().catch(() => {});
+    for (const message of this.#pending.fail(code, why)) this.#made.push({ message });
+    void this.#inner.cancel().catch(() => {});
   }
 
-  /** (Re)starts the silence timer (no timer when `timeoutMs` is 0). */
-  /** One timer per reply, not per message: when it fires early (messages came meanwhile) it waits the rest. */
-  #arm(controller: _Controller, delayMs: number): void {
+  /**
+   * (Re)starts the silence timer (no timer when `timeoutMs` is 0). One timer per reply, not per message:
+   * when it fires early (messages came meanwhile) it waits the rest.
+   */
+  #arm(delayMs: number): void {
     if (this.#options.timeoutMs <= 0) return;
     this.#timer = setTimeout(() => {
       if (this.#done) return;
       const quietMs = Date.now() - this.#lastActivity;
-      if (quietMs >= this.#options.timeoutMs) this.#timeOut(controller);
-      else this.#arm(controller, this.#options.timeoutMs - quietMs);
+      if (quietMs >= this.#options.timeoutMs) this.#timeOut();
+      else this.#arm(this.#options.timeoutMs - quietMs);
     }, delayMs);
   }
 
-  #timeOut(controller: _Controller): void {
+  /**
+   * The reply timed out: its errors are made, and the inner stream is cancelled, which ends a `next` waiting
+   * on it; the upstream gets `notifications/cancelled` for each request.
+   */
+  #timeOut(): void {
     const ids = [...this.#pending];
     const why = `The request timed out after ${this.#options.timeoutMs} ms without a response or progress`;
-    this.#finish(controller, ErrorCode.RequestTimeout, why);
+    this.#finish(ErrorCode.RequestTimeout, why);
     for (const id of ids) {
       this.#options.onTimeout?.(id);
       void this.#options.cancel({
